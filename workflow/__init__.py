@@ -1,0 +1,1 @@
+"""A dog-breed classifier pipeline on one Amazon States Language state machine."""

@@ -1,0 +1,1 @@
+"""Subcommands of ``deploy_workflow.py``: one module per command group."""

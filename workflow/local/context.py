@@ -1,0 +1,48 @@
+"""What every backend shares: the data directory, the store, and clients back to the server."""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from workflow.local.store import Store
+
+if TYPE_CHECKING:
+    from workflow.local.backend import Backend
+
+ACCOUNT_ID = "123456789012"
+REGION = "us-east-1"
+
+
+@dataclass
+class ServerContext:
+    data_dir: Path
+    store: Store
+    #: The URL clients (the engine, Lambda handlers, workers) use to reach this server.
+    endpoint_url: str
+    region: str = REGION
+    account_id: str = ACCOUNT_ID
+    #: Divides every wait the server makes on its own (Wait states, cooldowns, polling).
+    time_scale: float = 1.0
+    backends: dict[str, Backend] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def arn(self, service: str, resource: str) -> str:
+        return f"arn:aws:{service}:{self.region}:{self.account_id}:{resource}"
+
+    def backend(self, service: str) -> Backend:
+        """Direct in-process access, for what AWS does between services internally."""
+        return self.backends[service]
+
+    def client(self, service: str) -> Any:
+        """A boto3 client for ``service`` pointed at this server."""
+        import boto3  # deferred: boto3 import is slow and the protocol layer never needs it
+
+        with self._lock:
+            session = boto3.session.Session(
+                aws_access_key_id="local",
+                aws_secret_access_key="local",
+                region_name=self.region,
+            )
+        return session.client(service, endpoint_url=self.endpoint_url)

@@ -1,0 +1,52 @@
+"""The local SageMaker service: one backend made of parts (training, tuning, hosting).
+
+SageMaker is one botocore service, but its training jobs, tuning jobs and
+hosting share nothing but the store, so each lives in its own part. A part
+is a class built with the ``ServerContext`` that has ``start()``,
+``shutdown()`` and one snake_case method per operation it answers.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from workflow.local.backend import Backend, snake_case
+from workflow.local.context import ServerContext
+from workflow.local.errors import UnknownOperationException
+
+PARTS: tuple[str, ...] = ()
+
+
+def _load(spec: str) -> type:
+    module, _, name = spec.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+class SageMakerBackend(Backend):
+    service = "sagemaker"
+
+    def __init__(self, ctx: ServerContext) -> None:
+        super().__init__(ctx)
+        self.parts = [_load(spec)(ctx) for spec in PARTS]
+
+    def part(self, cls: type) -> Any:
+        """The part of a given class, for parts that read each other (hosting reads jobs)."""
+        return next(p for p in self.parts if isinstance(p, cls))
+
+    def start(self) -> None:
+        for part in self.parts:
+            part.start()
+
+    def shutdown(self) -> None:
+        for part in reversed(self.parts):
+            part.shutdown()
+
+    def handle(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        name = snake_case(operation)
+        for part in self.parts:
+            method = getattr(part, name, None)
+            if method is not None:
+                return method(params)
+        raise UnknownOperationException(
+            f"Operation {operation} is not supported by the local sagemaker service"
+        )
