@@ -1,0 +1,1 @@
+"""Code shared by the Lambda functions; packaged into every function's archive."""
