@@ -27,6 +27,9 @@ class Backend:
 
     #: botocore's service name, e.g. "stepfunctions", "sagemaker-runtime".
     service: ClassVar[str]
+    #: Orchestrators stop before the HTTP server and the services they call, so
+    #: nothing they record afterwards is an artefact of the shutdown itself.
+    shutdown_first: ClassVar[bool] = False
 
     def __init__(self, ctx: ServerContext) -> None:
         self.ctx = ctx

@@ -35,9 +35,13 @@ class ServerContext:
         """Direct in-process access, for what AWS does between services internally."""
         return self.backends[service]
 
-    def client(self, service: str) -> Any:
-        """A boto3 client for ``service`` pointed at this server."""
+    def client(self, service: str, **config: Any) -> Any:
+        """A boto3 client for ``service`` pointed at this server.
+
+        ``config`` goes to ``botocore.config.Config`` (e.g. ``read_timeout=900``).
+        """
         import boto3  # deferred: boto3 import is slow and the protocol layer never needs it
+        from botocore.config import Config
 
         with self._lock:
             session = boto3.session.Session(
@@ -45,4 +49,6 @@ class ServerContext:
                 aws_secret_access_key="local",
                 region_name=self.region,
             )
-        return session.client(service, endpoint_url=self.endpoint_url)
+        return session.client(
+            service, endpoint_url=self.endpoint_url, config=Config(**config) if config else None
+        )

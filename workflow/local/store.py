@@ -67,8 +67,8 @@ class Store:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        with self._transaction() as db:
-            db.executescript(_SCHEMA)
+        # executescript commits on its own, so it runs outside _transaction.
+        self._connection().executescript(_SCHEMA)
 
     def _connection(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
@@ -141,7 +141,8 @@ class Store:
                 return None
             doc = loads(row[0])
             new = change(doc)
-            doc = doc if new is None else new
+            # Only a dict replaces the document: ``lambda d: d.pop(k)`` must not store the value.
+            doc = new if isinstance(new, dict) else doc
             db.execute(
                 "UPDATE documents SET body = ? WHERE kind = ? AND key = ?",
                 (dumps(doc), kind, key),

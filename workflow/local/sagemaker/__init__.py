@@ -14,7 +14,11 @@ from workflow.local.backend import Backend, snake_case
 from workflow.local.context import ServerContext
 from workflow.local.errors import UnknownOperationException
 
-PARTS: tuple[str, ...] = ()
+PARTS: tuple[str, ...] = (
+    "workflow.local.sagemaker.training:TrainingJobs",
+    "workflow.local.sagemaker.tuning:TuningJobs",
+    "workflow.local.sagemaker.hosting:Hosting",
+)
 
 
 def _load(spec: str) -> type:

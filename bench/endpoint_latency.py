@@ -1,0 +1,207 @@
+"""InvokeEndpoint cost through the local server, and what a second worker buys.
+
+Measures, side by side in one run, on one tiny model trained here by
+training_src/train.py (resnet18, random init, synthetic data):
+  * latency: InvokeEndpoint (boto3 -> server -> worker process -> inference.py)
+    p50/p99 against the same inference.py called in this process
+    (input_fn -> predict_fn -> output_fn, and predict_fn alone) on the same JPEG;
+    goal: p50 overhead at most 3 ms;
+  * throughput: requests/s of an endpoint with 2 workers against 1, under the
+    same closed-loop load (torch at one thread per worker); goal: at least 1.6x.
+
+    python bench/endpoint_latency.py [--requests 300] [--seconds 8] [--image-size 112]
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import io
+import os
+import subprocess
+import sys
+import tarfile
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def train(work: Path, image_size: int) -> Path:
+    from workflow.synthetic import generate_dataset
+
+    generate_dataset(work / "data", num_classes=5, train_per_class=4, valid_per_class=2,
+                     test_per_class=2, image_size=image_size, seed=0)
+    subprocess.run(
+        [sys.executable, str(ROOT / "training_src" / "train.py"), "--data-dir", str(work / "data"),
+         "--model-dir", str(work / "model"), "--output-data-dir", str(work / "output"),
+         "--epochs", "1", "--image-size", str(image_size), "--batch-size", "8",
+         "--num-workers", "0", "--pretrained", "false", "--checkpoint-dir", "none"],
+        check=True, timeout=600, capture_output=True,
+    )
+    archive = work / "model.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        for path in sorted((work / "model").rglob("*")):
+            tar.add(path, arcname=str(path.relative_to(work / "model")), recursive=False)
+    return archive
+
+
+def sample_jpeg(size: int) -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.effect_noise((size, size), 40).convert("RGB").save(buffer, format="JPEG")
+    return buffer.getvalue()
+
+
+class InProcess:
+    """inference.py loaded in this process, torch at one thread like a worker."""
+
+    def __init__(self, model_dir: Path) -> None:
+        import torch
+
+        torch.set_num_threads(1)
+        sys.path.insert(0, str(model_dir / "code"))
+        self.inference = importlib.import_module("inference")
+        self.model = self.inference.model_fn(str(model_dir))
+
+    def __call__(self, body: bytes) -> tuple[float, float]:
+        """(full handler, predict_fn alone) seconds for one request."""
+        started = time.perf_counter()
+        data = self.inference.input_fn(body, "image/jpeg")
+        before = time.perf_counter()
+        prediction = self.inference.predict_fn(data, self.model)
+        after = time.perf_counter()
+        self.inference.output_fn(prediction, "application/json")
+        return time.perf_counter() - started, after - before
+
+
+class Server:
+    def __init__(self, data_dir: Path) -> None:
+        from workflow.local import lifecycle
+
+        self.state, self.process = lifecycle.start(data_dir, port=0)
+        self.url = self.state.endpoint_url
+
+    def client(self, service: str) -> Any:
+        return boto3.client(service, endpoint_url=self.url, region_name="us-east-1",
+                            aws_access_key_id="x", aws_secret_access_key="x",
+                            config=Config(retries={"max_attempts": 1}, read_timeout=120))
+
+    def stop(self) -> None:
+        from workflow.local import lifecycle
+
+        lifecycle.terminate(self.process.pid, timeout=30)
+        self.process.wait(timeout=30)
+
+
+def deploy(sm: Any, archive: Path, name: str, count: int) -> None:
+    sm.create_model(ModelName=name, PrimaryContainer={"Image": "bench", "ModelDataUrl": archive.as_uri()})
+    sm.create_endpoint_config(EndpointConfigName=name, ProductionVariants=[{
+        "VariantName": "AllTraffic", "ModelName": name, "InitialInstanceCount": count,
+        "InstanceType": "ml.m5.large"}])
+    sm.create_endpoint(EndpointName=name, EndpointConfigName=name)
+    deadline = time.monotonic() + 300
+    while (status := sm.describe_endpoint(EndpointName=name)["EndpointStatus"]) != "InService":
+        if status == "Failed" or time.monotonic() > deadline:
+            raise RuntimeError(f"endpoint {name}: {sm.describe_endpoint(EndpointName=name)}")
+        time.sleep(0.2)
+
+
+def latencies(local: InProcess, runtime: Any, name: str, body: bytes, runs: int
+              ) -> tuple[list[float], list[float], list[float]]:
+    """Server and in-process calls interleaved, so both see the same background load."""
+    served, full, predict = [], [], []
+    for i in range(runs + 20):
+        started = time.perf_counter()
+        runtime.invoke_endpoint(EndpointName=name, Body=body, ContentType="image/jpeg")["Body"].read()
+        elapsed = time.perf_counter() - started
+        handler, alone = local(body)
+        if i >= 20:  # warm-up
+            served.append(elapsed)
+            full.append(handler)
+            predict.append(alone)
+    return served, full, predict
+
+
+def throughput(server: Server, name: str, body: bytes, seconds: float, clients: int) -> float:
+    """Completed requests per second with ``clients`` closed-loop callers."""
+    done = [0] * clients
+    stop = threading.Event()
+
+    def loop(i: int) -> None:
+        runtime = server.client("sagemaker-runtime")
+        while not stop.is_set():
+            runtime.invoke_endpoint(EndpointName=name, Body=body, ContentType="image/jpeg")["Body"].read()
+            done[i] += 1
+
+    threads = [threading.Thread(target=loop, args=(i,)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    time.sleep(0.5)  # warm-up
+    start_count, started = sum(done), time.perf_counter()
+    time.sleep(seconds)
+    rate = (sum(done) - start_count) / (time.perf_counter() - started)
+    stop.set()
+    for t in threads:
+        t.join(timeout=60)
+    return rate
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--seconds", type=float, default=8.0, help="load per endpoint, in rounds")
+    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--image-size", type=int, default=112)
+    parser.add_argument("--clients", type=int, default=4)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="endpoint-bench-") as tmp:
+        work = Path(tmp)
+        print(f"training a tiny resnet18 (image size {args.image_size}) ...", flush=True)
+        archive = train(work, args.image_size)
+        body = sample_jpeg(args.image_size * 2)
+        local = InProcess(work / "model")
+        server = Server(work / "server")
+        try:
+            sm, runtime = server.client("sagemaker"), server.client("sagemaker-runtime")
+            deploy(sm, archive, "one", 1)
+            deploy(sm, archive, "two", 2)
+            served, full, predict = latencies(local, runtime, "one", body, args.requests)
+            # Alternate short rounds so that both endpoints see the same background load.
+            rates: dict[str, list[float]] = {"one": [], "two": []}
+            for _ in range(args.rounds):
+                for name in rates:
+                    rates[name].append(throughput(server, name, body, args.seconds / args.rounds,
+                                                  args.clients))
+        finally:
+            server.stop()
+    ms = 1000.0
+    p50s, p50h, p50p = percentile(served, .5) * ms, percentile(full, .5) * ms, percentile(predict, .5) * ms
+    one, two = sum(rates["one"]), sum(rates["two"])
+    print(f"cpu cores: {os.cpu_count()}, load average: {os.getloadavg()[0]:.1f}, "
+          f"requests: {args.requests}, body: {len(body)} bytes JPEG")
+    print(f"in-process predict_fn        p50 {p50p:7.2f} ms  p99 {percentile(predict, .99) * ms:7.2f} ms")
+    print(f"in-process input/predict/out p50 {p50h:7.2f} ms  p99 {percentile(full, .99) * ms:7.2f} ms")
+    print(f"InvokeEndpoint via server    p50 {p50s:7.2f} ms  p99 {percentile(served, .99) * ms:7.2f} ms")
+    print(f"p50 overhead vs full handler: {p50s - p50h:6.2f} ms (goal <= 3 ms), "
+          f"ratio {p50s / p50h:.2f}x")
+    print(f"p50 overhead vs predict_fn:   {p50s - p50p:6.2f} ms, ratio {p50s / p50p:.2f}x")
+    print(f"throughput 1 worker: {one / args.rounds:6.1f} req/s, 2 workers: {two / args.rounds:6.1f} req/s, "
+          f"ratio {two / one:.2f}x (goal >= 1.6x)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,202 @@
+"""Images/s of train.py's training loop against a plain PyTorch loop, side by side.
+
+Both loops train copies of the same freshly initialised ResNet on the same
+batches (decoded once from the synthetic dataset and kept in memory, so the
+figures compare the loops, not image decoding), alternating in rounds so
+that machine load affects both alike. Printed:
+
+* ``engine/plain``: train.py's ``train_one_epoch`` over the plain loop
+  (target >= 0.95, debugger off);
+* ``debugger/engine``: the same loop with the smdebug hook registered from a
+  hook configuration (losses, weights, biases, gradients every
+  ``--save-interval`` steps) over the loop without it;
+* each ratio from wall time and from this process's CPU time (on a shared
+  CPU machine other processes disturb wall time far more than CPU time);
+* peak memory of each variant (CUDA: peak allocated; CPU: peak RSS rise);
+* with CUDA, images/s with AMP + channels_last against fp32.
+
+    python bench/train_throughput.py [--device cuda] [--image-size 32] [--rounds 5]
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+import torch
+from torch import nn
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "training_src"))
+sys.path.insert(0, str(ROOT))
+
+import breed_data  # noqa: E402
+import debugger  # noqa: E402
+from engine import train_one_epoch  # noqa: E402
+from network import build_model  # noqa: E402
+from workflow.synthetic import generate_dataset  # noqa: E402
+
+
+class PeakMemory:
+    """Peak CUDA allocation, or peak RSS rise sampled every 5 ms on CPU."""
+
+    def __init__(self, device: torch.device) -> None:
+        self.device, self.peak, self._stop = device, 0, threading.Event()
+
+    def __enter__(self) -> "PeakMemory":
+        if self.device.type == "cuda":
+            torch.cuda.synchronize()
+            torch.cuda.reset_peak_memory_stats()
+        else:
+            proc = psutil.Process()
+            base = proc.memory_info().rss
+
+            def sample() -> None:
+                while not self._stop.wait(0.005):
+                    self.peak = max(self.peak, proc.memory_info().rss - base)
+            self._thread = threading.Thread(target=sample, daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.device.type == "cuda":
+            torch.cuda.synchronize()
+            self.peak = torch.cuda.max_memory_allocated()
+        else:
+            self._stop.set()
+            self._thread.join(timeout=5)
+
+
+def plain_loop(model, criterion, optimizer, batches, device) -> None:
+    model.train()
+    for images, targets in batches:
+        images, targets = images.to(device), targets.to(device)
+        loss = criterion(model(images), targets)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+
+def make_batches(args, device) -> tuple[list, int]:
+    work = Path(tempfile.mkdtemp(prefix="bench-data-"))
+    per_class = max(1, args.batch_size * args.batches // args.classes)
+    generate_dataset(work, num_classes=args.classes, train_per_class=per_class,
+                     valid_per_class=1, test_per_class=1, image_size=max(48, args.image_size))
+    datasets = breed_data.build_datasets(breed_data.resolve_split_dirs(str(work)),
+                                         args.image_size)
+    loader = breed_data.build_loaders(datasets, args.batch_size, 0, seed=0)["train"]
+    batches = [(x.to(device), y.to(device)) for x, y in loader][: args.batches]
+    return batches, sum(len(y) for _, y in batches)
+
+
+def timed(fn, device) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of this process) for one call."""
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    start, cpu = time.perf_counter(), time.process_time()
+    fn()
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    return time.perf_counter() - start, time.process_time() - cpu
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    p.add_argument("--arch", default="resnet18")
+    p.add_argument("--image-size", type=int, default=32)
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--batches", type=int, default=6)
+    p.add_argument("--classes", type=int, default=5)
+    p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--save-interval", type=int, default=10)
+    p.add_argument("--threads", type=int, default=1,
+                   help="CPU threads for torch; 1 keeps OpenMP from spin-waiting on a busy machine")
+    args = p.parse_args()
+    device = torch.device(args.device)
+    if args.threads > 0:
+        torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    batches, images = make_batches(args, device)
+    base = build_model(args.arch, args.classes).to(device)
+    criterion = nn.CrossEntropyLoss()
+
+    def fresh(model=None):
+        m = copy.deepcopy(model or base)
+        return m, torch.optim.SGD(m.parameters(), lr=0.01, momentum=0.9)
+
+    variants = {
+        "plain": lambda m, o: plain_loop(m, criterion, o, batches, device),
+        "engine": lambda m, o: train_one_epoch(m, criterion, o, batches, device, 1),
+    }
+    models = {name: fresh() for name in variants}
+    if device.type == "cuda":
+        amp_model, amp_opt = fresh()
+        amp_model.to(memory_format=torch.channels_last)
+        scaler = torch.amp.GradScaler("cuda")
+        models["engine_amp"] = (amp_model, amp_opt)
+        variants["engine_amp"] = lambda m, o: train_one_epoch(
+            m, criterion, o, batches, device, 1, scaler=scaler, channels_last=True)
+    hook_dir = Path(tempfile.mkdtemp(prefix="bench-hook-"))
+    config = hook_dir / "debughookconfig.json"
+    config.write_text(json.dumps({
+        "LocalPath": str(hook_dir / "tensors"),
+        "HookParameters": {"save_interval": str(args.save_interval)},
+        "CollectionConfigurations": [{"CollectionName": n} for n in
+                                     ("losses", "weights", "biases", "gradients")]}))
+    os.environ[debugger.CONFIG_ENV] = str(config)
+    hooked_model, hooked_opt = fresh()
+    hooked_criterion = nn.CrossEntropyLoss()  # the hook attaches to it; keep the others clean
+    hook = debugger.create_hook(hooked_model, hooked_criterion)
+    models["debugger"] = (hooked_model, hooked_opt)
+    variants["debugger"] = lambda m, o: train_one_epoch(m, hooked_criterion, o, batches, device,
+                                                        1, hook=hook)
+
+    for name, fn in variants.items():  # warm-up: allocator, cuDNN autotuning, hook setup
+        fn(*models[name])
+    rates: dict[str, list[float]] = {name: [] for name in variants}
+    cpu_rates: dict[str, list[float]] = {name: [] for name in variants}
+    peaks: dict[str, int] = {name: 0 for name in variants}
+    names = list(variants)
+    for round_index in range(args.rounds):
+        shift = round_index % len(names)  # rotate the order so no variant always goes first
+        for name in names[shift:] + names[:shift]:
+            with PeakMemory(device) as mem:
+                wall, cpu = timed(lambda: variants[name](*models[name]), device)
+            rates[name].append(images / wall)
+            cpu_rates[name].append(images / cpu)
+            peaks[name] = max(peaks[name], mem.peak)
+    debugger.close(hook)
+
+    # Best round per variant (as timeit does): other processes on a shared machine only
+    # ever slow a round down, so the fastest round is the least disturbed measurement.
+    rate = {name: max(values) for name, values in rates.items()}
+    spread = {name: statistics.median(values) for name, values in rates.items()}
+    print(f"device={device} arch={args.arch} image_size={args.image_size} "
+          f"batch_size={args.batch_size} images_per_round={images} rounds={args.rounds} "
+          f"threads={torch.get_num_threads()} "
+          f"torch={torch.__version__}")
+    for name in variants:
+        print(f"{name:>10}: {rate[name]:8.1f} images/s (median {spread[name]:8.1f})   "
+              f"peak memory {peaks[name] / 2**20:8.1f} MiB")
+    cpu_rate = {name: max(values) for name, values in cpu_rates.items()}
+    print(f"ratio engine/plain = {rate['engine'] / rate['plain']:.3f} wall, "
+          f"{cpu_rate['engine'] / cpu_rate['plain']:.3f} per CPU-second  (target >= 0.95)")
+    print(f"ratio debugger/engine = {rate['debugger'] / rate['engine']:.3f} wall, "
+          f"{cpu_rate['debugger'] / cpu_rate['engine']:.3f} per CPU-second  "
+          f"(smdebug hook, save_interval={args.save_interval})")
+    if "engine_amp" in rate:
+        print(f"ratio amp+channels_last/fp32 = {rate['engine_amp'] / rate['engine']:.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""Endpoints through boto3 against the real server: lifecycle, failures, errors, workers."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import psutil
+import pytest
+
+from tests.integration.test_endpoints_fixtures import (  # noqa: F401 - fixtures
+    BROKEN_LOAD, SLOW_LOAD, VARIANT, Endpoints, code_archive, echo_archive, endpoint_workers, endpoints,
+    until, write_tar,
+)
+
+
+def test_lifecycle_workers_follow_the_endpoint(endpoints: Endpoints, echo_archive: Path) -> None:
+    config = endpoints.config(endpoints.model(echo_archive), count=2)
+    name = endpoints.create(config, wait=False)
+    assert endpoints.status(name)["EndpointStatus"] == "Creating"
+    doc = endpoints.wait(name, "InService")
+    (variant,) = doc["ProductionVariants"]
+    assert (variant["VariantName"], variant["CurrentInstanceCount"], variant["DesiredInstanceCount"]) == (VARIANT, 2, 2)
+    assert doc["EndpointConfigName"] == config
+    workers = endpoint_workers(endpoints.server, name)
+    assert len(workers) == 2
+    pids = {json.loads(endpoints.invoke(name, b"x", ContentType="text/plain")["Body"])["pid"]
+            for _ in range(6)}
+    assert pids == {w.pid for w in workers}  # requests spread over both instances
+    listed = endpoints.sm.list_endpoints(NameContains=name)["Endpoints"]
+    assert [e["EndpointStatus"] for e in listed] == ["InService"]
+    endpoints.sm.delete_endpoint(EndpointName=name)
+    until(lambda: not endpoint_workers(endpoints.server, name), 30, "workers to stop")
+    psutil.wait_procs(workers, timeout=5)
+    assert not any(w.is_running() and w.status() != psutil.STATUS_ZOMBIE for w in workers)
+    with pytest.raises(endpoints.sm.exceptions.ClientError, match="Could not find endpoint"):
+        until(lambda: endpoints.status(name)["EndpointStatus"] != "Deleting", 30, "deletion")
+        endpoints.status(name)
+
+
+@pytest.mark.parametrize("files, env, reason", [
+    ({"weights.bin": "w"}, {}, "inference.py was not found"),
+    ({"code/inference.py": BROKEN_LOAD}, {}, "FileNotFoundError: weights.bin is missing"),
+    ({"../escape.py": "x = 1", "code/inference.py": "x = 1"}, {}, "Refused to extract"),
+    ({"code/inference.py": "x = 1"}, {"SAGEMAKER_PROGRAM": "serve.py"}, "serve.py was not found"),
+])
+def test_failed_endpoints_say_why(endpoints: Endpoints, tmp_path: Path, files: dict, env: dict,
+                                  reason: str) -> None:
+    archive = write_tar(tmp_path / "model.tar.gz", files)
+    name = endpoints.create(endpoints.config(endpoints.model(archive, env)), wait=False)
+    doc = endpoints.wait(name, "Failed")
+    assert reason in doc["FailureReason"]
+    assert not endpoint_workers(endpoints.server, name)
+    assert not (tmp_path / "escape.py").exists()
+
+
+def test_code_from_the_submit_directory(endpoints: Endpoints, tmp_path: Path) -> None:
+    weights = write_tar(tmp_path / "model.tar.gz", {"weights.bin": "w"})
+    source = write_tar(tmp_path / "sourcedir.tar.gz", {"serve.py": (
+        "def model_fn(d):\n    return open(d + '/weights.bin').read()\n"
+        "def predict_fn(data, model):\n    return {'weights': model, 'data': data}\n")})
+    name = endpoints.deploy(weights, env={"SAGEMAKER_PROGRAM": "serve.py",
+                                          "SAGEMAKER_SUBMIT_DIRECTORY": source.as_uri()})
+    # Default input_fn (JSON) and output_fn (JSON) from the toolkit contract.
+    body = endpoints.invoke(name, b'{"a": 1}', ContentType="application/json")["Body"]
+    assert json.loads(body) == {"weights": "w", "data": {"a": 1}}
+
+
+def test_control_plane_errors(endpoints: Endpoints, echo_archive: Path, tmp_path: Path) -> None:
+    sm = endpoints.sm
+    model = endpoints.model(echo_archive)
+    with pytest.raises(sm.exceptions.ClientError, match="Cannot create already existing model") as info:
+        sm.create_model(ModelName=model, PrimaryContainer={"Image": "i"})
+    assert info.value.response["Error"]["Code"] == "ValidationException"
+    with pytest.raises(sm.exceptions.ClientError, match='Could not find model ".*model/absent"'):
+        sm.describe_model(ModelName="absent")
+    with pytest.raises(sm.exceptions.ClientError, match='Could not find model ".*model/absent"'):
+        endpoints.config("absent")
+    with pytest.raises(sm.exceptions.ClientError, match="Could not find endpoint configuration"):
+        sm.create_endpoint(EndpointName="e-absent", EndpointConfigName="absent")
+    with pytest.raises(sm.exceptions.ClientError, match='Could not find endpoint ".*endpoint/absent"'):
+        sm.describe_endpoint(EndpointName="absent")
+    with pytest.raises(sm.exceptions.ResourceLimitExceeded, match="request delta of 50 Instances"):
+        sm.create_endpoint(EndpointName=endpoints.name("big"), EndpointConfigName=endpoints.config(model, 50))
+    slow = endpoints.create(endpoints.config(endpoints.model(code_archive(tmp_path, SLOW_LOAD))),
+                            wait=False)
+    with pytest.raises(sm.exceptions.ClientError, match="Cannot update in-progress endpoint"):
+        sm.update_endpoint(EndpointName=slow, EndpointConfigName=endpoints.config(model))
+    name = endpoints.create(endpoints.config(model))
+    with pytest.raises(sm.exceptions.ClientError, match="Cannot create already existing endpoint"):
+        sm.create_endpoint(EndpointName=name, EndpointConfigName=endpoints.config(model))
+    with pytest.raises(sm.exceptions.ClientError, match=r"The variant\(s\) .*Blue.* are not present"):
+        sm.update_endpoint_weights_and_capacities(EndpointName=name, DesiredWeightsAndCapacities=[
+            {"VariantName": "Blue", "DesiredInstanceCount": 2}])
+    # Nothing above disturbed the endpoint that serves.
+    assert endpoints.status(name)["EndpointStatus"] == "InService"
+    assert endpoints.invoke(name, b"still", ContentType="text/plain")["Body"]
+
+
+def test_weights_and_capacities_add_and_remove_workers(endpoints: Endpoints, echo_archive: Path) -> None:
+    name = endpoints.deploy(echo_archive)
+    endpoints.sm.update_endpoint_weights_and_capacities(EndpointName=name, DesiredWeightsAndCapacities=[
+        {"VariantName": VARIANT, "DesiredInstanceCount": 3}])
+    assert endpoints.status(name)["EndpointStatus"] == "Updating"
+    (variant,) = endpoints.wait(name, "InService")["ProductionVariants"]
+    assert (variant["CurrentInstanceCount"], variant["DesiredInstanceCount"]) == (3, 3)
+    assert len(endpoint_workers(endpoints.server, name)) == 3
+    endpoints.sm.update_endpoint_weights_and_capacities(EndpointName=name, DesiredWeightsAndCapacities=[
+        {"VariantName": VARIANT, "DesiredInstanceCount": 1}])
+    (variant,) = endpoints.wait(name, "InService")["ProductionVariants"]
+    assert variant["CurrentInstanceCount"] == 1
+    until(lambda: len(endpoint_workers(endpoints.server, name)) == 1, 30, "two workers to stop")

@@ -1,0 +1,259 @@
+"""Lambda through boto3 against the real local server process."""
+from __future__ import annotations
+
+import base64
+import io
+import json
+import time
+import uuid
+import zipfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from workflow.local.lambda_ import zip_directory
+
+ROLE = "arn:aws:iam::123456789012:role/lambda"
+
+HANDLER = '''
+import json, os, time
+import boto3
+
+def handler(event, context):
+    print("event:", json.dumps(event))
+    action = event.get("action")
+    if action == "fail":
+        raise ValueError("the handler failed on purpose")
+    if action == "sleep":
+        time.sleep(event["seconds"])
+    if action == "touch":
+        open(event["path"], "w").write(context.aws_request_id)
+    if action == "call_server":
+        names = [f["FunctionName"] for f in boto3.client("lambda").list_functions()["Functions"]]
+        return {"functions": names}
+    return {
+        "event": event,
+        "pid": os.getpid(),
+        "version": VERSION,
+        "function_name": context.function_name,
+        "aws_request_id": context.aws_request_id,
+        "memory_limit_in_mb": context.memory_limit_in_mb,
+        "invoked_function_arn": context.invoked_function_arn,
+        "remaining_ms": context.get_remaining_time_in_millis(),
+        "env": {k: os.environ.get(k) for k in (
+            "AWS_LAMBDA_FUNCTION_NAME", "AWS_REGION", "_HANDLER", "LAMBDA_TASK_ROOT",
+            "AWS_ACCESS_KEY_ID", "AWS_ENDPOINT_URL", "GREETING")},
+        "cwd": os.getcwd(),
+    }
+'''
+
+
+def package(tmp_path: Path, version: int = 1, source: str = HANDLER) -> bytes:
+    folder = tmp_path / f"code-{uuid.uuid4().hex[:6]}"
+    folder.mkdir()
+    (folder / "app.py").write_text(source.replace("VERSION", str(version)))
+    return zip_directory(folder)
+
+
+@pytest.fixture
+def lam(local_server: Any) -> Any:
+    return local_server.client("lambda")
+
+
+@pytest.fixture
+def function(lam: Any, tmp_path: Path) -> str:
+    name = f"fn-{uuid.uuid4().hex[:8]}"
+    lam.create_function(FunctionName=name, Runtime="python3.11", Role=ROLE, Handler="app.handler",
+                        Code={"ZipFile": package(tmp_path)}, Timeout=2, MemorySize=256,
+                        Environment={"Variables": {"GREETING": "hello"}})
+    yield name
+    try:
+        lam.delete_function(FunctionName=name)
+    except lam.exceptions.ResourceNotFoundException:
+        pass
+
+
+def invoke(lam: Any, name: str, event: dict, **kwargs: Any) -> tuple[dict, Any]:
+    answer = lam.invoke(FunctionName=name, Payload=json.dumps(event), **kwargs)
+    return answer, json.loads(answer["Payload"].read())
+
+
+def test_event_context_and_environment(lam: Any, function: str, local_server: Any) -> None:
+    answer, body = invoke(lam, function, {"x": [1, 2]})
+    assert answer["StatusCode"] == 200 and "FunctionError" not in answer
+    assert body["event"] == {"x": [1, 2]}
+    assert body["function_name"] == function
+    assert body["memory_limit_in_mb"] == 256
+    assert body["invoked_function_arn"] == f"arn:aws:lambda:us-east-1:123456789012:function:{function}"
+    assert 0 < body["remaining_ms"] <= 2000
+    uuid.UUID(body["aws_request_id"])
+    env = body["env"]
+    assert env["AWS_LAMBDA_FUNCTION_NAME"] == function
+    assert env["AWS_REGION"] == "us-east-1"
+    assert env["_HANDLER"] == "app.handler"
+    assert env["GREETING"] == "hello"
+    assert env["AWS_ENDPOINT_URL"] == local_server.endpoint_url
+    assert env["LAMBDA_TASK_ROOT"] == body["cwd"]
+
+
+def test_warm_worker_is_reused_and_replaced_after_a_code_update(
+        lam: Any, function: str, tmp_path: Path) -> None:
+    _, first = invoke(lam, function, {})
+    _, second = invoke(lam, function, {})
+    assert first["pid"] == second["pid"]
+    assert first["aws_request_id"] != second["aws_request_id"]
+    updated = lam.update_function_code(FunctionName=function, ZipFile=package(tmp_path, version=2))
+    assert updated["CodeSha256"] != lam.get_function(FunctionName=function)["Configuration"][
+        "CodeSha256"] or updated["LastUpdateStatus"] == "Successful"
+    _, third = invoke(lam, function, {})
+    assert third["version"] == 2
+    assert third["pid"] != first["pid"]
+
+
+def test_configuration_update_reaches_the_handler(lam: Any, function: str) -> None:
+    lam.update_function_configuration(FunctionName=function, Timeout=7,
+                                      Environment={"Variables": {"GREETING": "bonjour"}})
+    config = lam.get_function(FunctionName=function)["Configuration"]
+    assert config["Timeout"] == 7
+    _, body = invoke(lam, function, {})
+    assert body["env"]["GREETING"] == "bonjour"
+    assert body["remaining_ms"] > 2000
+
+
+def test_unhandled_error_payload(lam: Any, function: str) -> None:
+    answer, body = invoke(lam, function, {"action": "fail"})
+    assert answer["StatusCode"] == 200
+    assert answer["FunctionError"] == "Unhandled"
+    assert body["errorType"] == "ValueError"
+    assert body["errorMessage"] == "the handler failed on purpose"
+    assert any("raise ValueError" in line for line in body["stackTrace"])
+
+
+def test_timeout_kills_the_invocation(lam: Any, function: str) -> None:
+    started = time.monotonic()
+    answer, body = invoke(lam, function, {"action": "sleep", "seconds": 30})
+    assert time.monotonic() - started < 20
+    assert answer["FunctionError"] == "Unhandled"
+    assert "Task timed out after 2.00 seconds" in body["errorMessage"]
+    # The next invocation gets a fresh worker and succeeds.
+    answer, body = invoke(lam, function, {})
+    assert "FunctionError" not in answer and body["function_name"] == function
+
+
+def test_log_tail(lam: Any, function: str) -> None:
+    answer, _ = invoke(lam, function, {"marker": "abc123"}, LogType="Tail")
+    log = base64.b64decode(answer["LogResult"]).decode()
+    assert 'event: {"marker": "abc123"}' in log
+    assert "START RequestId:" in log and "REPORT RequestId:" in log
+
+
+def test_event_invocation_runs_in_the_background(lam: Any, function: str, tmp_path: Path) -> None:
+    marker = tmp_path / "touched"
+    answer = lam.invoke(FunctionName=function, InvocationType="Event",
+                        Payload=json.dumps({"action": "touch", "path": str(marker)}))
+    assert answer["StatusCode"] == 202
+    deadline = time.monotonic() + 30
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert marker.exists()
+
+
+def test_handler_clients_reach_the_local_server(lam: Any, function: str) -> None:
+    _, body = invoke(lam, function, {"action": "call_server"})
+    assert function in body["functions"]
+
+
+def test_reserved_concurrency_throttles(lam: Any, function: str) -> None:
+    lam.put_function_concurrency(FunctionName=function, ReservedConcurrentExecutions=1)
+    assert lam.get_function_concurrency(FunctionName=function)["ReservedConcurrentExecutions"] == 1
+    assert lam.get_function(FunctionName=function)["Concurrency"] == {"ReservedConcurrentExecutions": 1}
+
+    def slow() -> str:
+        try:
+            invoke(lam, function, {"action": "sleep", "seconds": 1})
+            return "ok"
+        except lam.exceptions.TooManyRequestsException as exc:
+            assert exc.response["ResponseMetadata"]["HTTPStatusCode"] == 429
+            return "throttled"
+
+    with ThreadPoolExecutor(3) as pool:
+        outcomes = sorted(pool.map(lambda _: slow(), range(3)))
+    assert outcomes.count("ok") >= 1 and "throttled" in outcomes
+
+    lam.delete_function_concurrency(FunctionName=function)
+    assert "ReservedConcurrentExecutions" not in lam.get_function_concurrency(FunctionName=function)
+    with ThreadPoolExecutor(2) as pool:
+        assert list(pool.map(lambda _: slow(), range(2))) == ["ok", "ok"]
+
+
+def test_zero_reserved_concurrency_always_throttles(lam: Any, function: str) -> None:
+    lam.put_function_concurrency(FunctionName=function, ReservedConcurrentExecutions=0)
+    with pytest.raises(lam.exceptions.TooManyRequestsException) as caught:
+        invoke(lam, function, {})
+    assert caught.value.response["Reason"] == "ReservedFunctionConcurrentInvocationLimitExceeded"
+
+
+def test_import_error_is_reported_like_aws(lam: Any, tmp_path: Path) -> None:
+    name = f"broken-{uuid.uuid4().hex[:6]}"
+    lam.create_function(FunctionName=name, Runtime="python3.12", Role=ROLE, Handler="app.handler",
+                        Code={"ZipFile": package(tmp_path, source="import no_such_module\n")})
+    answer, body = invoke(lam, name, {})
+    assert answer["FunctionError"] == "Unhandled"
+    assert body["errorType"] == "Runtime.ImportModuleError"
+    assert "no_such_module" in body["errorMessage"]
+    lam.delete_function(FunctionName=name)
+
+
+def test_function_lifecycle_errors(lam: Any, function: str, tmp_path: Path) -> None:
+    with pytest.raises(lam.exceptions.ResourceConflictException):
+        lam.create_function(FunctionName=function, Runtime="python3.11", Role=ROLE,
+                            Handler="app.handler", Code={"ZipFile": package(tmp_path)})
+    lam.delete_function(FunctionName=function)
+    for call in (lambda: lam.get_function(FunctionName=function),
+                 lambda: lam.delete_function(FunctionName=function),
+                 lambda: lam.invoke(FunctionName=function, Payload=b"{}"),
+                 lambda: lam.put_function_concurrency(FunctionName=function,
+                                                      ReservedConcurrentExecutions=1)):
+        with pytest.raises(lam.exceptions.ResourceNotFoundException) as caught:
+            call()
+        assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+
+
+def test_bad_code_and_runtime_are_rejected(lam: Any, tmp_path: Path, local_server: Any) -> None:
+    name = f"bad-{uuid.uuid4().hex[:6]}"
+    with pytest.raises(lam.exceptions.InvalidParameterValueException, match="unzip"):
+        lam.create_function(FunctionName=name, Runtime="python3.11", Role=ROLE,
+                            Handler="app.handler", Code={"ZipFile": b"not a zip"})
+    evil = io.BytesIO()
+    with zipfile.ZipFile(evil, "w") as archive:
+        archive.writestr("../../escaped.py", "x = 1")
+    with pytest.raises(lam.exceptions.InvalidParameterValueException, match="outside"):
+        lam.create_function(FunctionName=name, Runtime="python3.11", Role=ROLE,
+                            Handler="app.handler", Code={"ZipFile": evil.getvalue()})
+    assert not list(Path(local_server.data_dir).rglob("escaped.py"))
+    with pytest.raises(lam.exceptions.InvalidParameterValueException, match="runtime"):
+        lam.create_function(FunctionName=name, Runtime="nodejs20.x", Role=ROLE,
+                            Handler="index.handler", Code={"ZipFile": package(tmp_path)})
+    with pytest.raises(lam.exceptions.ResourceNotFoundException):
+        lam.get_function(FunctionName=name)
+
+
+def test_invalid_requests(lam: Any, function: str, local_server: Any) -> None:
+    with pytest.raises(lam.exceptions.InvalidRequestContentException):
+        lam.invoke(FunctionName=function, Payload=b"{not json")
+    too_big = json.dumps({"blob": "x" * (257 * 1024)})
+    with pytest.raises(lam.exceptions.RequestTooLargeException) as caught:
+        lam.invoke(FunctionName=function, InvocationType="Event", Payload=too_big)
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 413
+    raw = local_server.client("lambda", parameter_validation=False)
+    with pytest.raises(ClientError) as caught:
+        raw.update_function_configuration(FunctionName=function, Timeout="soon")
+    assert caught.value.response["Error"]["Code"] == "ValidationException"
+    assert "timeout" in caught.value.response["Error"]["Message"].lower()
+    with pytest.raises(ClientError) as caught:
+        raw.update_function_configuration(FunctionName=function, Timeout=5000)
+    assert "timeout" in caught.value.response["Error"]["Message"].lower()
+    assert lam.get_function(FunctionName=function)["Configuration"]["Timeout"] == 2

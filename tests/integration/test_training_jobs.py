@@ -1,0 +1,296 @@
+"""Training jobs through boto3 against the real local server: real scripts, real processes."""
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import textwrap
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from tests.integration.conftest import start_local_server
+from workflow.synthetic import generate_dataset
+
+ROOT = Path(__file__).resolve().parents[2]
+ROLE = "arn:aws:iam::123456789012:role/local"
+METRICS = json.loads((ROOT / "training_src" / "metric_definitions.json").read_text())
+TERMINAL = ("Completed", "Failed", "Stopped")
+
+SCRIPT = textwrap.dedent('''
+    import argparse, os, subprocess, sys, time
+    p = argparse.ArgumentParser()
+    p.add_argument("--mode", default="ok")
+    p.add_argument("--seconds", type=float, default=0)
+    args, _ = p.parse_known_args()
+    out = os.environ["SM_OUTPUT_DATA_DIR"]
+    os.makedirs(out, exist_ok=True)
+    print("channels", os.environ["SM_CHANNELS"], flush=True)
+    if args.mode == "crash":
+        raise ValueError("the answer is not 42")
+    if args.mode == "failure-file":
+        open(os.path.join(os.environ["SM_OUTPUT_DIR"], "failure"), "w").write("bad input shape")
+        sys.exit(3)
+    if args.mode == "sleep":
+        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+        open(os.path.join(os.environ["SM_MODEL_DIR"], "partial.txt"), "w").write("partial")
+        open(os.path.join(out, "child.pid"), "w").write(str(child.pid))
+        print("epoch=0 train_loss=0.9000", flush=True)
+        time.sleep(args.seconds)
+''')
+
+
+def wait_for(client, name: str, statuses=TERMINAL, timeout: float = 240) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = client.describe_training_job(TrainingJobName=name)
+        if job["TrainingJobStatus"] in statuses:
+            return job
+        time.sleep(0.25)
+    raise AssertionError(f"{name} still {job['TrainingJobStatus']} after {timeout} s")
+
+
+def source_tar(folder: Path, files: dict[str, str]) -> Path:
+    archive = folder / "sourcedir.tar.gz"
+    folder.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(archive, "w:gz") as tar:
+        for name, text in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return archive
+
+
+def job_request(name: str, tmp: Path, source: Path, hps: dict[str, str], *, program="entry.py",
+                channels: dict[str, Path] | None = None, max_runtime: int = 120) -> dict:
+    channels = channels if channels is not None else {"train": _data(tmp)}
+    return {
+        "TrainingJobName": name, "RoleArn": ROLE,
+        "AlgorithmSpecification": {"TrainingImage": "local-pytorch", "TrainingInputMode": "File",
+                                   "MetricDefinitions": METRICS},
+        "HyperParameters": {"sagemaker_program": json.dumps(program),
+                            "sagemaker_submit_directory": json.dumps(source.as_uri()), **hps},
+        "InputDataConfig": [{"ChannelName": c, "DataSource": {"S3DataSource": {
+            "S3DataType": "S3Prefix", "S3Uri": p.as_uri()}}} for c, p in channels.items()],
+        "OutputDataConfig": {"S3OutputPath": (tmp / "artifacts").as_uri()},
+        "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 1},
+        "StoppingCondition": {"MaxRuntimeInSeconds": max_runtime},
+    }
+
+
+def _data(tmp: Path) -> Path:
+    data = tmp / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    (data / "sample.txt").write_text("x")
+    return data
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    handle = start_local_server(tmp_path_factory.mktemp("training-server"))
+    yield handle
+    handle.stop()
+
+
+@pytest.fixture
+def sm(server):
+    return server.client("sagemaker")
+
+
+@pytest.fixture
+def script(tmp_path) -> Path:
+    return source_tar(tmp_path / "src", {"entry.py": SCRIPT})
+
+
+def test_train_py_job_on_synthetic_data_completes_with_metrics_and_model(server, sm, tmp_path):
+    dataset = tmp_path / "dogs"
+    generate_dataset(dataset, num_classes=3, train_per_class=6, valid_per_class=2,
+                     test_per_class=2, image_size=32, seed=1)
+    with tarfile.open(tmp_path / "sourcedir.tar.gz", "w:gz") as tar:
+        for path in (ROOT / "training_src").glob("*.py"):
+            tar.add(path, arcname=path.name)
+    request = job_request("train-py-job", tmp_path, tmp_path / "sourcedir.tar.gz", {
+        "epochs": "2", "image-size": "32", "batch-size": "8", "num-workers": "0",
+        "pretrained": "false", "arch": '"resnet18"', "lr": "0.003", "profile": "true"},
+        program="train.py", channels={"training": dataset}, max_runtime=300)
+    request["DebugHookConfig"] = {"S3OutputPath": (tmp_path / "debug").as_uri(),
+                                  "CollectionConfigurations": [
+        {"CollectionName": "losses", "CollectionParameters": {"save_interval": "1"}}]}
+    request["DebugRuleConfigurations"] = [
+        {"RuleConfigurationName": name, "RuleEvaluatorImage": "local",
+         "RuleParameters": {"rule_to_invoke": name}} for name in ("LossNotDecreasing", "Overfit")]
+    request["ProfilerConfig"] = {"ProfilingIntervalInMilliseconds": 200}
+    request["ProfilerRuleConfigurations"] = [{"RuleConfigurationName": "ProfilerReport",
+                                              "RuleEvaluatorImage": "local"}]
+    sm.create_training_job(**request)
+    job = wait_for(sm, "train-py-job", timeout=300)
+    assert job["TrainingJobStatus"] == "Completed", job.get("FailureReason")
+    metrics = {m["MetricName"]: m["Value"] for m in job["FinalMetricDataList"]}
+    assert {"train:loss", "valid:loss", "valid:accuracy", "test:accuracy"} <= set(metrics)
+    assert 0.0 <= metrics["test:accuracy"] <= 1.0
+    model = Path(job["ModelArtifacts"]["S3ModelArtifacts"].removeprefix("file://"))
+    assert model == tmp_path / "artifacts" / "train-py-job" / "output" / "model.tar.gz"
+    with tarfile.open(model) as tar:
+        names = tar.getnames()
+    assert names, "model.tar.gz is empty"
+    assert [t["Status"] for t in job["SecondaryStatusTransitions"]] == [
+        "Starting", "Downloading", "Training", "Uploading", "Completed"]
+    assert job["TrainingEndTime"] >= job["TrainingStartTime"] >= job["CreationTime"]
+    assert job["BillableTimeInSeconds"] >= 1
+    statuses = {s["RuleConfigurationName"]: s["RuleEvaluationStatus"]
+                for s in job["DebugRuleEvaluationStatuses"]}
+    assert set(statuses) == {"LossNotDecreasing", "Overfit"}
+    assert set(statuses.values()) <= {"IssuesFound", "NoIssuesFound"}, job["DebugRuleEvaluationStatuses"]
+    rule_output = tmp_path / "artifacts" / "train-py-job" / "rule-output"
+    assert (rule_output / "loss-curve.png").read_bytes().startswith(b"\x89PNG")
+    report = (rule_output / "ProfilerReport" / "profiler-output" / "profiler-report.html").read_text()
+    assert "Training step time" in report and "Waiting for data" in report
+    assert report.count("data:image/png;base64,") == 2  # step time and system charts
+    logs = subprocess.run([sys.executable, str(ROOT / "deploy_workflow.py"), "logs", "train-py-job",
+                           "--data-dir", str(server.data_dir)], capture_output=True, text=True,
+                          timeout=60, check=True)
+    assert "test_accuracy=" in logs.stdout
+
+
+def test_crashing_job_fails_with_the_error_from_its_log(sm, tmp_path, script):
+    sm.create_training_job(**job_request("crash-job", tmp_path, script, {"mode": "crash"}))
+    job = wait_for(sm, "crash-job")
+    assert job["TrainingJobStatus"] == "Failed"
+    assert job["SecondaryStatus"] == "Failed"
+    assert "ExitCode 1" in job["FailureReason"]
+    assert "ValueError: the answer is not 42" in job["FailureReason"]
+    assert "ModelArtifacts" not in job  # as on AWS, a failed job has no model
+
+
+def test_failure_file_is_the_failure_reason(sm, tmp_path, script):
+    sm.create_training_job(**job_request("failure-file-job", tmp_path, script,
+                                         {"mode": '"failure-file"'}))
+    job = wait_for(sm, "failure-file-job")
+    assert job["TrainingJobStatus"] == "Failed"
+    assert job["FailureReason"] == "AlgorithmError: bad input shape"
+
+
+def _gone(pid: int, timeout: float = 10) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def _child_pid(server, name: str, timeout: float = 60) -> int:
+    path = server.data_dir / "training-jobs" / name / "output" / "data" / "child.pid"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists() and path.read_text():
+            return int(path.read_text())
+        time.sleep(0.1)
+    raise AssertionError(f"{path} never appeared")
+
+
+def test_job_past_max_runtime_is_stopped_with_its_whole_process_tree(server, sm, tmp_path, script):
+    sm.create_training_job(**job_request("slow-job", tmp_path, script,
+                                         {"mode": '"sleep"', "seconds": "300"}, max_runtime=3))
+    child = _child_pid(server, "slow-job")
+    job = wait_for(sm, "slow-job", timeout=60)
+    assert job["TrainingJobStatus"] == "Stopped"
+    assert job["SecondaryStatus"] == "MaxRuntimeExceeded"
+    assert "MaxRuntimeInSeconds" in job["FailureReason"]
+    assert job["FinalMetricDataList"][0]["MetricName"] == "train:loss"
+    assert _gone(child), "the script's child process survived the stop"
+
+
+def test_stopped_job_ends_stopped_and_keeps_its_model(server, sm, tmp_path, script):
+    sm.create_training_job(**job_request("stop-job", tmp_path, script,
+                                         {"mode": '"sleep"', "seconds": "300"}))
+    child = _child_pid(server, "stop-job")
+    follow = subprocess.Popen([sys.executable, str(ROOT / "deploy_workflow.py"), "logs", "stop-job",
+                               "--follow", "--data-dir", str(server.data_dir)],
+                              stdout=subprocess.PIPE, text=True)
+    sm.stop_training_job(TrainingJobName="stop-job")
+    assert sm.describe_training_job(TrainingJobName="stop-job")["TrainingJobStatus"] in (
+        "Stopping", "Stopped")
+    job = wait_for(sm, "stop-job", timeout=60)
+    assert job["TrainingJobStatus"] == "Stopped"
+    assert [t["Status"] for t in job["SecondaryStatusTransitions"]][-2:] == ["Stopping", "Stopped"]
+    assert _gone(child)
+    printed, _ = follow.communicate(timeout=30)  # --follow returns once the job has ended
+    assert "channels" in printed and "epoch=0 train_loss=0.9000" in printed
+    with tarfile.open(tmp_path / "artifacts" / "stop-job" / "output" / "model.tar.gz") as tar:
+        assert tar.getnames() == ["partial.txt"]
+    with pytest.raises(sm.exceptions.ClientError, match="ValidationException"):
+        sm.stop_training_job(TrainingJobName="stop-job")
+
+
+def test_bad_requests_get_aws_errors_and_keep_existing_jobs(sm, tmp_path, script):
+    request = job_request("dup-job", tmp_path, script, {})
+    sm.create_training_job(**request)
+    with pytest.raises(sm.exceptions.ResourceInUse):
+        sm.create_training_job(**request)
+    s3 = job_request("s3-job", tmp_path, script, {})
+    s3["InputDataConfig"][0]["DataSource"]["S3DataSource"]["S3Uri"] = "s3://bucket/data"
+    with pytest.raises(sm.exceptions.ClientError, match="run the job against AWS") as err:
+        sm.create_training_job(**s3)
+    assert err.value.response["Error"]["Code"] == "ValidationException"
+    assert "InputDataConfig.1.DataSource.S3DataSource.S3Uri" in str(err.value)
+    with pytest.raises(sm.exceptions.ResourceNotFound):
+        sm.describe_training_job(TrainingJobName="no-such-job")
+    assert wait_for(sm, "dup-job")["TrainingJobStatus"] == "Completed"
+    names = [j["TrainingJobName"] for j in sm.list_training_jobs(NameContains="dup-",
+                                                                 MaxResults=100)["TrainingJobSummaries"]]
+    assert names == ["dup-job"]
+
+
+def test_archive_escaping_the_job_directory_fails_the_job(sm, tmp_path):
+    source = source_tar(tmp_path / "evil", {"entry.py": "print('hi')", "../../escaped.py": "x"})
+    sm.create_training_job(**job_request("evil-job", tmp_path, source, {}))
+    job = wait_for(sm, "evil-job")
+    assert job["TrainingJobStatus"] == "Failed"
+    assert "unsafe member" in job["FailureReason"]
+    assert not list(tmp_path.parent.rglob("escaped.py"))
+
+
+def test_list_sorts_filters_and_pages(sm, tmp_path, script):
+    for name in ("list-b", "list-a", "list-c"):
+        sm.create_training_job(**job_request(name, tmp_path, script, {}))
+    for name in ("list-b", "list-a", "list-c"):
+        wait_for(sm, name)
+    first = sm.list_training_jobs(NameContains="list-", SortBy="Name", SortOrder="Ascending",
+                                  MaxResults=2)
+    assert [j["TrainingJobName"] for j in first["TrainingJobSummaries"]] == ["list-a", "list-b"]
+    rest = sm.list_training_jobs(NameContains="list-", SortBy="Name", SortOrder="Ascending",
+                                 MaxResults=2, NextToken=first["NextToken"])
+    assert [j["TrainingJobName"] for j in rest["TrainingJobSummaries"]] == ["list-c"]
+    assert "NextToken" not in rest
+    failed = sm.list_training_jobs(NameContains="list-", StatusEquals="Failed")
+    assert failed["TrainingJobSummaries"] == []
+
+
+def test_job_cut_off_by_a_server_stop_is_failed_after_restart(tmp_path, script):
+    server = start_local_server(tmp_path / "server")
+    try:
+        sm = server.client("sagemaker")
+        sm.create_training_job(**job_request("cut-job", tmp_path, script,
+                                             {"mode": '"sleep"', "seconds": "300"}))
+        child = _child_pid(server, "cut-job")
+        script_pid = psutil.Process(child).ppid()
+    finally:
+        server.kill()
+    assert psutil.pid_exists(script_pid), "the job should outlive a crashed server"
+    server = start_local_server(tmp_path / "server")
+    try:
+        job = server.client("sagemaker").describe_training_job(TrainingJobName="cut-job")
+        assert job["TrainingJobStatus"] == "Failed"
+        assert "local server stopped while this job was running" in job["FailureReason"]
+        assert _gone(script_pid) and _gone(child)
+    finally:
+        server.stop()
+        if psutil.pid_exists(child):
+            os.kill(child, 9)

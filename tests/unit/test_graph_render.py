@@ -1,0 +1,137 @@
+"""DOT, Mermaid, SVG and PNG output, and the ``graph`` command."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from workflow.cli.main import main
+from workflow.definition import DEFINITION_FILE
+from workflow.graph import build_graph, execution_status, to_dot, to_mermaid
+from workflow.graph.mermaid import escape
+from workflow.graph.render import draw
+from workflow.graph.styles import CATCH_COLOUR, STATUS_COLOURS
+
+EVENTS = Path(__file__).resolve().parent.parent / "events"
+SVG = "{http://www.w3.org/2000/svg}"
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz 'dot' is not installed")
+
+
+def definition() -> dict:
+    return json.loads((EVENTS / "graph_all_states.asl.json").read_text())
+
+
+def history(name: str) -> list[dict]:
+    return json.loads((EVENTS / name).read_text())
+
+
+def dot_node_attrs(text: str, name: str) -> str:
+    match = re.search(r'^\s*(n\d+) \[(.*id="state-' + re.escape(name) + r'".*)\];$', text, re.M)
+    assert match, f"no node for {name}"
+    return match.group(2)
+
+
+def test_dot_is_structured_and_coloured_by_status() -> None:
+    text = to_dot(build_graph(definition()), execution_status(history("graph_history_retry_caught.json")))
+    assert text.startswith("digraph statemachine {") and text.rstrip().endswith("}")
+    assert text.count("{") == text.count("}")
+    assert len(re.findall(r"subgraph cluster_g\d+", text)) == 4  # Parallel, its 2 branches, Map
+    fill = {status: colours[0] for status, colours in STATUS_COLOURS.items()}
+    assert f'fillcolor="{fill["caught"]}"' in dot_node_attrs(text, "Fetch")
+    assert "2 retries" in dot_node_attrs(text, "Fetch")
+    assert f'fillcolor="{fill["succeeded"]}"' in dot_node_attrs(text, "Recover")
+    assert f'fillcolor="{fill["not reached"]}"' in dot_node_attrs(text, "Pause")
+    catch = [line for line in text.splitlines() if "catch States.TaskFailed" in line]
+    assert len(catch) == 1 and "style=dashed" in catch[0] and CATCH_COLOUR in catch[0]
+    # The Choice label keeps its quotes, escaped for DOT.
+    assert r'label="$.x >= $.threshold and not $.mode == \"dry \\\"run\\\" <now>\""' in text
+    assert re.search(r"^  legend \[shape=plaintext", text, re.M)
+
+
+def test_dot_without_execution_has_no_status() -> None:
+    text = to_dot(build_graph(definition()))
+    assert "legend [" not in text and "not reached" not in text
+    assert 'fillcolor="#ffffff"' in dot_node_attrs(text, "Fetch")
+
+
+def test_mermaid_escapes_labels_and_styles_catch_edges() -> None:
+    text = to_mermaid(build_graph(definition()), execution_status(history("graph_history_retry_caught.json")))
+    lines = text.splitlines()
+    assert lines[0] == "flowchart TD"
+    # Every quoted label holds no raw quote, bracket or angle bracket (only <br/> breaks).
+    for label in re.findall(r'"([^"]*)"', text):
+        assert not re.search(r'[\[\]{}()|`]', label), label
+        assert not re.search(r"<(?!br/>)", label), label
+    route_edges = [line for line in lines if re.match(r"\s*n\d+ -->\|", line)]
+    assert any("#34;dry \\#34;run\\#34; #60;now#62;#34;" in line.replace("#92;", "\\") for line in route_edges)
+    assert sum(1 for line in lines if line.strip().startswith("subgraph ")) == 4
+    assert sum(1 for line in lines if line.strip() == "end") == 4
+    catch_indexes = next(line for line in lines if line.strip().startswith("linkStyle")).split()[1]
+    edge_lines = [line for line in lines if re.match(r"\s*n\d+ (-->|-\.->)", line)]
+    assert [edge_lines[int(i)] for i in catch_indexes.split(",")] == [
+        line for line in edge_lines if "catch" in line]
+    fetch_id = next(re.match(r"\s*(n\d+)\(\"Fetch", line).group(1) for line in lines
+                    if re.match(r"\s*n\d+\(\"Fetch", line))
+    caught_class = next(line for line in lines if line.strip().startswith("class ") and line.endswith(" caught"))
+    assert fetch_id in caught_class.split()[1].split(",")
+
+
+def test_mermaid_escape() -> None:
+    assert escape('a "b" #c <d>') == "a #34;b#34; #35;c #60;d#62;"
+
+
+@needs_dot
+def test_svg_parses_and_shows_each_state_in_its_colour() -> None:
+    svg = draw(definition(), "svg", history("graph_history_running_map.json"), title="demo: RUNNING")
+    root = ET.fromstring(svg)
+    assert root.tag == SVG + "svg"
+    groups = {g.get("id"): g for g in root.iter(SVG + "g") if (g.get("id") or "").startswith("state-")}
+    assert set(groups) >= {"state-Fetch", "state-Items", "state-Square", "state-Done"}
+
+    def fill(name: str) -> str:
+        shape = next(el for el in groups["state-" + name].iter() if el.tag in (SVG + "path", SVG + "polygon"))
+        return shape.get("fill")
+
+    assert fill("Fetch") == STATUS_COLOURS["succeeded"][0]
+    assert fill("Items") == STATUS_COLOURS["running"][0]
+    assert fill("Square") == STATUS_COLOURS["running"][0]
+    assert fill("Done") == STATUS_COLOURS["not reached"][0]
+    text = " ".join(t.text or "" for t in root.iter(SVG + "text"))
+    assert "1 retry" in text and "demo: RUNNING" in text and "Legend" in text
+
+
+@needs_dot
+def test_svg_of_the_real_pipeline_has_its_catches() -> None:
+    root = ET.fromstring(draw(json.loads(DEFINITION_FILE.read_text()), "svg"))
+    catch_paths = [p for p in root.iter(SVG + "path") if p.get("stroke") == CATCH_COLOUR]
+    assert len(catch_paths) >= 15
+    assert any((t.text or "") == "EndpointReady" for t in root.iter(SVG + "text"))
+
+
+@needs_dot
+def test_cli_writes_every_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for suffix, check in ((".svg", lambda b: ET.fromstring(b).tag == SVG + "svg"),
+                          (".png", lambda b: b.startswith(b"\x89PNG\r\n\x1a\n")),
+                          (".dot", lambda b: b.startswith(b"digraph")),
+                          (".mmd", lambda b: b.startswith(b"flowchart TD"))):
+        out = tmp_path / f"graph{suffix}"
+        assert main(["graph", "--out", str(out)]) == 0
+        assert check(out.read_bytes()), suffix
+
+
+def test_cli_errors_name_the_file(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    assert main(["graph", "--out", str(tmp_path / "g.txt")]) == 2
+    assert "--out" in capsys.readouterr().err
+    broken = tmp_path / "broken.json"
+    broken.write_text("{nope")
+    assert main(["graph", "--definition", str(broken), "--out", str(tmp_path / "g.dot")]) == 2
+    assert str(broken) in capsys.readouterr().err
+    monkeypatch.setenv("PATH", str(tmp_path))  # no Graphviz on PATH
+    assert main(["graph", "--out", str(tmp_path / "g.svg")]) == 2
+    assert "Graphviz's 'dot'" in capsys.readouterr().err
+    assert not (tmp_path / "g.svg").exists()

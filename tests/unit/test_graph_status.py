@@ -1,0 +1,94 @@
+"""Per-state status from AWS-shaped execution histories (tests/events/graph_history_*.json)."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from workflow.graph import execution_status
+from workflow.graph.status import CAUGHT, FAILED, NOT_REACHED, RUNNING, SUCCEEDED
+
+EVENTS = Path(__file__).resolve().parent.parent / "events"
+
+
+def load(name: str) -> list[dict]:
+    return json.loads((EVENTS / name).read_text())
+
+
+def test_retries_then_caught_failure() -> None:
+    status = execution_status(load("graph_history_retry_caught.json"))
+    assert status.status == "SUCCEEDED"
+    fetch = status.of("Fetch")
+    assert (fetch.status, fetch.retries, fetch.visits) == (CAUGHT, 2, 1)
+    assert fetch.error == "Lambda.ServiceException" and "Service unavailable" in fetch.cause
+    assert fetch.duration_s == pytest.approx(10.5)  # entered at 1.5 s, exited at 12.0 s
+    assert {n: status.of(n).status for n in ("Init", "Recover", "Done")} == dict.fromkeys(
+        ("Init", "Recover", "Done"), SUCCEEDED)
+    assert {status.of(n).status for n in ("Route", "Pause", "Fan", "Items", "Broken")} == {NOT_REACHED}
+    assert json.loads(status.of("Recover").output)["failure"]["Error"] == "Lambda.ServiceException"
+
+
+def test_running_map_after_parallel_and_a_retry_that_succeeded() -> None:
+    events = load("graph_history_running_map.json")
+    # Shuffled input order must not matter: ids give the order.
+    status = execution_status(list(reversed(events)))
+    assert status.status == "RUNNING"
+    assert (status.of("Fetch").status, status.of("Fetch").retries) == (SUCCEEDED, 1)
+    assert [status.of(n).status for n in ("Fan", "Left", "Right")] == [SUCCEEDED] * 3
+    assert status.of("Items").status == RUNNING and status.of("Items").iterations == 2
+    square = status.of("Square")
+    assert (square.status, square.visits) == (RUNNING, 2)  # one iteration done, one still running
+    assert status.of("Done").status == NOT_REACHED
+
+
+def test_running_duration_counts_up_to_now() -> None:
+    events = load("graph_history_running_map.json")
+    last = max(datetime.fromisoformat(e["timestamp"]) for e in events)
+    base = execution_status(events).of("Items").duration_s
+    more = execution_status(events, now=last + timedelta(minutes=1)).of("Items").duration_s
+    assert base and more == pytest.approx(base + 60)
+
+
+def test_uncaught_timeout_fails_the_state_and_the_execution() -> None:
+    status = execution_status(load("graph_history_failed.json"))
+    assert (status.status, status.error) == ("FAILED", "States.Timeout")
+    fetch = status.of("Fetch")
+    assert (fetch.status, fetch.error, fetch.cause) == (FAILED, "States.Timeout", "Task timed out after 30 seconds")
+    assert status.of("Init").status == SUCCEEDED
+
+
+def test_a_state_that_fails_without_a_task_event_is_blamed() -> None:
+    events = [
+        {"id": 1, "previousEventId": 0, "type": "ExecutionStarted", "timestamp": 0},
+        {"id": 2, "previousEventId": 1, "type": "ChoiceStateEntered", "timestamp": 1,
+         "stateEnteredEventDetails": {"name": "Route", "input": "{}"}},
+        {"id": 3, "previousEventId": 2, "type": "ExecutionFailed", "timestamp": 2,
+         "executionFailedEventDetails": {"error": "States.NoChoiceMatched", "cause": "no rule matched"}},
+    ]
+    route = execution_status(events).of("Route")
+    assert (route.status, route.duration_s) == (FAILED, 1.0)
+
+
+def test_aborted_execution_cancels_what_was_running() -> None:
+    events = [
+        {"id": 1, "previousEventId": 0, "type": "ExecutionStarted", "timestamp": 0},
+        {"id": 2, "previousEventId": 1, "type": "WaitStateEntered", "timestamp": 1,
+         "stateEnteredEventDetails": {"name": "Pause", "input": "{}"}},
+        {"id": 3, "previousEventId": 2, "type": "ExecutionAborted", "timestamp": 5},
+    ]
+    status = execution_status(events)
+    assert status.status == "ABORTED" and status.of("Pause").status == "cancelled"
+
+
+def test_fail_state_is_failed_with_the_execution_error() -> None:
+    events = [
+        {"id": 1, "previousEventId": 0, "type": "ExecutionStarted", "timestamp": 0},
+        {"id": 2, "previousEventId": 1, "type": "FailStateEntered", "timestamp": 1,
+         "stateEnteredEventDetails": {"name": "Broken", "input": "{}"}},
+        {"id": 3, "previousEventId": 2, "type": "ExecutionFailed", "timestamp": 1,
+         "executionFailedEventDetails": {"error": "Broken", "cause": "the map failed"}},
+    ]
+    broken = execution_status(events).of("Broken")
+    assert (broken.status, broken.error, broken.cause) == (FAILED, "Broken", "the map failed")

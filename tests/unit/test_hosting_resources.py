@@ -1,0 +1,135 @@
+"""Models and endpoint configurations in-process: records, AWS error codes and wording."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import botocore.session
+import pytest
+from botocore.validate import validate_parameters
+
+from workflow.local.context import ServerContext
+from workflow.local.errors import ResourceLimitExceeded, ValidationException
+from workflow.local.sagemaker import SageMakerBackend
+from workflow.local.sagemaker.hosting.endpoints import ENDPOINT
+from workflow.local.store import Store
+
+_MODEL = botocore.session.get_session().get_service_model("sagemaker")
+
+
+@pytest.fixture
+def sagemaker(tmp_path: Path) -> Any:
+    ctx = ServerContext(data_dir=tmp_path, store=Store(tmp_path / "db.sqlite3"),
+                        endpoint_url="http://127.0.0.1:1")
+    backend = SageMakerBackend(ctx)
+    ctx.backends["sagemaker"] = backend
+
+    def call(operation: str, **params: Any) -> dict[str, Any]:
+        # The same validation the protocol layer applies before a backend sees a request.
+        validate_parameters(params, _MODEL.operation_model(operation).input_shape)
+        return backend.handle(operation, params)
+
+    (tmp_path / "model.tar.gz").write_bytes(b"")
+    call.url = (tmp_path / "model.tar.gz").as_uri()
+    call.ctx = ctx
+    return call
+
+
+def _variant(model: str = "m", count: int = 1, name: str = "AllTraffic") -> dict[str, Any]:
+    return {"VariantName": name, "ModelName": model, "InitialInstanceCount": count,
+            "InstanceType": "ml.m5.large"}
+
+
+def test_model_round_trip_and_list(sagemaker: Any) -> None:
+    env = {"SAGEMAKER_PROGRAM": "inference.py", "SAGEMAKER_SUBMIT_DIRECTORY": "/code"}
+    arn = sagemaker("CreateModel", ModelName="Dogs-1", ExecutionRoleArn="arn:aws:iam::1:role/r",
+                    PrimaryContainer={"Image": "pytorch", "ModelDataUrl": sagemaker.url,
+                                      "Environment": env})["ModelArn"]
+    assert arn == "arn:aws:sagemaker:us-east-1:123456789012:model/dogs-1"
+    described = sagemaker("DescribeModel", ModelName="Dogs-1")
+    assert described["PrimaryContainer"]["Environment"] == env
+    assert described["ModelArn"] == arn
+    sagemaker("CreateModel", ModelName="cats", PrimaryContainer={"Image": "pytorch"})
+    listed = sagemaker("ListModels", SortBy="Name", SortOrder="Ascending")["Models"]
+    assert [m["ModelName"] for m in listed] == ["Dogs-1", "cats"]
+    first = sagemaker("ListModels", MaxResults=1, SortBy="Name", SortOrder="Ascending")
+    assert [m["ModelName"] for m in first["Models"]] == ["Dogs-1"]
+    rest = sagemaker("ListModels", MaxResults=1, SortBy="Name", SortOrder="Ascending",
+                     NextToken=first["NextToken"])
+    assert [m["ModelName"] for m in rest["Models"]] == ["cats"] and "NextToken" not in rest
+    assert [m["ModelName"] for m in sagemaker("ListModels", NameContains="dog")["Models"]] == ["Dogs-1"]
+    sagemaker("DeleteModel", ModelName="cats")
+    with pytest.raises(ValidationException, match='Could not find model "arn:aws:sagemaker:.*model/cats"'):
+        sagemaker("DescribeModel", ModelName="cats")
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"ModelName": "bad_name!", "PrimaryContainer": {"Image": "i"}}, "at 'modelName'"),
+    ({"ModelName": "m"}, "PrimaryContainer or Containers"),
+    ({"ModelName": "m", "PrimaryContainer": {"Image": "i", "ModelDataUrl": "s3://b/k.tar.gz"}},
+     "s3://b/k.tar.gz"),
+    ({"ModelName": "m", "PrimaryContainer": {"Image": "i", "ModelDataUrl": "file:///no/such.tar.gz"}},
+     "Could not find model data at file:///no/such.tar.gz"),
+])
+def test_bad_models_are_refused(sagemaker: Any, params: dict, message: str) -> None:
+    with pytest.raises(ValidationException, match=message):
+        sagemaker("CreateModel", **params)
+    assert sagemaker("ListModels")["Models"] == []
+
+
+def test_duplicate_model_keeps_the_first(sagemaker: Any) -> None:
+    sagemaker("CreateModel", ModelName="m", PrimaryContainer={"Image": "first"})
+    with pytest.raises(ValidationException, match="Cannot create already existing model"):
+        sagemaker("CreateModel", ModelName="m", PrimaryContainer={"Image": "second"})
+    assert sagemaker("DescribeModel", ModelName="m")["PrimaryContainer"]["Image"] == "first"
+
+
+def test_endpoint_config_round_trip_and_errors(sagemaker: Any) -> None:
+    with pytest.raises(ValidationException, match='Could not find model ".*model/m"'):
+        sagemaker("CreateEndpointConfig", EndpointConfigName="c", ProductionVariants=[_variant()])
+    sagemaker("CreateModel", ModelName="m", PrimaryContainer={"Image": "i"})
+    arn = sagemaker("CreateEndpointConfig", EndpointConfigName="c",
+                    ProductionVariants=[_variant()])["EndpointConfigArn"]
+    assert arn.endswith(":endpoint-config/c")
+    described = sagemaker("DescribeEndpointConfig", EndpointConfigName="c")
+    assert described["ProductionVariants"][0]["InitialVariantWeight"] == 1.0
+    with pytest.raises(ValidationException, match="Cannot create already existing endpoint configuration"):
+        sagemaker("CreateEndpointConfig", EndpointConfigName="c", ProductionVariants=[_variant()])
+    with pytest.raises(ValidationException, match="used more than once"):
+        sagemaker("CreateEndpointConfig", EndpointConfigName="d",
+                  ProductionVariants=[_variant(), _variant()])
+    assert [c["EndpointConfigName"] for c in sagemaker("ListEndpointConfigs")["EndpointConfigs"]] == ["c"]
+    sagemaker("DeleteEndpointConfig", EndpointConfigName="c")
+    with pytest.raises(ValidationException, match="Could not find endpoint configuration"):
+        sagemaker("DeleteEndpointConfig", EndpointConfigName="c")
+
+
+def test_endpoint_errors_before_any_worker_starts(sagemaker: Any) -> None:
+    with pytest.raises(ValidationException, match="Could not find endpoint configuration"):
+        sagemaker("CreateEndpoint", EndpointName="e", EndpointConfigName="missing")
+    sagemaker("CreateModel", ModelName="m", PrimaryContainer={"Image": "i"})
+    sagemaker("CreateEndpointConfig", EndpointConfigName="big", ProductionVariants=[_variant(count=99)])
+    with pytest.raises(ResourceLimitExceeded, match="request delta of 99 Instances"):
+        sagemaker("CreateEndpoint", EndpointName="e", EndpointConfigName="big")
+    for operation, params in [
+        ("DescribeEndpoint", {}), ("DeleteEndpoint", {}),
+        ("UpdateEndpoint", {"EndpointConfigName": "big"}),
+        ("UpdateEndpointWeightsAndCapacities",
+         {"DesiredWeightsAndCapacities": [{"VariantName": "AllTraffic", "DesiredInstanceCount": 2}]}),
+    ]:
+        with pytest.raises(ValidationException, match='Could not find endpoint ".*endpoint/e"'):
+            sagemaker(operation, EndpointName="e", **params)
+    assert sagemaker("ListEndpoints")["Endpoints"] == []
+
+
+def test_an_endpoint_in_progress_cannot_be_updated(sagemaker: Any) -> None:
+    sagemaker("CreateModel", ModelName="m", PrimaryContainer={"Image": "i"})
+    sagemaker("CreateEndpointConfig", EndpointConfigName="c", ProductionVariants=[_variant()])
+    doc = {"EndpointName": "e", "EndpointArn": "arn:aws:sagemaker:us-east-1:123456789012:endpoint/e",
+           "EndpointConfigName": "c", "EndpointStatus": "Creating"}
+    sagemaker.ctx.store.put(ENDPOINT, "e", doc)
+    with pytest.raises(ValidationException, match='Cannot update in-progress endpoint ".*endpoint/e"'):
+        sagemaker("UpdateEndpoint", EndpointName="e", EndpointConfigName="c")
+    with pytest.raises(ValidationException, match="Cannot create already existing endpoint"):
+        sagemaker("CreateEndpoint", EndpointName="e", EndpointConfigName="c")
+    assert sagemaker.ctx.store.get(ENDPOINT, "e")["EndpointStatus"] == "Creating"

@@ -1,0 +1,116 @@
+"""One training epoch and one evaluation pass, shaped like torchvision's reference.
+
+Loss and accuracy are summed over the whole split and divided by the number
+of images (correct / total), never averaged over batches, so a short last
+batch weighs what its images weigh. The sums stay on the device and are read
+once per pass, so the loop does not wait for the GPU at every step.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import nn
+
+import debugger
+
+
+@dataclass
+class PassStats:
+    loss: float
+    accuracy: float
+    correct: int
+    total: int
+    seconds: float
+
+    @property
+    def images_per_second(self) -> float:
+        return self.total / self.seconds if self.seconds > 0 else 0.0
+
+
+def _autocast(device: torch.device, enabled: bool):
+    return torch.autocast(device_type=device.type, dtype=torch.float16, enabled=enabled)
+
+
+def _to_device(images: torch.Tensor, targets: torch.Tensor, device: torch.device,
+               channels_last: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    fmt = torch.channels_last if channels_last else torch.contiguous_format
+    images = images.to(device, non_blocking=True, memory_format=fmt)
+    return images, targets.to(device, non_blocking=True)
+
+
+def train_one_epoch(model: nn.Module, criterion: nn.Module, optimizer: torch.optim.Optimizer,
+                    loader: Iterable, device: torch.device, epoch: int,
+                    scaler: torch.amp.GradScaler | None = None, hook: Any = None,
+                    profiler: Any = None, channels_last: bool = False) -> PassStats:
+    """Trains over ``loader`` once; AMP is on exactly when ``scaler`` is given."""
+    model.train()
+    debugger.set_mode(hook, "train")
+    loss_sum = torch.zeros((), device=device)
+    correct = torch.zeros((), device=device, dtype=torch.long)
+    total = 0
+    start = tick = time.perf_counter()
+    for step, (images, targets) in enumerate(loader):
+        images, targets = _to_device(images, targets, device, channels_last)
+        loaded = time.perf_counter()
+        with _autocast(device, scaler is not None):
+            outputs = model(images)
+            loss = criterion(outputs, targets)
+        optimizer.zero_grad(set_to_none=True)
+        if scaler is not None:
+            scaler.scale(loss).backward()
+            scaler.step(optimizer)
+            scaler.update()
+        else:
+            loss.backward()
+            optimizer.step()
+        batch = targets.shape[0]
+        loss_sum += loss.detach().float() * batch
+        correct += (outputs.detach().argmax(dim=1) == targets).sum()
+        total += batch
+        if profiler is not None:
+            profiler.synchronize()
+            now = time.perf_counter()
+            profiler.record(epoch, step, "train", loaded - tick, now - loaded, batch)
+            tick = time.perf_counter()
+    return _stats(loss_sum, correct, total, time.perf_counter() - start)
+
+
+@torch.inference_mode()
+def evaluate(model: nn.Module, criterion: nn.Module, loader: Iterable, device: torch.device,
+             epoch: int = 0, amp: bool = False, hook: Any = None, profiler: Any = None,
+             channels_last: bool = False, mode: str = "eval") -> PassStats:
+    """One pass without gradients; ``mode`` ("eval" or "test") labels profiler steps."""
+    model.eval()
+    debugger.set_mode(hook, "eval")
+    loss_sum = torch.zeros((), device=device)
+    correct = torch.zeros((), device=device, dtype=torch.long)
+    total = 0
+    start = tick = time.perf_counter()
+    for step, (images, targets) in enumerate(loader):
+        images, targets = _to_device(images, targets, device, channels_last)
+        loaded = time.perf_counter()
+        with _autocast(device, amp):
+            outputs = model(images)
+            loss = criterion(outputs, targets)
+        batch = targets.shape[0]
+        loss_sum += loss.float() * batch
+        correct += (outputs.argmax(dim=1) == targets).sum()
+        total += batch
+        if profiler is not None:
+            profiler.synchronize()
+            now = time.perf_counter()
+            profiler.record(epoch, step, mode, loaded - tick, now - loaded, batch)
+            tick = time.perf_counter()
+    return _stats(loss_sum, correct, total, time.perf_counter() - start)
+
+
+def _stats(loss_sum: torch.Tensor, correct: torch.Tensor, total: int, seconds: float) -> PassStats:
+    if total == 0:
+        return PassStats(float("nan"), 0.0, 0, 0, seconds)
+    n_correct = int(correct.item())
+    return PassStats(loss=loss_sum.item() / total, accuracy=n_correct / total,
+                     correct=n_correct, total=total, seconds=seconds)

@@ -1,0 +1,62 @@
+"""The state machine resource: statemachine.json's raw text plus DefinitionSubstitutions.
+
+Step Functions substitutes the placeholders itself, exactly like
+``workflow.definition.render`` does for the local server, so both run the
+same bytes. Only the ARNs differ in form: here they are CloudFormation
+intrinsics that resolve at deploy time.
+"""
+from __future__ import annotations
+
+from workflow import definition
+from workflow.aws import iam_state_machine
+from workflow.aws.iam import Json
+from workflow.aws.lambdas import logical_id
+from workflow.aws.settings import StackSettings
+
+LOG_GROUP = "StateMachineLogs"
+
+
+def substitution_values(settings: StackSettings) -> dict[str, object]:
+    """DefinitionSubstitutions: ``definition.substitutions`` with intrinsics for the stack's ARNs."""
+    return definition.substitutions(
+        ResourcePrefix=settings.resource_prefix,
+        StageDataFunctionArn={"Fn::GetAtt": [f"{logical_id('stage_data')}Function", "Arn"]},
+        SmokeTestFunctionArn={"Fn::GetAtt": [f"{logical_id('smoke_test')}Function", "Arn"]},
+        SageMakerRoleArn={"Fn::GetAtt": ["SageMakerExecutionRole", "Arn"]},
+        TrainingImage=settings.images.training,
+        InferenceImage=settings.images.inference,
+        RuleEvaluatorImage=settings.images.rule_evaluator,
+        SourceDirUri=settings.source_dir_uri,
+    )
+
+
+def resources(settings: StackSettings) -> dict[str, Json]:
+    return {
+        "StateMachineRole": iam_state_machine.resource(settings.resource_prefix),
+        LOG_GROUP: {
+            "Type": "AWS::Logs::LogGroup",
+            "DeletionPolicy": "Delete", "UpdateReplacePolicy": "Delete",
+            "Properties": {
+                # The /aws/vendedlogs/ prefix keeps the log-delivery resource policy small.
+                "LogGroupName": f"/aws/vendedlogs/states/{settings.resource_prefix}",
+                "RetentionInDays": settings.log_retention_days,
+                "KmsKeyId": {"Fn::If": ["HasKmsKey", {"Ref": "KmsKeyArn"}, {"Ref": "AWS::NoValue"}]},
+            },
+        },
+        "StateMachine": {
+            "Type": "AWS::StepFunctions::StateMachine",
+            "Properties": {
+                "StateMachineName": settings.resource_prefix,
+                "StateMachineType": "STANDARD",
+                "DefinitionString": definition.template_text(),
+                "DefinitionSubstitutions": substitution_values(settings),
+                "RoleArn": {"Fn::GetAtt": ["StateMachineRole", "Arn"]},
+                "LoggingConfiguration": {
+                    "Level": "ALL", "IncludeExecutionData": True,
+                    "Destinations": [{"CloudWatchLogsLogGroup": {
+                        "LogGroupArn": {"Fn::GetAtt": [LOG_GROUP, "Arn"]}}}],
+                },
+                "TracingConfiguration": {"Enabled": True},
+            },
+        },
+    }

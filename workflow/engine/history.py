@@ -1,0 +1,122 @@
+"""The execution event history: AWS event types and details, ids in order, one writer at a time.
+
+Events are dicts in botocore's ``HistoryEvent`` shape (GetExecutionHistory), handed to a
+sink as they happen. ``previousEventId`` links an event to the one before it on the same
+branch of work (a Parallel branch or Map iteration has its own lane).
+"""
+from __future__ import annotations
+
+import threading
+from typing import Any, Callable
+
+from .clock import Clock
+from .errors import ExecutionStopped, StatesError
+from .limits import MAX_HISTORY_EVENTS
+
+Sink = Callable[[dict], None]
+
+# Event type -> the HistoryEvent member that holds its details.
+DETAILS_KEY = {
+    "ExecutionStarted": "executionStartedEventDetails",
+    "ExecutionSucceeded": "executionSucceededEventDetails",
+    "ExecutionFailed": "executionFailedEventDetails",
+    "ExecutionAborted": "executionAbortedEventDetails",
+    "ExecutionTimedOut": "executionTimedOutEventDetails",
+    "TaskScheduled": "taskScheduledEventDetails",
+    "TaskStarted": "taskStartedEventDetails",
+    "TaskStartFailed": "taskStartFailedEventDetails",
+    "TaskSubmitted": "taskSubmittedEventDetails",
+    "TaskSubmitFailed": "taskSubmitFailedEventDetails",
+    "TaskSucceeded": "taskSucceededEventDetails",
+    "TaskFailed": "taskFailedEventDetails",
+    "TaskTimedOut": "taskTimedOutEventDetails",
+    "LambdaFunctionScheduled": "lambdaFunctionScheduledEventDetails",
+    "LambdaFunctionSucceeded": "lambdaFunctionSucceededEventDetails",
+    "LambdaFunctionFailed": "lambdaFunctionFailedEventDetails",
+    "LambdaFunctionTimedOut": "lambdaFunctionTimedOutEventDetails",
+    "LambdaFunctionStartFailed": "lambdaFunctionStartFailedEventDetails",
+    "MapStateStarted": "mapStateStartedEventDetails",
+    "MapIterationStarted": "mapIterationStartedEventDetails",
+    "MapIterationSucceeded": "mapIterationSucceededEventDetails",
+    "MapIterationFailed": "mapIterationFailedEventDetails",
+    "MapIterationAborted": "mapIterationAbortedEventDetails",
+}
+_TERMINAL = {"ExecutionSucceeded", "ExecutionFailed", "ExecutionAborted", "ExecutionTimedOut"}
+
+
+class Lane:
+    """A sequence of causally linked events (the main flow, a branch, an iteration)."""
+
+    __slots__ = ("last",)
+
+    def __init__(self, last: int = 0) -> None:
+        self.last = last
+
+
+class History:
+    def __init__(self, sink: Sink | None, clock: Clock, limit: int = MAX_HISTORY_EVENTS) -> None:
+        self._sink = sink
+        self._clock = clock
+        self._limit = limit
+        # Re-entrant: a sink may stop the execution, which writes the terminal event.
+        self._lock = threading.RLock()
+        self._next = 1
+        self.closed = False
+        # Set when the history quota ended the execution: (error, cause).
+        self.limit_failure: tuple[str, str] | None = None
+
+    @property
+    def count(self) -> int:
+        return self._next - 1
+
+    def emit(self, lane: Lane, event_type: str, details: dict | None = None, key: str | None = None) -> int:
+        """Record one event; raises ExecutionStopped once the execution has ended."""
+        with self._lock:
+            if self.closed:
+                raise ExecutionStopped()
+            if self._next >= self._limit and event_type not in _TERMINAL:
+                # "If the event number 25,000 isn't ExecutionSucceeded, the ExecutionFailed
+                # event is logged and the execution fails" (developer guide, history quota).
+                error = StatesError.RUNTIME.value
+                cause = f"The execution reached the maximum number of history events ({self._limit})."
+                self.limit_failure = (error, cause)
+                self._write(lane, "ExecutionFailed", {"error": error, "cause": cause}, None)
+                self.closed = True
+                raise ExecutionStopped()
+            event_id = self._write(lane, event_type, details, key)
+            if event_type in _TERMINAL:
+                self.closed = True
+            return event_id
+
+    def close(self, lane: Lane, event_type: str, details: dict) -> bool:
+        """Write the terminal execution event unless the execution already ended."""
+        with self._lock:
+            if self.closed:
+                return False
+            self._write(lane, event_type, details, None)
+            self.closed = True
+            return True
+
+    def _write(self, lane: Lane, event_type: str, details: dict | None, key: str | None) -> int:
+        event_id = self._next
+        self._next += 1
+        event: dict[str, Any] = {
+            "timestamp": self._clock.now(),
+            "type": event_type,
+            "id": event_id,
+            "previousEventId": lane.last,
+        }
+        if details is not None:
+            event[key or DETAILS_KEY.get(event_type) or _state_key(event_type)] = details
+        lane.last = event_id
+        if self._sink is not None:
+            self._sink(event)
+        return event_id
+
+
+def _state_key(event_type: str) -> str:
+    if event_type.endswith("StateEntered"):
+        return "stateEnteredEventDetails"
+    if event_type.endswith("StateExited"):
+        return "stateExitedEventDetails"
+    raise KeyError(event_type)

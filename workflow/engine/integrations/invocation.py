@@ -1,0 +1,102 @@
+"""One call of a Task's integration: its clients, timeouts, cancellation and TaskSubmitted."""
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta
+from typing import Any, Callable
+
+from ..clock import SystemClock
+from ..limits import to_json
+from ..runtime import Frame
+from .resource import Resource
+
+
+class TaskInterrupted(Exception):
+    """The task must end now: ``timed_out`` (TimeoutSeconds) or the execution was stopped.
+
+    Integrations catch it to clean up (e.g. StopTrainingJob) and re-raise it.
+    """
+
+    def __init__(self, timed_out: bool) -> None:
+        super().__init__("task timed out" if timed_out else "task stopped")
+        self.timed_out = timed_out
+
+
+class TaskInvocation:
+    def __init__(self, frame: Frame, resource: Resource, parameters: Any,
+                 timeout_seconds: float | None, heartbeat_seconds: float | None,
+                 state_spec: dict | None = None) -> None:
+        self.frame = frame
+        self.state_spec = state_spec or {}
+        self.resource = resource
+        self.parameters = parameters
+        self.timeout_seconds = timeout_seconds
+        self.heartbeat_seconds = heartbeat_seconds
+        runtime = frame.runtime
+        self.deadline: datetime | None = (
+            runtime.clock.now() + timedelta(seconds=runtime.scaled(timeout_seconds))
+            if timeout_seconds is not None else None
+        )
+        self.submitted_output: Any = None
+
+    @property
+    def runtime(self):
+        return self.frame.runtime
+
+    def client(self, service: str) -> Any:
+        return self.runtime.client(service)
+
+    def submitted(self, output: Any) -> None:
+        """Record TaskSubmitted: the job was accepted (``.sync`` integrations)."""
+        self.submitted_output = output
+        self.frame.emit("TaskSubmitted", {
+            "resourceType": self.resource.resource_type,
+            "resource": self.resource.resource_name,
+            "output": to_json(output),
+            "outputDetails": {"truncated": False},
+        })
+
+    def _check(self) -> None:
+        self.runtime.check_deadline()
+        if self.frame.scope.cancelled:
+            raise TaskInterrupted(False)
+        if self.deadline is not None and self.runtime.clock.now() >= self.deadline:
+            raise TaskInterrupted(True)
+
+    def sleep(self, seconds: float) -> None:
+        """Wait engine seconds between polls; raises TaskInterrupted on timeout or stop."""
+        self._check()
+        real = self.runtime.scaled(seconds)
+        if self.deadline is not None:
+            real = min(real, max((self.deadline - self.runtime.clock.now()).total_seconds(), 0.0))
+        if self.runtime.deadline is not None:
+            real = min(real, max((self.runtime.deadline - self.runtime.clock.now()).total_seconds(), 0.0))
+        self.runtime.clock.sleep(real, self.frame.scope.event)
+        self._check()
+
+    def call(self, function: Callable[[], Any]) -> Any:
+        """Run a blocking service call; with a real clock it is abandoned on timeout or stop."""
+        self._check()
+        if not isinstance(self.runtime.clock, SystemClock) or (
+            self.deadline is None and self.runtime.deadline is None
+        ):
+            result = function()
+            self._check()
+            return result
+        box: dict[str, Any] = {}
+        done = threading.Event()
+
+        def target() -> None:
+            try:
+                box["result"] = function()
+            except BaseException as exc:  # handed back to the calling thread below
+                box["error"] = exc
+            finally:
+                done.set()
+
+        threading.Thread(target=target, daemon=True).start()
+        while not done.wait(0.05):
+            self._check()
+        if "error" in box:
+            raise box["error"]
+        return box["result"]

@@ -1,0 +1,35 @@
+"""A compiled state machine (or branch, or item processor) and the loop that runs it."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .runtime import Frame
+
+
+class Program:
+    """StartAt plus compiled states; Parallel branches and Map processors are Programs too."""
+
+    def __init__(self, spec: dict) -> None:
+        from .states import STATE_TYPES
+
+        self.spec = spec
+        self.start_at: str = spec["StartAt"]
+        self.timeout_seconds: int | None = spec.get("TimeoutSeconds")
+        self.states = {name: STATE_TYPES[body["Type"]](name, body) for name, body in spec["States"].items()}
+
+    def run(self, frame: Frame, data: Any) -> Any:
+        """Run from StartAt to a terminal state; raises FailureError for an unhandled error."""
+        states = self.states
+        name: str | None = self.start_at
+        while name is not None:
+            data, name = states[name].execute(frame, data)
+        return data
+
+
+class StateMachine(Program):
+    """A validated top-level definition; ``definition`` is its JSON text."""
+
+    def __init__(self, spec: dict, definition: str | None = None) -> None:
+        super().__init__(spec)
+        self.definition = definition if definition is not None else json.dumps(spec)

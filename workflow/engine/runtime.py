@@ -1,0 +1,209 @@
+"""What one execution shares across its branches, and the per-branch frame states run in."""
+from __future__ import annotations
+
+import random
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable
+
+from .callbacks import CallbackRegistry
+from .clock import Clock
+from .errors import ExecutionStopped
+from .history import History, Lane
+from .timestamps import format_timestamp
+
+
+@dataclass
+class ExecutionContext:
+    """Identity of an execution, as the context object (``$$.Execution``) exposes it."""
+
+    execution_arn: str
+    execution_name: str
+    state_machine_arn: str
+    state_machine_name: str
+    role_arn: str
+    start_time: datetime
+    redrive_count: int = 0
+
+    @property
+    def region(self) -> str:
+        parts = self.execution_arn.split(":")
+        return parts[3] if len(parts) > 4 and parts[3] else "us-east-1"
+
+    @classmethod
+    def local(cls, name: str = "local", start_time: datetime | None = None) -> "ExecutionContext":
+        region, account = "us-east-1", "123456789012"
+        machine = f"arn:aws:states:{region}:{account}:stateMachine:{name}"
+        return cls(
+            execution_arn=f"arn:aws:states:{region}:{account}:execution:{name}:{name}-run",
+            execution_name=f"{name}-run",
+            state_machine_arn=machine,
+            state_machine_name=name,
+            role_arn=f"arn:aws:iam::{account}:role/{name}-role",
+            start_time=start_time or datetime.now(timezone.utc),
+        )
+
+
+class CancelScope:
+    """A cancel flag that cancelling a parent sets on all its children (branches, iterations)."""
+
+    def __init__(self, parent: "CancelScope | None" = None) -> None:
+        self.event = threading.Event()
+        self._children: list[CancelScope] = []
+        self._lock = threading.Lock()
+        if parent is not None:
+            with parent._lock:
+                parent._children.append(self)
+            if parent.event.is_set():
+                self.event.set()
+
+    def cancel(self) -> None:
+        self.event.set()
+        with self._lock:
+            children = list(self._children)
+        for child in children:
+            child.cancel()
+
+    @property
+    def cancelled(self) -> bool:
+        return self.event.is_set()
+
+
+class Runtime:
+    """Everything one execution shares: history, clock, clients, identity, stop reason."""
+
+    def __init__(
+        self,
+        *,
+        history: History,
+        clock: Clock,
+        ctx: ExecutionContext,
+        client_factory: Callable[[str], Any] | None,
+        time_scale: float,
+        poll_interval: float,
+        rng: random.Random,
+        execution_input: Any,
+    ) -> None:
+        self.history = history
+        self.clock = clock
+        self.ctx = ctx
+        self.client_factory = client_factory
+        self.time_scale = time_scale if time_scale > 0 else 1.0
+        self.poll_interval = poll_interval
+        self.rng = rng
+        self.execution_input = execution_input
+        self.root = CancelScope()
+        self.deadline: datetime | None = None
+        # (status, error, cause) once the execution is stopped or timed out.
+        self.stop_reason: tuple[str, str | None, str | None] | None = None
+        self._start_text = format_timestamp(ctx.start_time)
+        self.callbacks = CallbackRegistry()
+        self._clients: dict[str, Any] = {}
+        self._clients_lock = threading.Lock()
+
+    def client(self, service: str) -> Any:
+        if self.client_factory is None:
+            from .errors import runtime_error
+
+            raise runtime_error(f"No AWS client is configured to call the {service} service")
+        with self._clients_lock:
+            if service not in self._clients:
+                self._clients[service] = self.client_factory(service)
+            return self._clients[service]
+
+    def scaled(self, seconds: float) -> float:
+        return seconds / self.time_scale
+
+    def set_timeout(self, seconds: float | None) -> None:
+        if seconds is not None:
+            self.deadline = self.clock.now() + timedelta(seconds=self.scaled(seconds))
+
+    def stop(self, status: str, error: str | None, cause: str | None) -> None:
+        if self.stop_reason is None:
+            self.stop_reason = (status, error, cause)
+        self.root.cancel()
+
+    def check_deadline(self) -> None:
+        if self.deadline is not None and self.stop_reason is None and self.clock.now() >= self.deadline:
+            self.stop("TIMED_OUT", "States.Timeout", "The execution timed out.")
+
+    def base_context(self) -> dict:
+        ctx = self.ctx
+        return {
+            "Execution": {
+                "Id": ctx.execution_arn,
+                "Input": self.execution_input,
+                "Name": ctx.execution_name,
+                "RoleArn": ctx.role_arn,
+                "StartTime": self._start_text,
+                "RedriveCount": ctx.redrive_count,
+            },
+            "StateMachine": {"Id": ctx.state_machine_arn, "Name": ctx.state_machine_name},
+        }
+
+
+class Frame:
+    """One line of work: the main flow, a Parallel branch, or a Map iteration."""
+
+    __slots__ = ("runtime", "lane", "scope", "state_name", "entered_time", "retry_count",
+                 "map_item", "task_token", "rng")
+
+    def __init__(self, runtime: Runtime, lane: Lane, scope: CancelScope,
+                 map_item: tuple[int, Any] | None = None) -> None:
+        self.runtime = runtime
+        self.lane = lane
+        self.scope = scope
+        self.state_name = ""
+        self.entered_time: datetime | None = None
+        self.retry_count = 0
+        self.map_item = map_item
+        self.task_token: str | None = None
+        self.rng = runtime.rng
+
+    def child(self, lane: Lane, map_item: tuple[int, Any] | None = None) -> "Frame":
+        return Frame(self.runtime, lane, CancelScope(self.scope), map_item)
+
+    def emit(self, event_type: str, details: dict | None = None) -> int:
+        return self.runtime.history.emit(self.lane, event_type, details)
+
+    def emit_unlinked(self, event_type: str, details: dict | None = None) -> int:
+        """An event the next one on this lane does not link to (e.g. ParallelStateSucceeded,
+        whose following ParallelStateExited links to the branches' last event, as in AWS)."""
+        last = self.lane.last
+        event_id = self.runtime.history.emit(self.lane, event_type, details)
+        self.lane.last = last
+        return event_id
+
+    def check(self) -> None:
+        """Unwind when this line of work was cancelled or the execution ran out of time."""
+        self.runtime.check_deadline()
+        if self.scope.event.is_set():
+            raise ExecutionStopped()
+
+    def sleep(self, seconds: float) -> None:
+        """Wait engine seconds (scaled), cut short by a stop or the execution timeout."""
+        runtime = self.runtime
+        real = runtime.scaled(seconds)
+        if runtime.deadline is not None:
+            remaining = (runtime.deadline - runtime.clock.now()).total_seconds()
+            if remaining <= real:
+                runtime.clock.sleep(max(remaining, 0.0), self.scope.event)
+                self.check()
+                runtime.stop("TIMED_OUT", "States.Timeout", "The execution timed out.")
+                raise ExecutionStopped()
+        if runtime.clock.sleep(real, self.scope.event):
+            raise ExecutionStopped()
+
+    def context(self) -> dict:
+        context = self.runtime.base_context()
+        context["State"] = {
+            "EnteredTime": format_timestamp(self.entered_time or self.runtime.clock.now()),
+            "Name": self.state_name,
+            "RetryCount": self.retry_count,
+        }
+        if self.task_token is not None:
+            context["Task"] = {"Token": self.task_token}
+        if self.map_item is not None:
+            context["Map"] = {"Item": {"Index": self.map_item[0], "Value": self.map_item[1]}}
+        return context

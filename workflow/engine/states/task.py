@@ -1,0 +1,132 @@
+"""Task: calls a service integration, with timeouts, heartbeats, Retry and Catch."""
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from ..errors import ExecutionStopped, FailureError, StatesError, runtime_error
+from ..integrations import TaskInterrupted, TaskInvocation, handler_for, parse_resource
+from ..integrations.resource import CALLBACK
+from ..limits import check_payload, to_json
+from ..paths import PathNotFound, parse_path
+from ..runtime import Frame
+from .base import State
+
+
+_TIMEOUTS = {StatesError.TIMEOUT.value, StatesError.HEARTBEAT_TIMEOUT.value}
+
+
+class TaskState(State):
+    type = "Task"
+    event_prefix = "Task"
+
+    def __init__(self, name: str, spec: dict) -> None:
+        super().__init__(name, spec)
+        self.resource = parse_resource(spec["Resource"])
+        self.handler = handler_for(self.resource)
+        self.timeout_seconds = spec.get("TimeoutSeconds")
+        self.timeout_path = spec.get("TimeoutSecondsPath")
+        self.heartbeat_seconds = spec.get("HeartbeatSeconds")
+        self.heartbeat_path = spec.get("HeartbeatSecondsPath")
+        if self.timeout_seconds is None and self.timeout_path is None and self.resource.kind == "activity":
+            self.timeout_seconds = 99999999
+
+    def _seconds(self, frame: Frame, data: Any, fixed: Any, path_text: str | None, field: str) -> float | None:
+        if path_text is None:
+            return fixed
+        path = parse_path(path_text)
+        try:
+            value = path.find(frame.context() if path.context else data)
+        except PathNotFound:
+            raise runtime_error(f"Invalid path '{path_text}' specified for the field '{field}'") from None
+        if type(value) is not int or value <= 0:
+            raise runtime_error(f"The value at '{path_text}' ({field}) must be a positive integer, got {value!r}")
+        return value
+
+    def process(self, frame: Frame, raw_input: Any) -> Any:
+        data = self.select_input(frame, raw_input)
+        if self.resource.pattern == CALLBACK:
+            frame.task_token = str(uuid.UUID(int=frame.rng.getrandbits(128), version=4))
+        parameters = self.apply_parameters(frame, data)
+        timeout = self._seconds(frame, data, self.timeout_seconds, self.timeout_path, "TimeoutSecondsPath")
+        heartbeat = self._seconds(frame, data, self.heartbeat_seconds, self.heartbeat_path, "HeartbeatSecondsPath")
+        result = self.invoke(frame, parameters, timeout, heartbeat)
+        result = self.select_result(frame, result)
+        return self.select_output(frame, self.place_result(raw_input, result))
+
+    # --- events -----------------------------------------------------------------------
+    def invoke(self, frame: Frame, parameters: Any, timeout: float | None, heartbeat: float | None) -> Any:
+        resource = self.resource
+        lambda_arn = resource.kind == "lambda-function"
+        params_text = to_json(parameters)
+        if lambda_arn:
+            details: dict[str, Any] = {"resource": resource.arn, "input": params_text, "inputDetails": {"truncated": False}}
+            if timeout is not None:
+                details["timeoutInSeconds"] = int(timeout)
+            frame.emit("LambdaFunctionScheduled", details)
+            frame.emit("LambdaFunctionStarted")
+        else:
+            details = {"resourceType": resource.resource_type, "resource": resource.resource_name,
+                       "region": frame.runtime.ctx.region, "parameters": params_text}
+            if timeout is not None:
+                details["timeoutInSeconds"] = int(timeout)
+            if heartbeat is not None:
+                details["heartbeatInSeconds"] = int(heartbeat)
+            frame.emit("TaskScheduled", details)
+            frame.emit("TaskStarted", {"resourceType": resource.resource_type, "resource": resource.resource_name})
+        invocation = TaskInvocation(frame, resource, parameters, timeout, heartbeat, self.spec)
+        try:
+            result = self._run(invocation)
+            out_text = check_payload(result, "task result")
+        except TaskInterrupted as interrupted:
+            if not interrupted.timed_out:
+                raise ExecutionStopped() from None
+            failure = FailureError(StatesError.TIMEOUT.value, f"The task '{self.name}' timed out.")
+            self._failed(frame, failure, timed_out=True)
+            raise failure from None
+        except FailureError as failure:
+            self._failed(frame, failure, timed_out=failure.error in _TIMEOUTS)
+            raise
+        if lambda_arn:
+            frame.emit("LambdaFunctionSucceeded", {"output": out_text, "outputDetails": {"truncated": False}})
+        else:
+            frame.emit("TaskSucceeded", {"resourceType": resource.resource_type, "resource": resource.resource_name,
+                                         "output": out_text, "outputDetails": {"truncated": False}})
+        return result
+
+    def _failed(self, frame: Frame, failure: FailureError, timed_out: bool) -> None:
+        details: dict[str, Any] = {key: value for key, value in (("error", failure.error), ("cause", failure.cause))
+                                   if value is not None}
+        if self.resource.kind == "lambda-function":
+            frame.emit("LambdaFunctionTimedOut" if timed_out else "LambdaFunctionFailed", details)
+        else:
+            details = {"resourceType": self.resource.resource_type, "resource": self.resource.resource_name, **details}
+            frame.emit("TaskTimedOut" if timed_out else "TaskFailed", details)
+
+    # --- the call itself ------------------------------------------------------------
+    def _run(self, invocation: TaskInvocation) -> Any:
+        frame = invocation.frame
+        if self.resource.pattern != CALLBACK:
+            return self.handler(invocation)
+        registry = frame.runtime.callbacks
+        token = frame.task_token or ""
+        waiter = registry.open(token)
+        try:
+            self.handler(invocation)
+            beats, last_beat = waiter.heartbeats, frame.runtime.clock.now()
+            while not waiter.event.is_set():
+                invocation.sleep(min(1.0, invocation.heartbeat_seconds or 1.0))
+                if waiter.heartbeats != beats:
+                    beats, last_beat = waiter.heartbeats, frame.runtime.clock.now()
+                elif invocation.heartbeat_seconds is not None:
+                    idle = (frame.runtime.clock.now() - last_beat).total_seconds()
+                    if idle >= frame.runtime.scaled(invocation.heartbeat_seconds):
+                        raise FailureError(StatesError.HEARTBEAT_TIMEOUT.value,
+                                           f"The task '{self.name}' missed its heartbeat.")
+            if waiter.error is not None:
+                raise FailureError(*waiter.error)
+            return waiter.output
+        finally:
+            registry.close(token)
+
+

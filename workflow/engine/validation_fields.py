@@ -1,0 +1,190 @@
+"""Static checks of individual fields: paths, payload templates, Retry/Catch, Choice rules."""
+from __future__ import annotations
+
+from typing import Any
+
+from .choice_rules import COMPARISON_OPERATORS, TYPE_TESTS, _split_operator
+from .diagnostics import Collector
+from .intrinsic_functions import unknown_functions
+from .intrinsic_parser import IntrinsicSyntaxError, is_intrinsic, parse_intrinsic
+from .paths import PathError, parse_path, parse_reference_path
+from .timestamps import parse_timestamp
+
+JITTER = {"FULL", "NONE"}
+RETRIER_FIELDS = {"ErrorEquals", "IntervalSeconds", "MaxAttempts", "BackoffRate", "MaxDelaySeconds",
+                  "JitterStrategy", "Comment"}
+CATCHER_FIELDS = {"ErrorEquals", "Next", "ResultPath", "Comment"}
+
+
+def is_int(value: Any) -> bool:
+    return type(value) is int
+
+
+def is_number(value: Any) -> bool:
+    return type(value) in (int, float)
+
+
+def check_path(out: Collector, where: str, value: Any, *, reference: bool = False, nullable: bool = True) -> None:
+    if value is None and nullable:
+        return
+    if not isinstance(value, str):
+        out.error(where, "The value must be a JSONPath string" + (" or null" if nullable else ""))
+        return
+    try:
+        if reference:
+            parse_reference_path(value)
+        else:
+            parse_path(value)
+    except PathError as exc:
+        kind = "a valid Reference Path" if reference else "a valid JSONPath"
+        out.error(where, f"The value for the field must be {kind}: {value!r} ({exc})")
+
+
+def check_template(out: Collector, where: str, template: Any) -> None:
+    if isinstance(template, dict):
+        for key, value in template.items():
+            here = f"{where}/{key}"
+            if key.endswith(".$"):
+                if not isinstance(value, str):
+                    out.error(here, f"The value for the field '{key}' must be a STRING that contains a JSONPath or an intrinsic function")
+                elif is_intrinsic(value):
+                    check_intrinsic(out, here, value)
+                else:
+                    check_path(out, here, value, nullable=False)
+            else:
+                check_template(out, here, value)
+    elif isinstance(template, list):
+        for index, item in enumerate(template):
+            check_template(out, f"{where}/{index}", item)
+
+
+def check_intrinsic(out: Collector, where: str, text: str) -> None:
+    try:
+        call = parse_intrinsic(text)
+    except IntrinsicSyntaxError as exc:
+        out.error(where, f"The value for the field must be a valid intrinsic function: {exc}")
+        return
+    for name in unknown_functions(call):
+        out.error(where, f"The intrinsic function '{name}' is not supported")
+
+
+def check_error_equals(out: Collector, where: str, names: Any) -> None:
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+        out.error(f"{where}/ErrorEquals", "ErrorEquals must be a non-empty array of error names")
+        return
+    if "States.ALL" in names and len(names) > 1:
+        out.error(f"{where}/ErrorEquals", "The error name 'States.ALL' must appear alone in ErrorEquals")
+
+
+def check_retry(out: Collector, where: str, retriers: Any) -> None:
+    if not isinstance(retriers, list):
+        out.error(where, "Retry must be an array")
+        return
+    for index, retrier in enumerate(retriers):
+        here = f"{where}/{index}"
+        if not isinstance(retrier, dict):
+            out.error(here, "A retrier must be an object")
+            continue
+        for key in retrier:
+            if key not in RETRIER_FIELDS:
+                out.error(here, f"The field '{key}' is not supported by Step Functions")
+        check_error_equals(out, here, retrier.get("ErrorEquals"))
+        if "States.ALL" in (retrier.get("ErrorEquals") or []) and index != len(retriers) - 1:
+            out.error(f"{here}/ErrorEquals", "A retrier with 'States.ALL' must be the last retrier")
+        if "IntervalSeconds" in retrier and not (is_int(retrier["IntervalSeconds"]) and retrier["IntervalSeconds"] >= 1):
+            out.error(f"{here}/IntervalSeconds", "IntervalSeconds must be a positive integer")
+        if "MaxAttempts" in retrier and not (is_int(retrier["MaxAttempts"]) and retrier["MaxAttempts"] >= 0):
+            out.error(f"{here}/MaxAttempts", "MaxAttempts must be a non-negative integer")
+        if "BackoffRate" in retrier and not (is_number(retrier["BackoffRate"]) and retrier["BackoffRate"] >= 1.0):
+            out.error(f"{here}/BackoffRate", "BackoffRate must be a number greater than or equal to 1.0")
+        if "MaxDelaySeconds" in retrier and not (is_int(retrier["MaxDelaySeconds"]) and retrier["MaxDelaySeconds"] >= 1):
+            out.error(f"{here}/MaxDelaySeconds", "MaxDelaySeconds must be a positive integer")
+        if "JitterStrategy" in retrier and retrier["JitterStrategy"] not in JITTER:
+            out.error(f"{here}/JitterStrategy", "JitterStrategy must be FULL or NONE")
+
+
+def check_catch(out: Collector, where: str, catchers: Any) -> list[tuple[str, Any]]:
+    """Validate Catch; returns (location, Next) pairs for transition checks."""
+    targets: list[tuple[str, Any]] = []
+    if not isinstance(catchers, list):
+        out.error(where, "Catch must be an array")
+        return targets
+    for index, catcher in enumerate(catchers):
+        here = f"{where}/{index}"
+        if not isinstance(catcher, dict):
+            out.error(here, "A catcher must be an object")
+            continue
+        for key in catcher:
+            if key not in CATCHER_FIELDS:
+                out.error(here, f"The field '{key}' is not supported by Step Functions")
+        check_error_equals(out, here, catcher.get("ErrorEquals"))
+        if "States.ALL" in (catcher.get("ErrorEquals") or []) and index != len(catchers) - 1:
+            out.error(f"{here}/ErrorEquals", "A catcher with 'States.ALL' must be the last catcher")
+        if "Next" not in catcher:
+            out.error(here, "The field 'Next' is required in a catcher")
+        else:
+            targets.append((f"{here}/Next", catcher["Next"]))
+        if "ResultPath" in catcher:
+            check_path(out, f"{here}/ResultPath", catcher["ResultPath"], reference=True)
+    return targets
+
+
+def check_choice_rule(out: Collector, where: str, rule: Any, top_level: bool) -> list[tuple[str, Any]]:
+    targets: list[tuple[str, Any]] = []
+    if not isinstance(rule, dict):
+        out.error(where, "A Choice rule must be an object")
+        return targets
+    if top_level:
+        if "Next" not in rule:
+            out.error(where, "The field 'Next' is required in a top-level Choice rule")
+        else:
+            targets.append((f"{where}/Next", rule["Next"]))
+    elif "Next" in rule:
+        out.error(f"{where}/Next", "A nested Choice rule must not have a 'Next' field")
+    body = {key: value for key, value in rule.items() if key not in ("Next", "Comment")}
+    if any(key in body for key in ("And", "Or", "Not")):
+        if len(body) != 1:
+            out.error(where, "A boolean Choice rule (And, Or, Not) must have no other condition fields")
+        for key in ("And", "Or"):
+            if key in body:
+                if not isinstance(body[key], list) or not body[key]:
+                    out.error(f"{where}/{key}", f"{key} must be a non-empty array of Choice rules")
+                else:
+                    for index, sub in enumerate(body[key]):
+                        check_choice_rule(out, f"{where}/{key}/{index}", sub, False)
+        if "Not" in body:
+            check_choice_rule(out, f"{where}/Not", body["Not"], False)
+        return targets
+    if "Variable" not in body:
+        out.error(where, "A Choice rule must have a 'Variable' field")
+    else:
+        variable = body["Variable"]
+        check_path(out, f"{where}/Variable", variable, reference=not str(variable).startswith("$$"), nullable=False)
+    operators = [key for key in body if key != "Variable"]
+    if len(operators) != 1:
+        out.error(where, "A Choice rule must have exactly one comparison operator")
+        return targets
+    name = operators[0]
+    value = body[name]
+    here = f"{where}/{name}"
+    if name in TYPE_TESTS:
+        if not isinstance(value, bool):
+            out.error(here, f"The value of '{name}' must be a boolean")
+    elif name == "StringMatches":
+        if not isinstance(value, str):
+            out.error(here, "The value of 'StringMatches' must be a string")
+    elif name in COMPARISON_OPERATORS:
+        kind, _, by_path = _split_operator(name)
+        if by_path:
+            check_path(out, here, value, reference=not str(value).startswith("$$"), nullable=False)
+        elif kind == "String" and not isinstance(value, str):
+            out.error(here, f"The value of '{name}' must be a string")
+        elif kind == "Numeric" and not is_number(value):
+            out.error(here, f"The value of '{name}' must be a number")
+        elif kind == "Boolean" and not isinstance(value, bool):
+            out.error(here, f"The value of '{name}' must be a boolean")
+        elif kind == "Timestamp" and parse_timestamp(value) is None:
+            out.error(here, f"The value of '{name}' must be an RFC 3339 timestamp")
+    else:
+        out.error(here, f"The field '{name}' is not a supported Choice operator")
+    return targets

@@ -1,0 +1,75 @@
+"""Routes under ``/console``: static pages, the input schema, graphs and job files."""
+from __future__ import annotations
+
+import json
+import mimetypes
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from workflow.local.console import job_files
+
+STATIC = Path(__file__).resolve().parent / "static"
+PREFIX = "/console"
+Answer = tuple[int, dict[str, str], bytes]
+_NO_STORE = {"Cache-Control": "no-store"}
+
+
+def _json(status: int, document: Any) -> Answer:
+    body = json.dumps(document, default=str).encode()
+    return status, {"Content-Type": "application/json", **_NO_STORE}, body
+
+
+def _error(status: int, code: str, message: str) -> Answer:
+    return _json(status, {"__type": code, "message": message})
+
+
+def _static(rel: str) -> Answer:
+    path = (STATIC / rel).resolve()
+    if STATIC not in path.parents or not path.is_file():
+        return _error(404, "ResourceNotFound", f"no console file {rel}")
+    content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    if content_type.startswith("text/") or content_type.endswith("javascript"):
+        content_type += "; charset=utf-8"
+    return 200, {"Content-Type": content_type, **_NO_STORE}, path.read_bytes()
+
+
+def handle(method: str, path: str, query: Mapping[str, Any], body: bytes, *,
+           endpoint_url: str | None = None, data_dir: Path | str | None = None) -> Answer | None:
+    """The answer to one console request, or None when ``path`` is not the console's."""
+    if path != PREFIX and not path.startswith(PREFIX + "/"):
+        return None
+    if method not in ("GET", "HEAD"):
+        return _error(405, "MethodNotAllowed", "the console's own routes are read-only; "
+                      "changes go through the AWS APIs at POST /")
+    rel = path[len(PREFIX):].strip("/")
+    if rel in ("", "index.html"):
+        return _static("index.html")
+    if rel.startswith("static/"):
+        return _static(rel[len("static/"):])
+    if rel == "pipeline.json":
+        from workflow.local.console.pipeline import pipeline_document
+
+        return _json(200, pipeline_document(Path(data_dir) if data_dir else None))
+    if rel in ("graph.svg", "status.json"):
+        if endpoint_url is None:
+            return _error(503, "ServiceUnavailable", "the console is not attached to a server")
+        from workflow.local.console.graphs import graph_answer
+
+        return graph_answer(rel, query, endpoint_url)
+    if rel.startswith("jobs/"):
+        return _job(rel[len("jobs/"):], data_dir)
+    return _error(404, "ResourceNotFound", f"no console page {path}")
+
+
+def _job(rel: str, data_dir: Path | str | None) -> Answer:
+    name, _, kind = rel.partition("/")
+    if data_dir is None or job_files.job_folder(Path(data_dir), name) is None:
+        return _error(400, "ValidationException", f"training job name {name!r} is not valid")
+    if not kind:
+        return _json(200, {"TrainingJobName": name, "files": job_files.available(Path(data_dir), name)})
+    found = job_files.read(Path(data_dir), name, kind)
+    if found is None:
+        return _error(404, "ResourceNotFound", f"training job {name} has no {kind} file here")
+    data, content_type = found
+    return 200, {"Content-Type": content_type, **_NO_STORE}, data

@@ -1,0 +1,136 @@
+// One execution: live graph, states with their input and output, errors, jobs, history; Stop.
+import { all, sfn } from "./api.js";
+import { renderJobs } from "./jobs.js";
+import { badge, duration, errorBox, esc, every, nameOf, pretty, when } from "./util.js";
+
+const DETAIL_KEYS = (e) => Object.keys(e).find((k) => k.endsWith("EventDetails"));
+
+function stepName(event, byId) {
+  let e = event;
+  for (let hops = 0; e && hops < 10000; hops += 1) {
+    const d = e.stateEnteredEventDetails || e.stateExitedEventDetails;
+    if (d) return d.name;
+    e = byId.get(e.previousEventId);
+  }
+  return "";
+}
+
+function historyTable(events) {
+  const byId = new Map(events.map((e) => [e.id, e]));
+  const start = events.length ? events[0].timestamp : 0;
+  return `<table id="history"><thead><tr><th>ID</th><th>Type</th><th>Step</th><th>Time</th><th>Elapsed</th><th>Details</th></tr></thead><tbody>
+    ${events.map((e) => {
+      const key = DETAIL_KEYS(e);
+      const d = key ? e[key] : null;
+      const failed = d && (d.error || d.cause);
+      return `<tr data-type="${esc(e.type)}"><td>${e.id}</td><td>${esc(e.type)}</td><td>${esc(stepName(e, byId))}</td>
+        <td class="small">${when(e.timestamp)}</td><td class="small">${duration(e.timestamp - start)}</td>
+        <td>${d ? `<details${failed ? " open" : ""}><summary class="small">${failed ? esc(d.error || "error") : "details"}</summary><pre>${esc(JSON.stringify(d, null, 2))}</pre></details>` : ""}</td></tr>`;
+    }).join("")}</tbody></table>`;
+}
+
+function statesTable(status, selected) {
+  const rows = Object.values(status.states);
+  if (!rows.length) return `<p class="muted">No state entered yet.</p>`;
+  return `<table id="states"><thead><tr><th>State</th><th>Status</th><th>Duration</th><th>Retries</th><th>Error</th></tr></thead><tbody>
+    ${rows.map((s) => `<tr data-state="${esc(s.name)}" class="${s.name === selected ? "selected" : ""}" style="cursor:pointer">
+      <td>${esc(s.name)}</td><td>${badge(s.status)}</td><td>${duration(s.duration_s)}</td><td>${s.retries || ""}</td>
+      <td class="small">${esc(s.error || "")}</td></tr>`).join("")}</tbody></table>`;
+}
+
+function stateDetail(state) {
+  if (!state) return `<p class="muted">Select a state in the graph or the table to see its input and output.</p>`;
+  return `<h2>${esc(state.name)} ${badge(state.status)}</h2>
+    <dl class="kv"><dt>Duration</dt><dd>${duration(state.duration_s)}</dd><dt>Retries</dt><dd>${state.retries}</dd>
+    ${state.visits > 1 ? `<dt>Visits</dt><dd>${state.visits}</dd>` : ""}${state.iterations ? `<dt>Items</dt><dd>${state.iterations}</dd>` : ""}</dl>
+    ${state.error || state.cause ? `<div class="error-box" id="state-error"><span class="err">${esc(state.error || "")}</span><pre>${esc(pretty(state.cause))}</pre></div>` : ""}
+    <h2>Input</h2><pre id="state-input">${esc(pretty(state.input))}</pre>
+    <h2>Output</h2><pre id="state-output">${esc(pretty(state.output) || "—")}</pre>`;
+}
+
+export async function renderExecution(view, arn) {
+  view.innerHTML = `
+    <div class="toolbar"><h1 id="exec-name">${esc(nameOf(arn))}</h1><span id="exec-status"></span>
+      <button id="stop" class="danger" disabled>Stop execution</button></div>
+    <div id="exec-error"></div>
+    <div class="panel"><dl class="kv" id="summary"></dl></div>
+    <div class="row">
+      <div class="panel grow" style="flex:3 1 640px"><h2>Graph</h2><div class="graph" id="graph"><p class="muted">Drawing…</p></div></div>
+      <div class="panel grow" style="flex:2 1 360px" id="state-detail"></div>
+    </div>
+    <div class="panel"><h2>States</h2><div id="states-box"></div></div>
+    <div class="panel"><h2>Jobs</h2><div id="jobs"><p class="muted">Loading…</p></div></div>
+    <div class="panel"><h2>Event history</h2><div id="history-box"></div></div>`;
+  let selected = null;
+  let status = { states: {} };
+  let running = true;
+  let lastCount = -1;
+  const stop = view.querySelector("#stop");
+  const select = (name) => {
+    selected = name;
+    view.querySelector("#state-detail").innerHTML = stateDetail(status.states[name]);
+    view.querySelectorAll("#states tr[data-state]").forEach((tr) => tr.classList.toggle("selected", tr.dataset.state === name));
+  };
+  view.querySelector("#states-box").addEventListener("click", (e) => {
+    const row = e.target.closest("tr[data-state]");
+    if (row) select(row.dataset.state);
+  });
+  view.querySelector("#graph").addEventListener("click", (e) => {
+    const node = e.target.closest("g[id^='state-']");
+    if (node) select(node.id.slice("state-".length));
+  });
+  stop.addEventListener("click", async () => {
+    stop.disabled = true;
+    try {
+      await sfn("StopExecution", { executionArn: arn, error: "Console.Stopped", cause: "Stopped from the local console." });
+    } catch (err) {
+      view.querySelector("#exec-error").innerHTML = errorBox(err);
+    }
+  });
+  const refresh = async () => {
+    const description = await sfn("DescribeExecution", { executionArn: arn });
+    const events = await all("stepfunctions", "GetExecutionHistory", { executionArn: arn, includeExecutionData: true }, "events");
+    running = description.status === "RUNNING";
+    view.querySelector("#exec-status").innerHTML = badge(description.status);
+    stop.disabled = !running;
+    const now = Date.now() / 1000;
+    view.querySelector("#summary").innerHTML = `
+      <dt>State machine</dt><dd><a href="#/?machine=${encodeURIComponent(description.stateMachineArn)}">${esc(nameOf(description.stateMachineArn))}</a></dd>
+      <dt>Execution ARN</dt><dd class="small">${esc(arn)}</dd>
+      <dt>Started</dt><dd>${when(description.startDate)}</dd><dt>Stopped</dt><dd>${when(description.stopDate)}</dd>
+      <dt>Duration</dt><dd>${duration((description.stopDate || now) - description.startDate)}</dd>
+      <dt>Input</dt><dd><details><summary class="small">show</summary><pre>${esc(pretty(description.input))}</pre></details></dd>
+      ${description.output ? `<dt>Output</dt><dd><details><summary class="small">show</summary><pre>${esc(pretty(description.output))}</pre></details></dd>` : ""}`;
+    view.querySelector("#exec-error").innerHTML = description.error || description.cause
+      ? `<div class="error-box" id="execution-failure"><span class="err">${esc(description.error || "")}</span><pre>${esc(pretty(description.cause || ""))}</pre></div>` : "";
+    if (events.length === lastCount && !running) return;
+    lastCount = events.length;
+    const [statusAnswer, graphAnswer] = await Promise.all([
+      fetch(`/console/status.json?execution=${encodeURIComponent(arn)}`),
+      fetch(`/console/graph.svg?execution=${encodeURIComponent(arn)}`),
+    ]);
+    if (statusAnswer.ok) status = await statusAnswer.json();
+    view.querySelector("#graph").innerHTML = graphAnswer.ok ? await graphAnswer.text()
+      : `<p class="muted">${esc((await graphAnswer.json()).message)}</p>`;
+    view.querySelector("#graph").dataset.executionStatus = description.status;
+    view.querySelector("#states-box").innerHTML = statesTable(status, selected);
+    if (!selected) {
+      const failed = Object.values(status.states).find((s) => s.status === "failed");
+      selected = failed ? failed.name : null;
+    }
+    select(selected);
+    view.querySelector("#history-box").innerHTML = historyTable(events);
+    await renderJobs(view.querySelector("#jobs"), events);
+  };
+  document.title = `Execution · ${nameOf(arn)}`;
+  let ended = false;
+  return every(1000, async () => {
+    try {
+      await refresh();
+    } catch (err) {
+      view.querySelector("#exec-error").innerHTML = errorBox(err);
+      ended = !running || err.code === "ExecutionDoesNotExist" || err.code === "InvalidArn";
+    }
+    if (!running) ended = true;
+  }, () => !ended);
+}

@@ -1,0 +1,80 @@
+// Training and tuning jobs an execution started: status, Debugger rules, loss curve, logs.
+import { sagemaker } from "./api.js";
+import { badge, esc, when } from "./util.js";
+
+// Job names from the TaskScheduled events of SageMaker tasks.
+export function jobsOf(events) {
+  const training = new Set();
+  const tuning = new Set();
+  for (const e of events) {
+    const d = e.taskScheduledEventDetails;
+    if (!d || d.resourceType !== "sagemaker") continue;
+    let params = {};
+    try { params = JSON.parse(d.parameters || "{}"); } catch { continue; }
+    if (d.resource.startsWith("createTrainingJob") && params.TrainingJobName) training.add(params.TrainingJobName);
+    if (d.resource.startsWith("createHyperParameterTuningJob") && params.HyperParameterTuningJobName) tuning.add(params.HyperParameterTuningJobName);
+  }
+  return { training: [...training], tuning: [...tuning] };
+}
+
+async function files(name) {
+  const answer = await fetch(`/console/jobs/${encodeURIComponent(name)}`);
+  return answer.ok ? (await answer.json()).files : {};
+}
+
+function links(name, available) {
+  const out = [];
+  const href = (kind) => `/console/jobs/${encodeURIComponent(name)}/${kind}`;
+  if (available.log) out.push(`<a href="${href("log")}" target="_blank" data-link="log">training log</a>`);
+  if (available.metrics) out.push(`<a href="${href("metrics")}" target="_blank">metrics</a>`);
+  if (available.failure) out.push(`<a href="${href("failure")}" target="_blank">failure reason</a>`);
+  if (available["profiler-report"]) out.push(`<a href="${href("profiler-report")}" target="_blank" data-link="profiler">profiler report</a>`);
+  if (available["rule-summary"]) out.push(`<a href="${href("rule-summary")}" target="_blank">rule summary</a>`);
+  return out.length ? out.join(" · ") : `<span class="muted">no log files on this server</span>`;
+}
+
+async function trainingJob(name) {
+  let job;
+  try {
+    job = await sagemaker("DescribeTrainingJob", { TrainingJobName: name });
+  } catch (err) {
+    return `<div class="panel"><h2>${esc(name)}</h2><p class="muted">${esc(err.message)}</p></div>`;
+  }
+  const available = await files(name);
+  const rules = job.DebugRuleEvaluationStatuses || [];
+  const metrics = (job.FinalMetricDataList || []).map((m) => `${esc(m.MetricName)} = ${Number(m.Value).toPrecision(4)}`).join(", ");
+  return `<div class="panel" data-job="${esc(name)}">
+    <h2>${esc(name)} ${badge(job.TrainingJobStatus)}</h2>
+    <dl class="kv"><dt>Secondary status</dt><dd>${esc(job.SecondaryStatus || "")}</dd>
+      <dt>Started</dt><dd>${when(job.TrainingStartTime)}</dd><dt>Ended</dt><dd>${when(job.TrainingEndTime)}</dd>
+      ${job.FailureReason ? `<dt>Failure</dt><dd class="err">${esc(job.FailureReason)}</dd>` : ""}
+      <dt>Final metrics</dt><dd>${metrics || "—"}</dd><dt>Files</dt><dd>${links(name, available)}</dd></dl>
+    ${rules.length ? `<h2 style="margin-top:12px">Debugger rules</h2><table class="rules"><thead><tr><th>Rule</th><th>Status</th><th>Details</th></tr></thead><tbody>
+      ${rules.map((r) => `<tr><td>${esc(r.RuleConfigurationName)}</td><td>${badge(r.RuleEvaluationStatus)}</td><td class="small">${esc(r.StatusDetails || "")}</td></tr>`).join("")}</tbody></table>` : ""}
+    ${available["loss-curve"] ? `<h2 style="margin-top:12px">Loss curve</h2><img class="loss" alt="loss curve of ${esc(name)}" src="/console/jobs/${encodeURIComponent(name)}/loss-curve">` : ""}
+  </div>`;
+}
+
+async function tuningJob(name) {
+  try {
+    const job = await sagemaker("DescribeHyperParameterTuningJob", { HyperParameterTuningJobName: name });
+    const best = job.BestTrainingJob;
+    const c = job.TrainingJobStatusCounters || {};
+    return `<div class="panel" data-tuning="${esc(name)}"><h2>Tuning job ${esc(name)} ${badge(job.HyperParameterTuningJobStatus)}</h2>
+      <dl class="kv"><dt>Training jobs</dt><dd>${c.Completed || 0} completed, ${c.InProgress || 0} in progress, ${(c.RetryableError || 0) + (c.NonRetryableError || 0)} failed, ${c.Stopped || 0} stopped</dd>
+      <dt>Best job</dt><dd>${best ? `${esc(best.TrainingJobName)} (${esc(best.FinalHyperParameterTuningJobObjectiveMetric?.MetricName)} = ${esc(best.FinalHyperParameterTuningJobObjectiveMetric?.Value)})` : "—"}</dd>
+      <dt>Best hyperparameters</dt><dd><code>${best ? esc(JSON.stringify(best.TunedHyperParameters)) : "—"}</code></dd></dl></div>`;
+  } catch (err) {
+    return `<div class="panel"><h2>Tuning job ${esc(name)}</h2><p class="muted">${esc(err.message)}</p></div>`;
+  }
+}
+
+export async function renderJobs(target, events) {
+  const { training, tuning } = jobsOf(events);
+  if (!training.length && !tuning.length) {
+    target.innerHTML = `<p class="muted">This execution started no SageMaker training or tuning jobs.</p>`;
+    return;
+  }
+  const parts = await Promise.all([...tuning.map(tuningJob), ...training.map(trainingJob)]);
+  target.innerHTML = parts.join("");
+}

@@ -1,0 +1,203 @@
+"""Runs invocations: reserved-concurrency accounting, the worker's environment,
+timeouts and the AWS error payloads for failures of the runtime itself."""
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from workflow.local.context import ServerContext
+from workflow.local.errors import ClientError
+from workflow.local.lambda_.workers import Outcome, Worker, WorkerPool
+
+#: Lambda's payload limits: 6 MB synchronous, 256 KB asynchronous.
+MAX_SYNC_PAYLOAD = 6 * 1024 * 1024
+MAX_ASYNC_PAYLOAD = 256 * 1024
+LOG_TAIL_BYTES = 4096
+#: How long an Event invocation waits for a free slot before it is dropped.
+ASYNC_RETRY_SECONDS = 300.0
+
+# Variables of the server's own environment a function may see; the rest
+# (credentials, profiles, endpoints) must not leak into the function.
+_INHERITED = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT", "VIRTUAL_ENV")
+
+
+class TooManyRequestsException(ClientError):
+    code = "TooManyRequestsException"
+    status = 429
+
+
+class RequestTooLargeException(ClientError):
+    code = "RequestTooLargeException"
+    status = 413
+
+
+class InvalidRequestContentException(ClientError):
+    code = "InvalidRequestContentException"
+
+
+class Invoker:
+    def __init__(self, ctx: ServerContext) -> None:
+        self.ctx = ctx
+        self.pool = WorkerPool()
+        self._lock = threading.Lock()
+        self._running: dict[str, int] = {}
+
+    # -- concurrency ------------------------------------------------------
+    def _acquire(self, function: dict[str, Any]) -> bool:
+        name = function["FunctionName"]
+        reserved = function.get("_ReservedConcurrentExecutions")
+        with self._lock:
+            running = self._running.get(name, 0)
+            if reserved is not None and running >= reserved:
+                return False
+            self._running[name] = running + 1
+            return True
+
+    def _release(self, name: str) -> None:
+        with self._lock:
+            self._running[name] -= 1
+
+    def check_payload(self, payload: bytes, asynchronous: bool) -> None:
+        limit = MAX_ASYNC_PAYLOAD if asynchronous else MAX_SYNC_PAYLOAD
+        if len(payload) > limit:
+            raise RequestTooLargeException(
+                f"Request must be smaller than {limit} bytes for the "
+                f"{'Event' if asynchronous else 'RequestResponse'} invocation type"
+            )
+        if payload.strip():
+            try:
+                json.loads(payload)
+            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+                raise InvalidRequestContentException(
+                    f"Could not parse request body into json: {exc}"
+                ) from exc
+
+    # -- invocation -------------------------------------------------------
+    def invoke(self, function: dict[str, Any], payload: bytes,
+               client_context: Any = None) -> Outcome:
+        if not self._acquire(function):
+            raise TooManyRequestsException(
+                "Rate Exceeded.", fields={
+                    "Reason": "ReservedFunctionConcurrentInvocationLimitExceeded",
+                    "Type": "User",
+                },
+            )
+        try:
+            return self._run(function, payload, client_context)
+        finally:
+            self._release(function["FunctionName"])
+
+    def invoke_async(self, function: dict[str, Any], payload: bytes) -> None:
+        """Event invocation: queued like AWS does, retried while throttled."""
+
+        def run() -> None:
+            deadline = time.monotonic() + ASYNC_RETRY_SECONDS
+            while time.monotonic() < deadline:
+                if self._acquire(function):
+                    try:
+                        self._run(function, payload, None)
+                    finally:
+                        self._release(function["FunctionName"])
+                    return
+                time.sleep(0.2)
+
+        threading.Thread(target=run, name=f"lambda-event-{function['FunctionName']}",
+                         daemon=True).start()
+
+    def _run(self, function: dict[str, Any], payload: bytes, client_context: Any) -> Outcome:
+        name = function["FunctionName"]
+        request_id = str(uuid.uuid4())
+        timeout = float(function["Timeout"])
+        worker = self.pool.checkout(name, function["RevisionId"], lambda: self._spawn(function))
+        start = _size(worker.log_path)
+        message = {
+            "request_id": request_id,
+            "payload": payload.decode("utf-8") if payload else "",
+            "deadline_ms": int((time.time() + timeout) * 1000),
+            "client_context": client_context,
+        }
+        reply = worker.invoke(message, timeout)
+        if isinstance(reply, dict):
+            self.pool.checkin(name, worker)
+            error = None if reply["ok"] else "Unhandled"
+            answer = reply["payload"].encode()
+            if len(answer) > MAX_SYNC_PAYLOAD:
+                error, answer = "Unhandled", json.dumps({
+                    "errorType": "Function.ResponseSizeTooLarge",
+                    "errorMessage": "Response payload size exceeded maximum allowed payload "
+                                    f"size ({MAX_SYNC_PAYLOAD} bytes)."}).encode()
+            return Outcome(answer, error, _read(worker.log_path, start))
+        if reply == "timeout":
+            worker.kill()
+            self.pool.discard(worker)
+            text = f"RequestId: {request_id} Error: Task timed out after {timeout:.2f} seconds"
+            _append(worker.log_path, text)
+            body = {"errorType": "Sandbox.Timedout", "errorMessage": text}
+        else:
+            status = worker.exit_status()
+            self.pool.discard(worker)
+            text = (f"RequestId: {request_id} Error: Runtime exited with error: "
+                    f"exit status {status}")
+            _append(worker.log_path, text)
+            body = {"errorType": "Runtime.ExitError", "errorMessage": text}
+        return Outcome(json.dumps(body).encode(), "Unhandled", _read(worker.log_path, start))
+
+    def _spawn(self, function: dict[str, Any]) -> Worker:
+        name = function["FunctionName"]
+        task_root = Path(function["_CodeDir"])
+        stream = f"{time.strftime('%Y/%m/%d')}/[$LATEST]{uuid.uuid4().hex}"
+        env = {k: os.environ[k] for k in _INHERITED if k in os.environ}
+        # No X-Ray daemon runs locally; Powertools' Tracer would try to reach one.
+        env["POWERTOOLS_TRACE_DISABLED"] = "true"
+        env.update((function.get("Environment") or {}).get("Variables") or {})
+        env.update({
+            "AWS_LAMBDA_FUNCTION_NAME": name,
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function["MemorySize"]),
+            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{name}",
+            "AWS_LAMBDA_LOG_STREAM_NAME": stream,
+            "AWS_LAMBDA_RUNTIME_API": "127.0.0.1",
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_{function['Runtime']}",
+            "AWS_REGION": self.ctx.region,
+            "AWS_DEFAULT_REGION": self.ctx.region,
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_SESSION_TOKEN": "local",
+            "AWS_ENDPOINT_URL": self.ctx.endpoint_url,
+            "LAMBDA_TASK_ROOT": str(task_root),
+            "LAMBDA_RUNTIME_DIR": str(Path(__file__).parent),
+            "LOCAL_LAMBDA_FUNCTION_ARN": function["FunctionArn"],
+            "_HANDLER": function["Handler"],
+            "TZ": ":UTC",
+            "PYTHONUNBUFFERED": "1",
+        })
+        # One log file per worker: concurrent invocations never interleave in one tail.
+        log_path = self.ctx.data_dir / "lambda" / "logs" / name / f"{uuid.uuid4().hex}.log"
+        return Worker(function["RevisionId"], task_root, env, log_path)
+
+    def shutdown(self) -> None:
+        self.pool.close()
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _read(path: Path, start: int) -> bytes:
+    """The end of what the invocation logged since ``start`` (Tail returns the last 4 KB)."""
+    with open(path, "rb") as log:
+        log.seek(max(start, _size(path) - LOG_TAIL_BYTES))
+        return log.read()
+
+
+def _append(path: Path, line: str) -> None:
+    with open(path, "ab") as log:
+        log.write(line.encode() + b"\n")

@@ -1,0 +1,168 @@
+"""Warm worker processes per function, and one invocation on one worker.
+
+A worker is a ``runtime.py`` process holding the imported handler; it serves
+one invocation at a time. Idle workers are kept per function and code
+revision so the next invoke skips the cold start; a worker that timed out or
+crashed is killed and never reused.
+"""
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+#: Idle workers older than this are retired on the next checkout.
+IDLE_SECONDS = 600.0
+MAX_IDLE_PER_FUNCTION = 4
+
+
+@dataclass
+class Outcome:
+    payload: bytes
+    #: None on success; "Unhandled" when the handler or the runtime failed.
+    function_error: str | None
+    log: bytes
+
+
+class Worker:
+    def __init__(self, revision: str, task_root: Path, env: dict[str, str], log_path: Path) -> None:
+        self.revision = revision
+        self.log_path = log_path
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log = open(log_path, "ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "workflow.local.lambda_.runtime"],
+            cwd=task_root, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=self._log, start_new_session=True,
+        )
+        self.idle_since = time.monotonic()
+        self._buffer = b""
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def invoke(self, message: dict[str, Any], timeout: float) -> dict[str, Any] | str:
+        """The worker's reply, or "timeout" / "exited" when it gave none."""
+        assert self.process.stdin is not None and self.process.stdout is not None
+        try:
+            self.process.stdin.write(json.dumps(message).encode() + b"\n")
+            self.process.stdin.flush()
+        except (BrokenPipeError, OSError):
+            return "exited"
+        line = self._read_line(self.process.stdout, time.monotonic() + timeout)
+        if isinstance(line, str):
+            return line
+        return json.loads(line)
+
+    def _read_line(self, pipe: IO[bytes], deadline: float) -> bytes | str:
+        fd = pipe.fileno()
+        while b"\n" not in self._buffer:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return "timeout"
+            ready, _, _ = select.select([fd], [], [], remaining)
+            if not ready:
+                continue
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                return "exited"
+            self._buffer += chunk
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        return line
+
+    def kill(self) -> None:
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        for pipe in (self.process.stdin, self.process.stdout):
+            if pipe is not None:
+                try:
+                    pipe.close()
+                except OSError:
+                    pass
+        self._log.close()
+
+    def exit_status(self) -> int | None:
+        try:
+            return self.process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            return None
+
+
+class WorkerPool:
+    """Idle workers keyed by function name; every worker ever started is tracked for shutdown."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._idle: dict[str, list[Worker]] = {}
+        self._all: set[Worker] = set()
+        self._closed = False
+
+    def checkout(self, function: str, revision: str, spawn: Any) -> Worker:
+        retired: list[Worker] = []
+        worker = None
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the local Lambda service is shutting down")
+            idle = self._idle.get(function, [])
+            now = time.monotonic()
+            while idle:
+                candidate = idle.pop()
+                if candidate.revision == revision and candidate.alive and \
+                        now - candidate.idle_since < IDLE_SECONDS:
+                    worker = candidate
+                    break
+                retired.append(candidate)
+        for old in retired:
+            self._discard(old)
+        if worker is None:
+            worker = spawn()
+            with self._lock:
+                self._all.add(worker)
+        return worker
+
+    def checkin(self, function: str, worker: Worker) -> None:
+        worker.idle_since = time.monotonic()
+        with self._lock:
+            idle = self._idle.setdefault(function, [])
+            if not self._closed and worker.alive and len(idle) < MAX_IDLE_PER_FUNCTION:
+                idle.append(worker)
+                return
+        self._discard(worker)
+
+    def discard(self, worker: Worker) -> None:
+        self._discard(worker)
+
+    def _discard(self, worker: Worker) -> None:
+        worker.kill()
+        with self._lock:
+            self._all.discard(worker)
+
+    def retire(self, function: str) -> None:
+        """Kill the idle workers of a function whose code or configuration changed."""
+        with self._lock:
+            idle = self._idle.pop(function, [])
+        for worker in idle:
+            self._discard(worker)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            workers = list(self._all)
+            self._idle.clear()
+        for worker in workers:
+            self._discard(worker)

@@ -1,0 +1,130 @@
+"""HTTP request -> (service, operation, validated params) -> backend -> HTTP response."""
+from __future__ import annotations
+
+import json
+import logging
+import re
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from botocore.model import OperationModel
+
+from workflow.local.backend import Backend
+from workflow.local.errors import ServiceError, UnknownOperationException
+from workflow.local.protocol import json_protocol, rest_json
+from workflow.local.protocol.errors import serialize_error
+from workflow.local.protocol.http import Request, Response
+from workflow.local.protocol.models import service_model
+from workflow.local.protocol.validation import validate
+
+log = logging.getLogger(__name__)
+
+_SCOPE = re.compile(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/")
+
+
+class Dispatcher:
+    """Routes requests to the backends registered by botocore service name."""
+
+    def __init__(self, backends: Mapping[str, Backend]) -> None:
+        self.backends = dict(backends)
+        self._targets: dict[str, str] = {}
+        self._routes: list[rest_json.Route] = []
+        for name in self.backends:
+            model = service_model(name)
+            if model.protocol == "json":
+                self._targets[model.metadata["targetPrefix"]] = name
+            elif model.protocol == "rest-json":
+                for op in model.operation_names:
+                    self._routes.append(rest_json.compile_route(model, model.operation_model(op)))
+            else:
+                raise ValueError(f"{name}: protocol {model.protocol} is not served")
+        # The most literal template wins ("/functions/{F}/concurrency" over "/functions/{F}").
+        self._routes.sort(key=lambda r: (len(r.static_query), r.literal_length), reverse=True)
+
+    def route(self, request: Request) -> tuple[str, OperationModel, dict[str, Any]]:
+        target = request.headers.get("X-Amz-Target")
+        if target:
+            prefix = target.rpartition(".")[0]
+            service = self._targets.get(prefix)
+            if service is None:
+                raise _Unroutable(f"No local service answers X-Amz-Target {target}")
+            model = service_model(service)
+            try:
+                operation = json_protocol.operation_for_target(model, target)
+            except ServiceError as exc:
+                raise _Routed(service, exc) from None
+            try:
+                return service, operation, json_protocol.parse_request(operation, request)
+            except ServiceError as exc:
+                raise _Routed(service, exc) from None
+        path, query = rest_json.split_target(request.target)
+        signing = _SCOPE.search(request.headers.get("Authorization") or "")
+        matches = []
+        for route in self._routes:
+            uri_params = rest_json.match(route, request.method, path, query)
+            if uri_params is not None:
+                matches.append((route, uri_params))
+        if signing and len({r.service for r, _ in matches}) > 1:
+            signed = [m for m in matches if service_model(m[0].service).signing_name == signing[1]]
+            matches = signed or matches
+        if not matches:
+            raise _Unroutable(f"No local operation answers {request.method} {path}")
+        route, uri_params = matches[0]
+        operation = service_model(route.service).operation_model(route.operation)
+        try:
+            return route.service, operation, rest_json.parse_request(operation, request, uri_params)
+        except ServiceError as exc:
+            raise _Routed(route.service, exc) from None
+
+    def dispatch(self, request: Request) -> Response:
+        request_id = str(uuid.uuid4())
+        try:
+            service, operation, params = self.route(request)
+        except _Routed as routed:
+            return _finish(serialize_error(routed.service, routed.error), request_id)
+        except _Unroutable as exc:
+            return _finish(_unroutable(request, str(exc)), request_id)
+        try:
+            validate(params, operation.input_shape)
+            result = self.backends[service].handle(operation.name, params)
+            if service_model(service).protocol == "json":
+                response = json_protocol.serialize_response(operation, result)
+            else:
+                response = rest_json.serialize_response(operation, result)
+        except ServiceError as exc:
+            return _finish(serialize_error(service, exc), request_id)
+        except Exception:  # a bug must reach the client as an AWS error, not a dropped socket
+            log.exception("%s.%s failed", service, operation.name)
+            error = ServiceError(f"The local {service} service failed on {operation.name}; "
+                                 "see the server log")
+            return _finish(serialize_error(service, error), request_id)
+        return _finish(response, request_id)
+
+
+class _Unroutable(Exception):
+    pass
+
+
+class _Routed(Exception):
+    def __init__(self, service: str, error: ServiceError) -> None:
+        super().__init__(error.message)
+        self.service = service
+        self.error = error
+
+
+def _unroutable(request: Request, message: str) -> Response:
+    """No service to take the error's format from: answer in the plain JSON both JSON
+    protocols read (404 for an unknown path, as a REST API does)."""
+    code = UnknownOperationException.code
+    body = json.dumps({"__type": code, "message": message}).encode()
+    if request.headers.get("X-Amz-Target"):
+        return Response(400, {"Content-Type": "application/x-amz-json-1.1",
+                              "x-amzn-ErrorType": code}, body)
+    return Response(404, {"Content-Type": "application/json", "x-amzn-ErrorType": code}, body)
+
+
+def _finish(response: Response, request_id: str) -> Response:
+    response.headers["x-amzn-RequestId"] = request_id
+    response.headers["Content-Length"] = str(len(response.body))
+    return response

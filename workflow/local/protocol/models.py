@@ -1,0 +1,40 @@
+"""botocore's service models, loaded once per process.
+
+The protocol layer never describes an AWS API by hand: every route, member
+location, type and error shape comes from the JSON models botocore ships.
+"""
+from __future__ import annotations
+
+import functools
+
+import botocore.session
+from botocore.model import NoShapeFoundError
+from botocore.model import OperationModel, ServiceModel, Shape
+
+
+@functools.lru_cache(maxsize=1)
+def _session() -> botocore.session.Session:
+    return botocore.session.get_session()
+
+
+@functools.lru_cache(maxsize=None)
+def service_model(service: str) -> ServiceModel:
+    """The model of a botocore service name ("stepfunctions", "lambda", ...)."""
+    return _session().get_service_model(service)
+
+
+def operation_model(service: str, operation: str) -> OperationModel:
+    return service_model(service).operation_model(operation)
+
+
+def error_shape(service: str, code: str) -> Shape | None:
+    """The modelled exception shape named ``code``, or None when the model has none."""
+    try:
+        shape = service_model(service).shape_for(code)
+    except NoShapeFoundError:
+        return None
+    return shape if shape.metadata.get("exception") else None
+
+
+def protocol(service: str) -> str:
+    return service_model(service).protocol

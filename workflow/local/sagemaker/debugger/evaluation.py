@@ -1,0 +1,84 @@
+"""Running the rules on a finished job and writing what a person reads: PNG, JSON, HTML."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from workflow.local.sagemaker.debugger.loss_curve import draw_loss_curve
+from workflow.local.sagemaker.debugger.params import typed
+from workflow.local.sagemaker.debugger.rules import RULES, rule_name
+from workflow.local.sagemaker.debugger.trial import NoTensors, TrialData
+
+if TYPE_CHECKING:
+    from workflow.local.sagemaker.training.layout import JobPaths
+
+LOSS_CURVE = "loss-curve.png"
+RULE_SUMMARY = "rule-summary.json"
+PROFILER_REPORT = "ProfilerReport/profiler-output/profiler-report.html"
+
+
+def _status(config: dict[str, Any], status: str, details: str) -> dict[str, Any]:
+    return {"RuleConfigurationName": config["RuleConfigurationName"],
+            "RuleEvaluationJobArn": f"local:rule/{config['RuleConfigurationName']}",
+            "RuleEvaluationStatus": status, "StatusDetails": details[:1024],
+            "LastModifiedTime": datetime.now(timezone.utc)}
+
+
+def _open_trial(paths: JobPaths) -> TrialData | str:
+    if not paths.debug_output.is_dir() or not any(paths.debug_output.iterdir()):
+        return ("The training script saved no Debugger tensors: create the smdebug hook from "
+                "SMDEBUG_CONFIG_FILE_PATH (smdebug.pytorch.Hook.create_from_json_file()).")
+    try:
+        return TrialData(str(paths.debug_output))
+    except Exception as err:  # noqa: BLE001 - any smdebug read failure becomes the rules' Error
+        return f"Cannot read the Debugger tensors: {type(err).__name__}: {err}"
+
+
+def evaluate_rules(request: dict[str, Any], paths: JobPaths) -> dict[str, Any]:
+    trial = _open_trial(paths)
+    statuses, summary = [], []
+    for config in request.get("DebugRuleConfigurations", []):
+        name = rule_name(config)
+        defaults, rule, _ = RULES[name]
+        params = typed(name, config.get("RuleParameters", {}), defaults)
+        params.pop("rule_to_invoke", None)
+        if isinstance(trial, str):
+            status, details = "Error", trial
+        else:
+            try:
+                issues, details = rule(trial, params)
+                status = "IssuesFound" if issues else "NoIssuesFound"
+            except NoTensors as err:
+                status, details = "Error", f"{name}: {err}"
+            except Exception as err:  # noqa: BLE001 - a rule crash is that rule's Error, not the job's
+                status, details = "Error", f"{name} failed: {type(err).__name__}: {err}"
+        statuses.append(_status(config, status, details))
+        summary.append({"RuleConfigurationName": config["RuleConfigurationName"], "Rule": name,
+                        "RuleEvaluationStatus": status, "StatusDetails": details,
+                        "Parameters": params})
+    paths.rule_output.mkdir(parents=True, exist_ok=True)
+    loss_curve = None
+    if not isinstance(trial, str):
+        try:
+            if draw_loss_curve(trial, paths.rule_output / LOSS_CURVE):
+                loss_curve = LOSS_CURVE
+        except Exception as err:  # noqa: BLE001 - a plotting failure must not fail the job
+            loss_curve = f"not drawn: {err}"
+    (paths.rule_output / RULE_SUMMARY).write_text(json.dumps(
+        {"rules": summary, "loss_curve": loss_curve}, indent=2, default=str))
+    return {"DebugRuleEvaluationStatuses": statuses} if statuses else {}
+
+
+def write_profiler_report(request: dict[str, Any], paths: JobPaths, job_name: str) -> dict[str, Any]:
+    from workflow.local.sagemaker.debugger.report import render_report
+
+    out = paths.rule_output / PROFILER_REPORT
+    try:
+        render_report(job_name, paths, out)
+        status, details = "NoIssuesFound", f"Profiler report written to rule-output/{PROFILER_REPORT}"
+    except Exception as err:  # noqa: BLE001 - the report is advisory; its failure is the rule's Error
+        status, details = "Error", f"Profiler report failed: {type(err).__name__}: {err}"
+    return {"ProfilerRuleEvaluationStatuses": [
+        {**_status(c, status, details), "RuleEvaluationJobArn": f"local:profiler-rule/{c['RuleConfigurationName']}"}
+        for c in request.get("ProfilerRuleConfigurations", [])]}

@@ -1,0 +1,107 @@
+"""What Debugger and Profiler add to a training job, from creation to the rule results."""
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from workflow.local.errors import ValidationException
+from workflow.local.sagemaker.debugger.params import typed
+from workflow.local.sagemaker.debugger.rules import RULES, rule_name
+from workflow.local.sagemaker.debugger.sampler import SystemSampler
+
+if TYPE_CHECKING:
+    from workflow.local.sagemaker.training.layout import JobPaths
+
+DEFAULT_PROFILING_INTERVAL_MS = 500
+#: Collections a rule reads, saved even when DebugHookConfig does not list them (as the
+#: SageMaker Python SDK adds a rule's collections_to_save to the hook configuration).
+COLLECTIONS = {
+    "losses": {},
+    "gradients": {},
+    "relu_input": {"include_regex": ".*relu_input", "save_steps": ",".join(map(str, range(10)))},
+}
+
+
+def validate(request: dict[str, Any]) -> None:
+    for i, config in enumerate(request.get("DebugRuleConfigurations", []), start=1):
+        name = rule_name(config)
+        if name is None:
+            raise ValidationException(
+                f"DebugRuleConfigurations.{i}: rule {config['RuleConfigurationName']!r} is not a "
+                f"built-in rule the local server evaluates ({', '.join(RULES)}); set "
+                f"RuleParameters.rule_to_invoke to one of them")
+        typed(name, config.get("RuleParameters", {}), RULES[name][0])
+    for i, config in enumerate(request.get("ProfilerRuleConfigurations", []), start=1):
+        wanted = config.get("RuleParameters", {}).get("rule_to_invoke", config["RuleConfigurationName"])
+        if wanted != "ProfilerReport":
+            raise ValidationException(f"ProfilerRuleConfigurations.{i}: only the ProfilerReport "
+                                      f"rule is evaluated locally (got {wanted!r})")
+
+
+def profiling_enabled(request: dict[str, Any]) -> bool:
+    config = request.get("ProfilerConfig")
+    return bool(config) and not config.get("DisableProfiler", False)
+
+
+def initial_statuses(request: dict[str, Any], when: datetime) -> dict[str, Any]:
+    def statuses(field: str, kind: str) -> list[dict[str, Any]]:
+        return [{"RuleConfigurationName": c["RuleConfigurationName"],
+                 "RuleEvaluationJobArn": f"local:{kind}/{c['RuleConfigurationName']}",
+                 "RuleEvaluationStatus": "InProgress", "LastModifiedTime": when}
+                for c in request.get(field, [])]
+
+    fields: dict[str, Any] = {"ProfilingStatus": "Enabled" if profiling_enabled(request) else "Disabled"}
+    if request.get("DebugRuleConfigurations"):
+        fields["DebugRuleEvaluationStatuses"] = statuses("DebugRuleConfigurations", "rule")
+    if request.get("ProfilerRuleConfigurations") and profiling_enabled(request):
+        fields["ProfilerRuleEvaluationStatuses"] = statuses("ProfilerRuleConfigurations", "profiler-rule")
+    return fields
+
+
+def hook_config(request: dict[str, Any], local_dir: Path) -> dict[str, Any] | None:
+    """The JSON smdebug's ``Hook.create_from_json_file`` reads, pointing at ``local_dir``."""
+    hook = request.get("DebugHookConfig")
+    rules = request.get("DebugRuleConfigurations", [])
+    if hook is None and not rules:
+        return None
+    hook = hook or {}
+    collections = [dict(c) for c in hook.get("CollectionConfigurations", [])]
+    have = {c["CollectionName"] for c in collections}
+    for config in rules:
+        for needed in RULES[rule_name(config)][2]:
+            if needed not in have:
+                collections.append({"CollectionName": needed,
+                                    "CollectionParameters": dict(COLLECTIONS[needed])})
+                have.add(needed)
+    return {"LocalPath": str(local_dir), "HookParameters": hook.get("HookParameters", {}),
+            "CollectionConfigurations": collections}
+
+
+def profiler_sampler(request: dict[str, Any], folder: Path) -> SystemSampler | None:
+    if not profiling_enabled(request):
+        return None
+    interval = request["ProfilerConfig"].get("ProfilingIntervalInMilliseconds",
+                                             DEFAULT_PROFILING_INTERVAL_MS)
+    return SystemSampler(folder / "system.jsonl", interval / 1000.0)
+
+
+def analyse(request: dict[str, Any], paths: JobPaths, job_name: str) -> dict[str, Any]:
+    """Evaluate the rules, draw the loss curve, write the profiler report; publish them all.
+
+    Returns the DescribeTrainingJob fields to update.
+    """
+    from workflow.local.sagemaker.debugger.evaluation import evaluate_rules, write_profiler_report
+    from workflow.local.sagemaker.training.artifacts import publish_folder
+
+    fields: dict[str, Any] = {}
+    if request.get("DebugHookConfig") or request.get("DebugRuleConfigurations"):
+        fields.update(evaluate_rules(request, paths))
+        publish_folder(paths.debug_output, request, job_name, "debug-output",
+                       request.get("DebugHookConfig", {}).get("S3OutputPath"))
+    if profiling_enabled(request):
+        fields.update(write_profiler_report(request, paths, job_name))
+        publish_folder(paths.root / "profiler-output", request, job_name, "profiler-output",
+                       request["ProfilerConfig"].get("S3OutputPath"))
+    publish_folder(paths.rule_output, request, job_name, "rule-output")
+    return fields

@@ -1,0 +1,41 @@
+"""The loss curve by step for TRAIN and EVAL, as a PNG (the plot Debugger users draw)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from workflow.local.sagemaker.debugger.trial import TrialData
+
+
+def figure():
+    """A matplotlib figure on the Agg backend (no display, safe in any thread)."""
+    from matplotlib.figure import Figure  # deferred: matplotlib's import is slow
+
+    return Figure(figsize=(8, 4.5), dpi=100)
+
+
+def draw_loss_curve(data: TrialData, out: Path) -> bool:
+    """Writes ``out`` when a loss was saved; returns whether it did."""
+    names = data.names(collection="losses") or data.names(regex=[r"(?i)loss"])
+    fig = figure()
+    ax = fig.add_subplot()
+    drawn = False
+    for name in names:
+        for mode, style in (("TRAIN", "-"), ("EVAL", "--")):
+            series = data.global_series(name, mode)
+            if series:
+                steps, values = zip(*series)
+                ax.plot(steps, values, style, marker="." if len(series) < 60 else None,
+                        label=f"{name} ({mode.lower()})")
+                drawn = True
+    if not drawn:
+        return False
+    title = names[0].split("_output")[0] if len(names) == 1 else "Loss"
+    ax.set_title(f"{title} by step")
+    ax.set_xlabel("step")
+    ax.set_ylabel("loss")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, format="png")
+    return True

@@ -1,0 +1,63 @@
+"""Read access to an smdebug trial: tensor names by collection or regex, values by mode."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+
+MODES = ("TRAIN", "EVAL", "GLOBAL")
+
+
+class NoTensors(Exception):
+    """A rule's tensors were not saved; the message says what to add to DebugHookConfig."""
+
+
+class TrialData:
+    def __init__(self, path: str) -> None:
+        from smdebug.trials import create_trial  # deferred: smdebug's import is slow
+
+        self.trial = create_trial(path)
+
+    @staticmethod
+    def mode(name: str) -> Any:
+        from smdebug import modes
+
+        return getattr(modes, name)
+
+    def names(self, *, collection: str | None = None, regex: list[str] | None = None) -> list[str]:
+        found: list[str] = []
+        if collection is not None:
+            try:
+                found += self.trial.tensor_names(collection=collection)
+            except Exception:  # noqa: BLE001 - smdebug raises various errors for a missing collection
+                pass
+        if regex:
+            patterns = [re.compile(r) for r in regex]
+            found += [n for n in self.trial.tensor_names() if any(p.search(n) for p in patterns)]
+        return sorted(set(found))
+
+    def steps(self, name: str, mode: str) -> list[int]:
+        return list(self.trial.tensor(name).steps(mode=self.mode(mode)))
+
+    def value(self, name: str, step: int, mode: str) -> np.ndarray:
+        return np.asarray(self.trial.tensor(name).value(step, mode=self.mode(mode)), dtype=np.float64)
+
+    def series(self, name: str, mode: str) -> list[tuple[int, float]]:
+        """A scalar tensor's (step, value) pairs in ``mode``; steps are per-mode counters."""
+        return [(s, float(self.value(name, s, mode).mean())) for s in self.steps(name, mode)]
+
+    def global_series(self, name: str, mode: str) -> list[tuple[int, float]]:
+        """Like ``series`` but with global step numbers, so TRAIN and EVAL share one axis."""
+        tensor = self.trial.tensor(name)
+        out = []
+        for s in tensor.steps(mode=self.mode(mode)):
+            global_step = self.trial.global_step(self.mode(mode), s)
+            out.append((int(global_step), float(np.mean(tensor.value(s, mode=self.mode(mode))))))
+        return out
+
+    def require(self, names: list[str], what: str) -> list[str]:
+        if not names:
+            raise NoTensors(f"no {what} tensors were saved; add the collection to "
+                            f"DebugHookConfig.CollectionConfigurations")
+        return names

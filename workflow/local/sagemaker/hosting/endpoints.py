@@ -1,0 +1,296 @@
+"""Endpoint operations and their lifecycle: Creating -> InService | Failed, Updating, Deleting.
+
+Each change runs on its own thread and writes the endpoint's status to the store
+as it goes, like SageMaker does asynchronously; the running workers live in
+``self.fleets`` (endpoint name -> LiveEndpoint).
+"""
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+from workflow.local.context import ServerContext
+from workflow.local.errors import ResourceLimitExceeded, ServiceError, ValidationException
+from workflow.local.sagemaker.hosting import artifacts
+from workflow.local.sagemaker.hosting.fleet import LiveEndpoint, Variant, launch, stop_all
+from workflow.local.sagemaker.hosting.models import ModelOperations
+from workflow.local.sagemaker.hosting.resources import check_name, now, page, public
+from workflow.local.sagemaker.hosting.worker import WorkerSpec, WorkerStartError
+
+ENDPOINT = "sagemaker.endpoint"
+#: In-flight requests on retired workers get this long to finish (the model timeout).
+DRAIN_TIMEOUT = 60.0
+
+
+class ServiceUnavailable(ServiceError):
+    code = "ServiceUnavailable"
+    status = 503
+
+
+def max_instances() -> int:
+    """Instances (worker processes) allowed across all endpoints on this machine."""
+    return int(os.environ.get("LOCAL_SAGEMAKER_MAX_INSTANCES", "8"))
+
+
+class EndpointOperations(ModelOperations):
+    ctx: ServerContext
+    fleets: dict[str, LiveEndpoint]
+    lock: threading.RLock
+    stopping: bool
+
+    def endpoint_arn(self, name: str) -> str:
+        return self.ctx.arn("sagemaker", f"endpoint/{name.lower()}")
+
+    def get_endpoint(self, name: str) -> dict[str, Any]:
+        doc = self.ctx.store.get(ENDPOINT, name)
+        if doc is None:
+            raise ValidationException(f'Could not find endpoint "{self.endpoint_arn(name)}".')
+        return doc
+
+    def _set(self, name: str, **changes: Any) -> dict[str, Any] | None:
+        def change(doc: dict[str, Any]) -> None:
+            doc.update(changes)
+            doc["LastModifiedTime"] = now()
+            for key in [k for k, v in changes.items() if v is None]:
+                doc.pop(key)
+        return self.ctx.store.update(ENDPOINT, name, change)
+
+    def _check_capacity(self, name: str, delta: int, instance_type: str) -> None:
+        used = sum(
+            len(live.workers()) for key, live in self.fleets.items() if key != name
+        )
+        limit = max_instances()
+        if used + delta > limit:
+            raise ResourceLimitExceeded(
+                f"The account-level service limit '{instance_type} for endpoint usage' is "
+                f"{limit} Instances, with current utilization of {used} Instances and a "
+                f"request delta of {delta} Instances. Please use AWS Service Quotas to "
+                "request an increase for this quota."
+            )
+
+    def _spec(self, endpoint: str, model_name: str) -> WorkerSpec:
+        model = self.get_model(model_name)
+        files = artifacts.prepare(model, self.ctx.data_dir / "hosting" / "models")
+        env = {str(k): str(v) for k, v in (model["PrimaryContainer"].get("Environment") or {}).items()}
+        return WorkerSpec(files=files, environment=env,
+                          log_dir=self.ctx.data_dir / "hosting" / "logs" / endpoint)
+
+    def _variant_docs(self, config: dict[str, Any], live: LiveEndpoint) -> list[dict[str, Any]]:
+        docs = []
+        for pv in config["ProductionVariants"]:
+            v = live.variants[pv["VariantName"]]
+            image = self.get_model(pv["ModelName"])["PrimaryContainer"].get("Image", "local")
+            docs.append({
+                "VariantName": v.name,
+                "DeployedImages": [{"SpecifiedImage": image, "ResolvedImage": image}],
+                "CurrentWeight": v.weight, "DesiredWeight": v.weight,
+                "CurrentInstanceCount": len(v.workers), "DesiredInstanceCount": v.desired,
+            })
+        return docs
+
+    # -- operations --------------------------------------------------------------
+    def create_endpoint(self, params: dict[str, Any]) -> dict[str, Any]:
+        name, config_name = params["EndpointName"], params["EndpointConfigName"]
+        check_name(name, "EndpointName", "endpointName")
+        config = self.get_config(config_name)
+        arn = self.endpoint_arn(name)
+        if self.ctx.store.get(ENDPOINT, name) is not None:
+            raise ValidationException(f'Cannot create already existing endpoint "{arn}".')
+        pvs = config["ProductionVariants"]
+        with self.lock:
+            self._check_capacity(name, sum(v["InitialInstanceCount"] for v in pvs),
+                                 pvs[0]["InstanceType"])
+            stamp = now()
+            doc = {"EndpointName": name, "EndpointArn": arn, "EndpointConfigName": config_name,
+                   "EndpointStatus": "Creating", "CreationTime": stamp, "LastModifiedTime": stamp}
+            if not self.ctx.store.insert(ENDPOINT, name, doc):
+                raise ValidationException(f'Cannot create already existing endpoint "{arn}".')
+        self._spawn(self._create, name, config)
+        return {"EndpointArn": arn}
+
+    def describe_endpoint(self, params: dict[str, Any]) -> dict[str, Any]:
+        return public(self.get_endpoint(params["EndpointName"]))
+
+    def list_endpoints(self, params: dict[str, Any]) -> dict[str, Any]:
+        docs, token = page(self.ctx.store.list(ENDPOINT), params, name_key="EndpointName",
+                           status_key="EndpointStatus")
+        keys = ("EndpointName", "EndpointArn", "CreationTime", "LastModifiedTime", "EndpointStatus")
+        out: dict[str, Any] = {"Endpoints": [{k: d[k] for k in keys} for d in docs]}
+        if token:
+            out["NextToken"] = token
+        return out
+
+    def _settled(self, name: str, verb: str) -> dict[str, Any]:
+        doc = self.get_endpoint(name)
+        if self.stopping:
+            raise ServiceUnavailable("The local server is shutting down.")
+        if doc["EndpointStatus"] != "InService":
+            raise ValidationException(
+                f'Cannot {verb} {doc["EndpointStatus"].lower()} endpoint "{doc["EndpointArn"]}".'
+                if doc["EndpointStatus"] == "Failed"
+                else f'Cannot {verb} in-progress endpoint "{doc["EndpointArn"]}".'
+            )
+        return doc
+
+    def update_endpoint(self, params: dict[str, Any]) -> dict[str, Any]:
+        name = params["EndpointName"]
+        with self.lock:
+            doc = self._settled(name, "update")
+            config = self.get_config(params["EndpointConfigName"])
+            if params.get("RetainAllVariantProperties"):
+                config = _retain(config, doc)
+            live = self.fleets.get(name)
+            # Old and new workers overlap during the switch, so both count.
+            self._check_capacity(
+                "", sum(v["InitialInstanceCount"] for v in config["ProductionVariants"]),
+                config["ProductionVariants"][0]["InstanceType"],
+            )
+            self._set(name, EndpointStatus="Updating", FailureReason=None)
+        self._spawn(self._update, name, config, live)
+        return {"EndpointArn": doc["EndpointArn"]}
+
+    def update_endpoint_weights_and_capacities(self, params: dict[str, Any]) -> dict[str, Any]:
+        name = params["EndpointName"]
+        with self.lock:
+            doc = self._settled(name, "update")
+            live = self.fleets.get(name)
+            if live is None:
+                raise ValidationException(f'Cannot update in-progress endpoint "{doc["EndpointArn"]}".')
+            wanted = params["DesiredWeightsAndCapacities"]
+            missing = [w["VariantName"] for w in wanted if w["VariantName"] not in live.variants]
+            if missing:
+                raise ValidationException(
+                    f'The variant(s) "{missing}" are not present in the endpoint '
+                    f'"{doc["EndpointArn"]}".'
+                )
+            grow = sum(max(0, w.get("DesiredInstanceCount", 0)
+                           - len(live.variants[w["VariantName"]].workers)) for w in wanted)
+            self._check_capacity("", grow, "ml.m5.large")
+            self._set(name, EndpointStatus="Updating", FailureReason=None)
+        self._spawn(self._resize, name, wanted)
+        return {"EndpointArn": doc["EndpointArn"]}
+
+    def delete_endpoint(self, params: dict[str, Any]) -> dict[str, Any]:
+        name = params["EndpointName"]
+        with self.lock:
+            self.get_endpoint(name)
+            self._set(name, EndpointStatus="Deleting")
+            live = self.fleets.pop(name, None)
+        self._spawn(self._delete, name, live)
+        return {}
+
+    # -- lifecycle threads -------------------------------------------------------
+    def _spawn(self, target: Any, *args: Any) -> None:
+        threading.Thread(target=target, args=args, daemon=True,
+                         name=f"endpoint-{target.__name__}").start()
+
+    def _start_variants(self, name: str, config: dict[str, Any]) -> dict[str, Variant]:
+        variants: dict[str, Variant] = {}
+        try:
+            for pv in config["ProductionVariants"]:
+                spec = self._spec(name, pv["ModelName"])
+                count = pv["InitialInstanceCount"]
+                variants[pv["VariantName"]] = Variant(
+                    name=pv["VariantName"], weight=float(pv.get("InitialVariantWeight", 1.0)),
+                    spec=spec, workers=launch(spec, pv["VariantName"], count), desired=count,
+                )
+        except BaseException:
+            stop_all(w for v in variants.values() for w in v.workers)
+            raise
+        return variants
+
+    def _create(self, name: str, config: dict[str, Any]) -> None:
+        try:
+            variants = self._start_variants(name, config)
+        except (artifacts.ArtifactError, WorkerStartError, ValidationException) as e:
+            with self.lock:
+                if self._set(name, EndpointStatus="Failed", FailureReason=str(e)[:1024]) is None:
+                    return
+            return
+        live = LiveEndpoint(name, variants)
+        with self.lock:
+            doc = self.ctx.store.get(ENDPOINT, name)
+            if doc is None or doc["EndpointStatus"] == "Deleting" or self.stopping:
+                stop_all(live.workers())
+                return
+            self.fleets[name] = live
+            self._set(name, EndpointStatus="InService", EndpointConfigName=config["EndpointConfigName"],
+                      ProductionVariants=self._variant_docs(config, live))
+
+    def _update(self, name: str, config: dict[str, Any], live: LiveEndpoint | None) -> None:
+        try:
+            variants = self._start_variants(name, config)
+        except (artifacts.ArtifactError, WorkerStartError, ValidationException) as e:
+            # SageMaker rolls a failed update back: the old configuration keeps serving.
+            self._set(name, EndpointStatus="InService", FailureReason=str(e)[:1024])
+            return
+        with self.lock:
+            if self.fleets.get(name) is not live or live is None or self.stopping:
+                stop_all(w for v in variants.values() for w in v.workers)
+                return
+            old = live.swap(variants)
+            self._set(name, EndpointStatus="InService", EndpointConfigName=config["EndpointConfigName"],
+                      ProductionVariants=self._variant_docs(config, live))
+        live.retire(old, DRAIN_TIMEOUT)
+
+    def _resize(self, name: str, wanted: list[dict[str, Any]]) -> None:
+        live = self.fleets.get(name)
+        failure = None
+        for item in wanted if live else []:
+            variant = live.variants[item["VariantName"]]
+            if "DesiredWeight" in item:
+                with live.cond:
+                    variant.weight = float(item["DesiredWeight"])
+            target = item.get("DesiredInstanceCount")
+            if target is None:
+                continue
+            variant.desired = target
+            have = len(variant.workers)
+            try:
+                if target > have:
+                    started = launch(variant.spec, variant.name, target - have)
+                    with self.lock:
+                        if self.stopping or self.fleets.get(name) is not live:
+                            stop_all(started)  # the server or the endpoint went away meanwhile
+                            return
+                        live.add(variant.name, started)
+                elif target < have:
+                    live.retire(live.take_out(variant.name, have - target), DRAIN_TIMEOUT)
+            except WorkerStartError as e:
+                failure = str(e)
+        with self.lock:
+            doc = self.ctx.store.get(ENDPOINT, name)
+            if doc is None or doc["EndpointStatus"] != "Updating" or live is None:
+                return
+            variants = []
+            for pv in doc.get("ProductionVariants", []):
+                v = live.variants.get(pv["VariantName"])
+                if v is not None:
+                    pv.update(CurrentWeight=v.weight, DesiredWeight=v.weight,
+                              CurrentInstanceCount=len(v.workers), DesiredInstanceCount=v.desired)
+                variants.append(pv)
+            self._set(name, EndpointStatus="InService", ProductionVariants=variants,
+                      FailureReason=failure)
+
+    def _delete(self, name: str, live: LiveEndpoint | None) -> None:
+        if live is not None:
+            live.retire(live.workers(), timeout=5.0)
+        runtime = self.ctx.backends.get("sagemaker-runtime")
+        if runtime is not None:
+            # A new endpoint of the same name starts with no history (autoscaling reads it).
+            runtime.metrics.forget(name)
+        self.ctx.store.delete(ENDPOINT, name)
+
+
+def _retain(config: dict[str, Any], doc: dict[str, Any]) -> dict[str, Any]:
+    """RetainAllVariantProperties: keep the running weights and counts of same-named variants."""
+    current = {v["VariantName"]: v for v in doc.get("ProductionVariants", [])}
+    variants = []
+    for pv in config["ProductionVariants"]:
+        old = current.get(pv["VariantName"])
+        if old:
+            pv = {**pv, "InitialInstanceCount": old["DesiredInstanceCount"],
+                  "InitialVariantWeight": old["DesiredWeight"]}
+        variants.append(pv)
+    return {**config, "ProductionVariants": variants}

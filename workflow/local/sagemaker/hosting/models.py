@@ -1,0 +1,166 @@
+"""CreateModel / EndpointConfig operations: records in the store, checked like SageMaker."""
+from __future__ import annotations
+
+from typing import Any
+
+from workflow.local.context import ServerContext
+from workflow.local.errors import ValidationException
+from workflow.local.sagemaker.hosting.resources import check_name, now, page, public
+
+MODEL = "sagemaker.model"
+CONFIG = "sagemaker.endpoint-config"
+
+
+class ModelOperations:
+    ctx: ServerContext
+
+    # -- ARNs and lookups --------------------------------------------------------
+    def model_arn(self, name: str) -> str:
+        return self.ctx.arn("sagemaker", f"model/{name.lower()}")
+
+    def config_arn(self, name: str) -> str:
+        return self.ctx.arn("sagemaker", f"endpoint-config/{name.lower()}")
+
+    def get_model(self, name: str) -> dict[str, Any]:
+        doc = self.ctx.store.get(MODEL, name)
+        if doc is None:
+            raise ValidationException(f'Could not find model "{self.model_arn(name)}".')
+        return doc
+
+    def get_config(self, name: str) -> dict[str, Any]:
+        doc = self.ctx.store.get(CONFIG, name)
+        if doc is None:
+            raise ValidationException(
+                f'Could not find endpoint configuration "{self.config_arn(name)}".'
+            )
+        return doc
+
+    # -- models ------------------------------------------------------------------
+    def create_model(self, params: dict[str, Any]) -> dict[str, Any]:
+        name = params["ModelName"]
+        check_name(name, "ModelName", "modelName")
+        containers = params.get("Containers") or []
+        if params.get("PrimaryContainer") and containers:
+            raise ValidationException("Specify PrimaryContainer or Containers, not both.")
+        if not params.get("PrimaryContainer") and not containers:
+            raise ValidationException("Either PrimaryContainer or Containers must be specified.")
+        if len(containers) > 1:
+            raise ValidationException(
+                "The local endpoint serves one container per model; Containers has "
+                f"{len(containers)} entries."
+            )
+        container = params.get("PrimaryContainer") or containers[0]
+        url = container.get("ModelDataUrl")
+        if url is not None:
+            _check_model_data(url)
+        doc = {
+            "ModelName": name,
+            "ModelArn": self.model_arn(name),
+            "PrimaryContainer": container,
+            "CreationTime": now(),
+            "EnableNetworkIsolation": bool(params.get("EnableNetworkIsolation", False)),
+        }
+        if params.get("ExecutionRoleArn"):
+            doc["ExecutionRoleArn"] = params["ExecutionRoleArn"]
+        if not self.ctx.store.insert(MODEL, name, doc):
+            raise ValidationException(f'Cannot create already existing model "{doc["ModelArn"]}".')
+        return {"ModelArn": doc["ModelArn"]}
+
+    def describe_model(self, params: dict[str, Any]) -> dict[str, Any]:
+        return public(self.get_model(params["ModelName"]))
+
+    def delete_model(self, params: dict[str, Any]) -> dict[str, Any]:
+        name = params["ModelName"]
+        if not self.ctx.store.delete(MODEL, name):
+            raise ValidationException(f'Could not find model "{self.model_arn(name)}".')
+        return {}
+
+    def list_models(self, params: dict[str, Any]) -> dict[str, Any]:
+        docs, token = page(self.ctx.store.list(MODEL), params, name_key="ModelName")
+        out: dict[str, Any] = {
+            "Models": [
+                {k: d[k] for k in ("ModelName", "ModelArn", "CreationTime")} for d in docs
+            ]
+        }
+        if token:
+            out["NextToken"] = token
+        return out
+
+    # -- endpoint configs -------------------------------------------------------
+    def create_endpoint_config(self, params: dict[str, Any]) -> dict[str, Any]:
+        name = params["EndpointConfigName"]
+        check_name(name, "EndpointConfigName", "endpointConfigName")
+        variants = params["ProductionVariants"]
+        if not variants:
+            raise ValidationException("ProductionVariants must contain at least one variant.")
+        seen: set[str] = set()
+        for i, variant in enumerate(variants, 1):
+            where = f"productionVariants.{i}"
+            check_name(variant["VariantName"], "VariantName", f"{where}.member.variantName")
+            if variant["VariantName"] in seen:
+                raise ValidationException(
+                    f"Variant name {variant['VariantName']} is used more than once."
+                )
+            seen.add(variant["VariantName"])
+            if variant.get("ServerlessConfig"):
+                raise ValidationException(
+                    f"{where}.member.serverlessConfig: the local endpoint runs instances only."
+                )
+            if not variant.get("InitialInstanceCount"):
+                raise ValidationException(
+                    f"{where}.member.initialInstanceCount must be at least 1 "
+                    "for an instance-based variant."
+                )
+            if not variant.get("ModelName"):
+                raise ValidationException(f"{where}.member.modelName is required.")
+            self.get_model(variant["ModelName"])
+        doc = {
+            "EndpointConfigName": name,
+            "EndpointConfigArn": self.config_arn(name),
+            "ProductionVariants": [
+                {"InitialVariantWeight": 1.0, "InstanceType": "ml.m5.large", **v} for v in variants
+            ],
+            "CreationTime": now(),
+        }
+        if not self.ctx.store.insert(CONFIG, name, doc):
+            raise ValidationException(
+                f'Cannot create already existing endpoint configuration "{doc["EndpointConfigArn"]}".'
+            )
+        return {"EndpointConfigArn": doc["EndpointConfigArn"]}
+
+    def describe_endpoint_config(self, params: dict[str, Any]) -> dict[str, Any]:
+        return public(self.get_config(params["EndpointConfigName"]))
+
+    def delete_endpoint_config(self, params: dict[str, Any]) -> dict[str, Any]:
+        name = params["EndpointConfigName"]
+        if not self.ctx.store.delete(CONFIG, name):
+            raise ValidationException(
+                f'Could not find endpoint configuration "{self.config_arn(name)}".'
+            )
+        return {}
+
+    def list_endpoint_configs(self, params: dict[str, Any]) -> dict[str, Any]:
+        docs, token = page(self.ctx.store.list(CONFIG), params, name_key="EndpointConfigName")
+        out: dict[str, Any] = {
+            "EndpointConfigs": [
+                {k: d[k] for k in ("EndpointConfigName", "EndpointConfigArn", "CreationTime")}
+                for d in docs
+            ]
+        }
+        if token:
+            out["NextToken"] = token
+        return out
+
+
+def _check_model_data(url: str) -> None:
+    """SageMaker refuses a model whose data it cannot reach; so do we, by path."""
+    from workflow.local.sagemaker.hosting.artifacts import ArtifactError, local_path
+
+    try:
+        path = local_path(url)
+    except ArtifactError as e:
+        raise ValidationException(str(e)) from None
+    if not path.exists():
+        raise ValidationException(
+            f"Could not find model data at {url}: no such file or directory."
+        )

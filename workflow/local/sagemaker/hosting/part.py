@@ -1,0 +1,111 @@
+"""The hosting part of the local SageMaker service: models, endpoint configs, endpoints.
+
+Besides the operations it keeps the endpoints' workers healthy (a monitor thread
+replaces a worker that died) and brings endpoints back when the server restarts.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from workflow.local.context import ServerContext
+from workflow.local.sagemaker.hosting.endpoints import ENDPOINT, EndpointOperations
+from workflow.local.sagemaker.hosting.fleet import LiveEndpoint, launch, stop_all
+from workflow.local.sagemaker.hosting.worker import Worker, WorkerStartError
+
+log = logging.getLogger(__name__)
+
+MONITOR_PERIOD = 0.25
+
+
+class Hosting(EndpointOperations):
+    def __init__(self, ctx: ServerContext) -> None:
+        self.ctx = ctx
+        self.fleets: dict[str, LiveEndpoint] = {}
+        self.lock = threading.RLock()
+        self.stopping = False
+        self.replacements = 0
+        self._replacing: set[int] = set()
+        self._stop = threading.Event()
+        self._monitor: threading.Thread | None = None
+
+    def live(self, name: str) -> LiveEndpoint | None:
+        """The running workers of an endpoint (None when it has none), for the runtime."""
+        return self.fleets.get(name)
+
+    # -- server lifecycle --------------------------------------------------------
+    def start(self) -> None:
+        for doc in self.ctx.store.list(ENDPOINT):
+            self._restore(doc)
+        self._monitor = threading.Thread(target=self._watch, daemon=True, name="endpoint-monitor")
+        self._monitor.start()
+
+    def shutdown(self) -> None:
+        with self.lock:
+            self.stopping = True
+            fleets, self.fleets = list(self.fleets.values()), {}
+        self._stop.set()
+        if self._monitor is not None:
+            self._monitor.join(timeout=5)
+        # Stored statuses stay as they are: the next start() brings these endpoints back.
+        stop_all(w for live in fleets for w in live.workers())
+
+    def _restore(self, doc: dict[str, Any]) -> None:
+        name, status = doc["EndpointName"], doc["EndpointStatus"]
+        if status == "Deleting":
+            self.ctx.store.delete(ENDPOINT, name)
+            return
+        if status == "Failed":
+            return
+        try:
+            config = self.get_config(doc["EndpointConfigName"])
+        except Exception as e:  # noqa: BLE001 - any lookup failure makes the endpoint Failed
+            self._set(name, EndpointStatus="Failed", FailureReason=f"Could not restore: {e}")
+            return
+        reason = None
+        if status == "Updating":
+            reason = "The update was interrupted by a server restart; the previous configuration is kept."
+        counts = {v["VariantName"]: v["DesiredInstanceCount"] for v in doc.get("ProductionVariants", [])}
+        config = {**config, "ProductionVariants": [
+            {**pv, "InitialInstanceCount": counts.get(pv["VariantName"], pv["InitialInstanceCount"])}
+            for pv in config["ProductionVariants"]
+        ]}
+        # "Creating" until the workers answer /ping, then InService again.
+        self._set(name, EndpointStatus="Creating", FailureReason=reason)
+        self._spawn(self._create, name, config)
+
+    # -- crash monitor ------------------------------------------------------------
+    def _watch(self) -> None:
+        while not self._stop.wait(MONITOR_PERIOD):
+            with self.lock:
+                fleets = list(self.fleets.items())
+            for name, live in fleets:
+                for worker in live.workers():
+                    if worker.retiring or worker.alive or worker.id in self._replacing:
+                        continue
+                    self._replacing.add(worker.id)
+                    log.warning("endpoint %s: worker %s exited (code %s); replacing it",
+                                name, worker.id, worker.process.returncode if worker.process else None)
+                    self._spawn(self._replace, live, worker)
+
+    def _replace(self, live: LiveEndpoint, dead: Worker) -> None:
+        try:
+            dead.stop()
+            while not self._stop.is_set():
+                try:
+                    new = launch(dead.spec, dead.variant, 1)[0]
+                    break
+                except WorkerStartError as e:
+                    log.error("endpoint %s: replacement worker failed: %s", live.name, e)
+                    if self._stop.wait(1.0):
+                        return
+            else:
+                return
+            if self._stop.is_set() or not live.replace(dead, new):
+                new.stop()
+                return
+            with self.lock:
+                self.replacements += 1
+        finally:
+            self._replacing.discard(dead.id)

@@ -1,0 +1,175 @@
+"""The TrainingJobs part: Create/Describe/List/StopTrainingJob over the store and JobRuns."""
+from __future__ import annotations
+
+import copy
+import re
+import threading
+from typing import Any
+
+from workflow.local.context import ServerContext
+from workflow.local.errors import ResourceInUse, ResourceNotFound, ValidationException
+from workflow.local.sagemaker import debugger
+from workflow.local.sagemaker.training import staging
+from workflow.local.sagemaker.training.layout import JobPaths
+from workflow.local.sagemaker.training.listing import page
+from workflow.local.sagemaker.training.metrics import compile_definitions, read_series
+from workflow.local.sagemaker.training.process import kill_group
+from workflow.local.sagemaker.training.runner import SHUTDOWN, STOPPED, JobRun
+from workflow.local.sagemaker.training.status import TERMINAL, finish_times, now, transition
+from workflow.local.sagemaker.training.uris import local_path
+
+NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+#: Request members echoed back by DescribeTrainingJob.
+ECHOED = (
+    "HyperParameters", "AlgorithmSpecification", "RoleArn", "InputDataConfig", "OutputDataConfig",
+    "ResourceConfig", "VpcConfig", "StoppingCondition", "CheckpointConfig", "DebugHookConfig",
+    "DebugRuleConfigurations", "TensorBoardOutputConfig", "ExperimentConfig", "ProfilerConfig",
+    "ProfilerRuleConfigurations", "Environment", "RetryStrategy",
+)
+SHUTDOWN_WAIT_SECONDS = 15.0
+
+
+def check_name(name: str, field: str) -> None:
+    if not NAME.match(name):
+        raise ValidationException(
+            f"1 validation error detected: Value '{name}' at '{field}' failed to satisfy "
+            f"constraint: Member must satisfy regular expression pattern: {NAME.pattern}"
+        )
+
+
+def public(doc: dict[str, Any]) -> dict[str, Any]:
+    return {k: copy.deepcopy(v) for k, v in doc.items() if not k.startswith("_")}
+
+
+class TrainingJobs:
+    KIND = "sagemaker.training-job"
+
+    def __init__(self, ctx: ServerContext) -> None:
+        self.ctx = ctx
+        self.runs: dict[str, JobRun] = {}
+        self._lock = threading.Lock()
+
+    # -- lifecycle --------------------------------------------------------------
+    def start(self) -> None:
+        """Jobs a stopped server left running cannot be resumed: end their processes, fail them."""
+        for doc in self.ctx.store.list(self.KIND):
+            if doc["TrainingJobStatus"] not in TERMINAL:
+                local = doc.get("_local", {})
+                if local.get("pid"):
+                    kill_group(local["pid"], local.get("pid_started"))
+                self.ctx.store.update(self.KIND, doc["TrainingJobName"], self._interrupted)
+
+    @staticmethod
+    def _interrupted(doc: dict[str, Any]) -> None:
+        when = now()
+        transition(doc, "Failed", when=when)
+        doc["FailureReason"] = ("InternalServerError: the local server stopped while this job was "
+                                "running, so the job was ended. Start it again under a new name.")
+        finish_times(doc, when)
+        doc.get("_local", {}).pop("pid", None)
+
+    def shutdown(self) -> None:
+        with self._lock:
+            runs = list(self.runs.values())
+        for run in runs:
+            run.request_stop(SHUTDOWN)
+        for run in runs:
+            run.join(SHUTDOWN_WAIT_SECONDS)
+
+    def finished(self, name: str) -> None:
+        with self._lock:
+            self.runs.pop(name, None)
+
+    # -- what the debugger package adds to a job ---------------------------------
+    def hook_config(self, request: dict[str, Any], paths: JobPaths) -> dict[str, Any] | None:
+        return debugger.hook_config(request, paths.debug_output)
+
+    def profiler_sampler(self, request: dict[str, Any], paths: JobPaths) -> Any:
+        return debugger.profiler_sampler(request, paths.root / "profiler-output")
+
+    def analyse(self, request: dict[str, Any], paths: JobPaths, name: str) -> dict[str, Any]:
+        return debugger.analyse(request, paths, name)
+
+    # -- operations ---------------------------------------------------------------
+    def create_training_job(self, params: dict[str, Any], *, tuning_job_arn: str | None = None
+                            ) -> dict[str, Any]:
+        name = params["TrainingJobName"]
+        check_name(name, "trainingJobName")
+        staging.validate(params)
+        compile_definitions(params.get("AlgorithmSpecification", {}).get("MetricDefinitions", []),
+                            "AlgorithmSpecification.MetricDefinitions")
+        debugger.validate(params)
+        for field in ("DebugHookConfig", "ProfilerConfig"):
+            if params.get(field, {}).get("S3OutputPath"):
+                local_path(params[field]["S3OutputPath"], f"{field}.S3OutputPath")
+        arn = self.ctx.arn("sagemaker", f"training-job/{name.lower()}")
+        when = now()
+        doc: dict[str, Any] = {
+            "TrainingJobName": name,
+            "TrainingJobArn": arn,
+            **{k: copy.deepcopy(params[k]) for k in ECHOED if k in params},
+            "CreationTime": when,
+            "EnableNetworkIsolation": params.get("EnableNetworkIsolation", False),
+            "EnableInterContainerTrafficEncryption": params.get(
+                "EnableInterContainerTrafficEncryption", False),
+            "EnableManagedSpotTraining": params.get("EnableManagedSpotTraining", False),
+            "_local": {"tags": params.get("Tags", [])},
+            **debugger.initial_statuses(params, when),
+        }
+        doc.setdefault("StoppingCondition", {}).setdefault("MaxRuntimeInSeconds", 86400)
+        if tuning_job_arn:
+            doc["TuningJobArn"] = tuning_job_arn
+        transition(doc, "Starting", when=when)
+        if not self.ctx.store.insert(self.KIND, name, doc):
+            raise ResourceInUse(f"Training job names must be unique within an AWS account and "
+                                f"region, and a training job with this name already exists ({arn})")
+        run = JobRun(self, name, params)
+        with self._lock:
+            self.runs[name] = run
+        run.start()
+        return {"TrainingJobArn": arn}
+
+    def _get(self, name: str) -> dict[str, Any]:
+        doc = self.ctx.store.get(self.KIND, name)
+        if doc is None:
+            raise ResourceNotFound(f"Requested resource not found: training job {name} does not exist")
+        return doc
+
+    def describe_training_job(self, params: dict[str, Any]) -> dict[str, Any]:
+        return public(self._get(params["TrainingJobName"]))
+
+    def list_training_jobs(self, params: dict[str, Any]) -> dict[str, Any]:
+        docs = self.ctx.store.list(self.KIND)
+        items, token = page(docs, params, status_key="TrainingJobStatus",
+                            name_key="TrainingJobName")
+        summaries = [
+            {k: d[k] for k in ("TrainingJobName", "TrainingJobArn", "CreationTime", "TrainingEndTime",
+                               "LastModifiedTime", "TrainingJobStatus", "SecondaryStatus") if k in d}
+            for d in items
+        ]
+        return {"TrainingJobSummaries": summaries, **({"NextToken": token} if token else {})}
+
+    def stop_training_job(self, params: dict[str, Any]) -> dict[str, Any]:
+        name = params["TrainingJobName"]
+        doc = self._get(name)
+        if doc["TrainingJobStatus"] == "Stopping":
+            return {}
+        if doc["TrainingJobStatus"] != "InProgress":
+            raise ValidationException(
+                f"The request was rejected because the training job {name} is in status "
+                f"{doc['TrainingJobStatus']}.")
+        self.ctx.store.update(self.KIND, name, lambda d: transition(d, "Stopping")
+                              if d["TrainingJobStatus"] == "InProgress" else None)
+        with self._lock:
+            run = self.runs.get(name)
+        if run is not None:
+            run.request_stop(STOPPED)
+        return {}
+
+    # -- read by the tuning part ----------------------------------------------------
+    def job(self, name: str) -> dict[str, Any] | None:
+        doc = self.ctx.store.get(self.KIND, name)
+        return public(doc) if doc else None
+
+    def metric_series(self, name: str) -> dict[str, list[float]]:
+        return read_series(JobPaths.of(self.ctx.data_dir, name).metrics)

@@ -1,0 +1,59 @@
+"""Training job status and secondary-status transitions, with AWS's messages."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+TERMINAL = frozenset({"Completed", "Failed", "Stopped"})
+
+MESSAGES = {
+    "Starting": "Preparing the instances for training",
+    "Downloading": "Downloading input data",
+    "Training": "Training image download completed. Training in progress.",
+    "Uploading": "Uploading generated training model",
+    "Completed": "Training job completed",
+    "Failed": "Training job failed",
+    "Stopping": "Stopping the training job",
+    "Stopped": "Training job stopped",
+    "MaxRuntimeExceeded": "Training job stopped because it exceeded the MaxRuntimeInSeconds",
+}
+
+#: The primary status each secondary status implies.
+PRIMARY = {
+    "Completed": "Completed",
+    "Failed": "Failed",
+    "Stopping": "Stopping",
+    "Stopped": "Stopped",
+    "MaxRuntimeExceeded": "Stopped",
+}
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def transition(doc: dict[str, Any], secondary: str, message: str | None = None,
+               when: datetime | None = None) -> dict[str, Any]:
+    """Close the current secondary status and open ``secondary``; returns ``doc``."""
+    when = when or now()
+    transitions = doc.setdefault("SecondaryStatusTransitions", [])
+    if transitions and "EndTime" not in transitions[-1]:
+        transitions[-1]["EndTime"] = when
+    entry = {"Status": secondary, "StartTime": when,
+             "StatusMessage": message or MESSAGES.get(secondary, secondary)}
+    if secondary in TERMINAL or secondary == "MaxRuntimeExceeded":
+        entry["EndTime"] = when
+    transitions.append(entry)
+    doc["SecondaryStatus"] = secondary
+    doc["TrainingJobStatus"] = PRIMARY.get(secondary, "InProgress")
+    doc["LastModifiedTime"] = when
+    return doc
+
+
+def finish_times(doc: dict[str, Any], when: datetime) -> None:
+    doc["TrainingEndTime"] = when
+    start = doc.get("TrainingStartTime")
+    if start is not None:
+        seconds = max(1, int(round((when - start).total_seconds())))
+        doc["TrainingTimeInSeconds"] = seconds
+        doc["BillableTimeInSeconds"] = seconds

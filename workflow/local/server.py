@@ -1,0 +1,197 @@
+"""The local AWS server: a threaded HTTP/1.1 server on loopback in front of the
+protocol layer and the service backends registered in ``services.py``."""
+from __future__ import annotations
+
+import fcntl
+import importlib
+import json
+import logging
+import os
+import threading
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import IO, Any
+
+from workflow.local import services
+from workflow.local.backend import Backend
+from workflow.local.context import ServerContext
+from workflow.local.lifecycle import STATE_FILE
+from workflow.local.protocol import Dispatcher, Headers, Request, Response
+from workflow.local.store import Store
+
+log = logging.getLogger(__name__)
+
+HOST = "127.0.0.1"
+LOCK_FILE = "server.lock"
+STORE_FILE = "state.sqlite3"
+
+
+class ServerAlreadyRunning(RuntimeError):
+    pass
+
+
+def load_backend_class(spec: str) -> type[Backend]:
+    module, _, name = spec.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    # Headers and body are separate writes: with Nagle's algorithm on, the
+    # client's delayed ACK adds ~40 ms to every keep-alive response.
+    disable_nagle_algorithm = True
+    server: _HTTPServer
+
+    def _body(self) -> bytes:
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            chunks = []
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass  # trailers
+                    return b"".join(chunks)
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def _serve(self) -> None:
+        body = self._body()
+        path = self.path.split("?", 1)[0]
+        if path == "/console" or path.startswith("/console/"):
+            from urllib.parse import parse_qs, urlsplit
+
+            from workflow.local.console import handle as console  # loaded on the first page view
+            response = Response(*console(
+                self.command, path, parse_qs(urlsplit(self.path).query), body,
+                endpoint_url=self.server.local.endpoint_url, data_dir=self.server.local.data_dir))
+        elif self.command in ("GET", "HEAD") and path in ("/", "/health") and not self.headers.get(
+            "X-Amz-Target"
+        ):
+            response = self.server.local.health()
+        else:
+            request = Request(self.command, self.path, Headers(dict(self.headers.items())), body)
+            response = self.server.local.dispatcher.dispatch(request)
+        self.send_response(response.status)
+        for key, value in response.headers.items():
+            self.send_header(key, value)
+        if "Content-Length" not in response.headers:
+            self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        if self.command != "HEAD" and response.body:
+            self.wfile.write(response.body)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _serve
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (stdlib name)
+        log.debug("%s " + format, self.address_string(), *args)
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    # Many clients (engine threads, Lambda workers, tests) connect at once.
+    request_queue_size = 128
+    local: LocalServer
+
+
+class LocalServer:
+    """Binds, builds the backends, serves until ``shutdown()``."""
+
+    def __init__(
+        self, data_dir: Path, *, port: int = 0, time_scale: float = 1.0,
+        backends: Sequence[str] | None = None,
+    ) -> None:
+        if time_scale <= 0:
+            raise ValueError("time_scale must be positive")
+        self.data_dir = Path(data_dir).resolve()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._lock_file = self._lock()
+        self.httpd = _HTTPServer((HOST, port), _Handler)
+        self.httpd.local = self
+        self.port = self.httpd.server_address[1]
+        self.endpoint_url = f"http://{HOST}:{self.port}"
+        self.ctx = ServerContext(
+            data_dir=self.data_dir, store=Store(self.data_dir / STORE_FILE),
+            endpoint_url=self.endpoint_url, time_scale=time_scale,
+        )
+        for spec in services.BACKENDS if backends is None else backends:
+            backend = load_backend_class(spec)(self.ctx)
+            self.ctx.backends[backend.service] = backend
+        self.dispatcher = Dispatcher(self.ctx.backends)
+        self._stopped = threading.Event()
+        self._serving = threading.Event()
+        self._stop_lock = threading.Lock()
+        self._stopping = False
+
+    def _lock(self) -> IO[str]:
+        # One server per data directory: two would race on the same store and processes.
+        handle = open(self.data_dir / LOCK_FILE, "a+")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            raise ServerAlreadyRunning(
+                f"another local server is running on {self.data_dir}"
+            ) from None
+        return handle
+
+    def health(self) -> Response:
+        body = json.dumps({"status": "ok", "services": sorted(self.ctx.backends)}).encode()
+        return Response(200, {"Content-Type": "application/json"}, body)
+
+    def serve_forever(self) -> None:
+        for backend in self.ctx.backends.values():
+            backend.start()
+        self._write_state()
+        with self._stop_lock:
+            if self._stopping:  # a stop arrived while the backends started
+                self._stopped.set()
+                return
+            self._serving.set()
+        try:
+            self.httpd.serve_forever(poll_interval=0.2)
+        finally:
+            self._stopped.set()
+
+    @staticmethod
+    def _shutdown(backends: list[Backend]) -> None:
+        for backend in backends:
+            try:
+                backend.shutdown()
+            except Exception:
+                log.exception("shutting down %s failed", backend.service)
+
+    def _write_state(self) -> None:
+        state = {
+            "pid": os.getpid(), "port": self.port, "endpoint_url": self.endpoint_url,
+            "data_dir": str(self.data_dir), "time_scale": self.ctx.time_scale,
+            "started_at": datetime.now(timezone.utc).isoformat(),
+        }
+        path = self.data_dir / STATE_FILE
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(state, indent=2))
+        tmp.replace(path)
+
+    def request_stop(self) -> None:
+        """Stop the orchestrators, then the request loop (call from any thread but
+        the one in ``serve_forever``)."""
+        with self._stop_lock:
+            if not self._stopping:
+                self._stopping = True
+                self._shutdown([b for b in self.ctx.backends.values() if b.shutdown_first])
+            serving = self._serving.is_set()
+        if serving:  # httpd.shutdown() would wait forever for a loop never run
+            self.httpd.shutdown()
+
+    def shutdown(self) -> None:
+        """``request_stop``, then stop every other backend (newest service first)."""
+        self.request_stop()
+        if self._serving.is_set():
+            self._stopped.wait(timeout=10)
+        self._shutdown([b for b in reversed(self.ctx.backends.values()) if not b.shutdown_first])
+        self.httpd.server_close()
+        (self.data_dir / STATE_FILE).unlink(missing_ok=True)
+        self._lock_file.close()

@@ -1,0 +1,14 @@
+"""The services the local server answers: one ``"module:Class"`` backend each.
+
+A backend class names its botocore service in ``service``; the server builds
+each one with the shared ``ServerContext``. Add a service by appending here.
+"""
+from __future__ import annotations
+
+BACKENDS: tuple[str, ...] = (
+    "workflow.local.stepfunctions:StepFunctionsBackend",
+    "workflow.local.lambda_:LambdaBackend",
+    "workflow.local.runtime:RuntimeBackend",
+    "workflow.local.autoscaling:AutoScalingBackend",
+    "workflow.local.sagemaker:SageMakerBackend",
+)

@@ -1,0 +1,274 @@
+"""The local Step Functions service: state machines and their executions.
+
+State machines and executions are documents keyed by ARN; each execution's
+history is an event log under its ARN. Executions run on the ASL engine
+(``runner.py``), whose Task states call the services of this same server.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import threading
+import uuid
+from datetime import datetime, timezone
+from typing import Any
+
+from workflow.local.backend import Backend
+from workflow.local.context import ServerContext
+from workflow.local.stepfunctions.errors import (
+    ExecutionAlreadyExists,
+    ExecutionDoesNotExist,
+    InvalidDefinition,
+    InvalidExecutionInput,
+    MissingRequiredParameter,
+    StateMachineAlreadyExists,
+    StateMachineDoesNotExist,
+)
+from workflow.local.stepfunctions.history import history_page
+from workflow.local.stepfunctions.naming import (
+    check_name,
+    check_role,
+    decode_token,
+    encode_token,
+    page_size,
+    parse_arn,
+)
+from workflow.local.stepfunctions.runner import EXECUTION, Runner
+
+STATE_MACHINE = "sfn.state_machine"
+#: The Step Functions limit on execution input and output.
+MAX_PAYLOAD = 256 * 1024
+_SUMMARY = ("stateMachineArn", "name", "type", "creationDate")
+_EXEC_SUMMARY = ("executionArn", "stateMachineArn", "name", "status", "startDate", "stopDate")
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class StepFunctionsBackend(Backend):
+    service = "stepfunctions"
+    shutdown_first = True
+
+    def __init__(self, ctx: ServerContext) -> None:
+        super().__init__(ctx)
+        self.runner = Runner(ctx)
+        self._parsed: dict[str, Any] = {}
+        self._parsed_lock = threading.Lock()
+
+    def start(self) -> None:
+        self.runner.fail_interrupted()
+
+    def shutdown(self) -> None:
+        self.runner.shutdown()
+
+    # -- definitions ------------------------------------------------------
+    def _machine(self, definition: str) -> Any:
+        """The parsed definition, cached: StartExecution should not re-parse each time."""
+        from workflow.engine import InvalidDefinition as EngineInvalid
+        from workflow.engine import parse_definition
+
+        with self._parsed_lock:
+            machine = self._parsed.get(definition)
+        if machine is None:
+            try:
+                machine = parse_definition(definition)
+            except EngineInvalid as exc:
+                raise InvalidDefinition(f"Invalid State Machine Definition: '{exc}'") from None
+            with self._parsed_lock:
+                if len(self._parsed) > 256:
+                    self._parsed.clear()
+                self._parsed[definition] = machine
+        return machine
+
+    @staticmethod
+    def _diagnostics(definition: str) -> list[dict[str, Any]]:
+        from workflow.engine import validate_definition
+
+        return [dataclasses.asdict(d) for d in validate_definition(definition)]
+
+    def _check_definition(self, definition: str) -> None:
+        errors = [d for d in self._diagnostics(definition) if d["severity"] == "ERROR"]
+        if errors:
+            detail = ", ".join(f"{d['code']}: {d['message']}" for d in errors)
+            raise InvalidDefinition(f"Invalid State Machine Definition: '{detail}'")
+
+    def _state_machine(self, arn: str) -> dict[str, Any]:
+        parse_arn(arn, "stateMachine")
+        doc = self.ctx.store.get(STATE_MACHINE, arn)
+        if doc is None:
+            raise StateMachineDoesNotExist(f"State Machine Does Not Exist: '{arn}'")
+        return doc
+
+    # -- state machines ---------------------------------------------------
+    def create_state_machine(self, params: dict[str, Any]) -> dict[str, Any]:
+        name = check_name(params["name"])
+        check_role(params["roleArn"])
+        self._check_definition(params["definition"])
+        arn = self.ctx.arn("states", f"stateMachine:{name}")
+        doc = {
+            "stateMachineArn": arn, "name": name, "status": "ACTIVE",
+            "definition": params["definition"], "roleArn": params["roleArn"],
+            "type": params.get("type", "STANDARD"), "creationDate": _now(),
+            "loggingConfiguration": params.get("loggingConfiguration") or {"level": "OFF",
+                                                                           "includeExecutionData": False},
+            "tracingConfiguration": params.get("tracingConfiguration") or {"enabled": False},
+            "revisionId": str(uuid.uuid4()),
+        }
+        if not self.ctx.store.insert(STATE_MACHINE, arn, doc):
+            existing = self.ctx.store.get(STATE_MACHINE, arn) or {}
+            # AWS: creating the same machine twice is idempotent; a different one conflicts.
+            if (existing.get("definition"), existing.get("roleArn"), existing.get("type")) != (
+                doc["definition"], doc["roleArn"], doc["type"]
+            ):
+                raise StateMachineAlreadyExists(f"State Machine Already Exists: '{arn}'")
+            doc = existing
+        return {"stateMachineArn": arn, "creationDate": doc["creationDate"]}
+
+    def describe_state_machine(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._state_machine(params["stateMachineArn"])
+
+    def describe_state_machine_for_execution(self, params: dict[str, Any]) -> dict[str, Any]:
+        execution = self._execution(params["executionArn"])
+        return {
+            "stateMachineArn": execution["stateMachineArn"], "name": execution["_stateMachineName"],
+            "definition": execution["_definition"], "roleArn": execution["_roleArn"],
+            "updateDate": execution["startDate"],
+        }
+
+    def update_state_machine(self, params: dict[str, Any]) -> dict[str, Any]:
+        arn = params["stateMachineArn"]
+        self._state_machine(arn)
+        fields = ("definition", "roleArn", "loggingConfiguration", "tracingConfiguration")
+        change = {k: params[k] for k in fields if params.get(k) is not None}
+        if not change:
+            raise MissingRequiredParameter(
+                "Either the definition, the roleArn, the loggingConfiguration or the "
+                "tracingConfiguration must be specified")
+        if "definition" in change:
+            self._check_definition(change["definition"])
+        if "roleArn" in change:
+            check_role(change["roleArn"])
+        update_date = _now()
+        revision = str(uuid.uuid4())
+
+        def apply(doc: dict[str, Any]) -> None:
+            doc.update(change, updateDate=update_date, revisionId=revision)
+
+        if self.ctx.store.update(STATE_MACHINE, arn, apply) is None:
+            raise StateMachineDoesNotExist(f"State Machine Does Not Exist: '{arn}'")
+        return {"updateDate": update_date, "revisionId": revision}
+
+    def delete_state_machine(self, params: dict[str, Any]) -> dict[str, Any]:
+        arn = params["stateMachineArn"]
+        parse_arn(arn, "stateMachine")
+        # Idempotent as on AWS; running executions finish on the definition they started with.
+        self.ctx.store.delete(STATE_MACHINE, arn)
+        return {}
+
+    def list_state_machines(self, params: dict[str, Any]) -> dict[str, Any]:
+        machines = self.ctx.store.list(STATE_MACHINE)
+        start = decode_token(params.get("nextToken")) or 0
+        if not isinstance(start, int):
+            start = 0
+        size = page_size(params.get("maxResults"))
+        page = machines[start:start + size]
+        answer: dict[str, Any] = {
+            "stateMachines": [{k: m[k] for k in _SUMMARY} for m in page]}
+        if start + size < len(machines):
+            answer["nextToken"] = encode_token(start + size)
+        return answer
+
+    def validate_state_machine_definition(self, params: dict[str, Any]) -> dict[str, Any]:
+        diagnostics = self._diagnostics(params["definition"])
+        limit = params.get("maxResults") or 100
+        failed = any(d["severity"] == "ERROR" for d in diagnostics)
+        return {"result": "FAIL" if failed else "OK", "diagnostics": diagnostics[:limit],
+                "truncated": len(diagnostics) > limit}
+
+    # -- executions -------------------------------------------------------
+    def _execution(self, arn: str) -> dict[str, Any]:
+        parse_arn(arn, "execution")
+        doc = self.ctx.store.get(EXECUTION, arn)
+        if doc is None:
+            raise ExecutionDoesNotExist(f"Execution Does Not Exist: '{arn}'")
+        return doc
+
+    def start_execution(self, params: dict[str, Any]) -> dict[str, Any]:
+        machine_doc = self._state_machine(params["stateMachineArn"])
+        name = check_name(params.get("name") or str(uuid.uuid4()))
+        raw_input = params.get("input") if params.get("input") is not None else "{}"
+        if len(raw_input.encode()) > MAX_PAYLOAD:
+            raise InvalidExecutionInput(
+                f"The input exceeds the maximum size of {MAX_PAYLOAD} bytes")
+        try:
+            execution_input = json.loads(raw_input)
+        except json.JSONDecodeError as exc:
+            raise InvalidExecutionInput(f"Invalid State Machine Execution Input: '{exc}'") from None
+        machine = self._machine(machine_doc["definition"])
+        arn = self.ctx.arn("states", f"execution:{machine_doc['name']}:{name}")
+        doc = {
+            "executionArn": arn, "stateMachineArn": machine_doc["stateMachineArn"],
+            "name": name, "status": "RUNNING", "startDate": _now(), "input": raw_input,
+            "inputDetails": {"included": True}, "redriveCount": 0,
+            "_stateMachineName": machine_doc["name"], "_definition": machine_doc["definition"],
+            "_roleArn": machine_doc["roleArn"],
+        }
+        if not self.ctx.store.insert(EXECUTION, arn, doc):
+            existing = self.ctx.store.get(EXECUTION, arn) or {}
+            # The name is an idempotency key: the same input gets the same execution.
+            if existing.get("input") != raw_input:
+                raise ExecutionAlreadyExists(f"Execution Already Exists: '{arn}'")
+            return {"executionArn": arn, "startDate": existing["startDate"]}
+        self.runner.start(doc, machine, execution_input)
+        return {"executionArn": arn, "startDate": doc["startDate"]}
+
+    def describe_execution(self, params: dict[str, Any]) -> dict[str, Any]:
+        doc = self._execution(params["executionArn"])
+        if doc.get("output") is not None:
+            doc["outputDetails"] = {"included": True}
+        return doc
+
+    def list_executions(self, params: dict[str, Any]) -> dict[str, Any]:
+        arn = params.get("stateMachineArn")
+        if not arn:
+            raise MissingRequiredParameter("stateMachineArn is required")
+        self._state_machine(arn)
+        status = params.get("statusFilter")
+        docs = [d for d in self.ctx.store.list(EXECUTION)
+                if d["stateMachineArn"] == arn and (status is None or d["status"] == status)]
+        # Newest first, as AWS lists them; the token is the last key returned.
+        docs.sort(key=_exec_key, reverse=True)
+        after = decode_token(params.get("nextToken"))
+        if after is not None:
+            after = tuple(after)
+            docs = [d for d in docs if _exec_key(d) < after]
+        size = page_size(params.get("maxResults"))
+        page = docs[:size]
+        answer: dict[str, Any] = {
+            "executions": [{k: d[k] for k in _EXEC_SUMMARY if d.get(k) is not None}
+                           for d in page]}
+        if len(docs) > size:
+            answer["nextToken"] = encode_token(list(_exec_key(page[-1])))
+        return answer
+
+    def get_execution_history(self, params: dict[str, Any]) -> dict[str, Any]:
+        arn = params["executionArn"]
+        self._execution(arn)
+        return history_page(
+            self.ctx.store, arn, max_results=page_size(params.get("maxResults")),
+            token=params.get("nextToken"), reverse=bool(params.get("reverseOrder")),
+            include_data=params.get("includeExecutionData", True),
+        )
+
+    def stop_execution(self, params: dict[str, Any]) -> dict[str, Any]:
+        arn = params["executionArn"]
+        doc = self._execution(arn)
+        if doc["status"] == "RUNNING":
+            self.runner.stop(arn, params.get("error"), params.get("cause"))
+            doc = self._execution(arn)
+        return {"stopDate": doc.get("stopDate") or _now()}
+
+
+def _exec_key(doc: dict[str, Any]) -> tuple[str, str]:
+    return (doc["startDate"].isoformat(), doc["executionArn"])

@@ -1,0 +1,103 @@
+"""``deploy_workflow.py run``: the whole pipeline on the local server, start to summary.
+
+Steps: the dataset zip (synthetic by default), the local server (started if
+it is not running), the Lambdas and the state machine deployed onto it, the
+execution input checked against its schema, one execution followed with
+progress, and a summary with where to look next.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from workflow.local import lifecycle
+from workflow.local.__main__ import DEFAULT_PORT
+from workflow.pipeline.defaults import SYNTHETIC, default_input, validate_input
+from workflow.pipeline.local_setup import deploy_local
+from workflow.pipeline.progress import ProgressPrinter
+from workflow.pipeline.watch import follow
+
+
+@dataclass
+class RunOptions:
+    workdir: Path
+    dataset: str | None = None
+    input_file: Path | None = None
+    endpoint_name: str | None = None
+    keep_endpoint: bool = True
+    timeout: float = 3600.0
+    port: int = DEFAULT_PORT
+
+
+@dataclass
+class RunResult:
+    status: str
+    execution_arn: str
+    description: dict[str, Any]
+    history: list[dict[str, Any]]
+
+
+def dataset_uri(workdir: Path, dataset: str | None, out: TextIO) -> str:
+    """A URI for the dataset zip: the one given, or the synthetic default generated once."""
+    if dataset:
+        if "://" in dataset:
+            return dataset
+        path = Path(dataset).expanduser().resolve()
+        if not path.is_file():
+            raise FileNotFoundError(f"--dataset: no such file: {path}")
+        return path.as_uri()
+    zip_path = workdir / "datasets" / "synthetic-dogImages.zip"
+    if not zip_path.is_file():
+        from workflow.synthetic import generate_zip
+
+        print(f"generating the synthetic dataset ({SYNTHETIC['num_classes']} breeds) ...", file=out)
+        generate_zip(zip_path, workdir / "datasets" / "synthetic", **SYNTHETIC)
+    return zip_path.resolve().as_uri()
+
+
+def ensure_server(data_dir: Path, port: int, out: TextIO) -> lifecycle.ServerState:
+    state = lifecycle.read_state(data_dir)
+    if state is not None and lifecycle.healthy(state.endpoint_url):
+        return state
+    print(f"starting the local server on 127.0.0.1:{port} (data in {data_dir}) ...", file=out)
+    state, _ = lifecycle.start(data_dir, port=port)
+    return state
+
+
+def load_input(options: RunOptions, uri: str) -> dict[str, Any]:
+    if options.input_file:
+        try:
+            document = json.loads(options.input_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as err:
+            raise ValueError(f"--input {options.input_file}: {err}") from err
+    else:
+        document = default_input(options.workdir, uri)
+    if options.endpoint_name and isinstance(document, dict):
+        document["endpoint_name"] = options.endpoint_name
+    validate_input(document)
+    return document
+
+
+def run_pipeline(options: RunOptions, clients_for: Any, out: TextIO) -> RunResult:
+    """Deploy and run once; ``clients_for(endpoint_url)`` returns a ``client(service)`` factory."""
+    options.workdir.mkdir(parents=True, exist_ok=True)
+    uri = dataset_uri(options.workdir, options.dataset, out)
+    document = load_input(options, uri)
+    state = ensure_server(options.workdir / "server", options.port, out)
+    clients = clients_for(state.endpoint_url)
+    deployment = deploy_local(clients, options.workdir / "build", document["endpoint_name"])
+    sfn = clients("stepfunctions")
+    name = time.strftime("run-%Y%m%d-%H%M%S")
+    arn = sfn.start_execution(stateMachineArn=deployment.state_machine_arn, name=name,
+                              input=json.dumps(document))["executionArn"]
+    print(f"execution {name} started on {state.endpoint_url}", file=out)
+    printer = ProgressPrinter(clients("sagemaker"), out)
+    history = []
+    for event in follow(sfn, arn, poll=0.5, timeout=options.timeout, on_idle=printer.idle):
+        history.append(event)
+        printer.event(event)
+    description = sfn.describe_execution(executionArn=arn)
+    return RunResult(description["status"], arn, description, history)

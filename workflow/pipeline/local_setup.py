@@ -1,0 +1,107 @@
+"""Deploy the pipeline onto the local server: Lambdas, training code and the state machine.
+
+The same steps as the CloudFormation stack on AWS, through the same APIs
+(Lambda CreateFunction, Step Functions CreateStateMachine), with file:// URIs
+and the same ``workflow.definition`` rendering. Repeating it updates in place.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from workflow import definition
+from workflow.aws.packaging import lambda_zip, sourcedir_tarball
+
+PREFIX = "dogs"
+ROLE = "arn:aws:iam::123456789012:role/{}"
+STATE_MACHINE_NAME = f"{PREFIX}-pipeline"
+
+#: Function settings, as the stack declares them on AWS.
+FUNCTIONS: dict[str, dict[str, Any]] = {
+    "stage_data": {"Timeout": 900, "MemorySize": 2048},
+    "smoke_test": {"Timeout": 120, "MemorySize": 512},
+    "invoke_endpoint": {"Timeout": 30, "MemorySize": 512, "ReservedConcurrency": 8},
+}
+
+
+@dataclass
+class LocalDeployment:
+    state_machine_arn: str
+    function_names: dict[str, str]
+    sourcedir_uri: str
+
+
+def function_name(name: str) -> str:
+    return f"{PREFIX}-{name.replace('_', '-')}"
+
+
+def _environment(name: str, endpoint_name: str) -> dict[str, str]:
+    env = {
+        "POWERTOOLS_SERVICE_NAME": name,
+        "POWERTOOLS_METRICS_NAMESPACE": "DogBreedPipeline",
+        # No X-Ray daemon runs locally: the Tracer would only warn on every call.
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_LOG_LEVEL": "INFO",
+    }
+    if name == "invoke_endpoint":
+        env["ENDPOINT_NAME"] = endpoint_name
+    return env
+
+
+def _put_function(client: Any, name: str, zip_bytes: bytes, endpoint_name: str) -> str:
+    settings = dict(FUNCTIONS[name])
+    reserved = settings.pop("ReservedConcurrency", None)
+    fname = function_name(name)
+    config = {"Runtime": "python3.11", "Role": ROLE.format(f"{fname}-role"), "Handler": f"{name}.app.handler",
+              "Environment": {"Variables": _environment(name, endpoint_name)}, **settings}
+    try:
+        client.create_function(FunctionName=fname, Code={"ZipFile": zip_bytes}, **config)
+    except ClientError as err:
+        if err.response["Error"]["Code"] != "ResourceConflictException":
+            raise
+        client.update_function_code(FunctionName=fname, ZipFile=zip_bytes)
+        client.update_function_configuration(FunctionName=fname, **config)
+    if reserved:
+        client.put_function_concurrency(FunctionName=fname, ReservedConcurrentExecutions=reserved)
+    return fname
+
+
+def substitution_values(function_arns: dict[str, str], sourcedir_uri: str) -> dict[str, str]:
+    return definition.substitutions(
+        ResourcePrefix=PREFIX,
+        StageDataFunctionArn=function_arns["stage_data"],
+        SmokeTestFunctionArn=function_arns["smoke_test"],
+        SageMakerRoleArn=ROLE.format(f"{PREFIX}-sagemaker"),
+        # The local runtime runs training_src/ itself; the image names only say what AWS would run.
+        TrainingImage="local/pytorch-training:2.14-cpu-py311",
+        InferenceImage="local/pytorch-inference:2.14-cpu-py311",
+        RuleEvaluatorImage="local/sagemaker-debugger-rules:latest",
+        SourceDirUri=sourcedir_uri,
+    )
+
+
+def _put_state_machine(sfn: Any, text: str) -> str:
+    arns = {m["name"]: m["stateMachineArn"]
+            for page in sfn.get_paginator("list_state_machines").paginate() for m in page["stateMachines"]}
+    if STATE_MACHINE_NAME in arns:
+        sfn.update_state_machine(stateMachineArn=arns[STATE_MACHINE_NAME], definition=text)
+        return arns[STATE_MACHINE_NAME]
+    return sfn.create_state_machine(name=STATE_MACHINE_NAME, definition=text,
+                                    roleArn=ROLE.format(f"{PREFIX}-states"))["stateMachineArn"]
+
+
+def deploy_local(clients: Any, build_dir: Path, endpoint_name: str) -> LocalDeployment:
+    """``clients(service)`` gives boto3 clients for the local server."""
+    lam = clients("lambda")
+    names = {}
+    for name in FUNCTIONS:
+        artifact = lambda_zip(name, build_dir, with_dependencies=False)  # the server's environment has them
+        names[name] = _put_function(lam, name, artifact.path.read_bytes(), endpoint_name)
+    arns = {name: lam.get_function(FunctionName=fname)["Configuration"]["FunctionArn"]
+            for name, fname in names.items()}
+    sourcedir_uri = sourcedir_tarball(build_dir).path.resolve().as_uri()
+    text = definition.render(substitution_values(arns, sourcedir_uri))
+    return LocalDeployment(_put_state_machine(clients("stepfunctions"), text), names, sourcedir_uri)

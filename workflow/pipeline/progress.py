@@ -1,0 +1,95 @@
+"""Human-readable progress of an execution: states entered and left, job status, durations."""
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from typing import Any, TextIO
+
+_JOB_NAME_KEYS = {"createHyperParameterTuningJob": "HyperParameterTuningJobName",
+                  "createTrainingJob": "TrainingJobName"}
+
+
+def _clock(ts: datetime) -> str:
+    return ts.astimezone().strftime("%H:%M:%S")
+
+
+def _short(text: str | None, limit: int = 300) -> str:
+    text = (text or "").strip().replace("\n", " ")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class ProgressPrinter:
+    """Feed it history events; it prints one line per state change and job progress on idle."""
+
+    def __init__(self, sagemaker: Any | None = None, out: TextIO | None = None) -> None:
+        self.sagemaker = sagemaker
+        self.out = out or sys.stdout
+        self.entered: dict[str, datetime] = {}
+        self.current_job: tuple[str, str] | None = None  # (kind, name)
+        self.last_job_line = ""
+
+    def _print(self, line: str) -> None:
+        print(line, file=self.out, flush=True)
+
+    def event(self, event: dict[str, Any]) -> None:
+        kind, ts = event["type"], event["timestamp"]
+        if kind.endswith("StateEntered"):
+            name = event["stateEnteredEventDetails"]["name"]
+            self.entered[name] = ts
+            self._print(f"{_clock(ts)}  ▸ {name}")
+        elif kind.endswith("StateExited"):
+            name = event["stateExitedEventDetails"]["name"]
+            started = self.entered.pop(name, ts)
+            self._print(f"{_clock(ts)}  ✓ {name:<24} {(ts - started).total_seconds():6.1f} s")
+            self.current_job = None
+        elif kind == "TaskScheduled":
+            self._note_job(event["taskScheduledEventDetails"])
+        elif kind in ("TaskFailed", "LambdaFunctionFailed", "ExecutionFailed", "TaskTimedOut",
+                      "ExecutionTimedOut", "ExecutionAborted"):
+            details = next((v for k, v in event.items() if k.endswith("EventDetails")), {}) or {}
+            self._print(f"{_clock(ts)}  ✗ {kind}: {details.get('error', '')} {_short(details.get('cause'))}")
+        elif kind == "ExecutionSucceeded":
+            self._print(f"{_clock(ts)}  ✓ execution succeeded")
+
+    def _note_job(self, details: dict[str, Any]) -> None:
+        api = details.get("resource", "").removesuffix(".sync").removesuffix(".waitForTaskToken")
+        key = _JOB_NAME_KEYS.get(api)
+        if key:
+            try:
+                name = json.loads(details.get("parameters") or "{}").get(key)
+            except ValueError:
+                name = None
+            if name:
+                self.current_job = (api, name)
+
+    def idle(self) -> None:
+        """Poll the running job (if any) and print a line when its progress changed."""
+        if not self.sagemaker or not self.current_job:
+            return
+        api, name = self.current_job
+        try:
+            line = self._job_line(api, name)
+        except Exception:  # noqa: BLE001 - progress is best effort; the history has the truth
+            return
+        if line and line != self.last_job_line:
+            self.last_job_line = line
+            self._print(f"          · {line}")
+
+    def _job_line(self, api: str, name: str) -> str:
+        if api == "createHyperParameterTuningJob":
+            job = self.sagemaker.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=name)
+            counts = job.get("TrainingJobStatusCounters", {})
+            total = job["HyperParameterTuningJobConfig"]["ResourceLimits"]["MaxNumberOfTrainingJobs"]
+            line = (f"tuning {name}: {counts.get('Completed', 0)}/{total} completed, "
+                    f"{counts.get('InProgress', 0)} in progress")
+            best = job.get("BestTrainingJob", {}).get("FinalHyperParameterTuningJobObjectiveMetric")
+            if best:
+                line += f", best {best['MetricName']}={best['Value']:.4f}"
+            return line
+        job = self.sagemaker.describe_training_job(TrainingJobName=name)
+        metrics = {m["MetricName"]: m["Value"] for m in job.get("FinalMetricDataList", [])}
+        shown = ", ".join(f"{k}={v:.4f}" for k, v in sorted(metrics.items()) if k.startswith("valid"))
+        return f"training {name}: {job['TrainingJobStatus']} / {job.get('SecondaryStatus', '')}" + (
+            f" ({shown})" if shown else "")
+
