@@ -20,9 +20,11 @@ that machine load affects both alike. Printed:
 from __future__ import annotations
 
 import argparse
+import atexit
 import copy
 import json
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -51,7 +53,7 @@ class PeakMemory:
     def __init__(self, device: torch.device) -> None:
         self.device, self.peak, self._stop = device, 0, threading.Event()
 
-    def __enter__(self) -> "PeakMemory":
+    def __enter__(self) -> PeakMemory:
         if self.device.type == "cuda":
             torch.cuda.synchronize()
             torch.cuda.reset_peak_memory_stats()
@@ -85,8 +87,7 @@ def plain_loop(model, criterion, optimizer, batches, device) -> None:
         optimizer.step()
 
 
-def make_batches(args, device) -> tuple[list, int]:
-    work = Path(tempfile.mkdtemp(prefix="bench-data-"))
+def make_batches(args, device, work: Path) -> tuple[list, int]:
     per_class = max(1, args.batch_size * args.batches // args.classes)
     generate_dataset(work, num_classes=args.classes, train_per_class=per_class,
                      valid_per_class=1, test_per_class=1, image_size=max(48, args.image_size))
@@ -125,7 +126,15 @@ def main() -> int:
     if args.threads > 0:
         torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    batches, images = make_batches(args, device)
+    scratch = Path(tempfile.mkdtemp(prefix="bench-train-"))
+    # Registered before smdebug registers its own exit handler, so it runs after it:
+    # smdebug writes training_job_end.ts into the hook's folder at exit.
+    atexit.register(shutil.rmtree, scratch, True)
+    return measure(args, device, scratch)
+
+
+def measure(args: argparse.Namespace, device: torch.device, scratch: Path) -> int:
+    batches, images = make_batches(args, device, scratch / "data")
     base = build_model(args.arch, args.classes).to(device)
     criterion = nn.CrossEntropyLoss()
 
@@ -145,7 +154,8 @@ def main() -> int:
         models["engine_amp"] = (amp_model, amp_opt)
         variants["engine_amp"] = lambda m, o: train_one_epoch(
             m, criterion, o, batches, device, 1, scaler=scaler, channels_last=True)
-    hook_dir = Path(tempfile.mkdtemp(prefix="bench-hook-"))
+    hook_dir = scratch / "hook"
+    hook_dir.mkdir()
     config = hook_dir / "debughookconfig.json"
     config.write_text(json.dumps({
         "LocalPath": str(hook_dir / "tensors"),
@@ -170,7 +180,7 @@ def main() -> int:
         shift = round_index % len(names)  # rotate the order so no variant always goes first
         for name in names[shift:] + names[:shift]:
             with PeakMemory(device) as mem:
-                wall, cpu = timed(lambda: variants[name](*models[name]), device)
+                wall, cpu = timed(lambda n=name: variants[n](*models[n]), device)
             rates[name].append(images / wall)
             cpu_rates[name].append(images / cpu)
             peaks[name] = max(peaks[name], mem.peak)

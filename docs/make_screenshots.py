@@ -47,14 +47,14 @@ def client(endpoint: str, service: str) -> Any:
         service, endpoint_url=endpoint, config=Config(retries={"max_attempts": 1}, read_timeout=120))
 
 
-def wait_done(sfn: Any, arn: str) -> dict[str, Any]:
-    deadline = time.monotonic() + TIMEOUT_S
+def wait_done(sfn: Any, arn: str, timeout: float = TIMEOUT_S) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         answer = sfn.describe_execution(executionArn=arn)
         if answer["status"] != "RUNNING":
             return answer
         time.sleep(0.2)
-    raise TimeoutError(f"{arn} still running after {TIMEOUT_S} s")
+    raise TimeoutError(f"{arn} still running after {timeout} s")
 
 
 def demo_machines(endpoint: str) -> dict[str, str]:
@@ -81,9 +81,24 @@ def demo_machines(endpoint: str) -> dict[str, str]:
 
 
 def pipeline(endpoint: str, work: Path) -> str:
+    from workflow.pipeline.defaults import DEFAULT_ENDPOINT
     from workflow.pipeline.local_setup import deploy_local
 
-    return deploy_local(lambda service: client(endpoint, service), work / "build", "dog-breeds").state_machine_arn
+    return deploy_local(lambda service: client(endpoint, service), work / "build",
+                        DEFAULT_ENDPOINT).state_machine_arn
+
+
+def quick_pipeline_input(work: Path) -> dict[str, Any]:
+    """The default input on the synthetic dataset, trimmed so the run takes about a minute."""
+    from workflow.pipeline.defaults import SYNTHETIC, default_input
+    from workflow.synthetic import generate_zip
+
+    zip_path = work / "datasets" / "synthetic-dogImages.zip"
+    generate_zip(zip_path, work / "datasets" / "synthetic", **SYNTHETIC)
+    document = default_input(work / "pipeline", zip_path.as_uri())
+    document["quality_threshold"] = 0.3
+    document["training"]["hyperparameters"].update({"epochs": "2", "image-size": "32"})
+    return document
 
 
 def main() -> int:
@@ -122,6 +137,9 @@ def shoot(endpoint: str, work: Path) -> None:
     sfn.stop_execution(executionArn=stopped, error="Console.Stopped", cause="Stopped by hand.")
     for arn in [failed] + [r["executionArn"] for r in runs]:
         wait_done(sfn, arn)
+    succeeded = sfn.start_execution(stateMachineArn=pipeline_arn, name="retrain-synthetic",
+                                    input=json.dumps(quick_pipeline_input(work)))["executionArn"]
+    wait_done(sfn, succeeded, timeout=900)
     sfn.start_execution(stateMachineArn=machines["long-wait-demo"], name="waiting")
 
     with sync_playwright() as playwright:
@@ -133,6 +151,12 @@ def shoot(endpoint: str, work: Path) -> None:
         page.screenshot(path=str(DOCS / "console-executions.png"))
 
         page.set_viewport_size({"width": 1440, "height": 1500})
+        page.goto(f"{endpoint}/console#/execution/{succeeded}")
+        page.wait_for_selector('#graph[data-execution-status="SUCCEEDED"] g[id="state-Deployed"]')
+        page.click('#states tr[data-state="Train"]')
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(path=str(DOCS / "console-pipeline.png"))
+
         page.goto(f"{endpoint}/console#/execution/{failed}")
         page.wait_for_selector('#graph[data-execution-status="FAILED"] g[id="state-PipelineFailed"]')
         page.click('#states tr[data-state="StageData"]')

@@ -31,6 +31,27 @@ class PassStats:
         return self.total / self.seconds if self.seconds > 0 else 0.0
 
 
+@dataclass
+class EarlyStopping:
+    """Stops after ``patience`` epochs without a lower validation loss (0: never stops)."""
+
+    patience: int
+    best_loss: float = float("inf")
+    stale: int = 0
+
+    def update(self, valid_loss: float) -> bool:
+        """Records one epoch; True when it is the best so far (NaN never is)."""
+        if valid_loss < self.best_loss:
+            self.best_loss, self.stale = valid_loss, 0
+            return True
+        self.stale += 1
+        return False
+
+    @property
+    def should_stop(self) -> bool:
+        return self.patience > 0 and self.stale >= self.patience
+
+
 def _autocast(device: torch.device, enabled: bool):
     return torch.autocast(device_type=device.type, dtype=torch.float16, enabled=enabled)
 

@@ -19,8 +19,8 @@ flag                   SageMaker environment      default by hand
                        ``SM_CHANNEL_TEST``
 ``--model-dir``        ``SM_MODEL_DIR``           ``model``
 ``--output-data-dir``  ``SM_OUTPUT_DATA_DIR``     ``output``
-``--checkpoint-dir``   (none)                     ``/opt/ml/checkpoints`` when it
-                                                  is a writable directory, else off
+``--checkpoint-dir``   ``SM_CHECKPOINT_DIR``      ``/opt/ml/checkpoints`` when it
+                       (local runtime only)       is a writable directory, else off
 =====================  =========================  ===========================
 """
 from __future__ import annotations
@@ -101,7 +101,10 @@ class HyperparameterParser(argparse.ArgumentParser):
         raise TrainingError(f"invalid hyperparameter: {message}")
 
 
-def _default_checkpoint_dir() -> str | None:
+def _default_checkpoint_dir(env: Mapping[str, str]) -> str | None:
+    # SM_CHECKPOINT_DIR is set by the local runtime, whose jobs cannot use /opt/ml.
+    if env.get("SM_CHECKPOINT_DIR"):
+        return env["SM_CHECKPOINT_DIR"]
     path = SAGEMAKER_CHECKPOINT_DIR
     return path if os.path.isdir(path) and os.access(path, os.W_OK) else None
 
@@ -145,7 +148,7 @@ def get_args_parser(add_help: bool = True, environ: Mapping[str, str] | None = N
     a("--test-dir", type=json_optional_path, default=env.get("SM_CHANNEL_TEST"))
     a("--model-dir", type=json_str, default=env.get("SM_MODEL_DIR") or "model")
     a("--output-data-dir", type=json_str, default=env.get("SM_OUTPUT_DATA_DIR") or "output")
-    a("--checkpoint-dir", type=json_optional_path, default=_default_checkpoint_dir(),
+    a("--checkpoint-dir", type=json_optional_path, default=_default_checkpoint_dir(env),
       help="where to save and resume checkpoints ('none' turns them off)")
     return p
 

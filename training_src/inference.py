@@ -179,7 +179,7 @@ def predict_fn(data: ImageRequest, model: BreedClassifier) -> dict[str, Any]:
     values, indices = torch.topk(probabilities, k)
     predictions = [{"label": model.classes[i], "breed": _breed(model.classes[i]),
                     "index": int(i), "probability": round(float(p), 6)}
-                   for p, i in zip(values.tolist(), indices.tolist())]
+                   for p, i in zip(values.tolist(), indices.tolist(), strict=True)]
     return {"predictions": predictions, "model_version": model.config.get("model_version", ""),
             "top_k": k}
 

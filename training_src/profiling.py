@@ -97,7 +97,7 @@ class StepProfiler:
                 activities.append(torch.profiler.ProfilerActivity.CUDA)
             self._torch_profiler = torch.profiler.profile(activities=activities)
 
-    def start(self) -> "StepProfiler":
+    def start(self) -> StepProfiler:
         self._sampler.start()
         if self._torch_profiler is not None:
             self._torch_profiler.start()

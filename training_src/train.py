@@ -28,7 +28,7 @@ import sys
 import time
 import traceback
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +40,7 @@ import breed_data
 import checkpoint
 import debugger
 import metric_lines
-from engine import evaluate, train_one_epoch
+from engine import EarlyStopping, evaluate, train_one_epoch
 from failure import TrainingError, report_failure
 from hyperparams import get_args_parser, parse_args
 from model_dir import model_config, save_model_dir
@@ -119,18 +119,23 @@ def main(args: argparse.Namespace) -> dict[str, Any]:
         f"batch_size={args.batch_size}")
 
     history: list[dict[str, Any]] = []
-    start_epoch, best_loss, stale = 1, float("inf"), 0
+    start_epoch, stopper = 1, EarlyStopping(args.patience)
     best_state = copy.deepcopy(model.state_dict())
     state = checkpoint.load_checkpoint(args.checkpoint_dir)
     if state is not None:
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        if scheduler is not None and state.get("scheduler"):
-            scheduler.load_state_dict(state["scheduler"])
-        if scaler is not None and state.get("scaler"):
-            scaler.load_state_dict(state["scaler"])
+        try:
+            model.load_state_dict(state["model"])
+            optimizer.load_state_dict(state["optimizer"])
+            if scheduler is not None and state.get("scheduler"):
+                scheduler.load_state_dict(state["scheduler"])
+            if scaler is not None and state.get("scaler"):
+                scaler.load_state_dict(state["scaler"])
+        except (KeyError, ValueError, RuntimeError) as exc:
+            raise TrainingError(f"the checkpoint in {args.checkpoint_dir} does not fit this job "
+                                f"(different arch, classes or optimizer?): {exc}") from exc
         start_epoch = state["epoch"] + 1
-        best_loss, stale, history = state["best_loss"], state["stale"], state["history"]
+        stopper.best_loss, stopper.stale = state["best_loss"], state["stale"]
+        history = state["history"]
         best_state = checkpoint.load_best(args.checkpoint_dir) or copy.deepcopy(model.state_dict())
         log(f"resumed from checkpoint in {args.checkpoint_dir} after epoch {state['epoch']}")
 
@@ -141,7 +146,7 @@ def main(args: argparse.Namespace) -> dict[str, Any]:
                                 args.system_sample_seconds, device.type == "cuda").start()
     try:
         for epoch in range(start_epoch, args.epochs + 1):
-            if args.patience and stale >= args.patience:
+            if stopper.should_stop:  # a resumed job that had already stopped early
                 break
             train = train_one_epoch(model, criterion, optimizer, loaders["train"], device, epoch,
                                     scaler, hook, profiler, channels_last)
@@ -155,22 +160,20 @@ def main(args: argparse.Namespace) -> dict[str, Any]:
                             "train_accuracy": train.accuracy, "valid_loss": valid.loss,
                             "valid_accuracy": valid.accuracy,
                             "train_images_per_second": train.images_per_second})
-            if valid.loss < best_loss:
-                best_loss, stale = valid.loss, 0
+            if stopper.update(valid.loss):
                 best_state = copy.deepcopy(model.state_dict())
                 if args.checkpoint_dir:
                     checkpoint.save_best(args.checkpoint_dir, best_state)
-            else:
-                stale += 1
             if args.checkpoint_dir:
                 checkpoint.save_checkpoint(args.checkpoint_dir, {
                     "model": model.state_dict(), "optimizer": optimizer.state_dict(),
                     "scheduler": scheduler.state_dict() if scheduler is not None else None,
                     "scaler": scaler.state_dict() if scaler is not None else None,
-                    "epoch": epoch, "best_loss": best_loss, "stale": stale,
+                    "epoch": epoch, "best_loss": stopper.best_loss, "stale": stopper.stale,
                     "history": history, "args": vars(args)})
-            if args.patience and stale >= args.patience:
-                log(f"early stopping: validation loss has not improved for {stale} epochs")
+            if stopper.should_stop:
+                log(f"early stopping: validation loss has not improved for {stopper.stale} "
+                    f"epochs")
                 break
 
         model.load_state_dict(best_state)
@@ -182,7 +185,7 @@ def main(args: argparse.Namespace) -> dict[str, Any]:
             profiler.close()
         debugger.close(hook)
 
-    version = args.model_version or datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    version = args.model_version or datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     config = model_config(args.arch, classes, args.image_size, resize_size, IMAGENET_MEAN,
                           IMAGENET_STD, args.top_k, version)
     save_model_dir(args.model_dir, model, classes, config)

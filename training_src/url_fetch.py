@@ -91,14 +91,15 @@ class _PinnedHTTPS(http.client.HTTPSConnection):
 def fetch(url: str, max_bytes: int | None = None, timeout: float | None = None,
           allow_private: bool | None = None) -> bytes:
     """The body of ``url`` under the rules above; InferenceError otherwise."""
-    max_bytes = int(max_bytes if max_bytes is not None else _limit(MAX_BYTES_ENV, DEFAULT_MAX_BYTES))
+    if max_bytes is None:
+        max_bytes = int(_limit(MAX_BYTES_ENV, DEFAULT_MAX_BYTES))
     timeout = float(timeout if timeout is not None else _limit(TIMEOUT_ENV, DEFAULT_TIMEOUT))
     allow = allow_private_urls() if allow_private is None else allow_private
     deadline = time.monotonic() + timeout
     for _ in range(MAX_REDIRECTS + 1):
         try:
             status, location, body = _get_once(url, max_bytes, deadline, allow)
-        except (socket.timeout, TimeoutError) as exc:
+        except TimeoutError as exc:
             raise InferenceError(400, f"downloading {url} took longer than the "
                                       f"{timeout:g} s limit") from exc
         except (OSError, http.client.HTTPException) as exc:
@@ -156,5 +157,5 @@ def _get_once(url: str, max_bytes: int, deadline: float, allow_private: bool
 def _remaining(deadline: float, url: str) -> float:
     left = deadline - time.monotonic()
     if left <= 0:
-        raise socket.timeout(f"time limit reached for {url}")
+        raise TimeoutError(f"time limit reached for {url}")
     return left

@@ -3,6 +3,8 @@ or at a local endpoint URL (a moto server standing in for the local server)."""
 from __future__ import annotations
 
 import json
+import os
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -95,9 +97,14 @@ def local_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
+    url = f"http://{host}:{port}"
+    # The server keeps moto's in-process state: start and end each test from an empty account.
+    reset = urllib.request.Request(f"{url}/moto-api/reset", method="POST")
+    urllib.request.urlopen(reset, timeout=10).close()
     try:
-        yield f"http://{host}:{port}"
+        yield url
     finally:
+        urllib.request.urlopen(reset, timeout=10).close()
         server.stop()
 
 
@@ -126,3 +133,24 @@ def test_no_local_server_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_p
         monkeypatch.delenv(key, raising=False)
     assert main(["executions", "--data-dir", str(tmp_path / "none")]) == 2
     assert "no local server is running" in capsys.readouterr().err
+
+
+def test_the_local_server_is_found_through_its_state_file(local_endpoint: str, tmp_path: Path,
+                                                          capsys: Capture) -> None:
+    from workflow.local import lifecycle
+
+    sfn = boto3.client("stepfunctions", endpoint_url=local_endpoint, region_name=REGION)
+    definition = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}})
+    arn = sfn.create_state_machine(name="pipeline", definition=definition,
+                                   roleArn="arn:aws:iam::123456789012:role/local")["stateMachineArn"]
+    sfn.start_execution(stateMachineArn=arn, name="found-it", input="{}")
+    data_dir = tmp_path / "server"
+    data_dir.mkdir()
+    host, port = local_endpoint.rsplit(":", 1)
+    # What the server writes once it listens (this process stands in for its pid).
+    (data_dir / lifecycle.STATE_FILE).write_text(json.dumps(
+        {"pid": os.getpid(), "port": int(port), "endpoint_url": local_endpoint, "data_dir": str(data_dir)}))
+    assert main(["executions", "--data-dir", str(data_dir)]) == 0
+    assert "found-it" in capsys.readouterr().out
+    assert main(["executions", "--data-dir", str(data_dir), "--state-machine", "other"]) == 2
+    assert "no state machine named 'other' (there are: pipeline)" in capsys.readouterr().err

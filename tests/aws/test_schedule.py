@@ -10,7 +10,7 @@ import pytest
 
 from tests.aws.test_deploy import PREFIX, REGION, aws, deploy, physical_ids, request  # noqa: F401 - fixture
 from workflow.aws import release
-from workflow.aws.execution_input import problems
+from workflow.execution_input import problems
 from workflow.aws.schedule import ScheduleError, validate_expression
 from workflow.cli.main import main
 

@@ -83,6 +83,7 @@ def test_disable_scale_in_and_minimum_capacity(scaled: tuple[Endpoints, object],
     # 15 low periods is 7.5 s at this time scale; wait well past it: no scale-in.
     with pytest.raises(pytest.fail.Exception):
         until(lambda: _count(endpoints, name) < 3, 12, "a scale-in that must not happen")
-    causes = [a["Cause"] for a in aas.describe_scaling_activities(ServiceNamespace="sagemaker")["ScalingActivities"]]
+    activities = aas.describe_scaling_activities(ServiceNamespace="sagemaker")["ScalingActivities"]
+    causes = [a["Cause"] for a in activities]
     assert causes[-1] == "minimum capacity was set to 2"
     assert not any("-AlarmLow-" in c for c in causes)

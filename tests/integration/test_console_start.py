@@ -40,7 +40,7 @@ def test_pipeline_input_is_prefilled_valid_and_checked_before_sending(
         page.goto(f"{fresh_local_server.endpoint_url}/console#/start/{arn}")
         assert "statemachine.input.schema.json" in page.inner_text("#valid")
         default = json.loads(page.input_value("#exec-input"))
-        assert default["quality_threshold"] == 0.5 and default["training"]["instance_type"] == "local"
+        assert default["quality_threshold"] == 0.5 and default["training"]["instance_type"] == "ml.m5.xlarge"
         bad = dict(default, quality_threshold=2, surprise=True)
         bad["tuning"] = dict(default["tuning"], max_jobs=0)
         page.fill("#exec-input", json.dumps(bad, indent=2))

@@ -19,7 +19,8 @@ def test_lifecycle_workers_follow_the_endpoint(endpoints: Endpoints, echo_archiv
     assert endpoints.status(name)["EndpointStatus"] == "Creating"
     doc = endpoints.wait(name, "InService")
     (variant,) = doc["ProductionVariants"]
-    assert (variant["VariantName"], variant["CurrentInstanceCount"], variant["DesiredInstanceCount"]) == (VARIANT, 2, 2)
+    counts = (variant["CurrentInstanceCount"], variant["DesiredInstanceCount"])
+    assert (variant["VariantName"], counts) == (VARIANT, (2, 2))
     assert doc["EndpointConfigName"] == config
     workers = endpoint_workers(endpoints.server, name)
     assert len(workers) == 2

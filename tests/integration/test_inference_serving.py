@@ -52,7 +52,7 @@ def trained(tmp_path_factory) -> tuple[Path, Path]:
         [sys.executable, str(ROOT / "training_src" / "train.py"), "--data-dir",
          str(root / "data"), "--model-dir", str(root / "model"), "--output-data-dir",
          str(root / "out"), "--epochs", "3", "--image-size", "32", "--batch-size", "16",
-         "--lr", "0.003", "--num-workers", "0", "--top-k", "3", "--model-version", "v7"],
+         "--lr", "0.001", "--num-workers", "0", "--top-k", "3", "--model-version", "v7"],
         env=env, capture_output=True, text=True, timeout=300, check=False)
     assert proc.returncode == 0, proc.stderr
     return root / "data", root / "model"
@@ -68,7 +68,7 @@ def test_saved_model_directory_serves_itself(trained, tmp_path):
     results = json.loads(proc.stdout)
     classes = sorted(p.name for p in (data / "test").iterdir())
     right = 0
-    for path, body in zip(images, results):
+    for path, body in zip(images, results, strict=True):
         assert body["model_version"] == "v7" and body["top_k"] == 3
         assert len(body["predictions"]) == 3
         assert {p["label"] for p in body["predictions"]} <= set(classes)

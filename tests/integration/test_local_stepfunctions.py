@@ -122,6 +122,9 @@ def test_start_execution_name_is_an_idempotency_key(sfn: Any) -> None:
         sfn.start_execution(stateMachineArn=machine, name="once", input='{"a": 2}')
     assert len(sfn.list_executions(stateMachineArn=machine)["executions"]) == 1
     sfn.stop_execution(executionArn=first["executionArn"])
+    # Once closed, the name is taken even with the same input (AWS StartExecution semantics).
+    with pytest.raises(sfn.exceptions.ExecutionAlreadyExists):
+        sfn.start_execution(stateMachineArn=machine, name="once", input='{"a": 1}')
 
 
 def test_start_execution_errors(sfn: Any) -> None:

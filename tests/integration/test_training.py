@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 import sys
 from pathlib import Path
 
@@ -24,8 +25,9 @@ def run_train(args: list[str], env: dict[str, str] | None = None,
               timeout: float = 240) -> subprocess.CompletedProcess:
     base = {k: v for k, v in os.environ.items() if not k.startswith(("SM_", "SMDEBUG"))}
     base.update(env or {})
+    # A scratch working directory: defaults such as --output-data-dir output are relative to it.
     return subprocess.run([sys.executable, str(TRAIN), *args], env=base, capture_output=True,
-                          text=True, timeout=timeout, check=False)
+                          text=True, timeout=timeout, check=False, cwd=tempfile.mkdtemp(prefix="train-"))
 
 
 def metric(name: str, stdout: str) -> list[float]:
@@ -53,7 +55,7 @@ def test_short_run_in_the_sagemaker_environment_learns(five_classes, tmp_path):
     """SM_* channels and paths, JSON-encoded hyperparameters, accuracy far above chance."""
     env = {"SM_CHANNEL_TRAINING": str(five_classes), "SM_MODEL_DIR": str(tmp_path / "model"),
            "SM_OUTPUT_DATA_DIR": str(tmp_path / "out"), "TRAINING_JOB_NAME": "job-42"}
-    proc = run_train(["--epochs", "3", "--optimizer", '"adamw"', "--lr", '"0.003"',
+    proc = run_train(["--epochs", "3", "--optimizer", '"adamw"', "--lr", '"0.001"',
                       "--batch-size", '"16"', "--image-size", "32", "--num-workers", "0",
                       "--_tuning_objective_metric", "valid:accuracy"], env)
     assert proc.returncode == 0, proc.stderr
@@ -127,9 +129,10 @@ def test_pretrained_weights_unreachable_fail_clearly(tiny, tmp_path):
     assert "ImageNet weights" in reason and "--pretrained false" in reason
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # smdebug's generated protobuf code
 def test_debugger_hook_writes_a_readable_trial(tiny, tmp_path):
-    from smdebug.trials import create_trial
     import smdebug.pytorch as smd
+    from smdebug.trials import create_trial
 
     tensors = tmp_path / "tensors"
     config = tmp_path / "debughookconfig.json"
@@ -165,15 +168,28 @@ def test_profile_writes_steps_system_samples_and_a_trace(tiny, tmp_path):
     assert samples and samples[0]["rss_bytes"] > 0 and "cpu_percent" in samples[0]
     trace = json.loads((out / "profiler" / "trace.json").read_text())
     assert trace["traceEvents"]
-    assert json.loads((out / "profiler" / "summary.json").read_text())["images"] == 8 + 4 + 4  # train, valid, test
+    summary = json.loads((out / "profiler" / "summary.json").read_text())
+    assert summary["images"] == 8 + 4 + 4  # train, valid, test
 
 
-def test_run_command_trains_on_the_embedded_dataset(tmp_path):
+def test_local_training_command_trains_on_the_embedded_dataset(tmp_path):
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "deploy_workflow.py"), "run", "--work-dir", str(tmp_path),
+        [sys.executable, "-m", "workflow.cli.train_local", "--work-dir", str(tmp_path),
          "--classes", "2", "--train-per-class", "4", "--eval-per-class", "2", "--epochs", "1"],
         capture_output=True, text=True, timeout=240, check=False, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert re.search(r"^epoch=1 train_loss=", proc.stdout, re.M)
     assert re.search(r"^test accuracy [0-9.]+ \(\d+/4, chance 0.50\)", proc.stdout, re.M)
     assert (tmp_path / "model" / "model.pth").is_file()
+
+
+def test_checkpoint_of_another_model_fails_clearly(tiny, five_classes, tmp_path):
+    common = ["--model-dir", str(tmp_path / "m"), "--checkpoint-dir", str(tmp_path / "ck"),
+              "--epochs", "2", *TINY]
+    first = run_train(["--data-dir", str(tiny), *common, "--epochs", "1"])
+    assert first.returncode == 0, first.stderr
+    failure = tmp_path / "failure"
+    second = run_train(["--data-dir", str(five_classes), *common],
+                       {"SM_OUTPUT_FAILURE": str(failure)})
+    assert second.returncode != 0
+    assert "does not fit this job" in failure.read_text()

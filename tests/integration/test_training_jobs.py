@@ -36,6 +36,10 @@ SCRIPT = textwrap.dedent('''
     if args.mode == "failure-file":
         open(os.path.join(os.environ["SM_OUTPUT_DIR"], "failure"), "w").write("bad input shape")
         sys.exit(3)
+    if args.mode == "checkpoint":
+        ckpt = os.environ["SM_CHECKPOINT_DIR"]
+        print("found", sorted(os.listdir(ckpt)), flush=True)
+        open(os.path.join(ckpt, "epoch-2.pt"), "w").write("new")
     if args.mode == "sleep":
         child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
         open(os.path.join(os.environ["SM_MODEL_DIR"], "partial.txt"), "w").write("partial")
@@ -227,6 +231,21 @@ def test_stopped_job_ends_stopped_and_keeps_its_model(server, sm, tmp_path, scri
         assert tar.getnames() == ["partial.txt"]
     with pytest.raises(sm.exceptions.ClientError, match="ValidationException"):
         sm.stop_training_job(TrainingJobName="stop-job")
+
+
+def test_checkpoints_are_restored_before_and_synced_after_the_job(server, sm, tmp_path, script):
+    saved = tmp_path / "checkpoints"
+    saved.mkdir()
+    (saved / "epoch-1.pt").write_text("old")
+    request = job_request("ckpt-job", tmp_path, script, {"mode": '"checkpoint"'})
+    request["CheckpointConfig"] = {"S3Uri": saved.as_uri()}
+    sm.create_training_job(**request)
+    job = wait_for(sm, "ckpt-job")
+    assert job["TrainingJobStatus"] == "Completed", job.get("FailureReason")
+    assert job["CheckpointConfig"]["S3Uri"] == saved.as_uri()
+    log = (server.data_dir / "training-jobs" / "ckpt-job" / "training.log").read_text()
+    assert "found ['epoch-1.pt']" in log
+    assert sorted(p.name for p in saved.iterdir()) == ["epoch-1.pt", "epoch-2.pt"]
 
 
 def test_bad_requests_get_aws_errors_and_keep_existing_jobs(sm, tmp_path, script):

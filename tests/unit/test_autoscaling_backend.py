@@ -71,8 +71,10 @@ def test_target_and_policy_round_trip(aas: Any) -> None:
 @pytest.mark.parametrize("change, message", [
     ({"ServiceNamespace": "ecs"}, "Unsupported service namespace 'ecs'"),
     ({"ResourceId": "endpoint/dogs"}, "Unsupported resource ID"),
-    ({"ScalableDimension": "sagemaker:variant:DesiredProvisionedConcurrency"}, "Unsupported scalable dimension"),
-    ({"ResourceId": "endpoint/cats/variant/AllTraffic"}, "variant AllTraffic of endpoint cats does not exist"),
+    ({"ScalableDimension": "sagemaker:variant:DesiredProvisionedConcurrency"},
+     "Unsupported scalable dimension"),
+    ({"ResourceId": "endpoint/cats/variant/AllTraffic"},
+     "variant AllTraffic of endpoint cats does not exist"),
     ({"MinCapacity": 3, "MaxCapacity": 2}, r"MinCapacity \(3\) must be between 0 and MaxCapacity \(2\)"),
     ({"MinCapacity": None}, "MinCapacity and MaxCapacity are required"),
 ])
@@ -85,13 +87,15 @@ def test_bad_targets_are_refused(aas: Any, change: dict, message: str) -> None:
 
 
 def test_policy_errors(aas: Any) -> None:
-    with pytest.raises(ObjectNotFoundException, match="No scalable target registered for service namespace: sagemaker"):
+    with pytest.raises(ObjectNotFoundException,
+                       match="No scalable target registered for service namespace: sagemaker"):
         aas("PutScalingPolicy", **TARGET, **POLICY)
     aas("RegisterScalableTarget", MinCapacity=1, MaxCapacity=3, **TARGET)
-    wrong_metric = {**POLICY["TargetTrackingScalingPolicyConfiguration"],
-                    "PredefinedMetricSpecification": {"PredefinedMetricType": "ECSServiceAverageCPUUtilization"}}
+    wrong_metric = {**POLICY["TargetTrackingScalingPolicyConfiguration"], "PredefinedMetricSpecification": {
+        "PredefinedMetricType": "ECSServiceAverageCPUUtilization"}}
     with pytest.raises(ValidationException, match="must be SageMakerVariantInvocationsPerInstance"):
-        aas("PutScalingPolicy", **TARGET, **{**POLICY, "TargetTrackingScalingPolicyConfiguration": wrong_metric})
+        aas("PutScalingPolicy", **TARGET,
+            **{**POLICY, "TargetTrackingScalingPolicyConfiguration": wrong_metric})
     with pytest.raises(ValidationException, match="TargetTrackingScaling only"):
         aas("PutScalingPolicy", **TARGET, PolicyName="p", PolicyType="StepScaling")
     with pytest.raises(ObjectNotFoundException, match="policy name: invocations"):

@@ -33,7 +33,8 @@ class Harness:
                                         "TargetTrackingScalingPolicyConfiguration": {
             "TargetValue": 10.0, "ScaleOutCooldown": 60, "ScaleInCooldown": 120,
             "DisableScaleIn": disable_scale_in,
-            "PredefinedMetricSpecification": {"PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"}}})
+            "PredefinedMetricSpecification": {
+                "PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"}}})
         self.aas = aas
         self.now = 0.0
         self.changes: list[int] = []
@@ -53,7 +54,8 @@ class Harness:
         self.scaler.tick()
 
     def activities(self) -> list[dict[str, Any]]:
-        return self.aas.handle("DescribeScalingActivities", {"ServiceNamespace": "sagemaker"})["ScalingActivities"]
+        answer = self.aas.handle("DescribeScalingActivities", {"ServiceNamespace": "sagemaker"})
+        return answer["ScalingActivities"]
 
 
 def test_scale_out_waits_for_alarm_high_and_cooldown(tmp_path: Path) -> None:

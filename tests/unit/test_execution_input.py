@@ -6,13 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from workflow.pipeline.defaults import InputError, default_input, validate_input
+from workflow.execution_input import InputError, check
+from workflow.pipeline.defaults import default_input
 
 GOOD = default_input(Path("/tmp/work"), "file:///tmp/work/dogImages.zip")
 
 
 def test_default_input_is_valid() -> None:
-    validate_input(GOOD)
+    check(GOOD)
 
 
 def _with(change) -> dict:
@@ -26,21 +27,21 @@ def _with(change) -> dict:
     [
         (lambda d: d.pop("endpoint_name"), "'endpoint_name' is a required property"),
         (lambda d: d.update(colour="blue"), "Additional properties are not allowed ('colour'"),
-        (lambda d: d.update(quality_threshold=1.5), "$.quality_threshold: 1.5 is greater than the maximum"),
-        (lambda d: d.update(dataset_uri="ftp://x/y.zip"), "$.dataset_uri: 'ftp://x/y.zip' does not match"),
-        (lambda d: d["tuning"].update(max_jobs="4"), "$.tuning.max_jobs: '4' is not of type 'integer'"),
-        (lambda d: d["training"]["hyperparameters"].update(epochs=4), "$.training.hyperparameters.epochs: 4 is not of type 'string'"),
-        (lambda d: d["endpoint"].update(min_capacity=3), "$.endpoint.min_capacity: must not exceed"),
-        (lambda d: d["tuning"].update(max_parallel_jobs=5), "$.tuning.max_parallel_jobs: must not exceed"),
-        (lambda d: d.update(endpoint_name="bad_name!"), "$.endpoint_name"),
+        (lambda d: d.update(quality_threshold=1.5), "quality_threshold: 1.5 is greater than the maximum"),
+        (lambda d: d.update(dataset_uri="ftp://x/y.zip"), "dataset_uri: 'ftp://x/y.zip' does not match"),
+        (lambda d: d["tuning"].update(max_jobs="4"), "tuning.max_jobs: '4' is not of type 'integer'"),
+        (lambda d: d["training"]["hyperparameters"].update(epochs=4), "training.hyperparameters.epochs: 4 is not of type 'string'"),
+        (lambda d: d["endpoint"].update(min_capacity=3), "endpoint.min_capacity: must not exceed"),
+        (lambda d: d["tuning"].update(max_parallel_jobs=5), "tuning.max_parallel_jobs: must not exceed"),
+        (lambda d: d.update(endpoint_name="bad_name!"), "endpoint_name"),
     ],
 )
 def test_bad_input_names_the_field(change, message: str) -> None:
     with pytest.raises(InputError) as err:
-        validate_input(_with(change))
+        check(_with(change))
     assert message in str(err.value)
 
 
 def test_not_an_object() -> None:
     with pytest.raises(InputError, match="is not of type 'object'"):
-        validate_input([1, 2])
+        check([1, 2])

@@ -74,6 +74,15 @@ def test_submit_directory_tarball_and_program_override(tmp_path: Path) -> None:
     assert files.program == "serve.py"
 
 
+def test_submit_directory_inside_the_container_means_the_model_archive(tmp_path: Path) -> None:
+    # The PyTorch inference container unpacks model.tar.gz at /opt/ml/model.
+    archive = _tar(tmp_path / "model.tar.gz", {"weights.bin": b"w", "code/inference.py": b"x = 1\n"})
+    env = {"SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code", "SAGEMAKER_PROGRAM": "inference.py"}
+    files = prepare(_model(archive.as_uri(), env), tmp_path / "cache")
+    assert files.code_dir == files.model_dir / "code"
+    assert (files.code_dir / "inference.py").read_bytes() == b"x = 1\n"
+
+
 def test_missing_program_is_named(tmp_path: Path) -> None:
     archive = _tar(tmp_path / "model.tar.gz", {"weights.bin": b"w"})
     with pytest.raises(ArtifactError, match="inference.py was not found"):

@@ -99,3 +99,20 @@ def test_only_trainable_parameters_reach_the_optimizer():
 def test_checkpoint_dir_can_be_turned_off():
     assert parse_args(["--checkpoint-dir", "none"], environ={}).checkpoint_dir is None
     assert parse_args(["--checkpoint-dir", "/tmp/c"], environ={}).checkpoint_dir == "/tmp/c"
+
+
+def test_cuda_asked_for_without_cuda_is_a_clear_error():
+    import torch
+    assert train.select_device("cpu").type == "cpu"
+    if torch.cuda.is_available():
+        assert train.select_device("auto").type == "cuda"
+    else:
+        assert train.select_device("auto").type == "cpu"
+        with pytest.raises(TrainingError, match="CUDA"):
+            train.select_device("cuda")
+
+
+def test_checkpoint_dir_follows_the_local_runtime():
+    env = {"SM_CHECKPOINT_DIR": "/data/jobs/j1/checkpoints"}
+    assert parse_args([], environ=env).checkpoint_dir == "/data/jobs/j1/checkpoints"
+    assert parse_args(["--checkpoint-dir", "none"], environ=env).checkpoint_dir is None

@@ -86,3 +86,18 @@ def test_failure_file_from_environment(tmp_path):
     assert failure_path({"SM_OUTPUT_DIR": str(tmp_path / "absent")}) is None
     report_failure("first line\n  second   line", {"SM_OUTPUT_FAILURE": str(target)})
     assert target.read_text() == "first line second line\n"
+
+
+def test_every_split_is_normalised_with_imagenet_statistics(dataset):
+    from torchvision import transforms
+
+    from preprocess import IMAGENET_MEAN, IMAGENET_STD
+    datasets = breed_data.build_datasets(_dirs(dataset), image_size=24)
+    for split, ds in datasets.items():
+        [norm] = [t for t in ds.transform.transforms if isinstance(t, transforms.Normalize)]
+        assert tuple(norm.mean) == IMAGENET_MEAN and tuple(norm.std) == IMAGENET_STD, split
+    augmenting = {type(t) for t in datasets["train"].transform.transforms}
+    assert transforms.RandomResizedCrop in augmenting
+    for split in ("valid", "test"):
+        kinds = {type(t) for t in datasets[split].transform.transforms}
+        assert transforms.RandomResizedCrop not in kinds

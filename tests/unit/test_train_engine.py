@@ -10,7 +10,7 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "training_src"))
 
-from engine import evaluate, train_one_epoch  # noqa: E402
+from engine import EarlyStopping, evaluate, train_one_epoch  # noqa: E402
 
 
 class FixedLogits(nn.Module):
@@ -70,3 +70,13 @@ def test_evaluate_leaves_weights_alone_and_switches_to_eval():
 def test_empty_loader_gives_nan_loss_not_a_crash():
     stats = evaluate(FixedLogits(), nn.CrossEntropyLoss(), [], torch.device("cpu"))
     assert stats.total == 0 and stats.loss != stats.loss
+
+
+def test_early_stopping_counts_epochs_without_a_better_validation_loss():
+    stopper = EarlyStopping(patience=2)
+    assert [stopper.update(x) for x in (1.0, 0.8, 0.9, 0.8)] == [True, True, False, False]
+    assert stopper.should_stop and stopper.best_loss == 0.8
+    never = EarlyStopping(patience=0)
+    for _ in range(5):
+        never.update(float("nan"))
+    assert not never.should_stop and never.stale == 5

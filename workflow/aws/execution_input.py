@@ -1,59 +1,10 @@
-"""Execution input: checked against statemachine.input.schema.json, and the AWS default.
-
-The CLI's ``start`` and the deploy of the retraining schedule both check the
-input here, so a bad field is reported before anything runs, by its path.
-"""
+"""The execution input on AWS: the stack's extra rules and the retraining schedule's default."""
 from __future__ import annotations
 
-import json
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
-
-from workflow.definition import INPUT_SCHEMA_FILE
 from workflow.aws.settings import StackSettings
-
-
-class InputError(ValueError):
-    """The execution input is invalid; the message names each bad field."""
-
-
-@lru_cache(maxsize=1)
-def _validator() -> Draft202012Validator:
-    schema = json.loads(INPUT_SCHEMA_FILE.read_text(encoding="utf-8"))
-    Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema)
-
-
-def _field(path: Any) -> str:
-    parts = [str(p) if not isinstance(p, int) else f"[{p}]" for p in path]
-    return ".".join(parts).replace(".[", "[") or "(the input)"
-
-
-def problems(document: Any) -> list[str]:
-    """One line per violation, naming the field: ``training.instance_type: 'x' does not match ...``."""
-    errors = sorted(_validator().iter_errors(document), key=lambda e: (list(map(str, e.absolute_path)), e.message))
-    return [f"{_field(e.absolute_path)}: {e.message}" for e in errors]
-
-
-def check(document: Any, source: str = "execution input") -> dict[str, Any]:
-    found = problems(document)
-    if found:
-        raise InputError(f"ValidationException: {source} does not match statemachine.input.schema.json:\n  "
-                         + "\n  ".join(found))
-    return document
-
-
-def load(path: Path) -> dict[str, Any]:
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise InputError(f"ValidationException: input file {path} does not exist") from exc
-    except ValueError as exc:
-        raise InputError(f"ValidationException: input file {path} is not JSON: {exc}") from exc
-    return check(document, f"input file {path}")
+from workflow.execution_input import InputError, check
 
 
 def check_for_stack(document: dict[str, Any], prefix: str, source: str = "execution input") -> None:

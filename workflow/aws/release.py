@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from workflow.aws import changeset, images, packaging, template, upload
-from workflow.aws.execution_input import check, check_for_stack, default_aws_input, load
+from workflow.aws.execution_input import check_for_stack, default_aws_input
+from workflow.execution_input import check, load
 from workflow.aws.schedule import validate_expression
 from workflow.aws.settings import (LAMBDA_FUNCTIONS, CodeLocations, StackSettings, check_stack_name,
                                     prefix_from_stack_name)

@@ -10,7 +10,8 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from workflow.aws.execution_input import InputError, check, check_for_stack, load
+from workflow.aws.execution_input import check_for_stack
+from workflow.execution_input import InputError, check, load
 from workflow.cli.target import Target, TargetError, add_arguments, resolve
 
 STATUSES = ("RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE")

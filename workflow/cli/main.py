@@ -11,13 +11,14 @@ from collections.abc import Sequence
 # that `--help` stays quick and a missing optional dependency only affects
 # the commands that need it.
 COMMAND_MODULES: tuple[str, ...] = (
-    "workflow.cli.aws_deploy",
+    "workflow.cli.run",
+    "workflow.cli.local_server",
     "workflow.cli.executions",
     "workflow.cli.logs",
-    "workflow.cli.local_server",
-    "workflow.cli.train_local",
     "workflow.cli.graph",
     "workflow.cli.endpoints",
+    "workflow.cli.aws_deploy",
+    "workflow.cli.train_local",
 )
 
 

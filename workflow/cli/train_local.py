@@ -1,9 +1,10 @@
-"""``deploy_workflow.py run``: train and evaluate on the embedded synthetic dataset.
+"""``deploy_workflow.py train``: train and evaluate on this machine, on the synthetic dataset.
 
 Generates the synthetic dogImages-layout dataset under ``./.local/synthetic``,
 runs ``training_src/train.py`` on it as a subprocess (the same code a
 SageMaker training job runs), streams its metric lines, then prints the
-final test accuracy and where the model directory went.
+final test accuracy and where the model directory went. Also runs alone as
+``python -m workflow.cli.train_local``.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from workflow.synthetic import generate_dataset
@@ -20,7 +22,8 @@ TRAIN_SCRIPT = Path(__file__).resolve().parents[2] / "training_src" / "train.py"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("run", help="train and evaluate on the embedded synthetic dataset",
+    p = subparsers.add_parser("train", help="run train.py by hand on this machine, on the "
+                              "synthetic dataset",
                               description=__doc__.splitlines()[0])
     p.add_argument("--work-dir", default=".local", help="where data, model and outputs go")
     p.add_argument("--classes", type=int, default=5)
@@ -30,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--epochs", type=int, default=4)
     p.add_argument("--image-size", type=int, default=32)
     p.add_argument("--batch-size", type=int, default=16)
-    p.add_argument("--lr", type=float, default=0.003)
+    p.add_argument("--lr", type=float, default=0.001)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--timeout", type=float, default=1800, help="seconds before training is stopped")
     p.set_defaults(func=run)
@@ -71,3 +74,14 @@ def run(args: argparse.Namespace) -> int:
           f"({metrics['test_correct']}/{metrics['test_total']}, chance {chance:.2f})")
     print(f"model: {model_dir} (serve with {model_dir / 'code' / 'inference.py'})")
     return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m workflow.cli.train_local")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["train", *(sys.argv[1:] if argv is None else argv)])
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

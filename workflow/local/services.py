@@ -11,4 +11,5 @@ BACKENDS: tuple[str, ...] = (
     "workflow.local.runtime:RuntimeBackend",
     "workflow.local.autoscaling:AutoScalingBackend",
     "workflow.local.sagemaker:SageMakerBackend",
+    "workflow.local.cloudwatch:CloudWatchBackend",
 )

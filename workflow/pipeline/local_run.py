@@ -15,7 +15,8 @@ from typing import Any, TextIO
 
 from workflow.local import lifecycle
 from workflow.local.__main__ import DEFAULT_PORT
-from workflow.pipeline.defaults import SYNTHETIC, default_input, validate_input
+from workflow.execution_input import check
+from workflow.pipeline.defaults import SYNTHETIC, default_input
 from workflow.pipeline.local_setup import deploy_local
 from workflow.pipeline.progress import ProgressPrinter
 from workflow.pipeline.watch import follow
@@ -38,6 +39,7 @@ class RunResult:
     execution_arn: str
     description: dict[str, Any]
     history: list[dict[str, Any]]
+    endpoint_url: str
 
 
 def dataset_uri(workdir: Path, dataset: str | None, out: TextIO) -> str:
@@ -77,8 +79,7 @@ def load_input(options: RunOptions, uri: str) -> dict[str, Any]:
         document = default_input(options.workdir, uri)
     if options.endpoint_name and isinstance(document, dict):
         document["endpoint_name"] = options.endpoint_name
-    validate_input(document)
-    return document
+    return check(document, str(options.input_file) if options.input_file else "default input")
 
 
 def run_pipeline(options: RunOptions, clients_for: Any, out: TextIO) -> RunResult:
@@ -100,4 +101,4 @@ def run_pipeline(options: RunOptions, clients_for: Any, out: TextIO) -> RunResul
         history.append(event)
         printer.event(event)
     description = sfn.describe_execution(executionArn=arn)
-    return RunResult(description["status"], arn, description, history)
+    return RunResult(description["status"], arn, description, history, state.endpoint_url)

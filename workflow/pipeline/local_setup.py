@@ -14,10 +14,12 @@ from botocore.exceptions import ClientError
 
 from workflow import definition
 from workflow.aws.packaging import lambda_zip, sourcedir_tarball
+from workflow.aws.settings import DEFAULT_STACK_NAME, prefix_from_stack_name
 
-PREFIX = "dogs"
+#: The same names as the default stack on AWS.
+STATE_MACHINE_NAME = DEFAULT_STACK_NAME
+PREFIX = prefix_from_stack_name(DEFAULT_STACK_NAME)
 ROLE = "arn:aws:iam::123456789012:role/{}"
-STATE_MACHINE_NAME = f"{PREFIX}-pipeline"
 
 #: Function settings, as the stack declares them on AWS.
 FUNCTIONS: dict[str, dict[str, Any]] = {

@@ -12,8 +12,8 @@ from botocore.model import OperationModel
 
 from workflow.local.backend import Backend
 from workflow.local.errors import ServiceError, UnknownOperationException
-from workflow.local.protocol import json_protocol, rest_json
-from workflow.local.protocol.errors import serialize_error
+from workflow.local.protocol import json_protocol, query_compatible, rest_json, rpcv2_cbor
+from workflow.local.protocol.errors import error_status, serialize_error
 from workflow.local.protocol.http import Request, Response
 from workflow.local.protocol.models import service_model
 from workflow.local.protocol.validation import validate
@@ -29,10 +29,17 @@ class Dispatcher:
     def __init__(self, backends: Mapping[str, Backend]) -> None:
         self.backends = dict(backends)
         self._targets: dict[str, str] = {}
+        self._rpc: dict[str, str] = {}
         self._routes: list[rest_json.Route] = []
         for name in self.backends:
             model = service_model(name)
-            if model.protocol == "json":
+            if model.protocol == "smithy-rpc-v2-cbor":
+                # boto3 picks RPC v2 CBOR; a browser speaks JSON, which CloudWatch
+                # also lists among its protocols, so both are answered.
+                self._rpc[model.metadata["targetPrefix"]] = name
+                if "json" in model.metadata.get("protocols", []):
+                    self._targets[model.metadata["targetPrefix"]] = name
+            elif model.protocol == "json":
                 self._targets[model.metadata["targetPrefix"]] = name
             elif model.protocol == "rest-json":
                 for op in model.operation_names:
@@ -43,6 +50,16 @@ class Dispatcher:
         self._routes.sort(key=lambda r: (len(r.static_query), r.literal_length), reverse=True)
 
     def route(self, request: Request) -> tuple[str, OperationModel, dict[str, Any]]:
+        rpc = rpcv2_cbor.match(request)
+        if rpc is not None:
+            service = self._rpc.get(rpc[0])
+            if service is None:
+                raise _Unroutable(f"No local service answers RPC v2 service {rpc[0]}")
+            try:
+                operation = rpcv2_cbor.operation_for(service_model(service), rpc[1])
+                return service, operation, rpcv2_cbor.parse_request(operation, request)
+            except ServiceError as exc:
+                raise _Routed(service, exc) from None
         target = request.headers.get("X-Amz-Target")
         if target:
             prefix = target.rpartition(".")[0]
@@ -82,23 +99,29 @@ class Dispatcher:
         try:
             service, operation, params = self.route(request)
         except _Routed as routed:
-            return _finish(serialize_error(routed.service, routed.error), request_id)
+            return _finish(_error(request, routed.service, routed.error), request_id)
         except _Unroutable as exc:
             return _finish(_unroutable(request, str(exc)), request_id)
         try:
-            validate(params, operation.input_shape)
+            model = service_model(service)
+            if query_compatible.applies(model):
+                query_compatible.validate(params, operation.input_shape)
+            else:
+                validate(params, operation.input_shape)
             result = self.backends[service].handle(operation.name, params)
-            if service_model(service).protocol == "json":
+            if rpcv2_cbor.match(request) is not None:
+                response = rpcv2_cbor.serialize_response(operation, result)
+            elif request.headers.get("X-Amz-Target"):
                 response = json_protocol.serialize_response(operation, result)
             else:
                 response = rest_json.serialize_response(operation, result)
         except ServiceError as exc:
-            return _finish(serialize_error(service, exc), request_id)
+            return _finish(_error(request, service, exc), request_id)
         except Exception:  # a bug must reach the client as an AWS error, not a dropped socket
             log.exception("%s.%s failed", service, operation.name)
             error = ServiceError(f"The local {service} service failed on {operation.name}; "
                                  "see the server log")
-            return _finish(serialize_error(service, error), request_id)
+            return _finish(_error(request, service, error), request_id)
         return _finish(response, request_id)
 
 
@@ -111,6 +134,13 @@ class _Routed(Exception):
         super().__init__(error.message)
         self.service = service
         self.error = error
+
+
+def _error(request: Request, service: str, error: ServiceError) -> Response:
+    """The error in the protocol the request came in (CloudWatch answers two)."""
+    if rpcv2_cbor.match(request) is not None:
+        return rpcv2_cbor.serialize_error(error, error_status(service, error))
+    return serialize_error(service, error)
 
 
 def _unroutable(request: Request, message: str) -> Response:

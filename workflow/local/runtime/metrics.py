@@ -1,7 +1,8 @@
 """Per-variant invocation counts and model latency over a sliding window, kept in memory.
 
-These are the numbers CloudWatch would hold (Invocations, ModelLatency,
-Invocation4XXErrors, Invocation5XXErrors); autoscaling and the command line read them.
+These are the numbers CloudWatch holds (Invocations, ModelLatency,
+Invocation4XXErrors, Invocation5XXErrors); autoscaling, the command line and the
+local CloudWatch service read them.
 """
 from __future__ import annotations
 
@@ -41,6 +42,25 @@ class InvocationMetrics:
         with self._lock:
             for key in [k for k in self._series if k[0] == endpoint]:
                 del self._series[key]
+
+    def variants(self) -> list[tuple[str, str]]:
+        """(endpoint, variant) pairs that still hold invocation samples."""
+        with self._lock:
+            return [key for key, series in self._series.items() if series.samples]
+
+    def samples(self, endpoint: str, variant: str, start: float, end: float
+                ) -> list[tuple[float, float, int]]:
+        """(epoch seconds, latency s, status) of invocations that finished in [start, end).
+
+        Samples are timed on the monotonic clock (immune to clock changes); CloudWatch
+        queries use wall-clock times, so the offset between the two is applied here.
+        """
+        offset = time.time() - time.monotonic()
+        with self._lock:
+            series = self._series.get((endpoint, variant))
+            recent = list(series.samples) if series else []
+        return [(t + offset, lat, status) for t, lat, status in recent
+                if start <= t + offset < end]
 
     def invocations(self, endpoint: str, variant: str, seconds: float) -> int:
         """Invocations (any outcome) that finished in the last ``seconds``."""

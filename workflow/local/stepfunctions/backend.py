@@ -216,8 +216,9 @@ class StepFunctionsBackend(Backend):
         }
         if not self.ctx.store.insert(EXECUTION, arn, doc):
             existing = self.ctx.store.get(EXECUTION, arn) or {}
-            # The name is an idempotency key: the same input gets the same execution.
-            if existing.get("input") != raw_input:
+            # The name is an idempotency key while the execution runs: the same input gets the
+            # same execution. A closed execution, or another input, is ExecutionAlreadyExists (AWS).
+            if existing.get("input") != raw_input or existing.get("status") != "RUNNING":
                 raise ExecutionAlreadyExists(f"Execution Already Exists: '{arn}'")
             return {"executionArn": arn, "startDate": existing["startDate"]}
         self.runner.start(doc, machine, execution_input)

@@ -4,6 +4,7 @@ const SERVICES = {
   stepfunctions: { target: "AWSStepFunctions", type: "application/x-amz-json-1.0" },
   sagemaker: { target: "SageMaker", type: "application/x-amz-json-1.1" },
   autoscaling: { target: "AnyScaleFrontendService", type: "application/x-amz-json-1.1" },
+  cloudwatch: { target: "GraniteServiceVersion20100801", type: "application/x-amz-json-1.0" },
 };
 
 export class AwsError extends Error {
@@ -46,3 +47,4 @@ export async function all(service, operation, params, key, tokenKey = "nextToken
 export const sfn = (operation, params) => call("stepfunctions", operation, params);
 export const sagemaker = (operation, params) => call("sagemaker", operation, params);
 export const autoscaling = (operation, params) => call("autoscaling", operation, params);
+export const cloudwatch = (operation, params) => call("cloudwatch", operation, params);

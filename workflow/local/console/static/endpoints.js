@@ -1,5 +1,5 @@
 // Endpoints: status, instance count over time (scaling activities), invocation metrics.
-import { all, autoscaling, sagemaker } from "./api.js";
+import { all, autoscaling, cloudwatch, sagemaker } from "./api.js";
 import { badge, esc, every, when } from "./util.js";
 
 const COUNT = /desired instance count to (\d+)/i;
@@ -32,6 +32,66 @@ function countChart(variant, activities) {
     <text x="${w - pad}" y="${h - 4}" font-size="10" fill="#5f6b7a" text-anchor="end">now</text></svg>`;
 }
 
+const WINDOW = 15 * 60;
+const PERIOD = 60;
+
+// The variant's AWS/SageMaker metrics over the last 15 minutes, one value a minute,
+// read through CloudWatch's GetMetricData as any AWS client does.
+async function variantMetrics(endpoint, variant) {
+  const dimensions = [{ Name: "EndpointName", Value: endpoint }, { Name: "VariantName", Value: variant }];
+  const query = (Id, MetricName, Stat) => ({
+    Id, MetricStat: { Metric: { Namespace: "AWS/SageMaker", MetricName, Dimensions: dimensions }, Period: PERIOD, Stat },
+  });
+  const end = Math.ceil(Date.now() / 1000 / PERIOD) * PERIOD;
+  const answer = await cloudwatch("GetMetricData", {
+    StartTime: end - WINDOW, EndTime: end, ScanBy: "TimestampAscending",
+    MetricDataQueries: [query("calls", "Invocations", "Sum"), query("p50", "ModelLatency", "p50"), query("p99", "ModelLatency", "p99")],
+  });
+  const series = {};
+  for (const r of answer.MetricDataResults || []) series[r.Id] = r.Timestamps.map((t, i) => [t, r.Values[i]]);
+  return { start: end - WINDOW, end, ...series };
+}
+
+// A small inline sparkline of [time, value] points over [t0, t1]; missing minutes are
+// zero for counts (`fill`) and gaps for latencies.
+function sparkline(points, t0, t1, label, fill) {
+  const byMinute = new Map((points || []).map(([t, v]) => [t, v]));
+  const slots = [];
+  for (let t = t0; t < t1; t += PERIOD) slots.push([t, byMinute.has(t) ? byMinute.get(t) : fill]);
+  const w = 240, h = 40, pad = 3;
+  const top = Math.max(1e-9, ...slots.map(([, v]) => v ?? 0));
+  const x = (t) => pad + ((t - t0) / Math.max(1, t1 - PERIOD - t0)) * (w - 2 * pad);
+  const y = (v) => h - pad - (v / top) * (h - 2 * pad);
+  let d = "";
+  let dots = "";
+  let pen = false;
+  for (const [t, v] of slots) {
+    if (v === undefined || v === null) { pen = false; continue; }
+    d += `${pen ? "L" : "M"}${x(t).toFixed(1)},${y(v).toFixed(1)} `;
+    if (fill === null) dots += `<circle cx="${x(t).toFixed(1)}" cy="${y(v).toFixed(1)}" r="1.8" fill="#0073bb"/>`;
+    pen = true;
+  }
+  return `<svg class="spark" viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" role="img" aria-label="${esc(label)}">
+    <line x1="${pad}" x2="${w - pad}" y1="${h - pad}" y2="${h - pad}" stroke="#eaeded"/>
+    <path d="${d.trim()}" fill="none" stroke="#0073bb" stroke-width="1.5"/>${dots}</svg>`;
+}
+
+function latest(points) {
+  return points && points.length ? points[points.length - 1][1] : undefined;
+}
+
+function metricsBlock(m) {
+  const ms = (us) => (us === undefined ? "—" : `${(us / 1000).toFixed(1)} ms`);
+  // The current minute is still filling up: the rate shown is the last whole minute's.
+  const last = (m.calls || []).find(([t]) => t === m.end - 2 * PERIOD);
+  const total = (m.calls || []).reduce((sum, [, v]) => sum + v, 0);
+  return `<dl class="kv metrics">
+    <dt>Invocations / min</dt><dd data-invocations="${total}">${sparkline(m.calls, m.start, m.end, "invocations per minute", 0)}
+      <span class="small">${last ? last[1] : 0}/min in the last whole minute, ${total} in 15 min</span></dd>
+    <dt>Model latency p50</dt><dd>${sparkline(m.p50, m.start, m.end, "p50 model latency", null)} <span class="small">${ms(latest(m.p50))}</span></dd>
+    <dt>Model latency p99</dt><dd>${sparkline(m.p99, m.start, m.end, "p99 model latency", null)} <span class="small">${ms(latest(m.p99))}</span></dd></dl>`;
+}
+
 async function endpointPanel(summary) {
   const endpoint = await sagemaker("DescribeEndpoint", { EndpointName: summary.EndpointName });
   const variants = endpoint.ProductionVariants || [];
@@ -46,9 +106,16 @@ async function endpointPanel(summary) {
     }
     const targets = await autoscaling("DescribeScalableTargets", { ServiceNamespace: "sagemaker", ResourceIds: [resource] }).catch(() => ({ ScalableTargets: [] }));
     const target = targets.ScalableTargets[0];
+    let metrics;
+    try {
+      metrics = metricsBlock(await variantMetrics(endpoint.EndpointName, v.VariantName));
+    } catch (err) {
+      metrics = `<p class="muted">Metrics unavailable: ${esc(err.message)}</p>`;
+    }
     return `<h2 style="margin-top:10px">Variant ${esc(v.VariantName)}</h2>
       <dl class="kv"><dt>Instances</dt><dd data-instances="${v.CurrentInstanceCount ?? ""}">${v.CurrentInstanceCount ?? "—"} running, ${v.DesiredInstanceCount ?? "—"} desired</dd>
       <dt>Autoscaling</dt><dd>${target ? `${target.MinCapacity}–${target.MaxCapacity} instances` : "not registered"}</dd></dl>
+      ${metrics}
       ${countChart(v, activities)}${note ? `<p class="muted">${note}</p>` : ""}
       ${activities.length ? `<details><summary class="small">${activities.length} scaling activities</summary><table><thead><tr><th>Start</th><th>Status</th><th>Description</th><th>Cause</th></tr></thead><tbody>
         ${activities.map((a) => `<tr><td class="small">${when(a.StartTime)}</td><td>${badge(a.StatusCode)}</td><td>${esc(a.Description)}</td><td class="small">${esc(a.Cause)}</td></tr>`).join("")}</tbody></table></details>` : ""}`;
@@ -57,8 +124,7 @@ async function endpointPanel(summary) {
     <div class="toolbar"><h2 style="margin:0 auto 0 0">${esc(endpoint.EndpointName)}</h2>${badge(endpoint.EndpointStatus)}</div>
     <dl class="kv"><dt>Config</dt><dd>${esc(endpoint.EndpointConfigName)}</dd><dt>Created</dt><dd>${when(endpoint.CreationTime)}</dd>
       <dt>Last modified</dt><dd>${when(endpoint.LastModifiedTime)}</dd>
-      ${endpoint.FailureReason ? `<dt>Failure</dt><dd>${esc(endpoint.FailureReason)}</dd>` : ""}
-      <dt>Invocations</dt><dd class="muted">Invocation rate and latency are CloudWatch metrics (AWS/SageMaker Invocations, ModelLatency); this server publishes no CloudWatch API, so they are not shown here.</dd></dl>
+      ${endpoint.FailureReason ? `<dt>Failure</dt><dd>${esc(endpoint.FailureReason)}</dd>` : ""}</dl>
     ${sections.join("")}</div>`;
 }
 

@@ -34,7 +34,7 @@ def validate(request: dict[str, Any]) -> None:
         typed(name, config.get("RuleParameters", {}), RULES[name][0])
     for i, config in enumerate(request.get("ProfilerRuleConfigurations", []), start=1):
         wanted = config.get("RuleParameters", {}).get("rule_to_invoke", config["RuleConfigurationName"])
-        if wanted != "ProfilerReport":
+        if not wanted.startswith("ProfilerReport"):  # the SDK names it ProfilerReport-<timestamp>
             raise ValidationException(f"ProfilerRuleConfigurations.{i}: only the ProfilerReport "
                                       f"rule is evaluated locally (got {wanted!r})")
 

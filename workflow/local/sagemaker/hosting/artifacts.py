@@ -23,6 +23,10 @@ class ArtifactError(Exception):
     """The model data or code cannot be used; the message is the endpoint's FailureReason."""
 
 
+#: Where the inference container unpacks model.tar.gz.
+CONTAINER_MODEL_DIR = "/opt/ml/model"
+
+
 @dataclass(frozen=True)
 class ServingFiles:
     model_dir: Path
@@ -99,7 +103,10 @@ def prepare(model: dict[str, Any], cache_dir: Path) -> ServingFiles:
                 model_dir.mkdir()
         code_dir = model_dir / "code"
         submit = env.get("SAGEMAKER_SUBMIT_DIRECTORY")
-        if submit:
+        if submit and (submit == CONTAINER_MODEL_DIR or submit.startswith(CONTAINER_MODEL_DIR + "/")):
+            # A path inside the container, where model.tar.gz is unpacked: our model_dir.
+            code_dir = model_dir / submit[len(CONTAINER_MODEL_DIR):].lstrip("/")
+        elif submit:
             source = local_path(submit)
             if source.is_dir():
                 code_dir = source

@@ -103,7 +103,7 @@ class JobRun(threading.Thread):
             hyperparameters=self.request.get("HyperParameters", {}),
             channels=[c["ChannelName"] for c in self.request.get("InputDataConfig", [])],
             program=program, submit_dir=submit, user_env=self.request.get("Environment", {}),
-            num_gpus=gpu_count(),
+            num_gpus=gpu_count(), checkpoints=bool(self.request.get("CheckpointConfig")),
         )
         max_runtime = self.request.get("StoppingCondition", {}).get(
             "MaxRuntimeInSeconds", DEFAULT_MAX_RUNTIME)

@@ -82,7 +82,7 @@ def gpu_count() -> int:
 
 def build_environment(
     *, job_name: str, paths: JobPaths, hyperparameters: dict[str, str], channels: list[str],
-    program: str, submit_dir: str, user_env: dict[str, str], num_gpus: int,
+    program: str, submit_dir: str, user_env: dict[str, str], num_gpus: int, checkpoints: bool = False,
 ) -> tuple[dict[str, str], list[str]]:
     """The script's environment and its command-line arguments."""
     decoded = decode_hyperparameters(hyperparameters)
@@ -131,8 +131,6 @@ def build_environment(
         "SM_OUTPUT_DIR": str(paths.output),
         "SM_OUTPUT_DATA_DIR": str(paths.output_data),
         "SM_OUTPUT_INTERMEDIATE_DIR": str(paths.output / "intermediate"),
-        # The container always uses /opt/ml/checkpoints; here each job has its own folder.
-        "SM_CHECKPOINT_DIR": str(paths.checkpoints),
         "SM_NUM_CPUS": str(num_cpus),
         "SM_NUM_GPUS": str(num_gpus),
         "SM_CURRENT_HOST": CURRENT_HOST,
@@ -151,6 +149,9 @@ def build_environment(
         "SMDEBUG_CONFIG_FILE_PATH": str(paths.config / "debughookconfig.json"),
         "PYTHONUNBUFFERED": "1",
     }
+    if checkpoints:
+        # With a CheckpointConfig the container uses /opt/ml/checkpoints; here each job has its own.
+        env["SM_CHECKPOINT_DIR"] = str(paths.checkpoints)
     for name, path in channel_dirs.items():
         env[f"SM_CHANNEL_{_env_name(name)}"] = path
     for key, value in user_hps.items():

@@ -137,6 +137,8 @@ class TuningJobs:
         self.ctx.store.update(self.KIND, name, change)
 
     def finish(self, name: str, status: str, reason: str | None) -> None:
+        self.refresh(name)  # the counters must show the children's final status
+
         def change(doc: dict[str, Any]) -> None:
             when = now()
             doc["HyperParameterTuningJobStatus"] = status
@@ -225,15 +227,13 @@ class TuningJobs:
 
     def list_training_jobs_for_hyper_parameter_tuning_job(self, params: dict[str, Any]) -> dict[str, Any]:
         summaries = self.children(params["HyperParameterTuningJobName"])
-        sort_by = params.get("SortBy", "CreationTime")
-        if sort_by == "FinalObjectiveMetricValue":
+        if params.get("SortBy") == "FinalObjectiveMetricValue":
             summaries = [s for s in summaries if "FinalHyperParameterTuningJobObjectiveMetric" in s]
             key = (lambda s: s["FinalHyperParameterTuningJobObjectiveMetric"]["Value"])
         else:
             key = None
-        items, token = page(summaries, {k: v for k, v in params.items() if k != "SortBy"} | (
-            {"SortBy": sort_by} if key is None else {}), status_key="TrainingJobStatus",
-            name_key="TrainingJobName", sort_key=key)
+        items, token = page(summaries, params, status_key="TrainingJobStatus",
+                            name_key="TrainingJobName", sort_key=key)
         return {"TrainingJobSummaries": items, **({"NextToken": token} if token else {})}
 
     def stop_hyper_parameter_tuning_job(self, params: dict[str, Any]) -> dict[str, Any]:

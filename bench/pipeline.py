@@ -1,0 +1,98 @@
+"""Wall time of the default local run and the share spent outside training and inference.
+
+Runs ``deploy_workflow.py run`` exactly as a new user does (fresh work
+directory: dataset generation, server start, deployment, the execution) and
+then reads, through the public APIs, when each training script ran. Compute
+is the union of the training jobs' ``Training`` phases (scripts of parallel
+tuning jobs overlap) plus the smoke test's inference; everything else is
+orchestration: process start, polling, staging, deployment, rule evaluation.
+
+Goals: the run in at most 180 s on a 2-core machine; orchestration at most 10%.
+
+    python bench/pipeline.py [--keep]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import boto3
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from workflow.local import lifecycle  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def union_seconds(intervals: list[tuple[float, float]]) -> float:
+    total, end = 0.0, float("-inf")
+    for start, stop in sorted(intervals):
+        if stop <= end:
+            continue
+        total += stop - max(start, end)
+        end = stop
+    return total
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--keep", action="store_true", help="leave the server running afterwards")
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="bench-pipeline-"))
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, str(ROOT / "deploy_workflow.py"), "run", "--work-dir", str(workdir),
+                           "--port", str(free_port())], capture_output=True, text=True, cwd=ROOT)
+    wall = time.monotonic() - started
+    state = lifecycle.read_state(workdir / "server")
+    try:
+        if done.returncode != 0 or state is None:
+            print(done.stdout[-4000:], done.stderr[-4000:])
+            print("the default run failed")
+            return 1
+        session = boto3.session.Session(aws_access_key_id="x", aws_secret_access_key="x", region_name="us-east-1")
+        sagemaker = session.client("sagemaker", endpoint_url=state.endpoint_url)
+        sfn = session.client("stepfunctions", endpoint_url=state.endpoint_url)
+        machine = sfn.list_state_machines()["stateMachines"][0]["stateMachineArn"]
+        execution = sfn.describe_execution(
+            executionArn=sfn.list_executions(stateMachineArn=machine)["executions"][0]["executionArn"])
+        intervals, jobs = [], 0
+        for summary in sagemaker.list_training_jobs(MaxResults=100)["TrainingJobSummaries"]:
+            job = sagemaker.describe_training_job(TrainingJobName=summary["TrainingJobName"])
+            for phase in job.get("SecondaryStatusTransitions", []):
+                if phase["Status"] == "Training" and "EndTime" in phase:
+                    intervals.append((phase["StartTime"].timestamp(), phase["EndTime"].timestamp()))
+                    jobs += 1
+        report = json.loads(execution["output"])["smoke_test"]
+        inference = sum(r["latency_ms"] for r in report["results"]) / 1000
+        compute = union_seconds(intervals) + inference
+        execution_wall = (execution["stopDate"] - execution["startDate"]).total_seconds()
+        print(f"default run (deploy_workflow.py run, fresh work dir): {wall:7.1f} s   goal <= 180 s "
+              f"({'met' if wall <= 180 else 'MISSED'})")
+        print(f"  of which the execution itself:                   {execution_wall:7.1f} s")
+        print(f"  training scripts running ({jobs} jobs, overlaps merged): {union_seconds(intervals):6.1f} s")
+        print(f"  smoke-test inference:                            {inference:7.2f} s")
+        share = 1 - compute / wall
+        print(f"orchestration share of the run (outside compute):  {share:7.1%}   goal <= 10% "
+              f"({'met' if share <= 0.10 else 'MISSED'})")
+        print(f"orchestration share of the execution:              {1 - compute / execution_wall:7.1%}")
+        print(f"ratio run wall / compute:                          {wall / compute:7.2f}")
+        return 0
+    finally:
+        if not args.keep:
+            lifecycle.stop(workdir / "server")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,215 @@
+"""The pipeline end to end on the real local server, through `deploy_workflow.py run`.
+
+One server for the module, runs in order: the default run creates the
+endpoint; the invoke Lambda answers through it; a second run updates it while
+a client keeps invoking (zero failures); then the failure paths, each on the
+cheapest input that shows it.
+"""
+from __future__ import annotations
+
+import base64
+import copy
+import io
+import json
+import subprocess
+import sys
+import threading
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+from PIL import Image
+
+from tests.integration.conftest import LocalServerHandle, start_local_server
+from workflow.pipeline.defaults import DEFAULT_ENDPOINT, default_input
+from workflow.pipeline.local_setup import function_name
+
+ROOT = Path(__file__).resolve().parents[2]
+RUN_TIMEOUT = 900
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("pipeline")
+
+
+@pytest.fixture(scope="module")
+def server(workdir: Path):
+    handle = start_local_server(workdir / "server")
+    yield handle
+    handle.stop()
+
+
+def run_cli(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(ROOT / "deploy_workflow.py"), "run", "--work-dir", str(workdir), *args],
+                          capture_output=True, text=True, timeout=RUN_TIMEOUT, cwd=ROOT)
+
+
+def cheap_input(workdir: Path, **changes: Any) -> Path:
+    """The default input on less work: one tuning job, two epochs at 32 px, a lower bar."""
+    doc = default_input(workdir, (workdir / "datasets" / "synthetic-dogImages.zip").as_uri())
+    doc["quality_threshold"] = 0.3  # still above chance (0.2 with five breeds)
+    doc["tuning"].update(max_jobs=1, max_parallel_jobs=1)
+    doc["training"]["hyperparameters"].update({"epochs": "2", "image-size": "32"})
+    for path, value in changes.items():
+        target = doc
+        keys = path.split("__")
+        for key in keys[:-1]:
+            target = target[key]
+        target[keys[-1]] = value
+    out = workdir / f"input-{len(list(workdir.glob('input-*.json')))}.json"
+    out.write_text(json.dumps(doc))
+    return out
+
+
+def history(server: LocalServerHandle, execution_arn: str) -> list[dict[str, Any]]:
+    sfn = server.client("stepfunctions")
+    return [e for page in sfn.get_paginator("get_execution_history").paginate(executionArn=execution_arn)
+            for e in page["events"]]
+
+
+def latest_execution(server: LocalServerHandle) -> dict[str, Any]:
+    sfn = server.client("stepfunctions")
+    machine = sfn.list_state_machines()["stateMachines"][0]["stateMachineArn"]
+    newest = sfn.list_executions(stateMachineArn=machine)["executions"][0]
+    return sfn.describe_execution(executionArn=newest["executionArn"])
+
+
+def entered(events: list[dict[str, Any]]) -> list[str]:
+    return [e["stateEnteredEventDetails"]["name"] for e in events if e["type"].endswith("StateEntered")]
+
+
+def jpeg(color: tuple[int, int, int] = (120, 80, 40)) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 64), color).save(buf, "JPEG")
+    return buf.getvalue()
+
+
+def test_default_run_succeeds_and_deploys(server: LocalServerHandle, workdir: Path) -> None:
+    done = run_cli(workdir)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "Pipeline SUCCEEDED" in done.stdout
+
+    execution = latest_execution(server)
+    assert execution["status"] == "SUCCEEDED"
+    events = history(server, execution["executionArn"])
+    states = entered(events)
+    for state in ("StageData", "Tune", "Train", "QualityGate", "CreateModel", "CreateEndpointConfig",
+                  "CreateEndpoint", "DescribeEndpoint", "RegisterScalableTarget", "PutScalingPolicy",
+                  "SmokeTest", "Deployed"):
+        assert state in states
+    assert "CleanUp" not in states
+    output = json.loads(execution["output"])
+    assert output["endpoint_action"] == "create" and output["smoke_test"]["passed"] is True
+    status = server.client("sagemaker").describe_endpoint(EndpointName=DEFAULT_ENDPOINT)
+    assert status["EndpointStatus"] == "InService"
+    targets = server.client("application-autoscaling").describe_scalable_targets(ServiceNamespace="sagemaker")
+    assert [t["ResourceId"] for t in targets["ScalableTargets"]] == [f"endpoint/{DEFAULT_ENDPOINT}/variant/AllTraffic"]
+
+    # The artefacts a person opens: the loss curve decodes, the profiler report parses.
+    job = output["training_job"]
+    rule_output = server.data_dir / "training-jobs" / job / "rule-output"
+    with Image.open(rule_output / "loss-curve.png") as png:
+        png.verify()
+    report = (rule_output / "ProfilerReport" / "profiler-output" / "profiler-report.html").read_text()
+    parser = HTMLParser()
+    parser.feed(report)
+    assert "<html" in report.lower() and job in report
+    assert Path(output["model_data"].removeprefix("file://")).is_file()
+
+
+def test_invoke_lambda_answers_through_the_endpoint(server: LocalServerHandle) -> None:
+    lam = server.client("lambda")
+    event = {"body": json.dumps({"image": base64.b64encode(jpeg()).decode()}), "isBase64Encoded": False,
+             "headers": {"Content-Type": "application/json"}, "requestContext": {"requestId": "r-1"}}
+    answer = lam.invoke(FunctionName=function_name("invoke_endpoint"), Payload=json.dumps(event))
+    assert "FunctionError" not in answer
+    response = json.loads(answer["Payload"].read())
+    assert response["statusCode"] == 200, response
+    predictions = json.loads(response["body"])["predictions"]
+    assert predictions[0]["label"].startswith("00")
+
+    bad = dict(event, body="{not json")
+    response = json.loads(lam.invoke(FunctionName=function_name("invoke_endpoint"),
+                                     Payload=json.dumps(bad))["Payload"].read())
+    assert response["statusCode"] == 400 and "not valid JSON" in json.loads(response["body"])["message"]
+
+
+def test_second_run_updates_the_endpoint_without_failed_requests(server: LocalServerHandle, workdir: Path) -> None:
+    runtime = server.client("sagemaker-runtime", retries={"mode": "standard", "max_attempts": 1})
+    before = server.client("sagemaker").describe_endpoint(EndpointName=DEFAULT_ENDPOINT)["EndpointConfigName"]
+    stop, results = threading.Event(), {"ok": 0, "failed": []}
+
+    def invoke_until_stopped() -> None:
+        body = jpeg((30, 160, 90))
+        while not stop.is_set():
+            try:
+                runtime.invoke_endpoint(EndpointName=DEFAULT_ENDPOINT, Body=body, ContentType="image/jpeg")
+                results["ok"] += 1
+            except ClientError as err:
+                results["failed"].append(str(err))
+            time.sleep(0.05)
+
+    client = threading.Thread(target=invoke_until_stopped, daemon=True)
+    client.start()
+    try:
+        done = run_cli(workdir, "--input", str(cheap_input(workdir)))
+    finally:
+        stop.set()
+        client.join(timeout=60)
+    assert done.returncode == 0, done.stdout[-3000:]
+    execution = latest_execution(server)
+    states = entered(history(server, execution["executionArn"]))
+    assert "UpdateEndpoint" in states and "CreateEndpoint" not in states
+    after = server.client("sagemaker").describe_endpoint(EndpointName=DEFAULT_ENDPOINT)
+    assert after["EndpointStatus"] == "InService" and after["EndpointConfigName"] != before
+    assert results["failed"] == [] and results["ok"] > 10
+
+
+def test_quality_gate_not_met_deploys_nothing(server: LocalServerHandle, workdir: Path) -> None:
+    serving = server.client("sagemaker").describe_endpoint(EndpointName=DEFAULT_ENDPOINT)["EndpointConfigName"]
+    path = cheap_input(workdir, quality_threshold=1.0, training__hyperparameters__epochs="1",
+                       tuning__ranges={"ContinuousParameterRanges": [
+                           {"Name": "lr", "MinValue": "0.0000001", "MaxValue": "0.0000002"}]})
+    done = run_cli(workdir, "--input", str(path))
+    assert done.returncode == 1
+    assert "QualityGateNotMet" in done.stdout and "below the quality threshold 1" in done.stdout
+    execution = latest_execution(server)
+    assert execution["status"] == "FAILED" and execution["error"] == "QualityGateNotMet"
+    assert "CreateModel" not in entered(history(server, execution["executionArn"]))
+    assert server.client("sagemaker").describe_endpoint(EndpointName=DEFAULT_ENDPOINT)["EndpointConfigName"] == serving
+
+
+def test_failed_smoke_test_removes_the_new_endpoint(server: LocalServerHandle, workdir: Path) -> None:
+    path = cheap_input(workdir, endpoint_name="dog-breed-pipeline-canary", smoke_test__max_latency_ms=0.001)
+    done = run_cli(workdir, "--input", str(path))
+    assert done.returncode == 1
+    assert "SmokeTestFailed" in done.stdout and "state SmokeTest failed" in done.stdout
+    states = entered(history(server, latest_execution(server)["executionArn"]))
+    assert states[-4:] == ["DeleteEndpoint", "DeleteEndpointConfig", "DeleteModel", "PipelineFailed"]
+    sagemaker = server.client("sagemaker")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        names = [e["EndpointName"] for e in sagemaker.list_endpoints()["Endpoints"]]
+        if "dog-breed-pipeline-canary" not in names:
+            break
+        time.sleep(0.5)
+    assert names == [DEFAULT_ENDPOINT]  # the canary is gone, the serving endpoint untouched
+
+
+def test_training_crash_is_caught_and_cleaned_up(server: LocalServerHandle, workdir: Path) -> None:
+    path = cheap_input(workdir, training__hyperparameters__arch="resnet999")
+    done = run_cli(workdir, "--input", str(path))
+    assert done.returncode == 1
+    execution = latest_execution(server)
+    assert execution["status"] == "FAILED"
+    # A failed .sync job fails the task with States.TaskFailed and its Describe output as the cause.
+    assert execution["error"] == "States.TaskFailed"
+    assert json.loads(execution["cause"])["HyperParameterTuningJobStatus"] == "Failed"
+    assert "resnet999" in done.stdout  # the summary shows the job's failure reason
+    states = entered(history(server, execution["executionArn"]))
+    assert "CleanUp" in states and "Train" not in states and states[-1] == "PipelineFailed"
+    assert "state Tune failed" in done.stdout

@@ -1,0 +1,74 @@
+"""``deploy_workflow.py run``: the whole pipeline on the local server, offline.
+
+With no arguments: the synthetic dataset, the local server (started when it
+is not running), the Lambdas and the state machine deployed onto it, one
+execution with progress, and a summary. Exit 0 when the run succeeded.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from workflow.execution_input import InputError
+from workflow.local.__main__ import DEFAULT_PORT
+from workflow.pipeline.local_run import RunOptions, run_pipeline
+from workflow.pipeline.summary import print_failure, print_success
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("run", help="run the whole pipeline on the local server (the embedded default)",
+                              description=__doc__.splitlines()[0])
+    p.add_argument("--dataset", help="dataset zip in the dogImages layout: a path or an http(s)://, "
+                                     "s3:// or file:// URI (default: a generated synthetic dataset)")
+    p.add_argument("--input", type=Path, help="a full execution input (JSON); see statemachine.input.schema.json")
+    p.add_argument("--endpoint-name", help="serve the model under this endpoint name")
+    keep = p.add_mutually_exclusive_group()
+    keep.add_argument("--keep-endpoint", dest="keep_endpoint", action="store_true", default=True,
+                      help="leave the endpoint serving after the run (default)")
+    keep.add_argument("--delete-endpoint", dest="keep_endpoint", action="store_false",
+                      help="delete the endpoint, its config and model after a successful run")
+    p.add_argument("--work-dir", type=Path, default=Path(".local"),
+                   help="datasets, outputs and the local server's data (default .local)")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"local server port (default {DEFAULT_PORT})")
+    p.add_argument("--timeout", type=float, default=3600, help="give up following the run after this many seconds")
+    p.set_defaults(func=cmd_run)
+
+
+def _clients_for(endpoint_url: str):  # noqa: ANN202 - returns a boto3 client factory
+    import boto3
+    from botocore.config import Config
+
+    session = boto3.session.Session(aws_access_key_id="local", aws_secret_access_key="local",
+                                    region_name="us-east-1")
+    config = Config(retries={"max_attempts": 3, "mode": "standard"}, read_timeout=120)
+    return lambda service: session.client(service, endpoint_url=endpoint_url, config=config)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    workdir = args.work_dir.resolve()
+    options = RunOptions(workdir=workdir, dataset=args.dataset, input_file=args.input,
+                         endpoint_name=args.endpoint_name, keep_endpoint=args.keep_endpoint,
+                         timeout=args.timeout, port=args.port)
+    started = time.monotonic()
+    try:
+        result = run_pipeline(options, _clients_for, sys.stdout)
+    except (InputError, FileNotFoundError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    data_dir = workdir / "server"
+    if result.status != "SUCCEEDED":
+        print_failure(result.history, result.status, data_dir, sys.stdout,
+                      _clients_for(result.endpoint_url)("sagemaker"))
+        return 1
+    output = json.loads(result.description.get("output") or "{}")
+    print_success(output, time.monotonic() - started, data_dir, sys.stdout)
+    if not args.keep_endpoint:
+        from workflow.pipeline.teardown import delete_endpoint
+
+        delete_endpoint(_clients_for(result.endpoint_url), output["endpoint_name"], sys.stdout)
+    else:
+        print("  the local server keeps serving; stop it with: python deploy_workflow.py local down")
+    return 0

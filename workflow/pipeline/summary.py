@@ -1,0 +1,133 @@
+"""What a person wants to read after a run: results on success, the failing state otherwise."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, TextIO
+
+from workflow.local.sagemaker.debugger.evaluation import LOSS_CURVE, PROFILER_REPORT
+from workflow.local.sagemaker.training.layout import JobPaths
+
+CLEANUP_STATE = "CleanUp"
+_FAILURE_EVENTS = {"TaskFailed", "TaskTimedOut", "LambdaFunctionFailed", "LambdaFunctionTimedOut",
+                   "ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted"}
+
+
+def _details(event: dict[str, Any]) -> dict[str, Any]:
+    return next((v for k, v in event.items() if k.endswith("EventDetails")), {}) or {}
+
+
+def failing_state(history: list[dict[str, Any]]) -> dict[str, str]:
+    """The state that made the run fail, with the run's error and cause.
+
+    The run ends with the first failure's Error and Cause (the clean-up path
+    passes them on), so the failing state is the one whose task failed with
+    that error; a failure raised by the definition itself (a Fail or a Pass
+    that records one) is the last state entered before clean-up began.
+    """
+    final = next((_details(e) for e in reversed(history)
+                  if e["type"] in ("ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted")), {})
+    error, cause = final.get("error", ""), final.get("cause", "")
+    current, before_cleanup, last = "", "", ""
+    for event in history:
+        kind = event["type"]
+        if kind.endswith("StateEntered"):
+            name = event["stateEnteredEventDetails"]["name"]
+            if name == CLEANUP_STATE and not before_cleanup:
+                before_cleanup = current
+            current = last = name
+        elif kind in _FAILURE_EVENTS and kind not in ("ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted"):
+            details = _details(event)
+            if not error or details.get("error") == error:
+                return {"state": current, "error": details.get("error", kind),
+                        "cause": details.get("cause", "") if error == "" else cause or details.get("cause", "")}
+    return {"state": before_cleanup or last, "error": error, "cause": cause}
+
+
+def _job_name(history: list[dict[str, Any]], state: str) -> str | None:
+    current = ""
+    for event in history:
+        if event["type"].endswith("StateEntered"):
+            current = event["stateEnteredEventDetails"]["name"]
+        elif event["type"] == "TaskScheduled" and current == state:
+            params = json.loads(event["taskScheduledEventDetails"].get("parameters") or "{}")
+            return params.get("TrainingJobName") or params.get("HyperParameterTuningJobName")
+    return None
+
+
+def _cause_text(cause: str) -> str:
+    try:
+        parsed = json.loads(cause)
+    except ValueError:
+        return cause
+    if isinstance(parsed, dict):
+        return parsed.get("errorMessage") or parsed.get("FailureReason") or cause
+    return cause
+
+
+def _job_failures(sagemaker: Any, history: list[dict[str, Any]], state: str) -> list[tuple[str, str]]:
+    """(training job, FailureReason) of the failed jobs behind a failed Tune or Train state."""
+    name = _job_name(history, state)
+    if not name or sagemaker is None:
+        return []
+    try:
+        if state == "Tune":
+            children = sagemaker.list_training_jobs_for_hyper_parameter_tuning_job(
+                HyperParameterTuningJobName=name, StatusEquals="Failed")["TrainingJobSummaries"]
+            names = [c["TrainingJobName"] for c in children][:3]
+        else:
+            names = [name]
+        jobs = [sagemaker.describe_training_job(TrainingJobName=n) for n in names]
+    except Exception:  # noqa: BLE001 - the summary adds detail when it can; the cause stands alone
+        return []
+    return [(job["TrainingJobName"], job.get("FailureReason", "")) for job in jobs if job.get("FailureReason")]
+
+
+def print_failure(history: list[dict[str, Any]], status: str, data_dir: Path | None, out: TextIO,
+                  sagemaker: Any | None = None) -> None:
+    failure = failing_state(history)
+    print(f"\nPipeline {status}: state {failure['state'] or '?'} failed", file=out)
+    if failure["error"]:
+        print(f"  error: {failure['error']}", file=out)
+    if failure["cause"]:
+        print(f"  cause: {_cause_text(failure['cause'])[:2000]}", file=out)
+    for job, reason in _job_failures(sagemaker, history, failure["state"]):
+        print(f"  training job {job} failed: {reason[:1500]}", file=out)
+        print(f"    logs: python deploy_workflow.py logs {job}", file=out)
+    if data_dir and failure["state"] in ("StageData", "SmokeTest"):
+        print(f"  logs:  {data_dir / 'lambda' / 'logs'}", file=out)
+
+
+def _fmt_params(params: dict[str, str]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in sorted(params.items()) if not k.startswith(("sagemaker_", "_")))
+
+
+def print_success(output: dict[str, Any], seconds: float, data_dir: Path | None, out: TextIO) -> None:
+    def w(line: str = "") -> None:
+        print(line, file=out)
+
+    w(f"\nPipeline SUCCEEDED in {seconds:.0f} s")
+    objective = output.get("tuning_objective") or {}
+    w(f"  best hyperparameters: {_fmt_params(output.get('best_hyperparameters') or {})}"
+      + (f"  ({objective.get('MetricName')}={objective.get('Value'):.4f})" if objective else ""))
+    w(f"  test accuracy:        {output.get('test_accuracy'):.4f}")
+    rules = output.get("rules") or []
+    if rules:
+        w("  Debugger rules:       " + ", ".join(
+            f"{r['RuleConfigurationName']}={r['RuleEvaluationStatus']}" for r in rules))
+    smoke = output.get("smoke_test") or {}
+    latency = smoke.get("latency_ms") or {}
+    w(f"  smoke test:           {smoke.get('images', 0)} images passed, "
+      f"p50 {latency.get('p50')} ms, max {latency.get('max')} ms, "
+      f"{smoke.get('top1_correct', 0)} top-1 correct")
+    endpoint = output.get("endpoint_name")
+    w(f"  endpoint:             {endpoint} ({output.get('endpoint_action', '')}d, InService)")
+    w(f"    invoke it:          python deploy_workflow.py invoke --endpoint {endpoint} --image PATH_OR_URL")
+    w(f"    load it:            python deploy_workflow.py load --endpoint {endpoint} --rps 20 --duration 30")
+    job = output.get("training_job")
+    if job and data_dir:
+        paths = JobPaths.of(data_dir, job)
+        w(f"  loss curve:           {paths.rule_output / LOSS_CURVE}")
+        w(f"  profiler report:      {paths.rule_output / PROFILER_REPORT}")
+        w(f"  training log:         python deploy_workflow.py logs {job}")
+    w(f"  model archive:        {output.get('model_data')}")
