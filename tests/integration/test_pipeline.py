@@ -24,7 +24,7 @@ from botocore.exceptions import ClientError
 from PIL import Image
 
 from tests.integration.conftest import LocalServerHandle, start_local_server
-from workflow.pipeline.defaults import DEFAULT_ENDPOINT, default_input
+from workflow.pipeline.defaults import DEFAULT_ENDPOINT, quick_input
 from workflow.pipeline.local_setup import function_name
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,11 +49,8 @@ def run_cli(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def cheap_input(workdir: Path, **changes: Any) -> Path:
-    """The default input on less work: one tuning job, two epochs at 32 px, a lower bar."""
-    doc = default_input(workdir, (workdir / "datasets" / "synthetic-dogImages.zip").as_uri())
-    doc["quality_threshold"] = 0.3  # still above chance (0.2 with five breeds)
-    doc["tuning"].update(max_jobs=1, max_parallel_jobs=1)
-    doc["training"]["hyperparameters"].update({"epochs": "2", "image-size": "32"})
+    """quick_input with the given changes (``a__b`` is the nested field a.b)."""
+    doc = quick_input(workdir, (workdir / "datasets" / "synthetic-dogImages.zip").as_uri())
     for path, value in changes.items():
         target = doc
         keys = path.split("__")

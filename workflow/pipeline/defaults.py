@@ -55,3 +55,15 @@ def default_input(workdir: Path, dataset_uri: str, endpoint_name: str = DEFAULT_
         },
         "smoke_test": {"images": 5, "max_latency_ms": 3000},
     }
+
+
+def quick_input(workdir: Path, dataset_uri: str, endpoint_name: str = DEFAULT_ENDPOINT) -> dict[str, Any]:
+    """The default input on less work, for demonstrations and tests: one tuning job in a
+    narrow, known-good learning-rate range, two epochs, a lower quality bar (chance is 0.2)."""
+    document = default_input(workdir, dataset_uri, endpoint_name)
+    document["quality_threshold"] = 0.3
+    document["tuning"].update(max_jobs=1, max_parallel_jobs=1)
+    document["tuning"]["ranges"] = {"ContinuousParameterRanges": [
+        {"Name": "lr", "MinValue": "0.002", "MaxValue": "0.004", "ScalingType": "Logarithmic"}]}
+    document["training"]["hyperparameters"].update({"epochs": "2", "batch-size": "16"})
+    return document
