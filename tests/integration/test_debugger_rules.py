@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.conftest import start_local_server
-from tests.integration.test_training_jobs import job_request, source_tar
+from tests.integration.test_training_jobs import job_request, source_tar, wait_for_rules
 
 SCRIPT = '''
 import argparse, os
@@ -68,7 +68,7 @@ def _wait(sm, names: list[str], timeout: float = 300) -> dict[str, dict]:
         for name in set(names) - set(done):
             job = sm.describe_training_job(TrainingJobName=name)
             if job["TrainingJobStatus"] in ("Completed", "Failed", "Stopped"):
-                done[name] = job
+                done[name] = wait_for_rules(sm, name)
         time.sleep(0.5)
     assert len(done) == len(names), f"jobs still running after {timeout} s"
     return done

@@ -49,6 +49,19 @@ SCRIPT = textwrap.dedent('''
 ''')
 
 
+def wait_for_rules(client, name: str, timeout: float = 120) -> dict:
+    """The job once every rule has finished: rules go on after the job completes, as on AWS."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = client.describe_training_job(TrainingJobName=name)
+        statuses = job.get("DebugRuleEvaluationStatuses", []) + job.get("ProfilerRuleEvaluationStatuses", [])
+        if job["TrainingJobStatus"] in TERMINAL and all(
+                s["RuleEvaluationStatus"] != "InProgress" for s in statuses):
+            return job
+        time.sleep(0.25)
+    raise AssertionError(f"{name}: rules still InProgress after {timeout} s")
+
+
 def wait_for(client, name: str, statuses=TERMINAL, timeout: float = 240) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -135,6 +148,7 @@ def test_train_py_job_on_synthetic_data_completes_with_metrics_and_model(server,
     sm.create_training_job(**request)
     job = wait_for(sm, "train-py-job", timeout=300)
     assert job["TrainingJobStatus"] == "Completed", job.get("FailureReason")
+    job = wait_for_rules(sm, "train-py-job")
     metrics = {m["MetricName"]: m["Value"] for m in job["FinalMetricDataList"]}
     assert {"train:loss", "valid:loss", "valid:accuracy", "test:accuracy"} <= set(metrics)
     assert 0.0 <= metrics["test:accuracy"] <= 1.0

@@ -64,11 +64,12 @@ def cmd_run(args: argparse.Namespace) -> int:
                       _clients_for(result.endpoint_url)("sagemaker"))
         return 1
     output = json.loads(result.description.get("output") or "{}")
-    print_success(output, time.monotonic() - started, data_dir, sys.stdout)
+    clients = _clients_for(result.endpoint_url)
+    print_success(output, time.monotonic() - started, data_dir, sys.stdout, clients("sagemaker"))
     if not args.keep_endpoint:
         from workflow.pipeline.teardown import delete_endpoint
 
-        delete_endpoint(_clients_for(result.endpoint_url), output["endpoint_name"], sys.stdout)
+        delete_endpoint(clients, output["endpoint_name"], sys.stdout)
     else:
         print("  the local server keeps serving; stop it with: python deploy_workflow.py local down")
     return 0

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -102,7 +103,23 @@ def _fmt_params(params: dict[str, str]) -> str:
     return ", ".join(f"{k}={v}" for k, v in sorted(params.items()) if not k.startswith(("sagemaker_", "_")))
 
 
-def print_success(output: dict[str, Any], seconds: float, data_dir: Path | None, out: TextIO) -> None:
+def final_rules(sagemaker: Any, job: str, timeout: float = 300, poll: float = 0.5) -> list[dict[str, Any]]:
+    """The Debugger rule results of ``job`` once they are final.
+
+    Rules run beside the training job, as on AWS: the job (and the Train state)
+    can complete while its rules are still InProgress.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        described = sagemaker.describe_training_job(TrainingJobName=job)
+        rules = described.get("DebugRuleEvaluationStatuses", [])
+        if all(r["RuleEvaluationStatus"] != "InProgress" for r in rules) or time.monotonic() > deadline:
+            return rules
+        time.sleep(poll)
+
+
+def print_success(output: dict[str, Any], seconds: float, data_dir: Path | None, out: TextIO,
+                  sagemaker: Any | None = None) -> None:
     def w(line: str = "") -> None:
         print(line, file=out)
 
@@ -111,7 +128,8 @@ def print_success(output: dict[str, Any], seconds: float, data_dir: Path | None,
     w(f"  best hyperparameters: {_fmt_params(output.get('best_hyperparameters') or {})}"
       + (f"  ({objective.get('MetricName')}={objective.get('Value'):.4f})" if objective else ""))
     w(f"  test accuracy:        {output.get('test_accuracy'):.4f}")
-    rules = output.get("rules") or []
+    job = output.get("training_job")
+    rules = (final_rules(sagemaker, job) if sagemaker and job else None) or output.get("rules") or []
     if rules:
         w("  Debugger rules:       " + ", ".join(
             f"{r['RuleConfigurationName']}={r['RuleEvaluationStatus']}" for r in rules))
@@ -124,7 +142,6 @@ def print_success(output: dict[str, Any], seconds: float, data_dir: Path | None,
     w(f"  endpoint:             {endpoint} ({output.get('endpoint_action', '')}d, InService)")
     w(f"    invoke it:          python deploy_workflow.py invoke --endpoint {endpoint} --image PATH_OR_URL")
     w(f"    load it:            python deploy_workflow.py load --endpoint {endpoint} --rps 20 --duration 30")
-    job = output.get("training_job")
     if job and data_dir:
         paths = JobPaths.of(data_dir, job)
         w(f"  loss curve:           {paths.rule_output / LOSS_CURVE}")

@@ -58,6 +58,20 @@ class TrainingJobs:
                 if local.get("pid"):
                     kill_group(local["pid"], local.get("pid_started"))
                 self.ctx.store.update(self.KIND, doc["TrainingJobName"], self._interrupted)
+            elif self._rules_in_progress(doc):
+                self.ctx.store.update(self.KIND, doc["TrainingJobName"], self._rules_interrupted)
+
+    @staticmethod
+    def _rules_in_progress(doc: dict[str, Any]) -> list[dict[str, Any]]:
+        return [status for status in doc.get("DebugRuleEvaluationStatuses", [])
+                + doc.get("ProfilerRuleEvaluationStatuses", [])
+                if status.get("RuleEvaluationStatus") == "InProgress"]
+
+    @classmethod
+    def _rules_interrupted(cls, doc: dict[str, Any]) -> None:
+        for status in cls._rules_in_progress(doc):
+            status.update(RuleEvaluationStatus="Error", LastModifiedTime=now(),
+                          StatusDetails="The local server stopped before this rule finished.")
 
     @staticmethod
     def _interrupted(doc: dict[str, Any]) -> None:

@@ -90,8 +90,14 @@ class JobRun(threading.Thread):
             self._end(self._stop_status(), None)
         elif code == 0:
             self._update(lambda d: transition(d, "Uploading"))
-            self._collect(upload_model=True)
-            self._end("Completed", None)
+            fields = artifacts.upload(self.paths, self.request, self.job_name)
+            staging.save_checkpoints(self.paths, self.request)
+            self._update(lambda d: d.update(fields))
+            self._end("Completed", None, rules_pending=True)
+            # On AWS the rules run as their own jobs beside the training job: it is Completed
+            # (and a .sync task goes on) while DebugRuleEvaluationStatuses are still InProgress.
+            analysis = self.part.analyse(self.request, self.paths, self.job_name)
+            self._update(lambda d: d.update(analysis))
         else:
             self._collect(upload_model=False)
             self._end("Failed", artifacts.failure_reason(self.paths, code, self.process.command))
@@ -143,7 +149,7 @@ class JobRun(threading.Thread):
         staging.save_checkpoints(self.paths, self.request)
         self._update(lambda d: d.update(fields))
 
-    def _end(self, secondary: str, failure: str | None) -> None:
+    def _end(self, secondary: str, failure: str | None, *, rules_pending: bool = False) -> None:
         final_metrics = self.parser.final()
 
         def change(doc: dict[str, Any]) -> None:
@@ -162,7 +168,7 @@ class JobRun(threading.Thread):
                 doc["FinalMetricDataList"] = final_metrics
             for status in doc.get("DebugRuleEvaluationStatuses", []) + doc.get(
                     "ProfilerRuleEvaluationStatuses", []):
-                if status["RuleEvaluationStatus"] == "InProgress":
+                if status["RuleEvaluationStatus"] == "InProgress" and not rules_pending:
                     status.update(RuleEvaluationStatus="Stopped", LastModifiedTime=when,
                                   StatusDetails="The training job ended before the rule ran.")
             finish_times(doc, when)
