@@ -18,7 +18,7 @@ def draw_loss_curve(data: TrialData, out: Path) -> bool:
     names = data.names(collection="losses") or data.names(regex=[r"(?i)loss"])
     fig = figure()
     ax = fig.add_subplot()
-    drawn = False
+    drawn, lowest, highest = False, float("inf"), 0.0
     for name in names:
         for mode, style in (("TRAIN", "-"), ("EVAL", "--")):
             series = data.global_series(name, mode)
@@ -27,12 +27,16 @@ def draw_loss_curve(data: TrialData, out: Path) -> bool:
                 ax.plot(steps, values, style, marker="." if len(series) < 60 else None,
                         label=f"{name} ({mode.lower()})")
                 drawn = True
+                lowest, highest = min(lowest, *values), max(highest, *values)
     if not drawn:
         return False
     title = names[0].split("_output")[0] if len(names) == 1 else "Loss"
     ax.set_title(f"{title} by step")
     ax.set_xlabel("step")
     ax.set_ylabel("loss")
+    if lowest > 0 and highest / lowest > 100:
+        # An early spike (an untrained network in eval mode) would flatten the rest of the curve.
+        ax.set_yscale("log")
     ax.grid(alpha=0.3)
     ax.legend()
     fig.tight_layout()
