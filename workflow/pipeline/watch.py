@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime
 from typing import Any
 
 TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
@@ -55,18 +54,3 @@ def follow(sfn: Any, execution_arn: str, *, poll: float = 0.5, timeout: float | 
             on_idle()
         sleep(poll)
 
-
-def state_durations(events: list[dict[str, Any]]) -> dict[str, float]:
-    """Seconds spent in each top-level state (summed over visits, e.g. the wait loop)."""
-    entered: dict[str, datetime] = {}
-    spent: dict[str, float] = {}
-    for event in events:
-        kind = event["type"]
-        if kind.endswith("StateEntered"):
-            name = event["stateEnteredEventDetails"]["name"]
-            entered[name] = event["timestamp"]
-        elif kind.endswith("StateExited"):
-            name = event["stateExitedEventDetails"]["name"]
-            if name in entered:
-                spent[name] = spent.get(name, 0.0) + (event["timestamp"] - entered.pop(name)).total_seconds()
-    return spent
