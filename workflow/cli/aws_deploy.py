@@ -8,6 +8,7 @@ from pathlib import Path
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
 from workflow.aws.settings import DEFAULT_STACK_NAME, SettingsError
+from workflow.cli.aws_errors import aws_error
 
 DEFAULT_BUILD_DIR = Path("build/aws")
 
@@ -114,8 +115,7 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     except (DeployError, NoCredentialsError) as exc:
         return _fail(str(exc), 1)
     except ClientError as exc:
-        error = exc.response.get("Error", {})
-        return _fail(f"{error.get('Code')}: {error.get('Message')}", 1)
+        return _fail(aws_error(exc), 1)
     except BotoCoreError as exc:
         return _fail(str(exc), 1)
     if result.changed:
@@ -140,8 +140,7 @@ def cmd_destroy(args: argparse.Namespace) -> int:
     except (RuntimeError, NoCredentialsError) as exc:
         return _fail(str(exc), 1)
     except ClientError as exc:
-        error = exc.response.get("Error", {})
-        return _fail(f"{error.get('Code')}: {error.get('Message')}", 1)
+        return _fail(aws_error(exc), 1)
     lines = removed.lines()
     print("removed:" if lines else "nothing to remove")
     for line in lines:

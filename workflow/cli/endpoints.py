@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from workflow.cli.aws_errors import aws_error
+
 MAX_RPS = 500
 MAX_DURATION = 600
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -107,8 +109,7 @@ def cmd_invoke(args: argparse.Namespace) -> int:
         response = runtime.invoke_endpoint(EndpointName=args.endpoint, Body=body,
                                            ContentType=content_type, Accept="application/json")
     except runtime.exceptions.ClientError as e:
-        error = e.response.get("Error", {})
-        print(f"error: {error.get('Code')}: {error.get('Message')}", file=sys.stderr)
+        print(f"error: {aws_error(e)}", file=sys.stderr)
         return 1
     elapsed = (time.perf_counter() - started) * 1000
     answer = json.loads(response["Body"].read())

@@ -11,8 +11,9 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from workflow.aws.execution_input import check_for_stack
-from workflow.execution_input import InputError, check, load
+from workflow.cli.aws_errors import aws_error
 from workflow.cli.target import Target, TargetError, add_arguments, resolve
+from workflow.execution_input import InputError, check, load
 
 STATUSES = ("RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE")
 
@@ -57,8 +58,7 @@ def _guard(command: Callable[[argparse.Namespace, Target], int]) -> Callable[[ar
             print(f"error: {exc}", file=sys.stderr)
             return 2
         except ClientError as exc:
-            error = exc.response.get("Error", {})
-            print(f"error: {error.get('Code', 'Error')}: {error.get('Message', exc)}", file=sys.stderr)
+            print(f"error: {aws_error(exc)}", file=sys.stderr)
             return 1
         except BotoCoreError as exc:
             print(f"error: {exc}", file=sys.stderr)

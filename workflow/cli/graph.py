@@ -12,6 +12,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from workflow.cli.aws_errors import aws_error
 from workflow.definition import DEFINITION_FILE
 from workflow.graph import GraphvizMissing, render_file
 from workflow.graph.execution import ExecutionNotFound, load_execution
@@ -85,8 +86,7 @@ def cmd_graph(args: argparse.Namespace) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     except ClientError as err:
-        error = err.response.get("Error", {})
-        print(f"error: {error.get('Code')}: {error.get('Message')}", file=sys.stderr)
+        print(f"error: {aws_error(err)}", file=sys.stderr)
         return 1
     except BotoCoreError as err:
         print(f"error: {err}", file=sys.stderr)

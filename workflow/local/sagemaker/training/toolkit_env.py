@@ -12,7 +12,6 @@ import glob
 import json
 import os
 import re
-from pathlib import Path
 from typing import Any
 
 from workflow.local.sagemaker.training.layout import JobPaths
