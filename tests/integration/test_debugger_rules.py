@@ -138,3 +138,19 @@ def test_artefacts_are_published_in_the_job_output(jobs):
     assert done["broken-job"]["ProfilingStatus"] == "Enabled"
     assert done["broken-job"]["ProfilerRuleEvaluationStatuses"][0]["RuleEvaluationStatus"] == "NoIssuesFound"
     assert list((tmp / "debug" / "broken-job" / "debug-output").glob("events/*/*"))
+
+
+def test_a_rule_job_that_crashes_leaves_every_rule_in_error(tmp_path: Path) -> None:
+    from datetime import datetime
+
+    from workflow.local.sagemaker.debugger.rule_job import RuleJob
+    from workflow.local.sagemaker.training.layout import JobPaths
+
+    # The server validates rule names at CreateTrainingJob; one that slips through crashes the job.
+    request = {"DebugRuleConfigurations": [{"RuleConfigurationName": "Mystery", "RuleEvaluatorImage": "local",
+                                            "RuleParameters": {"rule_to_invoke": "NoSuchRule"}}]}
+    fields = RuleJob(request, JobPaths(tmp_path / "job"), "job").results()
+    [status] = fields["DebugRuleEvaluationStatuses"]
+    assert status["RuleEvaluationStatus"] == "Error"
+    assert status["StatusDetails"].startswith("The rule evaluation failed: KeyError")
+    assert isinstance(status["LastModifiedTime"], datetime)

@@ -93,20 +93,25 @@ def code_archive(tmp: Path, source: str, name: str = "inference.py") -> Path:
 
 
 def worker_processes(server: LocalServerHandle) -> list[psutil.Process]:
-    """Every worker process serving an endpoint of this server (found by its data dir)."""
-    marker = str(server.data_dir)
-    found = []
-    for proc in psutil.process_iter(["cmdline"]):
-        cmd = proc.info["cmdline"] or []
-        if "workflow.local.sagemaker.hosting.serve" in cmd and any(marker in c for c in cmd):
-            found.append(proc)
-    return found
+    """Every worker process serving an endpoint of this server: those writing its hosting logs."""
+    return _writing_logs_under(Path(server.data_dir) / "hosting" / "logs")
 
 
 def endpoint_workers(server: LocalServerHandle, endpoint: str) -> list[psutil.Process]:
-    """The workers of one endpoint (``--serves endpoint/variant`` on their command line)."""
-    return [p for p in worker_processes(server)
-            if any(c.startswith(f"{endpoint}/") for c in p.info["cmdline"])]
+    """The workers of one endpoint (their output goes to hosting/logs/<endpoint>/)."""
+    return _writing_logs_under(Path(server.data_dir) / "hosting" / "logs" / endpoint)
+
+
+def _writing_logs_under(folder: Path) -> list[psutil.Process]:
+    found = []
+    for proc in psutil.process_iter():
+        try:
+            files = proc.open_files()
+        except (psutil.AccessDenied, psutil.NoSuchProcess, psutil.ZombieProcess):
+            continue
+        if any(folder in Path(f.path).parents for f in files):
+            found.append(proc)
+    return found
 
 
 class Endpoints:

@@ -113,6 +113,35 @@ def test_warm_worker_is_reused_and_replaced_after_a_code_update(
     assert third["pid"] != first["pid"]
 
 
+INIT_MARKER = '''
+import os
+# Module code is the Init phase: it records which process ran it.
+with open(os.environ["MARKER"] + ".tmp", "w") as f:
+    f.write(str(os.getpid()))
+os.replace(os.environ["MARKER"] + ".tmp", os.environ["MARKER"])
+
+def handler(event, context):
+    return {"pid": os.getpid()}
+'''
+
+
+def test_an_environment_is_initialised_before_the_first_invoke(lam: Any, tmp_path: Path) -> None:
+    marker = tmp_path / "initialised"
+    name = f"fn-{uuid.uuid4().hex[:8]}"
+    lam.create_function(FunctionName=name, Runtime="python3.11", Role=ROLE, Handler="app.handler",
+                        Code={"ZipFile": package(tmp_path, source=INIT_MARKER)},
+                        Environment={"Variables": {"MARKER": str(marker)}})
+    try:
+        deadline = time.monotonic() + 30
+        while not marker.exists():
+            assert time.monotonic() < deadline, "no environment was initialised ahead of the invoke"
+            time.sleep(0.05)
+        _, body = invoke(lam, name, {})
+        assert body["pid"] == int(marker.read_text())
+    finally:
+        lam.delete_function(FunctionName=name)
+
+
 def test_configuration_update_reaches_the_handler(lam: Any, function: str) -> None:
     lam.update_function_configuration(FunctionName=function, Timeout=7,
                                       Environment={"Variables": {"GREETING": "bonjour"}})

@@ -50,7 +50,7 @@ def _endpoint_url(args: argparse.Namespace, service_variable: str) -> str | None
     if url or args.region:
         return url
     from workflow.local import lifecycle
-    from workflow.local.__main__ import DEFAULT_DATA_DIR
+    from workflow.local.lifecycle import DEFAULT_DATA_DIR
 
     state = lifecycle.read_state(args.data_dir or Path(DEFAULT_DATA_DIR))
     if state is None:

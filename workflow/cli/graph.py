@@ -44,7 +44,7 @@ def stepfunctions_client(args: argparse.Namespace) -> Any:
     endpoint = args.endpoint_url
     if endpoint is None and not any(os.environ.get(v) for v in _ENDPOINT_VARIABLES) and not args.region:
         from workflow.local import lifecycle
-        from workflow.local.__main__ import DEFAULT_DATA_DIR
+        from workflow.local.lifecycle import DEFAULT_DATA_DIR
 
         state = lifecycle.read_state(args.data_dir or Path(DEFAULT_DATA_DIR))
         if state is None:

@@ -5,7 +5,7 @@ import argparse
 from pathlib import Path
 
 from workflow.local import lifecycle
-from workflow.local.__main__ import DEFAULT_DATA_DIR, DEFAULT_PORT
+from workflow.local.lifecycle import DEFAULT_DATA_DIR, DEFAULT_PORT
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -7,8 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from workflow.local.__main__ import DEFAULT_DATA_DIR
-from workflow.local.sagemaker.training.layout import JOBS_FOLDER, log_path
+from workflow.local.lifecycle import DEFAULT_DATA_DIR
 
 POLL_SECONDS = 0.5
 TERMINAL = ("Completed", "Failed", "Stopped")
@@ -56,6 +55,9 @@ def _copy(path: Path, offset: int) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Deferred: the training package loads the whole local SageMaker service.
+    from workflow.local.sagemaker.training.layout import JOBS_FOLDER, log_path
+
     path = log_path(args.data_dir, args.job)
     if not path.parent.is_dir():
         print(f"no training job {args.job} in {args.data_dir / JOBS_FOLDER}", file=sys.stderr)

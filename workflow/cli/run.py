@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from workflow.execution_input import InputError
-from workflow.local.__main__ import DEFAULT_PORT
+from workflow.local.lifecycle import DEFAULT_PORT
 from workflow.pipeline.local_run import RunOptions, run_pipeline
 from workflow.pipeline.summary import print_failure, print_success
 

@@ -16,7 +16,6 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from workflow.synthetic import generate_dataset
 
 TRAIN_SCRIPT = Path(__file__).resolve().parents[2] / "training_src" / "train.py"
 
@@ -40,6 +39,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from workflow.synthetic import generate_dataset  # deferred: numpy and Pillow, this command only
+
     work = Path(args.work_dir).resolve()
     data = work / "synthetic"
     try:

@@ -8,10 +8,8 @@ import sys
 import threading
 from collections.abc import Sequence
 
+from workflow.local.lifecycle import DEFAULT_DATA_DIR, DEFAULT_PORT
 from workflow.local.server import LocalServer, ServerAlreadyRunning
-
-DEFAULT_PORT = 4580
-DEFAULT_DATA_DIR = ".local/server"
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:

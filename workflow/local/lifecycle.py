@@ -17,6 +17,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+DEFAULT_PORT = 4580
+DEFAULT_DATA_DIR = ".local/server"
 #: Written by the server once it listens (see server.py); removed on a clean stop.
 STATE_FILE = "server.json"
 LOG_FILE = "server.log"
@@ -75,6 +77,14 @@ def start(
     env: dict[str, str] | None = None,
 ) -> tuple[ServerState, subprocess.Popen[bytes]]:
     """Start a server process in its own session; return once it answers ``/health``."""
+    process = spawn(data_dir, port=port, time_scale=time_scale, env=env)
+    return wait_until_up(data_dir, process, timeout=timeout), process
+
+
+def spawn(
+    data_dir: Path | str, *, port: int = 0, time_scale: float = 1.0, env: dict[str, str] | None = None,
+) -> subprocess.Popen[bytes]:
+    """Start a server process in its own session and return at once (see ``wait_until_up``)."""
     data_dir = Path(data_dir).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     running = read_state(data_dir)
@@ -89,6 +99,13 @@ def start(
         start_new_session=True, env=env,
     )
     log.close()
+    return process
+
+
+def wait_until_up(data_dir: Path | str, process: subprocess.Popen[bytes], *,
+                  timeout: float = 60.0) -> ServerState:
+    """Wait until the server ``spawn`` started answers ``/health``; StartError when it does not."""
+    data_dir = Path(data_dir).resolve()
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -96,8 +113,8 @@ def start(
                              f"see {data_dir / LOG_FILE}:\n{_tail(data_dir / LOG_FILE)}")
         state = read_state(data_dir)
         if state is not None and state.pid == process.pid and healthy(state.endpoint_url):
-            return state, process
-        time.sleep(0.05)
+            return state
+        time.sleep(0.02)
     process.kill()
     process.wait(timeout=10)
     raise StartError(f"the local server did not answer within {timeout:.0f} s; "

@@ -97,6 +97,20 @@ class _HTTPServer(ThreadingHTTPServer):
     local: LocalServer
 
 
+#: Modules the backends import on first use (the ASL engine with the first state machine,
+#: Optuna with the first tuning job): imported while the new server is idle instead, so the
+#: first execution does not wait for them.
+WARM_IMPORTS = ("workflow.engine", "optuna")
+
+
+def _warm_imports() -> None:
+    for name in WARM_IMPORTS:
+        try:
+            importlib.import_module(name)
+        except ImportError:  # a backend that needs it reports the error when it is used
+            pass
+
+
 class LocalServer:
     """Binds, builds the backends, serves until ``shutdown()``."""
 
@@ -146,6 +160,7 @@ class LocalServer:
         for backend in self.ctx.backends.values():
             backend.start()
         self._write_state()
+        threading.Thread(target=_warm_imports, daemon=True, name="warm-imports").start()
         with self._stop_lock:
             if self._stopping:  # a stop arrived while the backends started
                 self._stopped.set()

@@ -11,10 +11,11 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any, TextIO
 
 from workflow.local import lifecycle
-from workflow.local.__main__ import DEFAULT_PORT
+from workflow.local.lifecycle import DEFAULT_PORT
 from workflow.execution_input import check
 from workflow.pipeline.defaults import SYNTHETIC, default_input
 from workflow.pipeline.local_setup import deploy_local
@@ -42,8 +43,8 @@ class RunResult:
     endpoint_url: str
 
 
-def dataset_uri(workdir: Path, dataset: str | None, out: TextIO) -> str:
-    """A URI for the dataset zip: the one given, or the synthetic default generated once."""
+def dataset_uri(workdir: Path, dataset: str | None) -> str:
+    """A URI for the dataset zip: the one given, or where the synthetic default lives."""
     if dataset:
         if "://" in dataset:
             return dataset
@@ -51,22 +52,32 @@ def dataset_uri(workdir: Path, dataset: str | None, out: TextIO) -> str:
         if not path.is_file():
             raise FileNotFoundError(f"--dataset: no such file: {path}")
         return path.as_uri()
-    zip_path = workdir / "datasets" / "synthetic-dogImages.zip"
+    return synthetic_zip(workdir).resolve().as_uri()
+
+
+def synthetic_zip(workdir: Path) -> Path:
+    return workdir / "datasets" / "synthetic-dogImages.zip"
+
+
+def ensure_synthetic(workdir: Path, out: TextIO) -> None:
+    """Generate the synthetic dataset zip once per work directory."""
+    zip_path = synthetic_zip(workdir)
     if not zip_path.is_file():
         from workflow.synthetic import generate_zip
 
         print(f"generating the synthetic dataset ({SYNTHETIC['num_classes']} breeds) ...", file=out)
         generate_zip(zip_path, workdir / "datasets" / "synthetic", **SYNTHETIC)
-    return zip_path.resolve().as_uri()
 
 
-def ensure_server(data_dir: Path, port: int, out: TextIO) -> lifecycle.ServerState:
+def ensure_server(data_dir: Path, port: int, out: TextIO) -> Callable[[], lifecycle.ServerState]:
+    """Start the server unless it runs; returns what waits until it answers (start-up overlaps
+    whatever the caller does in between)."""
     state = lifecycle.read_state(data_dir)
     if state is not None and lifecycle.healthy(state.endpoint_url):
-        return state
+        return lambda: state
     print(f"starting the local server on 127.0.0.1:{port} (data in {data_dir}) ...", file=out)
-    state, _ = lifecycle.start(data_dir, port=port)
-    return state
+    process = lifecycle.spawn(data_dir, port=port)
+    return lambda: lifecycle.wait_until_up(data_dir, process)
 
 
 def load_input(options: RunOptions, uri: str) -> dict[str, Any]:
@@ -85,9 +96,12 @@ def load_input(options: RunOptions, uri: str) -> dict[str, Any]:
 def run_pipeline(options: RunOptions, clients_for: Any, out: TextIO) -> RunResult:
     """Deploy and run once; ``clients_for(endpoint_url)`` returns a ``client(service)`` factory."""
     options.workdir.mkdir(parents=True, exist_ok=True)
-    uri = dataset_uri(options.workdir, options.dataset, out)
+    uri = dataset_uri(options.workdir, options.dataset)
     document = load_input(options, uri)
-    state = ensure_server(options.workdir / "server", options.port, out)
+    server = ensure_server(options.workdir / "server", options.port, out)
+    if not options.dataset:
+        ensure_synthetic(options.workdir, out)
+    state = server()
     clients = clients_for(state.endpoint_url)
     deployment = deploy_local(clients, options.workdir / "build", document["endpoint_name"])
     sfn = clients("stepfunctions")
@@ -97,7 +111,7 @@ def run_pipeline(options: RunOptions, clients_for: Any, out: TextIO) -> RunResul
     print(f"execution {name} started on {state.endpoint_url}", file=out)
     printer = ProgressPrinter(clients("sagemaker"), out)
     history = []
-    for event in follow(sfn, arn, poll=0.5, timeout=options.timeout, on_idle=printer.idle):
+    for event in follow(sfn, arn, poll=0.2, timeout=options.timeout, on_idle=printer.idle):
         history.append(event)
         printer.event(event)
     description = sfn.describe_execution(executionArn=arn)

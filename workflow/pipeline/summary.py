@@ -6,8 +6,6 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
-from workflow.local.sagemaker.debugger.evaluation import LOSS_CURVE, PROFILER_REPORT
-from workflow.local.sagemaker.training.layout import JobPaths
 
 CLEANUP_STATE = "CleanUp"
 _FAILURE_EVENTS = {"TaskFailed", "TaskTimedOut", "LambdaFunctionFailed", "LambdaFunctionTimedOut",
@@ -103,7 +101,7 @@ def _fmt_params(params: dict[str, str]) -> str:
     return ", ".join(f"{k}={v}" for k, v in sorted(params.items()) if not k.startswith(("sagemaker_", "_")))
 
 
-def final_rules(sagemaker: Any, job: str, timeout: float = 300, poll: float = 0.5) -> list[dict[str, Any]]:
+def final_rules(sagemaker: Any, job: str, timeout: float = 300, poll: float = 0.1) -> list[dict[str, Any]]:
     """The Debugger rule results of ``job`` once they are final.
 
     Rules run beside the training job, as on AWS: the job (and the Train state)
@@ -143,6 +141,10 @@ def print_success(output: dict[str, Any], seconds: float, data_dir: Path | None,
     w(f"    invoke it:          python deploy_workflow.py invoke --endpoint {endpoint} --image PATH_OR_URL")
     w(f"    load it:            python deploy_workflow.py load --endpoint {endpoint} --rps 20 --duration 30")
     if job and data_dir:
+        # Deferred: the evaluation module pulls in numpy, which the command line needs nowhere else.
+        from workflow.local.sagemaker.debugger.evaluation import LOSS_CURVE, PROFILER_REPORT
+        from workflow.local.sagemaker.training.layout import JobPaths
+
         paths = JobPaths.of(data_dir, job)
         w(f"  loss curve:           {paths.rule_output / LOSS_CURVE}")
         w(f"  profiler report:      {paths.rule_output / PROFILER_REPORT}")

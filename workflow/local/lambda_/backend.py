@@ -143,6 +143,7 @@ class LambdaBackend(Backend):
         if not self.ctx.store.insert(KIND, name, function):
             raise ResourceConflictException(f"Function already exist: {name}",
                                             fields={"Type": "User"})
+        self.invoker.prewarm(function)
         return function
 
     def get_function(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -180,6 +181,7 @@ class LambdaBackend(Backend):
         if function is None:
             raise ResourceNotFoundException(f"Function not found: {self._arn(name)}")
         self.invoker.pool.retire(name)
+        self.invoker.prewarm(function)
         return function
 
     def update_function_code(self, params: dict[str, Any]) -> dict[str, Any]:

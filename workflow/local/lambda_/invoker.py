@@ -47,6 +47,11 @@ class Invoker:
         self._lock = threading.Lock()
         self._running: dict[str, int] = {}
 
+    def prewarm(self, function: dict[str, Any]) -> None:
+        """Start one execution environment before the first invoke, as Lambda's proactive
+        initialization does: the handler's imports run now, not in the first request."""
+        self.pool.offer(function["FunctionName"], self._spawn(function))
+
     # -- concurrency ------------------------------------------------------
     def _acquire(self, function: dict[str, Any]) -> bool:
         name = function["FunctionName"]

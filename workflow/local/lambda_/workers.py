@@ -135,6 +135,12 @@ class WorkerPool:
                 self._all.add(worker)
         return worker
 
+    def offer(self, function: str, worker: Worker) -> None:
+        """Add a worker nobody has checked out yet (started ahead of demand) to the idle ones."""
+        with self._lock:
+            self._all.add(worker)
+        self.checkin(function, worker)
+
     def checkin(self, function: str, worker: Worker) -> None:
         worker.idle_since = time.monotonic()
         with self._lock:

@@ -13,12 +13,16 @@ from typing import Any
 from workflow.local.backend import Backend, snake_case
 from workflow.local.context import ServerContext
 from workflow.local.errors import UnknownOperationException
+from workflow.local.sagemaker.hosting import zygote
 
 PARTS: tuple[str, ...] = (
     "workflow.local.sagemaker.training:TrainingJobs",
     "workflow.local.sagemaker.tuning:TuningJobs",
     "workflow.local.sagemaker.hosting:Hosting",
 )
+#: Operations an endpoint usually follows: the hosting fork server starts importing the
+#: serving libraries then, so they are loaded by the time the first instance starts.
+LEAD_TO_HOSTING = frozenset({"CreateTrainingJob", "CreateHyperParameterTuningJob", "CreateModel"})
 
 
 def _load(spec: str) -> type:
@@ -47,6 +51,8 @@ class SageMakerBackend(Backend):
 
     def handle(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         name = snake_case(operation)
+        if operation in LEAD_TO_HOSTING:
+            zygote.warm_up()
         for part in self.parts:
             method = getattr(part, name, None)
             if method is not None:

@@ -86,10 +86,17 @@ def profiler_sampler(request: dict[str, Any], folder: Path) -> SystemSampler | N
     return SystemSampler(folder / "system.jsonl", interval / 1000.0)
 
 
+def has_analysis(request: dict[str, Any]) -> bool:
+    """Whether the job has tensors, rules or a profiler report to work on once it ends."""
+    return bool(request.get("DebugHookConfig") or request.get("DebugRuleConfigurations")
+                or profiling_enabled(request))
+
+
 def analyse(request: dict[str, Any], paths: JobPaths, job_name: str) -> dict[str, Any]:
     """Evaluate the rules, draw the loss curve, write the profiler report; publish them all.
 
-    Returns the DescribeTrainingJob fields to update.
+    Returns the DescribeTrainingJob fields to update. The server runs this through
+    ``rule_job`` in a process of its own.
     """
     from workflow.local.sagemaker.debugger.evaluation import evaluate_rules, write_profiler_report
     from workflow.local.sagemaker.training.artifacts import publish_folder

@@ -14,10 +14,13 @@ class NoTensors(Exception):
 
 
 class TrialData:
+    """A finished job's trial: nothing is written any more, so step lists are read once."""
+
     def __init__(self, path: str) -> None:
         from smdebug.trials import create_trial  # deferred: smdebug's import is slow
 
         self.trial = create_trial(path)
+        self._steps: dict[tuple[str, str], list[int]] = {}
 
     @staticmethod
     def mode(name: str) -> Any:
@@ -38,7 +41,11 @@ class TrialData:
         return sorted(set(found))
 
     def steps(self, name: str, mode: str) -> list[int]:
-        return list(self.trial.tensor(name).steps(mode=self.mode(mode)))
+        # smdebug looks for new files on every call, which the rules would repeat per step.
+        key = (name, mode)
+        if key not in self._steps:
+            self._steps[key] = list(self.trial.tensor(name).steps(mode=self.mode(mode)))
+        return list(self._steps[key])
 
     def value(self, name: str, step: int, mode: str) -> np.ndarray:
         return np.asarray(self.trial.tensor(name).value(step, mode=self.mode(mode)), dtype=np.float64)

@@ -7,6 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 from workflow.local.errors import ValidationException
+from workflow.local.protocol.models import service_model
 
 
 def now() -> datetime:
@@ -15,10 +16,7 @@ def now() -> datetime:
 
 @lru_cache(maxsize=None)
 def _pattern(shape: str) -> str | None:
-    import botocore.session  # deferred: loading the service model is slow
-
-    model = botocore.session.get_session().get_service_model("sagemaker")
-    return model.shape_for(shape).metadata.get("pattern")
+    return service_model("sagemaker").shape_for(shape).metadata.get("pattern")
 
 
 def check_name(value: str, shape: str, field: str) -> None:

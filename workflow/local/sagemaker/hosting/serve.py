@@ -160,8 +160,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--code-dir", type=Path, required=True)
     parser.add_argument("--program", default="inference.py")
     parser.add_argument("--status-fd", type=int, required=True)
-    # Only for people (and tests) reading the process list: endpoint/variant served.
-    parser.add_argument("--serves", default="")
     args = parser.parse_args(argv)
     status = os.fdopen(args.status_fd, "w", buffering=1)
     threading.Thread(target=_watch_parent, daemon=True).start()

@@ -11,12 +11,12 @@ import os
 import select
 import socket
 import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from workflow.local.sagemaker.hosting import zygote
 from workflow.local.sagemaker.hosting.artifacts import ServingFiles
 
 _ids = itertools.count(1)
@@ -55,7 +55,7 @@ class Worker:
     port: int = 0
     in_flight: int = 0
     retiring: bool = False
-    process: subprocess.Popen | None = None
+    process: zygote.WorkerProcess | None = None
     _idle: list[http.client.HTTPConnection] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -72,22 +72,14 @@ class Worker:
         env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
         env.update(self.spec.environment)
         env["SM_MODEL_DIR"] = str(self.spec.files.model_dir)
-        read_end, write_end = os.pipe()
         files = self.spec.files
-        with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "workflow.local.sagemaker.hosting.serve",
-                 "--model-dir", str(files.model_dir), "--code-dir", str(files.code_dir),
-                 "--program", files.program, "--status-fd", str(write_end),
-                 "--serves", f"{self.spec.log_dir.name}/{self.variant}"],
-                stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT,
-                pass_fds=(write_end,), env=env, cwd=str(files.code_dir),
-                # Own session: a Ctrl-C meant for the server does not reach the workers;
-                # they exit when the server closes their stdin instead.
-                start_new_session=True,
-            )
-        os.close(write_end)
-        self._status = os.fdopen(read_end, "r")
+        try:
+            self.process, self._status = zygote.start_worker(
+                ["--model-dir", str(files.model_dir), "--code-dir", str(files.code_dir),
+                 "--program", files.program],
+                env, files.code_dir, self.log_path)
+        except OSError as e:
+            raise WorkerStartError(f"Could not start the worker process: {e}") from e
 
     def wait_ready(self, timeout: float) -> None:
         """Block until the model is loaded and /ping answers 200, or raise WorkerStartError."""

@@ -1,12 +1,12 @@
 """What a finished job leaves behind: model and output archives, and why it failed."""
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
 from workflow.local.sagemaker.training.archives import write_tar_gz
 from workflow.local.sagemaker.training.layout import JobPaths
+from workflow.local.sagemaker.training.staging import copy_tree
 from workflow.local.sagemaker.training.uris import join_uri, local_path
 
 FAILURE_LIMIT = 1024
@@ -35,11 +35,15 @@ def upload(paths: JobPaths, request: dict[str, Any], job_name: str) -> dict[str,
 
 def publish_folder(src: Path, request: dict[str, Any], job_name: str, name: str,
                    base_uri: str | None = None) -> str | None:
-    """Copy a job folder (rule-output, debug-output) under the job's output URI."""
+    """Publish a finished job folder (rule-output, debug-output) under the job's output URI.
+
+    Hard-linked where it can be: the job writes these folders no more, and Debugger
+    tensors of a full training run are hundreds of megabytes.
+    """
     if not src.is_dir() or not any(src.iterdir()):
         return None
     uri = join_uri(base_uri, job_name, name) if base_uri else job_output_uri(request, job_name, name)
-    shutil.copytree(src, _local(uri), dirs_exist_ok=True)
+    copy_tree(src, _local(uri))
     return uri
 
 

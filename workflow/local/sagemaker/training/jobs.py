@@ -9,6 +9,7 @@ from typing import Any
 from workflow.local.context import ServerContext
 from workflow.local.errors import ResourceInUse, ResourceNotFound, ValidationException
 from workflow.local.sagemaker import debugger
+from workflow.local.sagemaker.debugger.rule_job import RuleJob
 from workflow.local.sagemaker.training import staging
 from workflow.local.sagemaker.training.layout import JobPaths
 from workflow.local.sagemaker.training.listing import page
@@ -101,8 +102,9 @@ class TrainingJobs:
     def profiler_sampler(self, request: dict[str, Any], paths: JobPaths) -> Any:
         return debugger.profiler_sampler(request, paths.root / "profiler-output")
 
-    def analyse(self, request: dict[str, Any], paths: JobPaths, name: str) -> dict[str, Any]:
-        return debugger.analyse(request, paths, name)
+    def start_rules(self, request: dict[str, Any], paths: JobPaths, name: str) -> RuleJob | None:
+        """The rule job that starts with the script (None when the job has nothing to analyse)."""
+        return RuleJob(request, paths, name) if debugger.has_analysis(request) else None
 
     # -- operations ---------------------------------------------------------------
     def create_training_job(self, params: dict[str, Any], *, tuning_job_arn: str | None = None

@@ -19,6 +19,7 @@ from workflow.local.sagemaker.training.status import finish_times, now, transiti
 from workflow.local.sagemaker.training.toolkit_env import build_environment, gpu_count
 
 if TYPE_CHECKING:
+    from workflow.local.sagemaker.debugger.rule_job import RuleJob
     from workflow.local.sagemaker.training.jobs import TrainingJobs
 
 DEFAULT_MAX_RUNTIME = 86400
@@ -38,6 +39,7 @@ class JobRun(threading.Thread):
         self.stop_reason: str | None = None
         self._wake = threading.Event()
         self.process: ScriptProcess | None = None
+        self.rules: RuleJob | None = None
         self.parser = MetricParser(
             request.get("AlgorithmSpecification", {}).get("MetricDefinitions", []),
             sink=self.paths.metrics,
@@ -80,6 +82,14 @@ class JobRun(threading.Thread):
             self._end(self._stop_status(), None)
             return
         self._update(lambda d: transition(d, "Training"))
+        self.rules = self.part.start_rules(self.request, self.paths, self.job_name)
+        try:
+            self._train_and_end()
+        finally:
+            if self.rules is not None:
+                self.rules.cancel()
+
+    def _train_and_end(self) -> None:
         code = self._train()
         if self.stop_reason == SHUTDOWN:
             self._end("Failed", "InternalServerError: the local server shut down while the job ran; "
@@ -96,11 +106,14 @@ class JobRun(threading.Thread):
             self._end("Completed", None, rules_pending=True)
             # On AWS the rules run as their own jobs beside the training job: it is Completed
             # (and a .sync task goes on) while DebugRuleEvaluationStatuses are still InProgress.
-            analysis = self.part.analyse(self.request, self.paths, self.job_name)
-            self._update(lambda d: d.update(analysis))
+            results = self._rule_results()
+            self._update(lambda d: d.update(results))
         else:
             self._collect(upload_model=False)
             self._end("Failed", artifacts.failure_reason(self.paths, code, self.process.command))
+
+    def _rule_results(self) -> dict[str, Any]:
+        return self.rules.results() if self.rules is not None else {}
 
     def _train(self) -> int:
         program, submit = staging.entry_point(self.request.get("HyperParameters", {}))
@@ -145,7 +158,7 @@ class JobRun(threading.Thread):
     def _collect(self, *, upload_model: bool) -> None:
         """Upload what the job produced (AWS keeps the model of a stopped job, not of a failed one)."""
         fields = artifacts.upload(self.paths, self.request, self.job_name) if upload_model else {}
-        fields.update(self.part.analyse(self.request, self.paths, self.job_name))
+        fields.update(self._rule_results())
         staging.save_checkpoints(self.paths, self.request)
         self._update(lambda d: d.update(fields))
 

@@ -1,0 +1,119 @@
+"""The rule evaluation job: Debugger rules, loss curve and profiler report in a process of their own.
+
+On AWS every rule is a processing job that starts with the training job and
+watches its tensors. Here one process per training job starts with the script
+and, while the script trains, imports what the rules need (smdebug,
+matplotlib: seconds). When the script has exited it is told to go, evaluates
+every rule on the smdebug trial and answers the DescribeTrainingJob fields.
+It runs at a lower priority than the work the pipeline waits for, and out of
+the server's process so that its CPU never holds the server's GIL.
+
+    python -m workflow.local.sagemaker.debugger.rule_job JOB_DIR JOB_NAME
+
+reads the request as one JSON line, then ``go`` (anything else, or the end of
+stdin, cancels); prints the fields as JSON on stdout.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from workflow.local.sagemaker.training.layout import JobPaths
+
+#: The rules read a few hundred steps of tensors; a job that takes longer is stuck.
+TIMEOUT_SECONDS = 600.0
+NICENESS = 10
+STATUS_FIELDS = ("DebugRuleEvaluationStatuses", "ProfilerRuleEvaluationStatuses")
+
+
+class RuleJob:
+    """The rule process of one training job, started when its script starts."""
+
+    def __init__(self, request: dict[str, Any], paths: JobPaths, job_name: str) -> None:
+        self.request = request
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", __name__, str(paths.root), job_name],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        assert self._process.stdin is not None
+        self._process.stdin.write(json.dumps(request, default=str) + "\n")
+        self._process.stdin.flush()
+
+    def results(self) -> dict[str, Any]:
+        """Evaluate now (the script has exited); any failure of the process is every rule's Error."""
+        try:
+            out, err = self._process.communicate("go\n", timeout=TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            self.cancel()
+            return _all_errors(self.request, f"The rule evaluation did not finish within {TIMEOUT_SECONDS:.0f} s.")
+        except (BrokenPipeError, OSError) as e:  # it died while waiting
+            out, err = "", str(e)
+        if self._process.wait() != 0:
+            tail = err.strip().splitlines()[-1:] or [f"exit code {self._process.returncode}"]
+            return _all_errors(self.request, f"The rule evaluation failed: {tail[0]}")
+        return _decode(json.loads(out))
+
+    def cancel(self) -> None:
+        if self._process.poll() is None:
+            self._process.kill()
+            self._process.communicate()
+
+
+def _all_errors(request: dict[str, Any], details: str) -> dict[str, Any]:
+    when = datetime.now(timezone.utc)
+    fields: dict[str, Any] = {}
+    for field, configs, kind in (
+        ("DebugRuleEvaluationStatuses", request.get("DebugRuleConfigurations", []), "rule"),
+        ("ProfilerRuleEvaluationStatuses", request.get("ProfilerRuleConfigurations", []), "profiler-rule"),
+    ):
+        if configs:
+            fields[field] = [{"RuleConfigurationName": c["RuleConfigurationName"],
+                              "RuleEvaluationJobArn": f"local:{kind}/{c['RuleConfigurationName']}",
+                              "RuleEvaluationStatus": "Error", "StatusDetails": details[:1024],
+                              "LastModifiedTime": when} for c in configs]
+    return fields
+
+
+def _encode(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def _decode(fields: dict[str, Any]) -> dict[str, Any]:
+    for field in STATUS_FIELDS:
+        for status in fields.get(field, []):
+            status["LastModifiedTime"] = datetime.fromisoformat(status["LastModifiedTime"])
+    return fields
+
+
+def main(argv: list[str]) -> int:
+    job_dir, job_name = argv
+    os.nice(NICENESS)
+    # smdebug logs to stdout: keep the real stdout for the answer alone.
+    answer = os.fdopen(os.dup(sys.stdout.fileno()), "w")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    request = json.loads(sys.stdin.readline())
+    # What the evaluation imports on its way, ahead of time: the script is still training.
+    import matplotlib.figure  # noqa: F401
+    import smdebug.trials  # noqa: F401
+
+    from workflow.local.sagemaker.debugger.job import analyse
+    from workflow.local.sagemaker.training.layout import JobPaths
+
+    if sys.stdin.readline().strip() != "go":
+        return 0
+    fields = analyse(request, JobPaths(Path(job_dir)), job_name)
+    with answer:
+        json.dump(fields, answer, default=_encode)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
