@@ -19,6 +19,7 @@ from pathlib import Path
 
 DEFAULT_PORT = 4580
 DEFAULT_DATA_DIR = ".local/server"
+
 #: Written by the server once it listens (see server.py); removed on a clean stop.
 STATE_FILE = "server.json"
 LOG_FILE = "server.log"

@@ -5,6 +5,7 @@ import json
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from workflow.local.sagemaker.debugger.job import rule_status
 from workflow.local.sagemaker.debugger.loss_curve import draw_loss_curve
 from workflow.local.sagemaker.debugger.params import typed
 from workflow.local.sagemaker.debugger.rules import RULES, rule_name
@@ -18,11 +19,8 @@ RULE_SUMMARY = "rule-summary.json"
 PROFILER_REPORT = "ProfilerReport/profiler-output/profiler-report.html"
 
 
-def _status(config: dict[str, Any], status: str, details: str) -> dict[str, Any]:
-    return {"RuleConfigurationName": config["RuleConfigurationName"],
-            "RuleEvaluationJobArn": f"local:rule/{config['RuleConfigurationName']}",
-            "RuleEvaluationStatus": status, "StatusDetails": details[:1024],
-            "LastModifiedTime": datetime.now(timezone.utc)}
+def _status(config: dict[str, Any], kind: str, status: str, details: str) -> dict[str, Any]:
+    return rule_status(config, kind, status, datetime.now(timezone.utc), details)
 
 
 def _open_trial(paths: JobPaths) -> TrialData | str:
@@ -53,7 +51,7 @@ def evaluate_rules(request: dict[str, Any], paths: JobPaths) -> dict[str, Any]:
                 status, details = "Error", f"{name}: {err}"
             except Exception as err:  # noqa: BLE001 - a rule crash is that rule's Error, not the job's
                 status, details = "Error", f"{name} failed: {type(err).__name__}: {err}"
-        statuses.append(_status(config, status, details))
+        statuses.append(_status(config, "rule", status, details))
         summary.append({"RuleConfigurationName": config["RuleConfigurationName"], "Rule": name,
                         "RuleEvaluationStatus": status, "StatusDetails": details,
                         "Parameters": params})
@@ -80,5 +78,5 @@ def write_profiler_report(request: dict[str, Any], paths: JobPaths, job_name: st
     except Exception as err:  # noqa: BLE001 - the report is advisory; its failure is the rule's Error
         status, details = "Error", f"Profiler report failed: {type(err).__name__}: {err}"
     return {"ProfilerRuleEvaluationStatuses": [
-        {**_status(c, status, details), "RuleEvaluationJobArn": f"local:profiler-rule/{c['RuleConfigurationName']}"}
+        _status(c, "profiler-rule", status, details)
         for c in request.get("ProfilerRuleConfigurations", [])]}

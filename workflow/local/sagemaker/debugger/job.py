@@ -44,19 +44,34 @@ def profiling_enabled(request: dict[str, Any]) -> bool:
     return bool(config) and not config.get("DisableProfiler", False)
 
 
-def initial_statuses(request: dict[str, Any], when: datetime) -> dict[str, Any]:
-    def statuses(field: str, kind: str) -> list[dict[str, Any]]:
-        return [{"RuleConfigurationName": c["RuleConfigurationName"],
-                 "RuleEvaluationJobArn": f"local:{kind}/{c['RuleConfigurationName']}",
-                 "RuleEvaluationStatus": "InProgress", "LastModifiedTime": when}
-                for c in request.get(field, [])]
+def rule_status(config: dict[str, Any], kind: str, status: str, when: datetime,
+                details: str | None = None) -> dict[str, Any]:
+    """One entry of DebugRuleEvaluationStatuses (``kind`` "rule") or of the profiler's ("profiler-rule")."""
+    entry = {"RuleConfigurationName": config["RuleConfigurationName"],
+             "RuleEvaluationJobArn": f"local:{kind}/{config['RuleConfigurationName']}",
+             "RuleEvaluationStatus": status, "LastModifiedTime": when}
+    if details is not None:
+        entry["StatusDetails"] = details[:1024]
+    return entry
 
-    fields: dict[str, Any] = {"ProfilingStatus": "Enabled" if profiling_enabled(request) else "Disabled"}
+
+def rule_statuses(request: dict[str, Any], status: str, when: datetime,
+                  details: str | None = None) -> dict[str, Any]:
+    """Every rule of the job in ``status``: the fields DescribeTrainingJob shows for them."""
+    def statuses(field: str, kind: str) -> list[dict[str, Any]]:
+        return [rule_status(c, kind, status, when, details) for c in request.get(field, [])]
+
+    fields: dict[str, Any] = {}
     if request.get("DebugRuleConfigurations"):
         fields["DebugRuleEvaluationStatuses"] = statuses("DebugRuleConfigurations", "rule")
     if request.get("ProfilerRuleConfigurations") and profiling_enabled(request):
         fields["ProfilerRuleEvaluationStatuses"] = statuses("ProfilerRuleConfigurations", "profiler-rule")
     return fields
+
+
+def initial_statuses(request: dict[str, Any], when: datetime) -> dict[str, Any]:
+    return {"ProfilingStatus": "Enabled" if profiling_enabled(request) else "Disabled",
+            **rule_statuses(request, "InProgress", when)}
 
 
 def hook_config(request: dict[str, Any], local_dir: Path) -> dict[str, Any] | None:

@@ -23,6 +23,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from workflow.local.sagemaker.debugger.job import rule_statuses
+
 if TYPE_CHECKING:
     from workflow.local.sagemaker.training.layout import JobPaths
 
@@ -52,7 +54,7 @@ class RuleJob:
         except subprocess.TimeoutExpired:
             self.cancel()
             return _all_errors(self.request, f"The rule evaluation did not finish within {TIMEOUT_SECONDS:.0f} s.")
-        except (BrokenPipeError, OSError) as e:  # it died while waiting
+        except OSError as e:  # it died while waiting (a broken pipe)
             out, err = "", str(e)
         if self._process.wait() != 0:
             tail = err.strip().splitlines()[-1:] or [f"exit code {self._process.returncode}"]
@@ -66,18 +68,7 @@ class RuleJob:
 
 
 def _all_errors(request: dict[str, Any], details: str) -> dict[str, Any]:
-    when = datetime.now(timezone.utc)
-    fields: dict[str, Any] = {}
-    for field, configs, kind in (
-        ("DebugRuleEvaluationStatuses", request.get("DebugRuleConfigurations", []), "rule"),
-        ("ProfilerRuleEvaluationStatuses", request.get("ProfilerRuleConfigurations", []), "profiler-rule"),
-    ):
-        if configs:
-            fields[field] = [{"RuleConfigurationName": c["RuleConfigurationName"],
-                              "RuleEvaluationJobArn": f"local:{kind}/{c['RuleConfigurationName']}",
-                              "RuleEvaluationStatus": "Error", "StatusDetails": details[:1024],
-                              "LastModifiedTime": when} for c in configs]
-    return fields
+    return rule_statuses(request, "Error", datetime.now(timezone.utc), details)
 
 
 def _encode(value: Any) -> str:

@@ -21,7 +21,6 @@ import multiprocessing.forkserver
 import os
 import subprocess
 import sys
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -31,14 +30,11 @@ PRELOAD = ["torch", "torchvision", "torchvision.transforms", "PIL.Image", "numpy
 
 _context = multiprocessing.get_context("forkserver")
 _context.set_forkserver_preload(PRELOAD)
-_warming = threading.Lock()
 
 
 def warm_up() -> None:
-    """Start the fork server in the background (idempotent, returns at once)."""
-    if _warming.acquire(blocking=False):
-        threading.Thread(target=multiprocessing.forkserver.ensure_running, daemon=True,
-                         name="hosting-forkserver").start()
+    """Start the fork server unless it runs: milliseconds; its imports go on in the background."""
+    multiprocessing.forkserver.ensure_running()
 
 
 class WorkerProcess:
