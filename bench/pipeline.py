@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import socket
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -48,7 +49,8 @@ def union_seconds(intervals: list[tuple[float, float]]) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--keep", action="store_true", help="leave the server running afterwards")
+    parser.add_argument("--keep", action="store_true",
+                        help="leave the server running and the work directory in place afterwards")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="bench-pipeline-"))
     started = time.monotonic()
@@ -60,6 +62,7 @@ def main() -> int:
         if done.returncode != 0 or state is None:
             print(done.stdout[-4000:], done.stderr[-4000:])
             print("the default run failed")
+            args.keep = True
             return 1
         session = boto3.session.Session(aws_access_key_id="x", aws_secret_access_key="x", region_name="us-east-1")
         sagemaker = session.client("sagemaker", endpoint_url=state.endpoint_url)
@@ -90,8 +93,12 @@ def main() -> int:
         print(f"ratio run wall / compute:                          {wall / compute:7.2f}")
         return 0
     finally:
-        if not args.keep:
+        if args.keep:
+            print(f"kept: {workdir}")
+        else:
             lifecycle.stop(workdir / "server")
+            # A default run leaves about half a gigabyte of tensors, jobs and archives.
+            shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

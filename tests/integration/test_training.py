@@ -26,8 +26,9 @@ def run_train(args: list[str], env: dict[str, str] | None = None,
     base = {k: v for k, v in os.environ.items() if not k.startswith(("SM_", "SMDEBUG"))}
     base.update(env or {})
     # A scratch working directory: defaults such as --output-data-dir output are relative to it.
-    return subprocess.run([sys.executable, str(TRAIN), *args], env=base, capture_output=True,
-                          text=True, timeout=timeout, check=False, cwd=tempfile.mkdtemp(prefix="train-"))
+    with tempfile.TemporaryDirectory(prefix="train-") as scratch:
+        return subprocess.run([sys.executable, str(TRAIN), *args], env=base, capture_output=True,
+                              text=True, timeout=timeout, check=False, cwd=scratch)
 
 
 def metric(name: str, stdout: str) -> list[float]:

@@ -19,7 +19,9 @@ DEFAULT_PROFILING_INTERVAL_MS = 500
 COLLECTIONS = {
     "losses": {},
     "gradients": {},
-    "relu_input": {"include_regex": ".*relu_input", "save_steps": ",".join(map(str, range(10)))},
+    # PoorWeightInitialization reads the first training steps only; activations are the
+    # largest tensors a hook saves (a ResNet's are tens of MB a step), so no other mode's.
+    "relu_input": {"include_regex": ".*relu_input", "train.save_steps": ",".join(map(str, range(10)))},
 }
 
 
