@@ -22,6 +22,8 @@ from smoke_test.checks import SmokeTestFailed, pick_images, run_smoke_test
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
+# Built during the environment's initialisation, before the first invocation waits for it.
+runtime = boto3.client("sagemaker-runtime")
 
 
 class SmokeTestEvent(BaseModel):
@@ -38,8 +40,6 @@ class SmokeTestEvent(BaseModel):
 @metrics.log_metrics(capture_cold_start_metric=True)
 @event_parser(model=SmokeTestEvent)
 def handler(event: SmokeTestEvent, context: LambdaContext) -> dict[str, Any]:
-    runtime = boto3.client("sagemaker-runtime")
-
     def invoke(body: bytes, content_type: str) -> bytes:
         answer = runtime.invoke_endpoint(EndpointName=event.endpoint_name, Body=body,
                                          ContentType=content_type, Accept="application/json")

@@ -142,6 +142,41 @@ def test_an_environment_is_initialised_before_the_first_invoke(lam: Any, tmp_pat
         lam.delete_function(FunctionName=name)
 
 
+SLOW_INIT = '''
+import os, time
+# A slow Init phase that records when it ran.
+began = time.time()
+time.sleep(0.5)
+with open(os.environ["MARKER"], "w") as f:
+    f.write(f"{began} {time.time()}")
+
+def handler(event, context):
+    return {}
+'''
+
+
+def test_environments_created_together_initialise_one_after_another(lam: Any, tmp_path: Path) -> None:
+    names = [f"fn-{uuid.uuid4().hex[:8]}" for _ in range(2)]
+    markers = [tmp_path / f"init-{i}" for i in range(2)]
+    for name, marker in zip(names, markers):
+        lam.create_function(FunctionName=name, Runtime="python3.11", Role=ROLE, Handler="app.handler",
+                            Code={"ZipFile": package(tmp_path, source=SLOW_INIT)},
+                            Environment={"Variables": {"MARKER": str(marker)}})
+    try:
+        deadline = time.monotonic() + 30
+        while not all(m.exists() and m.read_text() for m in markers):
+            assert time.monotonic() < deadline, "the environments were not initialised ahead"
+            time.sleep(0.05)
+        (first_began, first_ended), (second_began, _) = (
+            map(float, m.read_text().split()) for m in markers)
+        # The function created first initialises first, and alone.
+        assert first_began < second_began
+        assert second_began >= first_ended - 0.01
+    finally:
+        for name in names:
+            lam.delete_function(FunctionName=name)
+
+
 def test_configuration_update_reaches_the_handler(lam: Any, function: str) -> None:
     lam.update_function_configuration(FunctionName=function, Timeout=7,
                                       Environment={"Variables": {"GREETING": "bonjour"}})

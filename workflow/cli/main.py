@@ -6,36 +6,41 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-# Each module exposes ``register(subparsers)``; every parser it adds sets
-# ``func(args) -> int`` with ``set_defaults``. Modules are imported lazily so
-# that `--help` stays quick and a missing optional dependency only affects
-# the commands that need it.
-COMMAND_MODULES: tuple[str, ...] = (
-    "workflow.cli.run",
-    "workflow.cli.local_server",
-    "workflow.cli.executions",
-    "workflow.cli.logs",
-    "workflow.cli.graph",
-    "workflow.cli.endpoints",
-    "workflow.cli.aws_deploy",
-    "workflow.cli.train_local",
-)
+# Each module exposes ``register(subparsers)`` and adds the commands listed here;
+# every parser it adds sets ``func(args) -> int`` with ``set_defaults``. Only the
+# module of the command being run is imported: `--help` stays quick, a missing
+# optional dependency only affects its own commands, and `run` starts the local
+# server before boto3 and the AWS modules would have been imported.
+COMMANDS: dict[str, tuple[str, ...]] = {
+    "workflow.cli.run": ("run",),
+    "workflow.cli.local_server": ("local",),
+    "workflow.cli.executions": ("start", "executions", "describe", "history", "stop"),
+    "workflow.cli.logs": ("logs",),
+    "workflow.cli.graph": ("graph",),
+    "workflow.cli.endpoints": ("invoke", "load"),
+    "workflow.cli.aws_deploy": ("deploy", "synth", "destroy"),
+    "workflow.cli.train_local": ("train",),
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser for ``command``, or for every command when it is None or unknown."""
     parser = argparse.ArgumentParser(
         prog="deploy_workflow.py",
         description="Train, tune, deploy, autoscale and smoke-test a dog-breed classifier "
         "with one Step Functions state machine, locally or on AWS.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).register(sub)
+    known = any(command in names for names in COMMANDS.values())
+    for module, names in COMMANDS.items():
+        if not known or command in names:
+            importlib.import_module(module).register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(next((a for a in argv if not a.startswith("-")), None))
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)

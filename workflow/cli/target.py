@@ -13,14 +13,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
-from botocore.config import Config
-
 from workflow.aws.settings import DEFAULT_STACK_NAME
 
-_RETRIES = Config(retries={"mode": "standard", "max_attempts": 3})
 _ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL_SFN", "AWS_ENDPOINT_URL")
 DEFAULT_DATA_DIR = Path(".local/server")
+
+
+def _retries() -> Any:
+    # Deferred with boto3 (a tenth of a second to import): `run` starts the server first.
+    from botocore.config import Config
+
+    return Config(retries={"mode": "standard", "max_attempts": 3})
 
 
 class TargetError(LookupError):
@@ -37,7 +40,7 @@ class Target:
     stack_outputs: dict[str, str] | None = None
 
     def client(self, service: str) -> Any:
-        return self.session.client(service, endpoint_url=self.endpoint_url, config=_RETRIES)
+        return self.session.client(service, endpoint_url=self.endpoint_url, config=_retries())
 
     def where(self) -> str:
         return f"AWS {self.session.region_name}" if self.on_aws else f"local server {self.endpoint_url}"
@@ -93,6 +96,8 @@ def _pick_state_machine(sfn: Any, wanted: str | None) -> str:
 
 
 def resolve(args: argparse.Namespace) -> Target:
+    import boto3
+
     if args.region or args.stack_name:
         from workflow.aws.changeset import DeployError, outputs, physical_id
         from workflow.aws.settings import prefix_from_stack_name
@@ -102,7 +107,7 @@ def resolve(args: argparse.Namespace) -> Target:
             raise TargetError("--region is needed to find the stack on AWS")
         session = boto3.session.Session(region_name=region)
         stack = args.stack_name or DEFAULT_STACK_NAME
-        cfn = session.client("cloudformation", config=_RETRIES)
+        cfn = session.client("cloudformation", config=_retries())
         try:
             found = outputs(cfn, stack)
         except DeployError as exc:

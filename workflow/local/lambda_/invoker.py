@@ -20,6 +20,8 @@ MAX_ASYNC_PAYLOAD = 256 * 1024
 LOG_TAIL_BYTES = 4096
 #: How long an Event invocation waits for a free slot before it is dropped.
 ASYNC_RETRY_SECONDS = 300.0
+#: Lambda's limit on the init phase; a slower environment stops holding up the next one.
+INIT_SECONDS = 10.0
 
 # Variables of the server's own environment a function may see; the rest
 # (credentials, profiles, endpoints) must not leak into the function.
@@ -46,11 +48,37 @@ class Invoker:
         self.pool = WorkerPool()
         self._lock = threading.Lock()
         self._running: dict[str, int] = {}
+        self._prewarm: list[dict[str, Any]] = []
+        self._prewarming = False
 
     def prewarm(self, function: dict[str, Any]) -> None:
         """Start one execution environment before the first invoke, as Lambda's proactive
-        initialization does: the handler's imports run now, not in the first request."""
-        self.pool.offer(function["FunctionName"], self._spawn(function))
+        initialization does: the handler's imports run now, not in the first request.
+
+        Environments initialise one after another, in the order their functions were
+        created or updated: a deployment creates several functions at once, and the first
+        one is usually the first one invoked, so it is not slowed by the others' imports.
+        """
+        with self._lock:
+            self._prewarm.append(function)
+            if self._prewarming:
+                return
+            self._prewarming = True
+        threading.Thread(target=self._prewarm_queued, name="lambda-prewarm", daemon=True).start()
+
+    def _prewarm_queued(self) -> None:
+        while True:
+            with self._lock:
+                if not self._prewarm:
+                    self._prewarming = False
+                    return
+                function = self._prewarm.pop(0)
+            try:
+                worker = self._spawn(function)
+                self.pool.offer(function["FunctionName"], worker)
+            except (OSError, RuntimeError):  # no environment ahead: the first invoke starts one
+                continue
+            worker.wait_initialised(INIT_SECONDS)
 
     # -- concurrency ------------------------------------------------------
     def _acquire(self, function: dict[str, Any]) -> bool:

@@ -3,7 +3,8 @@
 It plays the part of the AWS Python runtime: imports the handler named by
 ``_HANDLER`` from ``LAMBDA_TASK_ROOT`` once (the cold start), then serves
 invocations one at a time, each a JSON line on the private request pipe
-answered by a JSON line on the private reply pipe. The handler's own
+answered by a JSON line on the private reply pipe (whose first line says the
+initialisation is over). The handler's own
 stdout/stderr go to the function's log file, as they go to CloudWatch Logs.
 """
 from __future__ import annotations
@@ -112,6 +113,9 @@ def serve(requests: IO[bytes], replies: IO[bytes]) -> None:
     except Exception as exc:  # module-level code of the function failed at import
         traceback.print_exc()
         init_error = error_payload(exc)
+    # The init phase is over (a failed init is reported to the first invocation, as on AWS).
+    replies.write(b'{"ready": true}\n')
+    replies.flush()
     for line in requests:
         message = json.loads(line)
         started = time.monotonic()

@@ -45,20 +45,44 @@ class Worker:
         )
         self.idle_since = time.monotonic()
         self._buffer = b""
+        self._initialised = False
+        self._reading = threading.Lock()
 
     @property
     def alive(self) -> bool:
         return self.process.poll() is None
 
+    def wait_initialised(self, timeout: float) -> str | None:
+        """Wait for the end of the init phase (the handler's imports); "timeout" or "exited"
+        when it did not end, None when it did."""
+        assert self.process.stdout is not None
+        deadline = time.monotonic() + timeout
+        if not self._reading.acquire(timeout=max(0.0, timeout)):
+            return "timeout"
+        try:
+            if not self._initialised:
+                line = self._read_line(self.process.stdout, deadline)
+                if isinstance(line, str):
+                    return line
+                self._initialised = True
+            return None
+        finally:
+            self._reading.release()
+
     def invoke(self, message: dict[str, Any], timeout: float) -> dict[str, Any] | str:
-        """The worker's reply, or "timeout" / "exited" when it gave none."""
+        """The worker's reply, or "timeout" / "exited" when it gave none. A cold worker's
+        init phase counts against the timeout, as on AWS."""
         assert self.process.stdin is not None and self.process.stdout is not None
+        deadline = time.monotonic() + timeout
+        failed = self.wait_initialised(timeout)
+        if failed:
+            return failed
         try:
             self.process.stdin.write(json.dumps(message).encode() + b"\n")
             self.process.stdin.flush()
         except (BrokenPipeError, OSError):
             return "exited"
-        line = self._read_line(self.process.stdout, time.monotonic() + timeout)
+        line = self._read_line(self.process.stdout, deadline)
         if isinstance(line, str):
             return line
         return json.loads(line)

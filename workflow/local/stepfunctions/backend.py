@@ -123,6 +123,7 @@ class StepFunctionsBackend(Backend):
             ):
                 raise StateMachineAlreadyExists(f"State Machine Already Exists: '{arn}'")
             doc = existing
+        self.runner.prepare(doc["definition"])
         return {"stateMachineArn": arn, "creationDate": doc["creationDate"]}
 
     def describe_state_machine(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -157,6 +158,8 @@ class StepFunctionsBackend(Backend):
 
         if self.ctx.store.update(STATE_MACHINE, arn, apply) is None:
             raise StateMachineDoesNotExist(f"State Machine Does Not Exist: '{arn}'")
+        if "definition" in change:
+            self.runner.prepare(change["definition"])
         return {"updateDate": update_date, "revisionId": revision}
 
     def delete_state_machine(self, params: dict[str, Any]) -> dict[str, Any]:

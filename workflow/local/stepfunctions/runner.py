@@ -8,6 +8,7 @@ stopped earlier without finishing) ends FAILED with a cause that says so.
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import threading
 from dataclasses import dataclass, field
@@ -56,19 +57,32 @@ class Runner:
         self._running: dict[str, _Running] = {}
         self._lock = threading.Lock()
         self._clients: dict[str, Any] = {}
+        self._building: dict[str, threading.Lock] = {}
 
     # -- clients for Task states ------------------------------------------
     def client(self, service: str) -> Any:
         with self._lock:
+            building = self._building.setdefault(service, threading.Lock())
+        # One build per service: a Task that needs a client being built waits for it.
+        with building:
             client = self._clients.get(service)
-        if client is None:
-            # The engine's Retry policies decide about retries, and a Task may
-            # legitimately wait minutes for a Lambda answer.
-            client = self.ctx.client(service, read_timeout=900, connect_timeout=10,
-                                     retries={"mode": "standard", "max_attempts": 1})
-            with self._lock:
-                client = self._clients.setdefault(service, client)
+            if client is None:
+                # The engine's Retry policies decide about retries, and a Task may
+                # legitimately wait minutes for a Lambda answer.
+                client = self._clients[service] = self.ctx.client(
+                    service, read_timeout=900, connect_timeout=10,
+                    retries={"mode": "standard", "max_attempts": 1})
         return client
+
+    def prepare(self, definition: str) -> None:
+        """Build the clients a state machine's Tasks will use, in the background."""
+        from workflow.engine.task_services import task_services
+
+        def build() -> None:
+            for service in task_services(json.loads(definition)):
+                self.client(service)
+
+        threading.Thread(target=build, daemon=True, name="sfn-clients").start()
 
     # -- running ----------------------------------------------------------
     def start(self, doc: dict[str, Any], machine: Any, execution_input: Any) -> None:

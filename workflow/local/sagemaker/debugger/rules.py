@@ -31,7 +31,7 @@ def vanishing_gradient(data: TrialData, p: dict[str, Any]) -> Result:
     worst = (float("inf"), "", -1)
     for name in names:
         for step in data.steps(name, "TRAIN"):
-            mean_abs = float(np.abs(data.value(name, step, "TRAIN")).mean())
+            mean_abs = float(np.abs(data.value(name, step, "TRAIN")).mean(dtype=np.float64))
             worst = min(worst, (mean_abs, name, step))
     if worst[1] == "":
         return False, "No gradient values were saved in TRAIN mode."
@@ -132,7 +132,7 @@ def poor_weight_initialization(data: TrialData, p: dict[str, Any]) -> Result:
     first = int(p["steps"])
     activations = data.names(regex=as_list(p["activation_inputs_regex"]) or [r"relu_input"])
     for step in range(first):
-        variances = [float(np.var(data.value(n, step, "TRAIN"))) for n in activations
+        variances = [float(np.var(data.value(n, step, "TRAIN"), dtype=np.float64)) for n in activations
                      if step in data.steps(n, "TRAIN")]
         variances = [v for v in variances if v > 0]
         if len(variances) > 1 and max(variances) / min(variances) > p["threshold"]:
@@ -143,7 +143,10 @@ def poor_weight_initialization(data: TrialData, p: dict[str, Any]) -> Result:
         values = [data.value(n, step, "TRAIN").ravel() for n in gradients
                   if step in data.steps(n, "TRAIN")]
         if values:
-            low, high = np.percentile(np.concatenate(values), [5, 95])
+            # A ResNet has millions of gradient values; the percentiles of an even sample of
+            # about a million of them are as good for a 5-95% range test, at a tenth of the cost.
+            merged = np.concatenate(values)
+            low, high = np.percentile(merged[::max(1, merged.size // 1_000_000)], [5, 95])
             if high - low < p["distribution_range"]:
                 return True, (f"Gradients are nearly constant at step {step}: 5th-95th percentile "
                               f"range {high - low:.3g} < distribution_range {p['distribution_range']:g}.")

@@ -48,11 +48,13 @@ class TrialData:
         return list(self._steps[key])
 
     def value(self, name: str, step: int, mode: str) -> np.ndarray:
-        return np.asarray(self.trial.tensor(name).value(step, mode=self.mode(mode)), dtype=np.float64)
+        """The saved array as it was saved (a float64 copy of a ResNet's gradients is ~100 MB):
+        reduce it with ``dtype=np.float64`` where precision matters."""
+        return np.asarray(self.trial.tensor(name).value(step, mode=self.mode(mode)))
 
     def series(self, name: str, mode: str) -> list[tuple[int, float]]:
         """A scalar tensor's (step, value) pairs in ``mode``; steps are per-mode counters."""
-        return [(s, float(self.value(name, s, mode).mean())) for s in self.steps(name, mode)]
+        return [(s, float(self.value(name, s, mode).mean(dtype=np.float64))) for s in self.steps(name, mode)]
 
     def global_series(self, name: str, mode: str) -> list[tuple[int, float]]:
         """Like ``series`` but with global step numbers, so TRAIN and EVAL share one axis."""

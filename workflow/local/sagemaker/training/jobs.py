@@ -4,6 +4,7 @@ from __future__ import annotations
 import copy
 import re
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from workflow.local.context import ServerContext
@@ -49,6 +50,7 @@ class TrainingJobs:
         self.ctx = ctx
         self.runs: dict[str, JobRun] = {}
         self._lock = threading.Lock()
+        self._listeners: list[Callable[[str], None]] = []
 
     # -- lifecycle --------------------------------------------------------------
     def start(self) -> None:
@@ -94,6 +96,14 @@ class TrainingJobs:
     def finished(self, name: str) -> None:
         with self._lock:
             self.runs.pop(name, None)
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener(name)
+
+    def on_finished(self, listener: Callable[[str], None]) -> None:
+        """Call ``listener(job_name)`` whenever a job reaches its final status."""
+        with self._lock:
+            self._listeners.append(listener)
 
     # -- what the debugger package adds to a job ---------------------------------
     def hook_config(self, request: dict[str, Any], paths: JobPaths) -> dict[str, Any] | None:

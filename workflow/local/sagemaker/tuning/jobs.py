@@ -41,6 +41,7 @@ class TuningJobs:
 
     # -- lifecycle ------------------------------------------------------------------
     def start(self) -> None:
+        self.training.on_finished(self._child_finished)
         for doc in self.ctx.store.list(self.KIND):
             if doc["HyperParameterTuningJobStatus"] not in TERMINAL:
                 self.finish(doc["HyperParameterTuningJobName"], "Failed",
@@ -52,9 +53,16 @@ class TuningJobs:
             runs = list(self.runs.values())
         for run in runs:
             run.abandoned = True
-            run.stop_requested.set()
+            run.request_stop()
         for run in runs:
             run.join(SHUTDOWN_WAIT_SECONDS)
+
+    def _child_finished(self, name: str) -> None:
+        with self._lock:
+            runs = list(self.runs.values())
+        for run in runs:
+            if name in run.running:
+                run.wake.set()
 
     # -- used by TuningRun ------------------------------------------------------------
     def record_child(self, name: str, child: dict[str, Any]) -> None:
@@ -247,5 +255,5 @@ class TuningJobs:
         with self._lock:
             run = self.runs.get(name)
         if run is not None:
-            run.stop_requested.set()
+            run.request_stop()
         return {}

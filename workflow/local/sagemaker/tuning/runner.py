@@ -44,6 +44,8 @@ class TuningRun(threading.Thread):
                                          seed=config.get("RandomSeed"), max_jobs=self.max_jobs)
         self.running: dict[str, Any] = {}  # child name -> optuna trial
         self.stop_requested = threading.Event()
+        #: Set when a child job ends or a stop is requested: the loop looks at once.
+        self.wake = threading.Event()
         self.abandoned = False
         self.launched = 0
 
@@ -149,7 +151,12 @@ class TuningRun(threading.Thread):
                     self._complete()
                     return
             self.part.refresh(self.tuning_name)
-            self.stop_requested.wait(POLL_SECONDS)
+            self.wake.wait(POLL_SECONDS)
+            self.wake.clear()
+
+    def request_stop(self) -> None:
+        self.stop_requested.set()
+        self.wake.set()
 
     def _complete(self) -> None:
         self.part.refresh(self.tuning_name)
