@@ -154,3 +154,36 @@ def test_a_rule_job_that_crashes_leaves_every_rule_in_error(tmp_path: Path) -> N
     assert status["RuleEvaluationStatus"] == "Error"
     assert status["StatusDetails"].startswith("The rule evaluation failed: KeyError")
     assert isinstance(status["LastModifiedTime"], datetime)
+
+
+def test_a_running_jobs_newest_step_is_left_for_later(jobs) -> None:
+    from workflow.local.sagemaker.debugger.trial import TrialData
+
+    tmp, _ = jobs
+    path = str(tmp / "debug" / "broken-job" / "debug-output")
+    whole, partial = TrialData(path), TrialData(path, complete_only=True)
+    [loss] = whole.names(collection="losses")
+    # The script's last step is its last validation batch.
+    assert partial.steps(loss, "TRAIN") == whole.steps(loss, "TRAIN")
+    assert partial.steps(loss, "EVAL") == whole.steps(loss, "EVAL")[:-1]
+
+
+def test_what_the_rules_compute_during_training_gives_the_final_verdicts(jobs, tmp_path: Path) -> None:
+    import shutil
+
+    from workflow.local.sagemaker.debugger.evaluation import evaluate_rules, precompute
+    from workflow.local.sagemaker.training.layout import JobPaths
+
+    tmp, _ = jobs
+    paths = JobPaths(tmp_path / "broken-job")
+    shutil.copytree(tmp / "debug" / "broken-job" / "debug-output", paths.debug_output)
+    request = {"DebugRuleConfigurations": RULES}
+    memo: dict = {}
+    precompute(request, paths, memo)
+    assert any(key[0] == "mean_abs" for key in memo), "nothing was computed ahead"
+
+    def verdicts(fields: dict) -> list[tuple[str, str, str]]:
+        return [(s["RuleConfigurationName"], s["RuleEvaluationStatus"], s["StatusDetails"])
+                for s in fields["DebugRuleEvaluationStatuses"]]
+
+    assert verdicts(evaluate_rules(request, paths, memo)) == verdicts(evaluate_rules(request, paths))

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from workflow.local.sagemaker.debugger.job import rule_status
 from workflow.local.sagemaker.debugger.loss_curve import draw_loss_curve
 from workflow.local.sagemaker.debugger.params import typed
-from workflow.local.sagemaker.debugger.rules import RULES, rule_name
+from workflow.local.sagemaker.debugger.rules import RULES, Rule, rule_name
 from workflow.local.sagemaker.debugger.trial import NoTensors, TrialData
 
 if TYPE_CHECKING:
@@ -23,24 +23,47 @@ def _status(config: dict[str, Any], kind: str, status: str, details: str) -> dic
     return rule_status(config, kind, status, datetime.now(timezone.utc), details)
 
 
-def _open_trial(paths: JobPaths) -> TrialData | str:
+def _open_trial(paths: JobPaths, memo: dict[tuple, Any] | None = None,
+                complete_only: bool = False) -> TrialData | str:
     if not paths.debug_output.is_dir() or not any(paths.debug_output.iterdir()):
         return ("The training script saved no Debugger tensors: create the smdebug hook from "
                 "SMDEBUG_CONFIG_FILE_PATH (smdebug.pytorch.Hook.create_from_json_file()).")
     try:
-        return TrialData(str(paths.debug_output))
+        return TrialData(str(paths.debug_output), memo, complete_only)
     except Exception as err:  # noqa: BLE001 - any smdebug read failure becomes the rules' Error
         return f"Cannot read the Debugger tensors: {type(err).__name__}: {err}"
 
 
-def evaluate_rules(request: dict[str, Any], paths: JobPaths) -> dict[str, Any]:
-    trial = _open_trial(paths)
-    statuses, summary = [], []
+def _rules(request: dict[str, Any]) -> list[tuple[dict[str, Any], str, Rule, dict[str, Any]]]:
+    """(configuration, rule name, rule, typed parameters) of each configured rule."""
+    out = []
     for config in request.get("DebugRuleConfigurations", []):
         name = rule_name(config)
         defaults, rule, _ = RULES[name]
         params = typed(name, config.get("RuleParameters", {}), defaults)
         params.pop("rule_to_invoke", None)
+        out.append((config, name, rule, params))
+    return out
+
+
+def precompute(request: dict[str, Any], paths: JobPaths, memo: dict[tuple, Any]) -> None:
+    """Run the rules on the steps a running job has saved so far, for what they compute on
+    the way (kept in ``memo``); their verdicts wait for the end of the job."""
+    trial = _open_trial(paths, memo, complete_only=True)
+    if isinstance(trial, str):
+        return
+    for _, _, rule, params in _rules(request):
+        try:
+            rule(trial, params)
+        except Exception:  # noqa: BLE001, S110 - a partial trial may not hold what a rule needs yet
+            pass
+
+
+def evaluate_rules(request: dict[str, Any], paths: JobPaths,
+                   memo: dict[tuple, Any] | None = None) -> dict[str, Any]:
+    trial = _open_trial(paths, memo)
+    statuses, summary = [], []
+    for config, name, rule, params in _rules(request):
         if isinstance(trial, str):
             status, details = "Error", trial
         else:

@@ -109,7 +109,8 @@ def has_analysis(request: dict[str, Any]) -> bool:
                 or profiling_enabled(request))
 
 
-def analyse(request: dict[str, Any], paths: JobPaths, job_name: str) -> dict[str, Any]:
+def analyse(request: dict[str, Any], paths: JobPaths, job_name: str,
+            memo: dict[tuple, Any] | None = None) -> dict[str, Any]:
     """Evaluate the rules, draw the loss curve, write the profiler report; publish them all.
 
     Returns the DescribeTrainingJob fields to update. The server runs this through
@@ -120,7 +121,7 @@ def analyse(request: dict[str, Any], paths: JobPaths, job_name: str) -> dict[str
 
     fields: dict[str, Any] = {}
     if request.get("DebugHookConfig") or request.get("DebugRuleConfigurations"):
-        fields.update(evaluate_rules(request, paths))
+        fields.update(evaluate_rules(request, paths, memo))
         publish_folder(paths.debug_output, request, job_name, "debug-output",
                        request.get("DebugHookConfig", {}).get("S3OutputPath"))
     if profiling_enabled(request):

@@ -3,8 +3,11 @@
 On AWS every rule is a processing job that starts with the training job and
 watches its tensors. Here one process per training job starts with the script
 and, while the script trains, imports what the rules need (smdebug,
-matplotlib: seconds). When the script has exited it is told to go, evaluates
-every rule on the smdebug trial and answers the DescribeTrainingJob fields.
+matplotlib: seconds), then runs the rules on the steps saved so far, keeping
+what they compute from each saved step (a saved step never changes). When the
+script has exited it is told to go, evaluates every rule on the whole smdebug
+trial, reading only the steps it has not seen, and answers the
+DescribeTrainingJob fields.
 It runs at a lower priority than the work the pipeline waits for, and out of
 the server's process so that its CPU never holds the server's GIL.
 
@@ -17,8 +20,10 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import subprocess
 import sys
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,6 +36,8 @@ if TYPE_CHECKING:
 #: The rules read a few hundred steps of tensors; a job that takes longer is stuck.
 TIMEOUT_SECONDS = 600.0
 NICENESS = 10
+#: How often the rules look at the steps a running script has saved so far.
+PRECOMPUTE_SECONDS = 1.0
 STATUS_FIELDS = ("DebugRuleEvaluationStatuses", "ProfilerRuleEvaluationStatuses")
 
 
@@ -84,23 +91,59 @@ def _decode(fields: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
+class _Lines:
+    """Lines of a pipe, with a timeout (a buffered sys.stdin would hide a line from select)."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.buffer = b""
+
+    def readline(self, timeout: float | None = None) -> str | None:
+        """The next line; None when ``timeout`` passed first; "" at the end of the pipe."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while b"\n" not in self.buffer:
+            wait = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if not select.select([self.fd], [], [], wait)[0]:
+                return None
+            chunk = os.read(self.fd, 1 << 16)
+            if not chunk:
+                rest, self.buffer = self.buffer, b""
+                return rest.decode()
+            self.buffer += chunk
+        line, _, self.buffer = self.buffer.partition(b"\n")
+        return line.decode()
+
+
 def main(argv: list[str]) -> int:
     job_dir, job_name = argv
     os.nice(NICENESS)
-    # smdebug logs to stdout: keep the real stdout for the answer alone.
+    # smdebug logs to stdout: keep the real stdout for the answer alone, and keep it quiet,
+    # since nobody reads stderr before the end and a full pipe would block this process.
     answer = os.fdopen(os.dup(sys.stdout.fileno()), "w")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-    request = json.loads(sys.stdin.readline())
+    os.environ["SMDEBUG_LOG_LEVEL"] = "error"
+    lines = _Lines(sys.stdin.fileno())
+    request = json.loads(lines.readline() or "{}")
     # What the evaluation imports on its way, ahead of time: the script is still training.
     import matplotlib.figure  # noqa: F401
     import smdebug.trials  # noqa: F401
 
+    from workflow.local.sagemaker.debugger.evaluation import precompute
     from workflow.local.sagemaker.debugger.job import analyse
     from workflow.local.sagemaker.training.layout import JobPaths
 
-    if sys.stdin.readline().strip() != "go":
+    paths = JobPaths(Path(job_dir))
+    memo: dict[tuple, Any] = {}
+    rules = bool(request.get("DebugRuleConfigurations"))
+    interval = PRECOMPUTE_SECONDS
+    while (line := lines.readline(interval if rules else None)) is None:
+        started = time.monotonic()
+        precompute(request, paths, memo)
+        # At most a fifth of the time: a long job has ever more steps to list.
+        interval = max(PRECOMPUTE_SECONDS, 4 * (time.monotonic() - started))
+    if line.strip() != "go":
         return 0
-    fields = analyse(request, JobPaths(Path(job_dir)), job_name)
+    fields = analyse(request, paths, job_name, memo)
     with answer:
         json.dump(fields, answer, default=_encode)
     return 0

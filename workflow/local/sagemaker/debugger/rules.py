@@ -15,6 +15,7 @@ from workflow.local.sagemaker.debugger.params import as_list
 from workflow.local.sagemaker.debugger.trial import TrialData
 
 Result = tuple[bool, str]
+Rule = Callable[[TrialData, dict[str, Any]], Result]
 
 
 def _loss_names(data: TrialData, p: dict[str, Any], use_collection: bool = True) -> list[str]:
@@ -31,7 +32,8 @@ def vanishing_gradient(data: TrialData, p: dict[str, Any]) -> Result:
     worst = (float("inf"), "", -1)
     for name in names:
         for step in data.steps(name, "TRAIN"):
-            mean_abs = float(np.abs(data.value(name, step, "TRAIN")).mean(dtype=np.float64))
+            mean_abs = data.memo(("mean_abs", name, "TRAIN", step), lambda: float(
+                np.abs(data.value(name, step, "TRAIN")).mean(dtype=np.float64)))
             worst = min(worst, (mean_abs, name, step))
     if worst[1] == "":
         return False, "No gradient values were saved in TRAIN mode."
@@ -128,25 +130,31 @@ def overtraining(data: TrialData, p: dict[str, Any]) -> Result:
     return False, "Training and validation loss kept improving within their patience."
 
 
+def _percentile_range(data: TrialData, names: tuple[str, ...], step: int) -> tuple[float, float]:
+    merged = np.concatenate([data.value(n, step, "TRAIN").ravel() for n in names])
+    # A ResNet has millions of gradient values; the percentiles of an even sample of about
+    # a million of them are as good for a 5-95% range test, at a tenth of the cost.
+    low, high = np.percentile(merged[::max(1, merged.size // 1_000_000)], [5, 95])
+    return float(low), float(high)
+
+
 def poor_weight_initialization(data: TrialData, p: dict[str, Any]) -> Result:
     first = int(p["steps"])
     activations = data.names(regex=as_list(p["activation_inputs_regex"]) or [r"relu_input"])
     for step in range(first):
-        variances = [float(np.var(data.value(n, step, "TRAIN"), dtype=np.float64)) for n in activations
-                     if step in data.steps(n, "TRAIN")]
+        variances = [data.memo(("variance", n, "TRAIN", step), lambda n=n: float(
+                         np.var(data.value(n, step, "TRAIN"), dtype=np.float64)))
+                     for n in activations if step in data.steps(n, "TRAIN")]
         variances = [v for v in variances if v > 0]
         if len(variances) > 1 and max(variances) / min(variances) > p["threshold"]:
             return True, (f"Activation input variance differs {max(variances) / min(variances):.1f}x "
                           f"across layers at step {step} (threshold {p['threshold']:g}).")
     gradients = data.names(collection="gradients", regex=[r"^gradient/"])
     for step in range(first):
-        values = [data.value(n, step, "TRAIN").ravel() for n in gradients
-                  if step in data.steps(n, "TRAIN")]
-        if values:
-            # A ResNet has millions of gradient values; the percentiles of an even sample of
-            # about a million of them are as good for a 5-95% range test, at a tenth of the cost.
-            merged = np.concatenate(values)
-            low, high = np.percentile(merged[::max(1, merged.size // 1_000_000)], [5, 95])
+        saved = tuple(n for n in gradients if step in data.steps(n, "TRAIN"))
+        if saved:
+            low, high = data.memo(("gradient_5_95", saved, "TRAIN", step),
+                                  lambda: _percentile_range(data, saved, step))
             if high - low < p["distribution_range"]:
                 return True, (f"Gradients are nearly constant at step {step}: 5th-95th percentile "
                               f"range {high - low:.3g} < distribution_range {p['distribution_range']:g}.")
@@ -158,7 +166,7 @@ def poor_weight_initialization(data: TrialData, p: dict[str, Any]) -> Result:
     return False, f"Activations, gradients and loss look healthy over the first {first} steps."
 
 
-RULES: dict[str, tuple[dict[str, Any], Callable[[TrialData, dict[str, Any]], Result], tuple[str, ...]]] = {
+RULES: dict[str, tuple[dict[str, Any], Rule, tuple[str, ...]]] = {
     "VanishingGradient": ({"threshold": 1e-7}, vanishing_gradient, ("gradients",)),
     "LossNotDecreasing": ({"tensor_regex": "", "use_losses_collection": True, "num_steps": 10,
                            "diff_percent": 0.1, "increase_threshold_percent": 5.0, "mode": ""},

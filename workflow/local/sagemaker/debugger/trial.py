@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -14,13 +15,22 @@ class NoTensors(Exception):
 
 
 class TrialData:
-    """A finished job's trial: nothing is written any more, so step lists are read once."""
+    """A job's trial, with step lists read once per instance (a running job is read again
+    through a new instance).
 
-    def __init__(self, path: str) -> None:
+    ``memo`` keeps what the rules compute from saved steps across instances: a saved step
+    never changes, so the rule job computes it while the script still trains.
+    ``complete_only`` hides the newest step of a running job, which may be half written.
+    """
+
+    def __init__(self, path: str, memo: dict[tuple, Any] | None = None,
+                 complete_only: bool = False) -> None:
         from smdebug.trials import create_trial  # deferred: smdebug's import is slow
 
         self.trial = create_trial(path)
         self._steps: dict[tuple[str, str], list[int]] = {}
+        self._memo = {} if memo is None else memo
+        self._newest = max(self.trial.steps(), default=None) if complete_only else None
 
     @staticmethod
     def mode(name: str) -> Any:
@@ -44,8 +54,17 @@ class TrialData:
         # smdebug looks for new files on every call, which the rules would repeat per step.
         key = (name, mode)
         if key not in self._steps:
-            self._steps[key] = list(self.trial.tensor(name).steps(mode=self.mode(mode)))
+            steps = self.trial.tensor(name).steps(mode=self.mode(mode))
+            if self._newest is not None:
+                steps = [s for s in steps if self.trial.global_step(self.mode(mode), s) < self._newest]
+            self._steps[key] = list(steps)
         return list(self._steps[key])
+
+    def memo(self, key: tuple, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per key; a key must name saved steps, never "the latest"."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     def value(self, name: str, step: int, mode: str) -> np.ndarray:
         """The saved array as it was saved (a float64 copy of a ResNet's gradients is ~100 MB):
