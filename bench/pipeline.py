@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import socket
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile

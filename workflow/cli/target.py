@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from workflow.aws.settings import DEFAULT_STACK_NAME
+from workflow.local import lifecycle
+from workflow.local.lifecycle import DEFAULT_DATA_DIR
 
 _ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL_SFN", "AWS_ENDPOINT_URL")
-DEFAULT_DATA_DIR = Path(".local/server")
 
 
 def _retries() -> Any:
@@ -52,7 +53,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--stack-name", help=f"deployed stack (default {DEFAULT_STACK_NAME} with --region)")
     group.add_argument("--endpoint-url", help="local server URL (default: AWS_ENDPOINT_URL, else the "
                        "running local server)")
-    group.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR,
+    group.add_argument("--data-dir", type=Path, default=Path(DEFAULT_DATA_DIR),
                        help=f"the local server's data directory (default {DEFAULT_DATA_DIR})")
     group.add_argument("--state-machine", metavar="NAME_OR_ARN",
                        help="locally: which state machine (default: the only one, or the pipeline's)")
@@ -64,11 +65,7 @@ def _local_endpoint(args: argparse.Namespace) -> str:
     for variable in _ENDPOINT_VARIABLES:
         if os.environ.get(variable):
             return os.environ[variable]
-    try:
-        from workflow.local import lifecycle
-    except ImportError:
-        lifecycle = None  # type: ignore[assignment]
-    state = lifecycle.read_state(args.data_dir) if lifecycle else None
+    state = lifecycle.read_state(args.data_dir)
     if state is None:
         raise TargetError("no local server is running (start one with 'deploy_workflow.py local up' or "
                           "'deploy_workflow.py run'); pass --endpoint-url, set AWS_ENDPOINT_URL, or pass "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import threading
 import time
 import uuid
@@ -48,8 +49,9 @@ class Invoker:
         self.pool = WorkerPool()
         self._lock = threading.Lock()
         self._running: dict[str, int] = {}
-        self._prewarm: list[dict[str, Any]] = []
-        self._prewarming = False
+        # One thread initialises the environments started ahead, one after another.
+        self._prewarm: queue.SimpleQueue[dict[str, Any]] = queue.SimpleQueue()
+        threading.Thread(target=self._prewarm_queued, name="lambda-prewarm", daemon=True).start()
 
     def prewarm(self, function: dict[str, Any]) -> None:
         """Start one execution environment before the first invoke, as Lambda's proactive
@@ -59,20 +61,11 @@ class Invoker:
         created or updated: a deployment creates several functions at once, and the first
         one is usually the first one invoked, so it is not slowed by the others' imports.
         """
-        with self._lock:
-            self._prewarm.append(function)
-            if self._prewarming:
-                return
-            self._prewarming = True
-        threading.Thread(target=self._prewarm_queued, name="lambda-prewarm", daemon=True).start()
+        self._prewarm.put(function)
 
     def _prewarm_queued(self) -> None:
         while True:
-            with self._lock:
-                if not self._prewarm:
-                    self._prewarming = False
-                    return
-                function = self._prewarm.pop(0)
+            function = self._prewarm.get()
             try:
                 worker = self._spawn(function)
                 self.pool.offer(function["FunctionName"], worker)

@@ -130,6 +130,8 @@ class TuningRun(threading.Thread):
 
     def _loop(self) -> None:
         while True:
+            # Cleared before looking: a child that ends while the loop looks wakes the next wait.
+            self.wake.clear()
             if self.abandoned:
                 self.part.finish(self.tuning_name, "Failed", "InternalServerError: the local server "
                                  "shut down while the tuning job ran; its training jobs were ended.")
@@ -152,7 +154,6 @@ class TuningRun(threading.Thread):
                     return
             self.part.refresh(self.tuning_name)
             self.wake.wait(POLL_SECONDS)
-            self.wake.clear()
 
     def request_stop(self) -> None:
         self.stop_requested.set()
