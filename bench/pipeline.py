@@ -37,14 +37,19 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def union_seconds(intervals: list[tuple[float, float]]) -> float:
-    total, end = 0.0, float("-inf")
+def merged(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The intervals' union as disjoint spans, in order."""
+    spans: list[tuple[float, float]] = []
     for start, stop in sorted(intervals):
-        if stop <= end:
-            continue
-        total += stop - max(start, end)
-        end = stop
-    return total
+        if spans and start <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], stop))
+        else:
+            spans.append((start, stop))
+    return spans
+
+
+def union_seconds(intervals: list[tuple[float, float]]) -> float:
+    return sum(stop - start for start, stop in merged(intervals))
 
 
 def main() -> int:
@@ -53,10 +58,10 @@ def main() -> int:
                         help="leave the server running and the work directory in place afterwards")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="bench-pipeline-"))
-    started = time.monotonic()
+    started, started_at = time.monotonic(), time.time()
     done = subprocess.run([sys.executable, str(ROOT / "deploy_workflow.py"), "run", "--work-dir", str(workdir),
                            "--port", str(free_port())], capture_output=True, text=True, cwd=ROOT)
-    wall = time.monotonic() - started
+    wall, ended_at = time.monotonic() - started, time.time()
     state = lifecycle.read_state(workdir / "server")
     try:
         if done.returncode != 0 or state is None:
@@ -84,8 +89,18 @@ def main() -> int:
         print(f"default run (deploy_workflow.py run, fresh work dir): {wall:7.1f} s   goal <= 180 s "
               f"({'met' if wall <= 180 else 'MISSED'})")
         print(f"  of which the execution itself:                   {execution_wall:7.1f} s")
+        print(f"  before it (server start, deployment, dataset):   "
+              f"{execution['startDate'].timestamp() - started_at:7.2f} s")
+        print(f"  after it (rule results, summary, exit):          "
+              f"{ended_at - execution['stopDate'].timestamp():7.2f} s")
         print(f"  training scripts running ({jobs} jobs, overlaps merged): {union_seconds(intervals):6.1f} s")
         print(f"  smoke-test inference:                            {inference:7.2f} s")
+        spans = merged(intervals)
+        start, stop = execution["startDate"].timestamp(), execution["stopDate"].timestamp()
+        print(f"  in it, before the first script (staging, job start): {spans[0][0] - start:6.2f} s")
+        print(f"  in it, between scripts (job hand-overs):         "
+              f"{sum(b[0] - a[1] for a, b in zip(spans, spans[1:], strict=False)):7.2f} s")
+        print(f"  in it, after the last script (endpoint, smoke test): {stop - spans[-1][1]:6.2f} s")
         share = 1 - compute / wall
         print(f"orchestration share of the run (outside compute):  {share:7.1%}   goal <= 10% "
               f"({'met' if share <= 0.10 else 'MISSED'})")

@@ -177,6 +177,75 @@ def test_environments_created_together_initialise_one_after_another(lam: Any, tm
             lam.delete_function(FunctionName=name)
 
 
+PROCESS_FACTS = '''
+import os, random, sys
+PRELOADED = sorted(m for m in ("boto3", "aws_lambda_powertools") if m in sys.modules)
+
+def handler(event, context):
+    if event.get("exit"):
+        sys.stdout.flush()
+        os._exit(event["exit"])
+    import boto3
+    return {"random": random.random(), "path0": sys.path[0], "cwd": os.getcwd(), "pid": os.getpid(),
+            "sid": os.getsid(0), "preloaded": PRELOADED, "boto3": boto3.__file__,
+            "greeting": os.environ.get("GREETING")}
+'''
+
+
+def _facts_function(lam: Any, tmp_path: Path, files: dict[str, str] | None = None) -> str:
+    folder = tmp_path / f"code-{uuid.uuid4().hex[:6]}"
+    folder.mkdir()
+    (folder / "app.py").write_text(PROCESS_FACTS)
+    for relative, text in (files or {}).items():
+        (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+        (folder / relative).write_text(text)
+    name = f"fn-{uuid.uuid4().hex[:8]}"
+    lam.create_function(FunctionName=name, Runtime="python3.11", Role=ROLE, Handler="app.handler",
+                        Code={"ZipFile": zip_directory(folder)}, Environment={"Variables": {"GREETING": name}})
+    return name
+
+
+def test_environments_are_processes_of_their_own(lam: Any, tmp_path: Path) -> None:
+    # Environments start from a process that has imported the common libraries: each must
+    # still look like a fresh interpreter in its task root, with its own random numbers.
+    names = [_facts_function(lam, tmp_path) for _ in range(2)]
+    try:
+        facts = [invoke(lam, name, {})[1] for name in names]
+        assert facts[0]["random"] != facts[1]["random"]
+        for name, fact in zip(names, facts, strict=True):
+            assert fact["preloaded"] == ["aws_lambda_powertools", "boto3"]  # the init skipped them
+            assert fact["path0"] == fact["cwd"]
+            assert fact["greeting"] == name
+            assert fact["sid"] == fact["pid"]  # a session of its own
+    finally:
+        for name in names:
+            lam.delete_function(FunctionName=name)
+
+
+def test_a_bundled_library_is_the_one_imported(lam: Any, tmp_path: Path) -> None:
+    # A package shipping its own boto3 runs that copy, not the runtime's preloaded one.
+    name = _facts_function(lam, tmp_path, {"boto3/__init__.py": "BUNDLED = True\n"})
+    try:
+        _, fact = invoke(lam, name, {})
+        assert fact["boto3"] == str(Path(fact["cwd"]) / "boto3" / "__init__.py")
+        assert fact["preloaded"] == []
+    finally:
+        lam.delete_function(FunctionName=name)
+
+
+def test_an_environment_that_exits_reports_its_status(lam: Any, tmp_path: Path) -> None:
+    name = _facts_function(lam, tmp_path)
+    try:
+        answer, body = invoke(lam, name, {"exit": 3})
+        assert answer["FunctionError"] == "Unhandled"
+        assert body["errorType"] == "Runtime.ExitError"
+        assert body["errorMessage"].endswith("Runtime exited with error: exit status 3")
+        answer, body = invoke(lam, name, {})  # a new environment serves the next one
+        assert "FunctionError" not in answer and body["greeting"] == name
+    finally:
+        lam.delete_function(FunctionName=name)
+
+
 def test_configuration_update_reaches_the_handler(lam: Any, function: str) -> None:
     lam.update_function_configuration(FunctionName=function, Timeout=7,
                                       Environment={"Variables": {"GREETING": "bonjour"}})

@@ -8,7 +8,6 @@ cheapest input that shows it.
 from __future__ import annotations
 
 import base64
-import copy
 import io
 import json
 import subprocess
@@ -24,6 +23,7 @@ from botocore.exceptions import ClientError
 from PIL import Image
 
 from tests.integration.conftest import LocalServerHandle, start_local_server
+from workflow.local import lifecycle
 from workflow.pipeline.defaults import DEFAULT_ENDPOINT, quick_input
 from workflow.pipeline.local_setup import function_name
 
@@ -210,3 +210,19 @@ def test_training_crash_is_caught_and_cleaned_up(server: LocalServerHandle, work
     states = entered(history(server, execution["executionArn"]))
     assert "CleanUp" in states and "Train" not in states and states[-1] == "PipelineFailed"
     assert "state Tune failed" in done.stdout
+
+
+def test_a_bad_input_stops_the_server_the_run_started(tmp_path: Path) -> None:
+    # `run` starts the server before it reads the input (their start-ups overlap); a run
+    # that ends on bad input must not leave a server behind that it started.
+    document = quick_input(tmp_path, (tmp_path / "data.zip").as_uri())
+    document["tuning"]["max_jobs"] = "two"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(document))
+    done = subprocess.run([sys.executable, str(ROOT / "deploy_workflow.py"), "run", "--work-dir", str(tmp_path),
+                           "--input", str(bad), "--port", "0"],
+                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == 2, done.stderr
+    assert "ValidationException" in done.stderr and "tuning.max_jobs" in done.stderr
+    assert "starting the local server" in done.stdout
+    assert lifecycle.read_state(tmp_path / "server") is None

@@ -9,7 +9,8 @@ import pytest
 from workflow.local.errors import ValidationException
 from workflow.local.sagemaker.debugger import hook_config, validate
 from workflow.local.sagemaker.debugger.params import typed
-from workflow.local.sagemaker.debugger.rules import RULES, rule_name
+from workflow.local.sagemaker.debugger.catalog import BUILT_IN_RULES, rule_name
+from workflow.local.sagemaker.debugger.rules import RULES
 from workflow.local.sagemaker.debugger.trial import NoTensors
 
 
@@ -58,8 +59,8 @@ class Series:
 
 
 def run(rule: str, data: Series, **params):
-    defaults, fn, _ = RULES[rule]
-    return fn(data, typed(rule, {k: str(v) for k, v in params.items()}, defaults))
+    defaults = BUILT_IN_RULES[rule].defaults
+    return RULES[rule](data, typed(rule, {k: str(v) for k, v in params.items()}, defaults))
 
 
 def losses(train, evals=None, phases=None):
@@ -152,3 +153,7 @@ def test_hook_config_points_at_the_job_and_saves_what_rules_read(tmp_path: Path)
     assert config["HookParameters"] == {"save_interval": "5"}
     assert [c["CollectionName"] for c in config["CollectionConfigurations"]] == ["losses", "gradients"]
     assert hook_config({}, tmp_path) is None
+
+
+def test_every_catalogued_rule_has_an_implementation():
+    assert set(RULES) == set(BUILT_IN_RULES)

@@ -13,10 +13,8 @@ import sys
 import time
 from pathlib import Path
 
-from workflow.execution_input import InputError
 from workflow.local.lifecycle import DEFAULT_PORT
-from workflow.pipeline.local_run import RunOptions, run_pipeline
-from workflow.pipeline.summary import print_failure, print_success
+from workflow.pipeline.server_start import ensure_server
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -57,13 +55,19 @@ def _clients_for(endpoint_url: str):  # noqa: ANN202 - returns a boto3 client fa
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    started = time.monotonic()
     workdir = args.work_dir.resolve()
+    # First of all: the server's start-up overlaps the imports below and the run's set-up.
+    server = ensure_server(workdir / "server", args.port, sys.stdout)
+    from workflow.execution_input import InputError
+    from workflow.pipeline.local_run import RunOptions, run_pipeline
+    from workflow.pipeline.summary import print_failure, print_success
+
     options = RunOptions(workdir=workdir, dataset=args.dataset, input_file=args.input,
                          endpoint_name=args.endpoint_name, keep_endpoint=args.keep_endpoint,
-                         timeout=args.timeout, port=args.port)
-    started = time.monotonic()
+                         timeout=args.timeout)
     try:
-        result = run_pipeline(options, _clients_for, sys.stdout)
+        result = run_pipeline(options, server, _clients_for, sys.stdout)
     except (InputError, FileNotFoundError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -97,18 +97,24 @@ class _HTTPServer(ThreadingHTTPServer):
     local: LocalServer
 
 
-#: Modules the backends import on first use (the ASL engine with the first state machine,
-#: Optuna with the first tuning job): imported while the new server is idle instead, so the
-#: first execution does not wait for them.
-WARM_IMPORTS = ("workflow.engine", "optuna")
+def _warm_up(ctx: ServerContext) -> None:
+    """What the backends need on first use, done while the new server is idle, in the order
+    a first run needs it: the ASL engine (CreateStateMachine), a boto3 client (the first
+    Task state: boto3's import and botocore's endpoint data take a quarter of a second), and
+    Optuna (the first tuning job)."""
+    _import("workflow.engine")
+    try:
+        ctx.client(next(iter(ctx.backends), "stepfunctions"))
+    except Exception:  # noqa: BLE001 - a backend that needs a client reports the error then
+        log.debug("warming the boto3 session failed", exc_info=True)
+    _import("optuna")
 
 
-def _warm_imports() -> None:
-    for name in WARM_IMPORTS:
-        try:
-            importlib.import_module(name)
-        except ImportError:  # a backend that needs it reports the error when it is used
-            pass
+def _import(name: str) -> None:
+    try:
+        importlib.import_module(name)
+    except ImportError:  # a backend that needs it reports the error when it is used
+        pass
 
 
 class LocalServer:
@@ -160,7 +166,7 @@ class LocalServer:
         for backend in self.ctx.backends.values():
             backend.start()
         self._write_state()
-        threading.Thread(target=_warm_imports, daemon=True, name="warm-imports").start()
+        threading.Thread(target=_warm_up, args=(self.ctx,), daemon=True, name="warm-up").start()
         with self._stop_lock:
             if self._stopping:  # a stop arrived while the backends started
                 self._stopped.set()

@@ -54,21 +54,22 @@ def _environment(name: str, endpoint_name: str) -> dict[str, str]:
 
 
 def _put_function(client: Any, name: str, zip_bytes: bytes, endpoint_name: str) -> str:
+    """Create or update one function; returns its ARN."""
     settings = dict(FUNCTIONS[name])
     reserved = settings.pop("ReservedConcurrency", None)
     fname = function_name(name)
     config = {"Runtime": "python3.11", "Role": ROLE.format(f"{fname}-role"), "Handler": f"{name}.app.handler",
               "Environment": {"Variables": _environment(name, endpoint_name)}, **settings}
     try:
-        client.create_function(FunctionName=fname, Code={"ZipFile": zip_bytes}, **config)
+        arn = client.create_function(FunctionName=fname, Code={"ZipFile": zip_bytes}, **config)["FunctionArn"]
     except ClientError as err:
         if err.response["Error"]["Code"] != "ResourceConflictException":
             raise
         client.update_function_code(FunctionName=fname, ZipFile=zip_bytes)
-        client.update_function_configuration(FunctionName=fname, **config)
+        arn = client.update_function_configuration(FunctionName=fname, **config)["FunctionArn"]
     if reserved:
         client.put_function_concurrency(FunctionName=fname, ReservedConcurrentExecutions=reserved)
-    return fname
+    return arn
 
 
 def substitution_values(function_arns: dict[str, str], sourcedir_uri: str) -> dict[str, str]:
@@ -98,12 +99,10 @@ def _put_state_machine(sfn: Any, text: str) -> str:
 def deploy_local(clients: Any, build_dir: Path, endpoint_name: str) -> LocalDeployment:
     """``clients(service)`` gives boto3 clients for the local server."""
     lam = clients("lambda")
-    names = {}
-    for name in FUNCTIONS:
-        artifact = lambda_zip(name, build_dir, with_dependencies=False)  # the server's environment has them
-        names[name] = _put_function(lam, name, artifact.path.read_bytes(), endpoint_name)
-    arns = {name: lam.get_function(FunctionName=fname)["Configuration"]["FunctionArn"]
-            for name, fname in names.items()}
+    arns = {name: _put_function(lam, name, lambda_zip(name, build_dir, with_dependencies=False).path.read_bytes(),
+                                endpoint_name)  # the server's environment has the dependencies
+            for name in FUNCTIONS}
     sourcedir_uri = sourcedir_tarball(build_dir).path.resolve().as_uri()
     text = definition.render(substitution_values(arns, sourcedir_uri))
+    names = {name: function_name(name) for name in arns}
     return LocalDeployment(_put_state_machine(clients("stepfunctions"), text), names, sourcedir_uri)

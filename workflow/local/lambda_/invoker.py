@@ -14,6 +14,7 @@ from typing import Any
 from workflow.local.context import ServerContext
 from workflow.local.errors import ClientError
 from workflow.local.lambda_.workers import Outcome, Worker, WorkerPool
+from workflow.local.lambda_.zygote import Zygote, bundles_preload
 
 #: Lambda's payload limits: 6 MB synchronous, 256 KB asynchronous.
 MAX_SYNC_PAYLOAD = 6 * 1024 * 1024
@@ -47,6 +48,8 @@ class Invoker:
     def __init__(self, ctx: ServerContext) -> None:
         self.ctx = ctx
         self.pool = WorkerPool()
+        self._zygote: Zygote | None = None
+        self._closed = False
         self._lock = threading.Lock()
         self._running: dict[str, int] = {}
         # One thread initialises the environments started ahead, one after another.
@@ -173,14 +176,42 @@ class Invoker:
             body = {"errorType": "Runtime.ExitError", "errorMessage": text}
         return Outcome(json.dumps(body).encode(), "Unhandled", _read(worker.log_path, start))
 
+    def _runtime_env(self, user: dict[str, str] | None = None) -> dict[str, str]:
+        """The variables every execution environment has, around the function's own
+        (``user``): the zygote's environment is this without them."""
+        env = {k: os.environ[k] for k in _INHERITED if k in os.environ}
+        # No X-Ray daemon runs locally; Powertools' Tracer would try to reach one.
+        env["POWERTOOLS_TRACE_DISABLED"] = "true"
+        env.update(user or {})
+        env.update({  # the runtime's own: a function's variables cannot change them
+            "AWS_REGION": self.ctx.region,
+            "AWS_DEFAULT_REGION": self.ctx.region,
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_SESSION_TOKEN": "local",
+            "AWS_ENDPOINT_URL": self.ctx.endpoint_url,
+            "LAMBDA_RUNTIME_DIR": str(Path(__file__).parent),
+            "TZ": ":UTC",
+            "PYTHONUNBUFFERED": "1",
+        })
+        return env
+
+    def start_zygote(self) -> Zygote | None:
+        with self._lock:
+            if self._zygote is None and not self._closed:
+                cwd = self.ctx.data_dir / "lambda"
+                cwd.mkdir(parents=True, exist_ok=True)
+                self._zygote = Zygote(cwd, self._runtime_env())
+            return self._zygote
+
+    def _zygote_for(self, task_root: Path) -> Zygote | None:
+        return None if bundles_preload(task_root) else self.start_zygote()
+
     def _spawn(self, function: dict[str, Any]) -> Worker:
         name = function["FunctionName"]
         task_root = Path(function["_CodeDir"])
         stream = f"{time.strftime('%Y/%m/%d')}/[$LATEST]{uuid.uuid4().hex}"
-        env = {k: os.environ[k] for k in _INHERITED if k in os.environ}
-        # No X-Ray daemon runs locally; Powertools' Tracer would try to reach one.
-        env["POWERTOOLS_TRACE_DISABLED"] = "true"
-        env.update((function.get("Environment") or {}).get("Variables") or {})
+        env = self._runtime_env((function.get("Environment") or {}).get("Variables"))
         env.update({
             "AWS_LAMBDA_FUNCTION_NAME": name,
             "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
@@ -189,25 +220,20 @@ class Invoker:
             "AWS_LAMBDA_LOG_STREAM_NAME": stream,
             "AWS_LAMBDA_RUNTIME_API": "127.0.0.1",
             "AWS_EXECUTION_ENV": f"AWS_Lambda_{function['Runtime']}",
-            "AWS_REGION": self.ctx.region,
-            "AWS_DEFAULT_REGION": self.ctx.region,
-            "AWS_ACCESS_KEY_ID": "local",
-            "AWS_SECRET_ACCESS_KEY": "local",
-            "AWS_SESSION_TOKEN": "local",
-            "AWS_ENDPOINT_URL": self.ctx.endpoint_url,
             "LAMBDA_TASK_ROOT": str(task_root),
-            "LAMBDA_RUNTIME_DIR": str(Path(__file__).parent),
             "LOCAL_LAMBDA_FUNCTION_ARN": function["FunctionArn"],
             "_HANDLER": function["Handler"],
-            "TZ": ":UTC",
-            "PYTHONUNBUFFERED": "1",
         })
         # One log file per worker: concurrent invocations never interleave in one tail.
         log_path = self.ctx.data_dir / "lambda" / "logs" / name / f"{uuid.uuid4().hex}.log"
-        return Worker(function["RevisionId"], task_root, env, log_path)
+        return Worker(function["RevisionId"], task_root, env, log_path, self._zygote_for(task_root))
 
     def shutdown(self) -> None:
         self.pool.close()
+        with self._lock:
+            zygote, self._zygote, self._closed = self._zygote, None, True
+        if zygote is not None:
+            zygote.close()
 
 
 def _size(path: Path) -> int:

@@ -1,6 +1,7 @@
 """Warm worker processes per function, and one invocation on one worker.
 
-A worker is a ``runtime.py`` process holding the imported handler; it serves
+A worker is a ``runtime.py`` process holding the imported handler (forked by
+the zygote when there is one, else a fresh interpreter); it serves
 one invocation at a time. Idle workers are kept per function and code
 revision so the next invoke skips the cold start; a worker that timed out or
 crashed is killed and never reused.
@@ -19,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from workflow.local.lambda_.zygote import ForkedProcess, Zygote
+
 #: Idle workers older than this are retired on the next checkout.
 IDLE_SECONDS = 600.0
 MAX_IDLE_PER_FUNCTION = 4
@@ -33,12 +36,14 @@ class Outcome:
 
 
 class Worker:
-    def __init__(self, revision: str, task_root: Path, env: dict[str, str], log_path: Path) -> None:
+    def __init__(self, revision: str, task_root: Path, env: dict[str, str], log_path: Path,
+                 zygote: Zygote | None = None) -> None:
         self.revision = revision
         self.log_path = log_path
         log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(log_path, "ab")
-        self.process = subprocess.Popen(
+        forked = zygote.spawn(task_root, env, self._log) if zygote is not None else None
+        self.process: subprocess.Popen[bytes] | ForkedProcess = forked or subprocess.Popen(
             [sys.executable, "-m", "workflow.local.lambda_.runtime"],
             cwd=task_root, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=self._log, start_new_session=True,

@@ -8,19 +8,19 @@ from __future__ import annotations
 import functools
 
 import botocore.session
-from botocore.model import NoShapeFoundError
-from botocore.model import OperationModel, ServiceModel, Shape
+from botocore.model import NoShapeFoundError, OperationModel, ServiceModel, Shape
 
 
 @functools.lru_cache(maxsize=1)
-def _session() -> botocore.session.Session:
+def botocore_session() -> botocore.session.Session:
+    """The process's botocore session: its loader keeps every model it has read."""
     return botocore.session.get_session()
 
 
 @functools.lru_cache(maxsize=None)
 def service_model(service: str) -> ServiceModel:
     """The model of a botocore service name ("stepfunctions", "lambda", ...)."""
-    return _session().get_service_model(service)
+    return botocore_session().get_service_model(service)
 
 
 def operation_model(service: str, operation: str) -> OperationModel:

@@ -5,10 +5,11 @@ import json
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from workflow.local.sagemaker.debugger.catalog import BUILT_IN_RULES, rule_name
 from workflow.local.sagemaker.debugger.job import rule_status
 from workflow.local.sagemaker.debugger.loss_curve import draw_loss_curve
 from workflow.local.sagemaker.debugger.params import typed
-from workflow.local.sagemaker.debugger.rules import RULES, Rule, rule_name
+from workflow.local.sagemaker.debugger.rules import RULES, Rule
 from workflow.local.sagemaker.debugger.trial import NoTensors, TrialData
 
 if TYPE_CHECKING:
@@ -39,10 +40,9 @@ def _rules(request: dict[str, Any]) -> list[tuple[dict[str, Any], str, Rule, dic
     out = []
     for config in request.get("DebugRuleConfigurations", []):
         name = rule_name(config)
-        defaults, rule, _ = RULES[name]
-        params = typed(name, config.get("RuleParameters", {}), defaults)
+        params = typed(name, config.get("RuleParameters", {}), BUILT_IN_RULES[name].defaults)
         params.pop("rule_to_invoke", None)
-        out.append((config, name, rule, params))
+        out.append((config, name, RULES[name], params))
     return out
 
 

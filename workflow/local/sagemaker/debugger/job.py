@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from workflow.local.errors import ValidationException
+from workflow.local.sagemaker.debugger.catalog import BUILT_IN_RULES, rule_name
 from workflow.local.sagemaker.debugger.params import typed
-from workflow.local.sagemaker.debugger.rules import RULES, rule_name
 from workflow.local.sagemaker.debugger.sampler import SystemSampler
 
 if TYPE_CHECKING:
@@ -31,9 +31,9 @@ def validate(request: dict[str, Any]) -> None:
         if name is None:
             raise ValidationException(
                 f"DebugRuleConfigurations.{i}: rule {config['RuleConfigurationName']!r} is not a "
-                f"built-in rule the local server evaluates ({', '.join(RULES)}); set "
+                f"built-in rule the local server evaluates ({', '.join(BUILT_IN_RULES)}); set "
                 f"RuleParameters.rule_to_invoke to one of them")
-        typed(name, config.get("RuleParameters", {}), RULES[name][0])
+        typed(name, config.get("RuleParameters", {}), BUILT_IN_RULES[name].defaults)
     for i, config in enumerate(request.get("ProfilerRuleConfigurations", []), start=1):
         wanted = config.get("RuleParameters", {}).get("rule_to_invoke", config["RuleConfigurationName"])
         if not wanted.startswith("ProfilerReport"):  # the SDK names it ProfilerReport-<timestamp>
@@ -86,7 +86,7 @@ def hook_config(request: dict[str, Any], local_dir: Path) -> dict[str, Any] | No
     collections = [dict(c) for c in hook.get("CollectionConfigurations", [])]
     have = {c["CollectionName"] for c in collections}
     for config in rules:
-        for needed in RULES[rule_name(config)][2]:
+        for needed in BUILT_IN_RULES[rule_name(config)].collections:
             if needed not in have:
                 collections.append({"CollectionName": needed,
                                     "CollectionParameters": dict(COLLECTIONS[needed])})

@@ -135,12 +135,15 @@ def main(argv: list[str]) -> int:
     paths = JobPaths(Path(job_dir))
     memo: dict[tuple, Any] = {}
     rules = bool(request.get("DebugRuleConfigurations"))
-    interval = PRECOMPUTE_SECONDS
+    interval, passes = PRECOMPUTE_SECONDS, 0
     while (line := lines.readline(interval if rules else None)) is None:
         started = time.monotonic()
         precompute(request, paths, memo)
-        # At most a fifth of the time: a long job has ever more steps to list.
-        interval = max(PRECOMPUTE_SECONDS, 4 * (time.monotonic() - started))
+        passes += 1
+        # At most a fifth of the time: a long job has ever more steps to list. Not after the
+        # first pass, which pays for smdebug's set-up and the large first steps once.
+        if passes > 1:
+            interval = max(PRECOMPUTE_SECONDS, 4 * (time.monotonic() - started))
     if line.strip() != "go":
         return 0
     fields = analyse(request, paths, job_name, memo)

@@ -166,24 +166,11 @@ def poor_weight_initialization(data: TrialData, p: dict[str, Any]) -> Result:
     return False, f"Activations, gradients and loss look healthy over the first {first} steps."
 
 
-RULES: dict[str, tuple[dict[str, Any], Rule, tuple[str, ...]]] = {
-    "VanishingGradient": ({"threshold": 1e-7}, vanishing_gradient, ("gradients",)),
-    "LossNotDecreasing": ({"tensor_regex": "", "use_losses_collection": True, "num_steps": 10,
-                           "diff_percent": 0.1, "increase_threshold_percent": 5.0, "mode": ""},
-                          loss_not_decreasing, ("losses",)),
-    "Overfit": ({"tensor_regex": "", "start_step": 0, "patience": 1, "ratio_threshold": 0.1},
-                overfit, ("losses",)),
-    "Overtraining": ({"patience_train": 5, "patience_validation": 10, "delta": 0.01},
-                     overtraining, ("losses",)),
-    "PoorWeightInitialization": ({"activation_inputs_regex": ".*relu_input", "threshold": 10.0,
-                                  "distribution_range": 0.001, "patience": 5, "steps": 10},
-                                 poor_weight_initialization, ("losses", "gradients", "relu_input")),
+#: The implementation of each rule of ``catalog.BUILT_IN_RULES``.
+RULES: dict[str, Rule] = {
+    "VanishingGradient": vanishing_gradient,
+    "LossNotDecreasing": loss_not_decreasing,
+    "Overfit": overfit,
+    "Overtraining": overtraining,
+    "PoorWeightInitialization": poor_weight_initialization,
 }
-
-
-def rule_name(config: dict[str, Any]) -> str | None:
-    """The built-in rule a configuration invokes (``rule_to_invoke``, as the SDK sets it)."""
-    wanted = config.get("RuleParameters", {}).get("rule_to_invoke") or config["RuleConfigurationName"]
-    key = wanted.replace("_", "").replace("-", "").lower()
-    return next((name for name in RULES if name.lower() == key), None)
-
