@@ -14,6 +14,11 @@ from .program import StateMachine
 from .runtime import CancelScope, ExecutionContext, Frame, Runtime
 
 ClientFactory = Callable[[str], Any]
+#: ``job_watch(kind, name, changed)`` sets ``changed`` whenever the SageMaker job ``name``
+#: (kind "TrainingJob" or "HyperParameterTuningJob") reaches its final status, until the
+#: returned function is called; a `.sync` task then reads the job at once instead of on its
+#: next poll, as Step Functions learns of SageMaker job changes from EventBridge events.
+JobWatch = Callable[[str, str, threading.Event], Callable[[], None]]
 # How long stop() waits for the execution thread to unwind (and stop its jobs).
 STOP_GRACE_SECONDS = 5.0
 
@@ -85,9 +90,10 @@ class ExecutionHandle:
 class Interpreter:
     def __init__(self, state_machine: StateMachine, *, client_factory: ClientFactory | None,
                  clock: Clock | None = None, time_scale: float = 1.0, poll_interval: float = 5.0,
-                 rng: random.Random | None = None) -> None:
+                 rng: random.Random | None = None, job_watch: JobWatch | None = None) -> None:
         self.state_machine = state_machine
         self.client_factory = client_factory
+        self.job_watch = job_watch
         self.clock = clock or SystemClock()
         self.time_scale = time_scale
         self.poll_interval = poll_interval
@@ -98,7 +104,7 @@ class Interpreter:
         runtime = Runtime(
             history=history, clock=self.clock, ctx=ctx, client_factory=self.client_factory,
             time_scale=self.time_scale, poll_interval=self.poll_interval,
-            rng=self.rng or random.Random(), execution_input=input,
+            rng=self.rng or random.Random(), execution_input=input, job_watch=self.job_watch,
         )
         handle = ExecutionHandle(runtime)
         # The first state's events do not link back to ExecutionStarted (previousEventId 0),

@@ -84,6 +84,7 @@ class Runtime:
         poll_interval: float,
         rng: random.Random,
         execution_input: Any,
+        job_watch: Callable[[str, str, threading.Event], Callable[[], None]] | None = None,
     ) -> None:
         self.history = history
         self.clock = clock
@@ -91,6 +92,7 @@ class Runtime:
         self.client_factory = client_factory
         self.time_scale = time_scale if time_scale > 0 else 1.0
         self.poll_interval = poll_interval
+        self.job_watch = job_watch
         self.rng = rng
         self.execution_input = execution_input
         self.root = CancelScope()

@@ -217,6 +217,28 @@ def test_sagemaker_sync_polls_describe_until_completed() -> None:
     assert all(shape_errors(e) == [] for e in events)
 
 
+def test_a_job_change_wakes_the_sync_task_before_its_next_poll() -> None:
+    # Step Functions learns of a SageMaker job's end from its state-change event, not a poll.
+    sm = stubbed("sagemaker")
+    sm.stubber.add_response("create_training_job", {"TrainingJobArn": "arn:aws:sagemaker:us-east-1:123456789012:training-job/job"})
+    sm.stubber.add_response("describe_training_job", training("InProgress"), {"TrainingJobName": "job"})
+    sm.stubber.add_response("describe_training_job", training("Completed"), {"TrainingJobName": "job"})
+    watched: list[Any] = []
+
+    def job_watch(kind: str, name: str, changed: threading.Event):  # noqa: ANN202
+        watched.append((kind, name))
+        threading.Timer(0.05, changed.set).start()  # the job ends just after the first read
+        return lambda: watched.append("unwatched")
+
+    interpreter = Interpreter(parse_definition(TRAIN_SYNC), client_factory=lambda name: sm, poll_interval=3600,
+                              job_watch=job_watch)
+    result = interpreter.start({}, ExecutionContext.local()).wait(60)  # an hour without the wake-up
+    assert result is not None and result.status == "SUCCEEDED"
+    assert result.output["TrainingJobStatus"] == "Completed"
+    assert watched == [("TrainingJob", "job"), "unwatched"]
+    sm.stubber.assert_no_pending_responses()
+
+
 def test_sagemaker_sync_failed_job_is_task_failed_with_the_description() -> None:
     sm = stubbed("sagemaker")
     sm.stubber.add_response("create_training_job", {"TrainingJobArn": "arn:aws:sagemaker:us-east-1:123456789012:training-job/job"})

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from ..clock import SystemClock
 from ..limits import to_json
-from ..runtime import Frame
+from ..runtime import CancelScope, Frame
 from .resource import Resource
 
 
@@ -63,16 +65,34 @@ class TaskInvocation:
         if self.deadline is not None and self.runtime.clock.now() >= self.deadline:
             raise TaskInterrupted(True)
 
-    def sleep(self, seconds: float) -> None:
-        """Wait engine seconds between polls; raises TaskInterrupted on timeout or stop."""
+    @contextmanager
+    def job_changes(self, kind: str, name: str) -> Iterator[threading.Event | None]:
+        """An event set when the job ``name`` changes (see ``JobWatch``) or this task is stopped,
+        to pass to ``sleep``; None when the runtime learns of job changes by polling only."""
+        if self.runtime.job_watch is None:
+            yield None
+            return
+        # A scope of its own: stopping the task sets its event too, so a sleep on it ends.
+        scope = CancelScope(self.frame.scope)
+        unwatch = self.runtime.job_watch(kind, name, scope.event)
+        try:
+            yield scope.event
+        finally:
+            unwatch()
+
+    def sleep(self, seconds: float, wake: threading.Event | None = None) -> None:
+        """Wait engine seconds between polls, or until ``wake`` is set (cleared here);
+        raises TaskInterrupted on timeout or stop."""
         self._check()
         real = self.runtime.scaled(seconds)
         if self.deadline is not None:
             real = min(real, max((self.deadline - self.runtime.clock.now()).total_seconds(), 0.0))
         if self.runtime.deadline is not None:
             real = min(real, max((self.runtime.deadline - self.runtime.clock.now()).total_seconds(), 0.0))
-        self.runtime.clock.sleep(real, self.frame.scope.event)
+        self.runtime.clock.sleep(real, wake or self.frame.scope.event)
         self._check()
+        if wake is not None:
+            wake.clear()  # not a stop (checked above): a change, read by the caller now
 
     def call(self, function: Callable[[], Any]) -> Any:
         """Run a blocking service call; with a real clock it is abandoned on timeout or stop."""

@@ -29,6 +29,11 @@ class JobKind:
     stop: str
     status_field: str
 
+    @property
+    def kind(self) -> str:
+        """The job's resource kind, e.g. "TrainingJob" (what ``JobWatch`` is told)."""
+        return self.name_field.removesuffix("Name")
+
 
 # APIs that support the Run a Job (.sync) pattern.
 SYNC_JOBS = {
@@ -88,14 +93,15 @@ def invoke(invocation: TaskInvocation) -> Any:
     invocation.submitted(created)
     name = params.get(job.name_field)
     try:
-        while True:
-            description = _call(invocation, job.describe, {job.name_field: name})
-            status = description.get(job.status_field)
-            if status == "Completed":
-                return description
-            if status in _FAILED:
-                raise FailureError(StatesError.TASK_FAILED.value, json.dumps(description))
-            invocation.sleep(invocation.runtime.poll_interval)
+        with invocation.job_changes(job.kind, name) as changed:
+            while True:
+                description = _call(invocation, job.describe, {job.name_field: name})
+                status = description.get(job.status_field)
+                if status == "Completed":
+                    return description
+                if status in _FAILED:
+                    raise FailureError(StatesError.TASK_FAILED.value, json.dumps(description))
+                invocation.sleep(invocation.runtime.poll_interval, changed)
     except TaskInterrupted:
         _stop(invocation, job, name)
         raise

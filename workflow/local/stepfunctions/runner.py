@@ -11,6 +11,7 @@ import functools
 import json
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -25,9 +26,9 @@ SERVER_STOPPED_CAUSE = (
     "The local server stopped while this execution was running; "
     "start a new execution to run it again."
 )
-#: Seconds between Describe calls of `.sync` integrations (the engine divides by time_scale):
-#: a local Describe is a loopback call of about a millisecond, so the job's end is seen at once.
-POLL_INTERVAL = 0.1
+#: Seconds between Describe calls of `.sync` integrations (the engine divides by time_scale).
+#: A SageMaker job's end wakes its task at once (``_watch_job``); the poll is the fallback.
+POLL_INTERVAL = 1.0
 STOP_WAIT = 10.0
 WATCH_INTERVAL = 30.0
 
@@ -58,6 +59,8 @@ class Runner:
         self._lock = threading.Lock()
         self._clients: dict[str, Any] = {}
         self._building: dict[str, threading.Lock] = {}
+        self._job_watchers: dict[tuple[str, str], set[threading.Event]] = {}
+        self._listening = False
 
     # -- clients for Task states ------------------------------------------
     def client(self, service: str) -> Any:
@@ -84,6 +87,31 @@ class Runner:
 
         threading.Thread(target=build, daemon=True, name="sfn-clients").start()
 
+    # -- SageMaker job changes for `.sync` tasks ---------------------------
+    def _watch_job(self, kind: str, name: str, changed: threading.Event) -> Callable[[], None]:
+        key = (kind, name)
+        with self._lock:
+            self._job_watchers.setdefault(key, set()).add(changed)
+            listen, self._listening = not self._listening, True
+        sagemaker = self.ctx.backends.get("sagemaker")
+        if listen and sagemaker is not None:
+            sagemaker.on_job_finished(self._job_finished)
+
+        def unwatch() -> None:
+            with self._lock:
+                watchers = self._job_watchers.get(key, set())
+                watchers.discard(changed)
+                if not watchers:
+                    self._job_watchers.pop(key, None)
+
+        return unwatch
+
+    def _job_finished(self, kind: str, name: str) -> None:
+        with self._lock:
+            watchers = list(self._job_watchers.get((kind, name), ()))
+        for changed in watchers:
+            changed.set()
+
     # -- running ----------------------------------------------------------
     def start(self, doc: dict[str, Any], machine: Any, execution_input: Any) -> None:
         from workflow.engine import ExecutionContext, Interpreter
@@ -97,8 +125,8 @@ class Runner:
             state_machine_arn=doc["stateMachineArn"], state_machine_name=doc["_stateMachineName"],
             role_arn=doc["_roleArn"], start_time=doc["startDate"],
         )
-        interpreter = Interpreter(machine, client_factory=self.client,
-                                  time_scale=self.ctx.time_scale, poll_interval=POLL_INTERVAL)
+        interpreter = Interpreter(machine, client_factory=self.client, time_scale=self.ctx.time_scale,
+                                  poll_interval=POLL_INTERVAL, job_watch=self._watch_job)
         try:
             running.handle = interpreter.start(
                 execution_input, ctx, functools.partial(self._sink, arn, running))

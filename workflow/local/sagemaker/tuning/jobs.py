@@ -4,6 +4,7 @@ from __future__ import annotations
 import copy
 import re
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from workflow.local.context import ServerContext
@@ -31,6 +32,7 @@ class TuningJobs:
         self.ctx = ctx
         self.runs: dict[str, TuningRun] = {}
         self._lock = threading.Lock()
+        self._listeners: list[Callable[[str], None]] = []
 
     @property
     def training(self) -> TrainingJobs:
@@ -158,6 +160,14 @@ class TuningJobs:
         self.ctx.store.update(self.KIND, name, change)
         with self._lock:
             self.runs.pop(name, None)
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener(name)
+
+    def on_finished(self, listener: Callable[[str], None]) -> None:
+        """Call ``listener(job_name)`` whenever a tuning job reaches its final status."""
+        with self._lock:
+            self._listeners.append(listener)
 
     # -- operations -----------------------------------------------------------------------
     def create_hyper_parameter_tuning_job(self, params: dict[str, Any]) -> dict[str, Any]:
