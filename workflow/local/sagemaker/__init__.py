@@ -53,8 +53,8 @@ class SageMakerBackend(Backend):
         from workflow.local.sagemaker.training import TrainingJobs
         from workflow.local.sagemaker.tuning import TuningJobs
 
-        self.part(TrainingJobs).on_finished(lambda name: listener("TrainingJob", name))
-        self.part(TuningJobs).on_finished(lambda name: listener("HyperParameterTuningJob", name))
+        self.part(TrainingJobs).finished_listeners.add(lambda name: listener("TrainingJob", name))
+        self.part(TuningJobs).finished_listeners.add(lambda name: listener("HyperParameterTuningJob", name))
 
     def shutdown(self) -> None:
         for part in reversed(self.parts):

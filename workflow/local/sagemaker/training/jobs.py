@@ -4,13 +4,13 @@ from __future__ import annotations
 import copy
 import re
 import threading
-from collections.abc import Callable
 from typing import Any
 
 from workflow.local.context import ServerContext
 from workflow.local.errors import ResourceInUse, ResourceNotFound, ValidationException
 from workflow.local.sagemaker import debugger
 from workflow.local.sagemaker.debugger.rule_job import RuleJob
+from workflow.local.sagemaker.finished import FinishedListeners
 from workflow.local.sagemaker.training import staging
 from workflow.local.sagemaker.training.layout import JobPaths
 from workflow.local.sagemaker.training.listing import page
@@ -50,7 +50,7 @@ class TrainingJobs:
         self.ctx = ctx
         self.runs: dict[str, JobRun] = {}
         self._lock = threading.Lock()
-        self._listeners: list[Callable[[str], None]] = []
+        self.finished_listeners = FinishedListeners()
 
     # -- lifecycle --------------------------------------------------------------
     def start(self) -> None:
@@ -96,14 +96,7 @@ class TrainingJobs:
     def finished(self, name: str) -> None:
         with self._lock:
             self.runs.pop(name, None)
-            listeners = list(self._listeners)
-        for listener in listeners:
-            listener(name)
-
-    def on_finished(self, listener: Callable[[str], None]) -> None:
-        """Call ``listener(job_name)`` whenever a job reaches its final status."""
-        with self._lock:
-            self._listeners.append(listener)
+        self.finished_listeners.notify(name)
 
     # -- what the debugger package adds to a job ---------------------------------
     def hook_config(self, request: dict[str, Any], paths: JobPaths) -> dict[str, Any] | None:

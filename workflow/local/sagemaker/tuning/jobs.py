@@ -4,11 +4,11 @@ from __future__ import annotations
 import copy
 import re
 import threading
-from collections.abc import Callable
 from typing import Any
 
 from workflow.local.context import ServerContext
 from workflow.local.errors import ResourceInUse, ResourceNotFound, ServiceError, ValidationException
+from workflow.local.sagemaker.finished import FinishedListeners
 from workflow.local.sagemaker.training import TrainingJobs, staging
 from workflow.local.sagemaker.training.listing import page
 from workflow.local.sagemaker.training.metrics import compile_definitions
@@ -32,7 +32,7 @@ class TuningJobs:
         self.ctx = ctx
         self.runs: dict[str, TuningRun] = {}
         self._lock = threading.Lock()
-        self._listeners: list[Callable[[str], None]] = []
+        self.finished_listeners = FinishedListeners()
 
     @property
     def training(self) -> TrainingJobs:
@@ -43,7 +43,7 @@ class TuningJobs:
 
     # -- lifecycle ------------------------------------------------------------------
     def start(self) -> None:
-        self.training.on_finished(self._child_finished)
+        self.training.finished_listeners.add(self._child_finished)
         for doc in self.ctx.store.list(self.KIND):
             if doc["HyperParameterTuningJobStatus"] not in TERMINAL:
                 self.finish(doc["HyperParameterTuningJobName"], "Failed",
@@ -160,14 +160,7 @@ class TuningJobs:
         self.ctx.store.update(self.KIND, name, change)
         with self._lock:
             self.runs.pop(name, None)
-            listeners = list(self._listeners)
-        for listener in listeners:
-            listener(name)
-
-    def on_finished(self, listener: Callable[[str], None]) -> None:
-        """Call ``listener(job_name)`` whenever a tuning job reaches its final status."""
-        with self._lock:
-            self._listeners.append(listener)
+        self.finished_listeners.notify(name)
 
     # -- operations -----------------------------------------------------------------------
     def create_hyper_parameter_tuning_job(self, params: dict[str, Any]) -> dict[str, Any]:
