@@ -19,6 +19,7 @@ from workflow.local.backend import Backend
 from workflow.local.context import ServerContext
 from workflow.local.lifecycle import STATE_FILE
 from workflow.local.protocol import Dispatcher, Headers, Request, Response
+from workflow.local.protocol.models import botocore_session
 from workflow.local.store import Store
 
 log = logging.getLogger(__name__)
@@ -98,12 +99,16 @@ class _HTTPServer(ThreadingHTTPServer):
 
 
 def _warm_up(ctx: ServerContext) -> None:
-    """What the backends need on first use, done while the new server is idle, in the order
-    a first run needs it: the ASL engine (CreateStateMachine), a boto3 client (the first
-    Task state: boto3's import and botocore's endpoint data take a quarter of a second), and
-    Optuna (the first tuning job)."""
+    """What the backends need on first use: the ASL engine (CreateStateMachine), a boto3
+    client (the first Task state: boto3's import and botocore's endpoint data take a quarter
+    of a second) and Optuna (the first tuning job). Done before the server says it is up:
+    in a thread beside the first requests, it held the GIL they and the first execution's
+    states need, and whoever starts a server has set-up of its own to do meanwhile."""
     _import("workflow.engine")
     try:
+        # botocore lists its hundreds of services once per session (validating an aws-sdk
+        # Task resource asks for the list).
+        botocore_session().get_available_services()
         ctx.client(next(iter(ctx.backends), "stepfunctions"))
     except Exception:  # noqa: BLE001 - a backend that needs a client reports the error then
         log.debug("warming the boto3 session failed", exc_info=True)
@@ -165,8 +170,8 @@ class LocalServer:
     def serve_forever(self) -> None:
         for backend in self.ctx.backends.values():
             backend.start()
+        _warm_up(self.ctx)
         self._write_state()
-        threading.Thread(target=_warm_up, args=(self.ctx,), daemon=True, name="warm-up").start()
         with self._stop_lock:
             if self._stopping:  # a stop arrived while the backends started
                 self._stopped.set()

@@ -15,7 +15,9 @@ _lock = threading.Lock()
 
 
 @lru_cache(maxsize=1)
-def _session() -> botocore.session.Session:
+def botocore_session() -> botocore.session.Session:
+    """The process's botocore session: its loader keeps every model it has read (anything
+    else in the process that reads botocore's models should share it)."""
     return botocore.session.get_session()
 
 
@@ -31,7 +33,7 @@ def _subsequence(short: str, long: str) -> bool:
 @lru_cache(maxsize=256)
 def boto3_service_name(sfn_name: str) -> str | None:
     """The boto3 client name for a Step Functions service name, or None if unknown."""
-    session = _session()
+    session = botocore_session()
     available = session.get_available_services()
     wanted = _squash(sfn_name)
     # Most names differ from boto3's only by dashes: try those without loading any model.
@@ -54,7 +56,7 @@ def boto3_service_name(sfn_name: str) -> str | None:
 
 @lru_cache(maxsize=256)
 def service_model(boto3_name: str):
-    return _session().get_service_model(boto3_name)
+    return botocore_session().get_service_model(boto3_name)
 
 
 def error_prefix(boto3_name: str) -> str:

@@ -11,10 +11,12 @@ import botocore.session
 from botocore.model import NoShapeFoundError, OperationModel, ServiceModel, Shape
 
 
-@functools.lru_cache(maxsize=1)
 def botocore_session() -> botocore.session.Session:
-    """The process's botocore session: its loader keeps every model it has read."""
-    return botocore.session.get_session()
+    """The process's botocore session, shared with the ASL engine (which checks a definition's
+    Task resources against the same models): each model is read once per process."""
+    from workflow.engine.integrations.service_names import botocore_session as shared
+
+    return shared()
 
 
 @functools.lru_cache(maxsize=None)
