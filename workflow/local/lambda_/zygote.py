@@ -1,9 +1,9 @@
 """Execution environments forked from a process that has imported the usual libraries once.
 
-A Python function's init phase is mostly imports: boto3 alone is a tenth of a
-second, and Powertools with the X-Ray SDK and pydantic three more. Every
-environment importing them again in a fresh interpreter costs a third of a
-second of CPU each, at the moment a deployment creates its functions and the
+A Python function's init phase is mostly imports: boto3 alone takes a tenth
+of a second, Powertools with pydantic and the X-Ray SDK two tenths more.
+Every environment importing them again in a fresh interpreter costs a third
+of a second of CPU, at the moment a deployment creates its functions and the
 first invoke is waiting. The zygote is one single-threaded process that
 imports ``PRELOAD`` (the libraries AWS's Python runtime ships, and those
 functions commonly bundle) and forks an environment per request: the
@@ -19,9 +19,9 @@ interpreter instead (``bundles_preload``), so it runs the version it ships.
 
 The Lambda service starts the zygote with the server, so its imports are over
 by the time a deployment creates functions. multiprocessing's forkserver does
-the same for endpoint workers
-(``sagemaker/hosting/zygote.py``), but it is one per process, preloading torch;
-this one passes the environment's pipes with ``socket.send_fds``.
+the same for endpoint workers (``sagemaker/hosting/zygote.py``), but there is
+one per process, preloading torch; this one passes an environment's pipes
+with ``socket.send_fds``.
 
     python -m workflow.local.lambda_.zygote FD   (FD: its end of a SOCK_SEQPACKET pair)
 """
