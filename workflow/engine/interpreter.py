@@ -11,14 +11,9 @@ from .errors import ExecutionStopped, FailureError, StatesError
 from .history import History, Lane, Sink
 from .limits import MAX_PAYLOAD_BYTES, payload_size, to_json
 from .program import StateMachine
-from .runtime import CancelScope, ExecutionContext, Frame, Runtime
+from .runtime import CancelScope, ExecutionContext, Frame, JobWatch, Runtime
 
 ClientFactory = Callable[[str], Any]
-#: ``job_watch(kind, name, changed)`` sets ``changed`` whenever the SageMaker job ``name``
-#: (kind "TrainingJob" or "HyperParameterTuningJob") reaches its final status, until the
-#: returned function is called; a `.sync` task then reads the job at once instead of on its
-#: next poll, as Step Functions learns of SageMaker job changes from EventBridge events.
-JobWatch = Callable[[str, str, threading.Event], Callable[[], None]]
 # How long stop() waits for the execution thread to unwind (and stop its jobs).
 STOP_GRACE_SECONDS = 5.0
 

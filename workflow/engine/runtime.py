@@ -14,6 +14,13 @@ from .history import History, Lane
 from .timestamps import format_timestamp
 
 
+#: ``job_watch(kind, name, changed)`` sets ``changed`` whenever the SageMaker job ``name``
+#: (kind "TrainingJob" or "HyperParameterTuningJob") reaches its final status, until the
+#: returned function is called; a `.sync` task then reads the job at once instead of on its
+#: next poll, as Step Functions learns of SageMaker job changes from EventBridge events.
+JobWatch = Callable[[str, str, threading.Event], Callable[[], None]]
+
+
 @dataclass
 class ExecutionContext:
     """Identity of an execution, as the context object (``$$.Execution``) exposes it."""
@@ -84,7 +91,7 @@ class Runtime:
         poll_interval: float,
         rng: random.Random,
         execution_input: Any,
-        job_watch: Callable[[str, str, threading.Event], Callable[[], None]] | None = None,
+        job_watch: JobWatch | None = None,
     ) -> None:
         self.history = history
         self.clock = clock

@@ -58,6 +58,7 @@ class StepFunctionsBackend(Backend):
 
     def start(self) -> None:
         self.runner.fail_interrupted()
+        self.runner.listen_to_jobs()
 
     def shutdown(self) -> None:
         self.runner.shutdown()

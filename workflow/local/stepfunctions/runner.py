@@ -60,7 +60,6 @@ class Runner:
         self._clients: dict[str, Any] = {}
         self._building: dict[str, threading.Lock] = {}
         self._job_watchers: dict[tuple[str, str], set[threading.Event]] = {}
-        self._listening = False
 
     # -- clients for Task states ------------------------------------------
     def client(self, service: str) -> Any:
@@ -88,14 +87,16 @@ class Runner:
         threading.Thread(target=build, daemon=True, name="sfn-clients").start()
 
     # -- SageMaker job changes for `.sync` tasks ---------------------------
+    def listen_to_jobs(self) -> None:
+        """Hear of SageMaker jobs' ends (call once every backend exists)."""
+        sagemaker = self.ctx.backends.get("sagemaker")
+        if sagemaker is not None:
+            sagemaker.on_job_finished(self._job_finished)
+
     def _watch_job(self, kind: str, name: str, changed: threading.Event) -> Callable[[], None]:
         key = (kind, name)
         with self._lock:
             self._job_watchers.setdefault(key, set()).add(changed)
-            listen, self._listening = not self._listening, True
-        sagemaker = self.ctx.backends.get("sagemaker")
-        if listen and sagemaker is not None:
-            sagemaker.on_job_finished(self._job_finished)
 
         def unwatch() -> None:
             with self._lock:
