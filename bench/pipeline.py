@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 import boto3
+import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -50,6 +51,21 @@ def merged(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
 
 def union_seconds(intervals: list[tuple[float, float]]) -> float:
     return sum(stop - start for start, stop in merged(intervals))
+
+
+def stop_everything(data_dir: Path, timeout: float = 30.0) -> None:
+    """Stop the server and wait until every process it started has gone too (workers, fork
+    servers, Lambda environments live in sessions of their own): a run started right after
+    would otherwise share the CPU with their exit."""
+    state = lifecycle.read_state(data_dir)
+    family = []
+    if state is not None:
+        try:
+            family = psutil.Process(state.pid).children(recursive=True)
+        except psutil.Error:
+            pass
+    lifecycle.stop(data_dir)
+    psutil.wait_procs(family, timeout=timeout)
 
 
 def main() -> int:
@@ -111,7 +127,7 @@ def main() -> int:
         if args.keep:
             print(f"kept: {workdir}")
         else:
-            lifecycle.stop(workdir / "server")
+            stop_everything(workdir / "server")
             # A default run leaves about half a gigabyte of tensors, jobs and archives.
             shutil.rmtree(workdir, ignore_errors=True)
 
