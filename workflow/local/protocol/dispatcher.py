@@ -58,15 +58,12 @@ class Dispatcher:
     def route(self, request: Request) -> tuple[str, OperationModel, dict[str, Any]]:
         signing = Call.from_credential(rest_xml.credential(request)).service
         if self._xml is not None and (rest_xml.is_virtual_host(request.headers.get("Host"))
-                                      or signing == service_model(self._xml_service).signing_name):
+                                      or signing == service_model(self._xml_service).signing_name
+                                      or rest_xml.signature_v2(request)):
             return self._route_xml(request)
-        # Every service but S3 reads its (small) body whole.
-        try:
-            request.load_body(BODY_LIMIT)
-        except ValueError as exc:
-            raise _Unroutable(str(exc)) from None
         rpc = rpcv2_cbor.match(request)
         if rpc is not None:
+            _load(request)
             service = self._rpc.get(rpc[0])
             if service is None:
                 raise _Unroutable(f"No local service answers RPC v2 service {rpc[0]}")
@@ -82,6 +79,7 @@ class Dispatcher:
             if service is None:
                 raise _Unroutable(f"No local service answers X-Amz-Target {target}")
             model = service_model(service)
+            _load(request)
             try:
                 operation = json_protocol.operation_for_target(model, target)
             except ServiceError as exc:
@@ -100,11 +98,12 @@ class Dispatcher:
             signed = [m for m in matches if service_model(m[0].service).signing_name == signing]
             matches = signed or matches
         if not matches:
-            if self._xml is not None:  # an unsigned path-style S3 request
+            if self._xml is not None and signing is None:  # an unsigned path-style S3 request
                 return self._route_xml(request)
             raise _Unroutable(f"No local operation answers {request.method} {path}")
         route, uri_params = matches[0]
         operation = service_model(route.service).operation_model(route.operation)
+        _load(request)
         try:
             return route.service, operation, rest_json.parse_request(operation, request, uri_params)
         except ServiceError as exc:
@@ -161,6 +160,14 @@ class Dispatcher:
 
 class _Unroutable(Exception):
     pass
+
+
+def _load(request: Request) -> None:
+    """Every service but S3 reads its (small) body whole."""
+    try:
+        request.load_body(BODY_LIMIT)
+    except ValueError as exc:
+        raise _Unroutable(str(exc)) from None
 
 
 class _Routed(Exception):

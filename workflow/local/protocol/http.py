@@ -46,9 +46,13 @@ class Request:
         """Read a streamed body into ``body`` (at most ``limit`` bytes; more raises ValueError)."""
         if self.stream is not None:
             stream, self.stream = self.stream, None
-            self.body = stream.read(-1 if limit is None else limit + 1)
-            if limit is not None and len(self.body) > limit:
-                raise ValueError(f"the request body is over {limit} bytes")
+            parts, size = [], 0
+            while chunk := stream.read(1 << 20):
+                parts.append(chunk)
+                size += len(chunk)
+                if limit is not None and size > limit:
+                    raise ValueError(f"the request body is over {limit} bytes")
+            self.body = b"".join(parts)
         return self.body
 
 

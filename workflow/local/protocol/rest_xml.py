@@ -152,21 +152,36 @@ def credential(request: Request) -> str | None:
 
 
 # -- requests -----------------------------------------------------------------------
-def check_presigned(request: Request, now: datetime | None = None) -> None:
-    """A presigned URL past ``X-Amz-Date`` + ``X-Amz-Expires`` is refused, as S3 does."""
+def signature_v2(request: Request) -> bool:
+    """Signature Version 2 (``Authorization: AWS key:sig`` or ``AWSAccessKeyId=`` in a
+    presigned URL): only S3 still accepts it."""
+    if (request.headers.get("Authorization") or "").startswith("AWS "):
+        return True
     _, query = rest_json.split_target(request.target)
-    if "X-Amz-Expires" not in query or "X-Amz-Date" not in query:
-        return
-    try:
-        signed = datetime.strptime(query["X-Amz-Date"][-1], "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
-        expires = int(query["X-Amz-Expires"][-1])
-    except ValueError:
-        raise AccessDenied("X-Amz-Date or X-Amz-Expires is not valid.") from None
+    return "AWSAccessKeyId" in query and "Signature" in query
+
+
+def check_presigned(request: Request, now: datetime | None = None) -> None:
+    """A presigned URL past its expiry is refused, as S3 does: ``X-Amz-Date`` +
+    ``X-Amz-Expires`` (SigV4) or ``Expires`` in epoch seconds (SigV2)."""
+    _, query = rest_json.split_target(request.target)
     current = now or datetime.now(timezone.utc)
-    if current > signed + timedelta(seconds=expires):
+    try:
+        if "X-Amz-Expires" in query and "X-Amz-Date" in query:
+            signed = datetime.strptime(query["X-Amz-Date"][-1], "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+            seconds = int(query["X-Amz-Expires"][-1])
+            expires = signed + timedelta(seconds=seconds)
+            fields = {"X-Amz-Expires": str(seconds)}
+        elif "Expires" in query and "AWSAccessKeyId" in query:
+            expires = datetime.fromtimestamp(int(query["Expires"][-1]), timezone.utc)
+            fields = {}
+        else:
+            return
+    except ValueError:
+        raise AccessDenied("The presigned URL's expiry is not valid.") from None
+    if current > expires:
         raise AccessDenied("Request has expired", fields={
-            "X-Amz-Expires": str(expires),
-            "Expires": (signed + timedelta(seconds=expires)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            **fields, "Expires": expires.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "ServerTime": current.strftime("%Y-%m-%dT%H:%M:%SZ")})
 
 

@@ -14,6 +14,7 @@ from workflow.local import calls
 from workflow.local.backend import Backend, snake_case
 from workflow.local.context import ServerContext
 from workflow.local.s3 import checksums, conditions, listing
+from workflow.local.s3.access import S3Access
 from workflow.local.s3.errors import InvalidArgument, InvalidRequest, MalformedXML, NotImplementedByLocalS3
 from workflow.local.s3.multipart import Multipart, PartRequest
 from workflow.local.s3.objects import ObjectStore, owner_id
@@ -59,6 +60,8 @@ class S3Backend(Backend):
         self.owner = owner_id(ctx.account_id)
         self.objects = ObjectStore(ctx.store, ctx.data_dir / DATA_FOLDER, self.owner)
         self.multipart = Multipart(self.objects)
+        #: The interface other local services use (never ``objects`` itself).
+        self.access = S3Access(self.objects)
 
     def start(self) -> None:
         removed = self.objects.sweep()

@@ -28,11 +28,12 @@ def byte_range(header: str | None, size: int) -> tuple[int, int] | None:
             raise _unsatisfiable(header, size)
         return max(0, size - suffix), size - 1
     first = int(found[1])
-    last = int(found[2]) if found[2] else size - 1
-    if last < first:
+    last = int(found[2]) if found[2] else None
+    if last is not None and last < first:
         return None
     if first >= size:
         raise _unsatisfiable(header, size)
+    last = size - 1 if last is None else last
     return first, min(last, size - 1)
 
 
