@@ -55,8 +55,8 @@ class Dispatcher:
         # The most literal template wins ("/functions/{F}/concurrency" over "/functions/{F}").
         self._routes.sort(key=lambda r: (len(r.static_query), r.literal_length), reverse=True)
 
-    def route(self, request: Request) -> tuple[str, OperationModel, dict[str, Any]]:
-        signing = Call.from_credential(rest_xml.credential(request)).service
+    def route(self, request: Request, call: Call | None = None) -> tuple[str, OperationModel, dict[str, Any]]:
+        signing = (call or Call.from_credential(rest_xml.credential(request))).service
         if self._xml is not None and (rest_xml.is_virtual_host(request.headers.get("Host"))
                                       or signing == service_model(self._xml_service).signing_name
                                       or rest_xml.signature_v2(request)):
@@ -124,8 +124,9 @@ class Dispatcher:
 
     def dispatch(self, request: Request) -> Response:
         request_id = str(uuid.uuid4())
+        call = Call.from_credential(rest_xml.credential(request))
         try:
-            service, operation, params = self.route(request)
+            service, operation, params = self.route(request, call)
         except _Routed as routed:
             return _finish(_error(request, routed.service, routed.error, request_id), request_id)
         except _Unroutable as exc:
@@ -138,7 +139,7 @@ class Dispatcher:
                 rest_xml.validate(params, operation.input_shape)
             else:
                 validate(params, operation.input_shape)
-            with calls.serving(Call.from_credential(rest_xml.credential(request))):
+            with calls.serving(call):
                 result = self.backends[service].handle(operation.name, params)
             if model.protocol == "rest-xml":
                 response = rest_xml.serialize_response(operation, result)

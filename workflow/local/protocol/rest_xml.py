@@ -107,7 +107,10 @@ class Router:
 
     def __init__(self, service: ServiceModel) -> None:
         self.service = service
-        self.routes = [_route(service, service.operation_model(op)) for op in service.operation_names]
+        self.routes: dict[str, list[Route]] = {}
+        for name in service.operation_names:
+            route = _route(service, service.operation_model(name))
+            self.routes.setdefault(route.method, []).append(route)
 
     def match(self, request: Request) -> tuple[OperationModel, dict[str, str]] | None:
         path, query = rest_json.split_target(request.target)
@@ -115,9 +118,7 @@ class Router:
         if bucket is not None:
             path = f"/{bucket}" + ("" if path == "/" else path)
         best: tuple[tuple[int, int, int], Route, dict[str, str]] | None = None
-        for route in self.routes:
-            if route.method != request.method:
-                continue
+        for route in self.routes.get(request.method, []):
             found = route.pattern.match(path)
             if found is None:
                 continue

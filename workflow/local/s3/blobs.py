@@ -11,6 +11,7 @@ import os
 import shutil
 import uuid
 from pathlib import Path
+from typing import BinaryIO
 
 from workflow.local.files import clone_file, reflink
 
@@ -24,6 +25,7 @@ class BlobStore:
         self.blobs = self.root / "blobs"
         self.incoming.mkdir(parents=True, exist_ok=True)
         self.blobs.mkdir(parents=True, exist_ok=True)
+        self._folders: set[str] = set()
 
     def path(self, blob: str) -> Path:
         return self.blobs / blob[:2] / blob
@@ -31,12 +33,19 @@ class BlobStore:
     def temp_path(self) -> Path:
         return self.incoming / uuid.uuid4().hex
 
+    @staticmethod
+    def create(temp: Path) -> BinaryIO:
+        """A temp file to write, created read-only (the open handle may still write), so
+        ``commit`` needs no chmod."""
+        return os.fdopen(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _READ_ONLY), "wb")
+
     def commit(self, temp: Path) -> str:
-        """Move a finished temp file into place; returns its blob id."""
+        """Move a finished, read-only temp file into place; returns its blob id."""
         blob = uuid.uuid4().hex
         target = self.path(blob)
-        target.parent.mkdir(exist_ok=True)
-        os.chmod(temp, _READ_ONLY)
+        if blob[:2] not in self._folders:
+            target.parent.mkdir(exist_ok=True)
+            self._folders.add(blob[:2])
         os.rename(temp, target)
         return blob
 
@@ -44,6 +53,7 @@ class BlobStore:
         """A blob with ``src``'s bytes, shared (reflink or hard link) where possible."""
         temp = self.temp_path()
         clone_file(str(src), str(temp))
+        os.chmod(temp, _READ_ONLY)
         return self.commit(temp)
 
     def share(self, blob: str) -> str:

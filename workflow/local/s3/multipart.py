@@ -141,7 +141,7 @@ class Multipart:
         """One blob of the parts' bytes, in order (copied in the kernel, not through Python)."""
         temp = self.blobs.temp_path()
         try:
-            with open(temp, "wb") as out:
+            with self.blobs.create(temp) as out:
                 for part in parts:
                     with open(self.blobs.path(part.blob), "rb") as source:
                         left = part.size
