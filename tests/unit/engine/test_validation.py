@@ -115,7 +115,7 @@ BAD = [
      "SCHEMA_VALIDATION_FAILED", "/States/A/Parameters"),
     ("unknown lambda:invoke parameter", machine(A={"Type": "Task", "Resource": T, "End": True, "Parameters": {"FunctionName": "f", "Body": 1}}),
      "SCHEMA_VALIDATION_FAILED", "/States/A/Parameters"),
-    ("JSONata query language", {"QueryLanguage": "JSONata", **machine(A=END)}, "SCHEMA_VALIDATION_FAILED", "/QueryLanguage"),
+    ("unknown query language", {"QueryLanguage": "XPath", **machine(A=END)}, "SCHEMA_VALIDATION_FAILED", "/QueryLanguage"),
     ("state name too long", {"StartAt": "x" * 81, "States": {"x" * 81: END}}, "SCHEMA_VALIDATION_FAILED", "/States/" + "x" * 81),
     ("slash in a state name is escaped", machine(**{"a/b": {"Type": "Pass", "Next": "c"}}), "MISSING_TRANSITION_TARGET", "/States/a~1b/Next"),
 ]

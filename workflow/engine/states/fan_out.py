@@ -39,7 +39,7 @@ def run_children(frame: Frame, count: int, body: Body, max_concurrency: int = 0,
 
     def run_one(index: int) -> None:
         lane = Lane(previous.last) if sequential else Lane(start)
-        child = Frame(frame.runtime, lane, CancelScope(group), None)
+        child = Frame(frame.runtime, lane, CancelScope(group), None, frame.variables.child())
         try:
             results[index] = body(index, child)
             if sequential:
