@@ -13,7 +13,9 @@ as Step Functions' causes do.
 jsonatapy's compiled expressions belong to the thread that compiled them (a pyo3
 "unsendable" class: another thread using one panics), while executions, Parallel
 branches and Map iterations each run on their own thread. So every thread compiles
-its own copy, on first use, into a thread-local cache.
+its own copy, on first use, into a thread-local cache, and the threads that run
+states empty theirs before they end (``release_thread``): a copy dropped by another
+thread would leak.
 """
 from __future__ import annotations
 
@@ -73,10 +75,16 @@ def _compile(body: str) -> Any:
 def syntax_error(text: str) -> str | None:
     """JSONata's parse error for an expression string, or None when it parses."""
     try:
-        _compiled(body_of(text))
+        # Not cached: validation runs on request threads that never release a cache.
+        jsonatapy.compile(body_of(text))
     except ValueError as exc:
         return str(exc)
     return None
+
+
+def release_thread() -> None:
+    """Drop this thread's compiled expressions; call it last on a thread that ran states."""
+    _COMPILED.expressions.clear()
 
 
 def _compiled(body: str) -> Any:
@@ -104,14 +112,26 @@ class Expression:
 
     def evaluate(self, bindings: dict[str, Any], rng: random.Random) -> Any:
         """The JSON value of the expression; raises Undefined or EvaluationError."""
-        expression = _compiled(self.body)
         CURRENT.rng = rng
         try:
-            text = expression.evaluate_json_or_none(None, bindings)
-        except ValueError as exc:
-            raise EvaluationError(_HOST_PREFIX.sub("", str(exc))) from None
+            text, problem = _run(self.body, bindings)
         finally:
             CURRENT.rng = None
+        if problem is not None:
+            raise EvaluationError(problem)
         if text is None:
             raise Undefined(self.body)
         return json.loads(text)
+
+
+def _run(body: str, bindings: dict[str, Any]) -> tuple[str | None, str | None]:
+    """(JSON text or None for undefined, error message or None).
+
+    The error comes back as a value, not raised from here: a traceback would keep
+    this frame, and the compiled expression in it, alive on whichever thread ends up
+    holding the exception (a Parallel branch's failure travels to the parent's thread).
+    """
+    try:
+        return _compiled(body).evaluate_json_or_none(None, bindings), None
+    except ValueError as exc:
+        return None, _HOST_PREFIX.sub("", str(exc))
