@@ -70,7 +70,7 @@ class _Progress:
             print(file=self.out)
 
 
-def upload_zip(s3: Any, path: Path, uri: str, out: TextIO = sys.stdout) -> None:
+def upload_zip(s3: Any, path: Path, uri: str, out: TextIO = sys.stdout, config: TransferConfig = TRANSFER) -> None:
     """Upload a dataset zip (multipart, with a progress line); skipped when the object there
     has the same SHA-256 (recorded in its metadata) and size."""
     bucket, key = split(uri)
@@ -84,9 +84,13 @@ def upload_zip(s3: Any, path: Path, uri: str, out: TextIO = sys.stdout) -> None:
     except ClientError as err:
         if err.response["Error"]["Code"] not in ("404", "NoSuchKey"):
             raise
+    extra = {"ContentType": "application/zip", "Metadata": {"sha256": checksum}}
+    if size < config.multipart_threshold:  # one request: one line
+        print(f"uploading {path.name} to {uri} ({size / MB:.1f} MB)", file=out)
+        s3.upload_file(str(path), bucket, key, Config=config, ExtraArgs=extra)
+        return
     progress = _Progress(path.name, uri, size, out)
-    s3.upload_file(str(path), bucket, key, Config=TRANSFER, Callback=progress,
-                   ExtraArgs={"ContentType": "application/zip", "Metadata": {"sha256": checksum}})
+    s3.upload_file(str(path), bucket, key, Config=config, Callback=progress, ExtraArgs=extra)
     progress.done()
 
 
