@@ -1,43 +1,60 @@
 """A request body read from the connection as it arrives: Content-Length or chunked.
 
 The server hands this to the protocol layer unread, so S3 can stream an upload to disk
-while the other services read their (small) bodies whole.
+while the other services read their (small) bodies whole. ``ChunkedReader`` undoes the
+chunked framing HTTP/1.1 and S3's ``aws-chunked`` share.
 """
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from typing import BinaryIO
 
 #: Bytes of an unread body the server reads and drops to keep a connection; past that it
 #: closes the connection instead (an error answered before a large upload was read).
 DRAIN_LIMIT = 1 << 20
+MAX_LINE = 8192
 
 
 class IncompleteBody(Exception):
     """The client sent fewer bytes than it announced, or broke the chunked framing."""
 
 
-class BodyReader(io.RawIOBase):
-    def __init__(self, rfile: BinaryIO, length: int | None, chunked: bool) -> None:
-        self._rfile = rfile
-        self._chunked = chunked
-        self._left = 0 if chunked else (length or 0)
-        self._done = not chunked and not length
-        #: Bytes of the HTTP body read so far (after chunked decoding).
-        self.consumed = 0
+class ChunkedReader(io.RawIOBase):
+    """``<hex size>[;extension]\\r\\n<data>\\r\\n`` ..., a zero-size chunk, trailer lines
+    (``name:value``), an empty line. ``error(message)`` makes the exception to raise."""
+
+    def __init__(self, raw: BinaryIO, error: Callable[[str], Exception] = IncompleteBody) -> None:
+        self._raw = raw
+        self._error = error
+        self._left = 0
+        self._done = False
+        #: Trailer headers (lower-case names), complete once the body is read.
+        self.trailers: dict[str, str] = {}
 
     def readable(self) -> bool:
         return True
 
+    def _line(self) -> bytes:
+        line = self._raw.readline(MAX_LINE + 1)
+        if not line.endswith(b"\n"):
+            raise self._error("The body ended inside a chunk's framing, or a framing line is too long.")
+        return line.rstrip(b"\r\n")
+
     def _next_chunk(self) -> None:
-        line = self._rfile.readline(1024)
+        header = self._line()
         try:
-            size = int(line.split(b";")[0].strip(), 16)
+            size = int(header.split(b";", 1)[0].strip(), 16)
         except ValueError:
-            raise IncompleteBody(f"bad chunk size line {line[:40]!r}") from None
+            raise self._error(f"Bad chunk size {header[:40]!r}.") from None
+        if size < 0:
+            raise self._error("Bad chunk size.")
         if size == 0:
-            while self._rfile.readline(8192) not in (b"\r\n", b"\n", b""):
-                pass  # HTTP trailers: none of the services reads them
+            while line := self._line():
+                name, sep, value = line.decode("latin-1").partition(":")
+                if not sep:
+                    raise self._error(f"Bad trailer line {line[:40]!r}.")
+                self.trailers[name.strip().lower()] = value.strip()
             self._done = True
         self._left = size
 
@@ -45,20 +62,16 @@ class BodyReader(io.RawIOBase):
         if self._done:
             return 0
         if self._left == 0:
-            if not self._chunked:
-                self._done = True
-                return 0
             self._next_chunk()
             if self._done:
                 return 0
-        want = min(len(buffer), self._left)
-        got = self._rfile.readinto(memoryview(buffer)[:want])  # type: ignore[attr-defined]
+        view = memoryview(buffer)[: min(len(buffer), self._left)]
+        got = self._raw.readinto(view)  # type: ignore[attr-defined]
         if not got:
-            raise IncompleteBody("the connection closed before the whole body arrived")
+            raise self._error("The body ended inside a chunk.")
         self._left -= got
-        self.consumed += got
-        if self._chunked and self._left == 0:
-            self._rfile.readline(16)  # the CRLF after a chunk's data
+        if self._left == 0 and self._line() != b"":
+            raise self._error("A chunk is longer than its size says.")
         return got
 
     def read(self, size: int = -1) -> bytes:
@@ -68,21 +81,59 @@ class BodyReader(io.RawIOBase):
         got = self.readinto(memoryview(buffer))
         return bytes(buffer[:got])
 
-    def readall(self) -> bytes:
-        parts = []
-        while chunk := self.read(1 << 20):
-            parts.append(chunk)
-        return b"".join(parts)
-
     @property
     def finished(self) -> bool:
         return self._done
+
+
+class _Sized(io.RawIOBase):
+    """Exactly ``length`` bytes of ``raw`` (a Content-Length body)."""
+
+    def __init__(self, raw: BinaryIO, length: int) -> None:
+        self._raw = raw
+        self._left = length
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        if self._left <= 0:
+            return 0
+        got = self._raw.readinto(memoryview(buffer)[: min(len(buffer), self._left)])  # type: ignore[attr-defined]
+        if not got:
+            raise IncompleteBody("the connection closed before the whole body arrived")
+        self._left -= got
+        return got
+
+    @property
+    def finished(self) -> bool:
+        return self._left <= 0
+
+
+class BodyReader(io.RawIOBase):
+    """The body of one HTTP request, framed by Content-Length or chunked."""
+
+    def __init__(self, rfile: BinaryIO, length: int | None, chunked: bool) -> None:
+        self._body: ChunkedReader | _Sized = ChunkedReader(rfile) if chunked else _Sized(rfile, length or 0)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        return self._body.readinto(buffer)
+
+    def read(self, size: int = -1) -> bytes:
+        if size is None or size < 0:
+            return self.readall()
+        buffer = bytearray(size)
+        got = self.readinto(memoryview(buffer))
+        return bytes(buffer[:got])
 
     def drain(self, limit: int = DRAIN_LIMIT) -> bool:
         """Read and drop what is left; False when more than ``limit`` bytes remain."""
         dropped = 0
         try:
-            while not self._done:
+            while not self._body.finished:
                 chunk = self.read(min(1 << 16, limit - dropped + 1))
                 if not chunk:
                     break

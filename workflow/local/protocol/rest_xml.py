@@ -25,7 +25,7 @@ from workflow.local.protocol import rest_json
 from workflow.local.protocol.aws_chunked import AwsChunkedReader
 from workflow.local.protocol.http import Request, Response, ResponseStream
 from workflow.local.protocol.validation import validation_errors
-from workflow.local.protocol.values import parse_timestamp
+from workflow.local.protocol.values import parse_timestamp, to_utc
 from workflow.local.s3 import checksums
 from workflow.local.s3.errors import (
     AccessDenied,
@@ -241,7 +241,7 @@ def parse_request(operation: OperationModel, request: Request, uri_params: dict[
     _check_xml_digests(operation, request.headers, body)
     if body.strip():
         try:
-            params[payload] = _utc(_XmlParser().parse_xml(member, body))
+            params[payload] = to_utc(_XmlParser().parse_xml(member, body))
         except (ResponseParserError, ElementTree.ParseError, ValueError, TypeError) as err:
             raise MalformedXML("The XML you provided was not well-formed or did not validate "
                                f"against our published schema: {err}") from None
@@ -273,16 +273,6 @@ def validate(params: dict[str, Any], shape: Shape | None) -> None:
     problems = validation_errors(params, shape)
     if problems:
         raise InvalidArgument("; ".join(problems))
-
-
-def _utc(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.astimezone(timezone.utc)
-    if isinstance(value, dict):
-        return {k: _utc(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_utc(v) for v in value]
-    return value
 
 
 # -- answers ------------------------------------------------------------------------

@@ -22,16 +22,6 @@ from tests.integration.s3_helpers import bucket_name, error_of, raw, s3_client
 MiB = 1 << 20
 
 
-@pytest.fixture(scope="module")
-def s3(local_server):  # noqa: ANN001, ANN201 - fixture
-    return s3_client(local_server.endpoint_url)
-
-
-@pytest.fixture(scope="module")
-def bucket(s3):  # noqa: ANN001, ANN201 - fixture
-    name = bucket_name("xfer")
-    s3.create_bucket(Bucket=name)
-    return name
 
 
 def _chunked_put(endpoint_url: str, path: str, data: bytes, checksum_cls: type, name: str,
@@ -108,11 +98,8 @@ def test_a_200_mb_file_goes_up_and_down_in_parts_with_checksums(local_server, s3
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as handle:
-        while chunk := handle.read(MiB):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def test_the_aws_cli_copies_lists_syncs_and_removes(local_server, tmp_path) -> None:  # noqa: ANN001

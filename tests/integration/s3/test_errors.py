@@ -14,17 +14,6 @@ from tests.integration.s3_helpers import bucket_name, error_of, raw, s3_client
 MiB = 1 << 20
 
 
-@pytest.fixture(scope="module")
-def s3(local_server):  # noqa: ANN001, ANN201 - fixture
-    return s3_client(local_server.endpoint_url)
-
-
-@pytest.fixture(scope="module")
-def bucket(s3):  # noqa: ANN001, ANN201 - fixture
-    name = bucket_name("err")
-    s3.create_bucket(Bucket=name)
-    s3.put_object(Bucket=name, Key="ten", Body=b"0123456789")
-    return name
 
 
 def _upload(s3: Any, bucket: str, sizes: list[int]) -> tuple[str, list[dict[str, Any]]]:
@@ -38,6 +27,7 @@ def _upload(s3: Any, bucket: str, sizes: list[int]) -> tuple[str, list[dict[str,
 
 
 def _cases(s3: Any, bucket: str) -> dict[str, tuple[int, Callable[[], Any]]]:
+    s3.put_object(Bucket=bucket, Key="ten", Body=b"0123456789")
     wrong_md5 = base64.b64encode(hashlib.md5(b"other").digest()).decode()  # noqa: S324
     return {
         "NoSuchBucket": (404, lambda: s3.get_object(Bucket=bucket_name("missing"), Key="k")),
@@ -115,7 +105,8 @@ def test_conditional_write_if_none_match_refuses_to_replace(s3, bucket) -> None:
     assert s3.get_object(Bucket=bucket, Key="once")["Body"].read() == b"first"
 
 
-def test_errors_are_s3_xml_with_request_ids(local_server, bucket) -> None:  # noqa: ANN001
+def test_errors_are_s3_xml_with_request_ids(local_server, s3, bucket) -> None:  # noqa: ANN001
+    s3.put_object(Bucket=bucket, Key="ten", Body=b"0123456789")
     status, headers, body = raw(local_server.endpoint_url, "GET", f"/{bucket}/no%20such%20key")
     error = error_of(body)
     assert status == 404 and headers["content-type"] == "application/xml"

@@ -12,16 +12,6 @@ from botocore.exceptions import ClientError
 from tests.integration.s3_helpers import bucket_name, raw, s3_client
 
 
-@pytest.fixture(scope="module")
-def s3(local_server):  # noqa: ANN001, ANN201 - fixture
-    return s3_client(local_server.endpoint_url)
-
-
-@pytest.fixture
-def bucket(s3):  # noqa: ANN001, ANN201 - fixture
-    name = bucket_name()
-    s3.create_bucket(Bucket=name)
-    return name
 
 
 def test_buckets_are_created_listed_located_and_deleted(s3) -> None:  # noqa: ANN001
