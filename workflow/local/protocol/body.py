@@ -74,13 +74,6 @@ class ChunkedReader(io.RawIOBase):
             raise self._error("A chunk is longer than its size says.")
         return got
 
-    def read(self, size: int = -1) -> bytes:
-        if size is None or size < 0:
-            return self.readall()
-        buffer = bytearray(size)
-        got = self.readinto(memoryview(buffer))
-        return bytes(buffer[:got])
-
     @property
     def finished(self) -> bool:
         return self._done
@@ -121,13 +114,6 @@ class BodyReader(io.RawIOBase):
 
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
         return self._body.readinto(buffer)
-
-    def read(self, size: int = -1) -> bytes:
-        if size is None or size < 0:
-            return self.readall()
-        buffer = bytearray(size)
-        got = self.readinto(memoryview(buffer))
-        return bytes(buffer[:got])
 
     def drain(self, limit: int = DRAIN_LIMIT) -> bool:
         """Read and drop what is left; False when more than ``limit`` bytes remain."""
