@@ -48,13 +48,25 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     server: _HTTPServer
 
+    def handle_expect_100(self) -> bool:
+        # 100 Continue goes out when the body is first read (see _reader), not before the
+        # request is routed: an upload refused up front is then never sent.
+        self._continue_pending = True
+        return True
+
+    def _send_continue(self) -> None:
+        self.send_response_only(100)
+        self.end_headers()
+
     def _reader(self) -> BodyReader:
         chunked = "chunked" in (self.headers.get("Transfer-Encoding") or "").lower()
         try:
             length = int(self.headers.get("Content-Length") or 0)
         except ValueError:
             length = 0
-        return BodyReader(self.rfile, length, chunked)
+        waiting = getattr(self, "_continue_pending", False)
+        self._continue_pending = False
+        return BodyReader(self.rfile, length, chunked, self._send_continue if waiting else None)
 
     def _target(self) -> tuple[str, Headers]:
         """The path and headers; an absolute-form target (``GET http://host/path``, as a

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import socket
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from botocore.exceptions import ClientError
@@ -119,3 +121,16 @@ def test_errors_are_s3_xml_with_request_ids(local_server, s3, bucket) -> None:  
     status, _, body = raw(local_server.endpoint_url, "GET", f"/{bucket}/ten", headers={"Range": "bytes=20-30"})
     error = error_of(body)
     assert status == 416 and (error["Code"], error["ActualObjectSize"]) == ("InvalidRange", "10")
+
+
+def test_an_upload_refused_up_front_is_answered_before_its_body_is_sent(local_server, s3) -> None:  # noqa: ANN001
+    # boto3 asks for 100 Continue before a large body: the server answers the error instead,
+    # so the body is never sent.
+    with pytest.raises(s3.exceptions.NoSuchBucket):
+        s3.put_object(Bucket=bucket_name("missing"), Key="big", Body=b"x" * (32 * MiB))
+    parts = urlsplit(local_server.endpoint_url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=30) as sock:
+        sock.sendall(f"PUT /{bucket_name('missing')}/big HTTP/1.1\r\nHost: {parts.netloc}\r\n"
+                     f"Content-Length: {32 * MiB}\r\nExpect: 100-continue\r\n\r\n".encode())
+        first = sock.makefile("rb").readline()
+    assert first.startswith(b"HTTP/1.1 404"), first

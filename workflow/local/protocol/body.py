@@ -104,19 +104,32 @@ class _Sized(io.RawIOBase):
 
 
 class BodyReader(io.RawIOBase):
-    """The body of one HTTP request, framed by Content-Length or chunked."""
+    """The body of one HTTP request, framed by Content-Length or chunked.
 
-    def __init__(self, rfile: BinaryIO, length: int | None, chunked: bool) -> None:
+    ``on_first_read`` runs before the first byte is read: the server sends ``100 Continue``
+    there to a client that asked for it, so an upload answered with an error first (a
+    missing bucket) is never sent at all, as with S3.
+    """
+
+    def __init__(self, rfile: BinaryIO, length: int | None, chunked: bool,
+                 on_first_read: Callable[[], None] | None = None) -> None:
         self._body: ChunkedReader | _Sized = ChunkedReader(rfile) if chunked else _Sized(rfile, length or 0)
+        self._on_first_read = on_first_read
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        if self._on_first_read is not None:
+            start, self._on_first_read = self._on_first_read, None
+            start()
         return self._body.readinto(buffer)
 
     def drain(self, limit: int = DRAIN_LIMIT) -> bool:
-        """Read and drop what is left; False when more than ``limit`` bytes remain."""
+        """Read and drop what is left; False when more than ``limit`` bytes remain, or when
+        the client still waits for ``100 Continue`` (it may or may not send the body)."""
+        if self._on_first_read is not None and not self._body.finished:
+            return False
         dropped = 0
         try:
             while not self._body.finished:
