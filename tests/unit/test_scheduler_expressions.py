@@ -100,6 +100,8 @@ def test_a_flexible_window_moves_invocations_within_its_bounds_only() -> None:
 
 @pytest.mark.parametrize("expression, field", [
     ("rate(0 minutes)", "positive"),
+    ("rate(1 days)", "rate(1 day)"),
+    ("rate(7 day)", "rate(7 days)"),
     ("rate(2 weeks)", "rate(value unit)"),
     ("rate(5minutes)", "rate(value unit)"),
     ("cron(0 3 * * SUN *)", "exactly one"),

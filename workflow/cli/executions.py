@@ -12,6 +12,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from workflow.aws.execution_input import check_for_stack
 from workflow.cli.aws_errors import aws_error
+from workflow.retraining import schedule_name, stored_input
 from workflow.cli.target import Target, TargetError, add_arguments, resolve
 from workflow.execution_input import InputError, check, load
 
@@ -74,13 +75,13 @@ def execution_arn(target: Target, execution: str) -> str:
 
 
 def _stored_input(target: Target) -> dict[str, Any]:
-    name = f"{target.resource_prefix}-retrain"
+    name = schedule_name(target.resource_prefix)
     try:
         schedule = target.client("scheduler").get_schedule(Name=name)
     except ClientError as exc:
         raise InputError("ValidationException: no --input given and the stack has no retraining schedule "
                          f"({name}) to take the stored input from") from exc
-    return json.loads(schedule["Target"]["Input"])
+    return stored_input(schedule["Target"]["Input"])
 
 
 def cmd_start(args: argparse.Namespace, target: Target) -> int:

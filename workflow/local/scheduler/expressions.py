@@ -41,12 +41,17 @@ def parse_expression(text: str) -> Expression:
     """The expression, or ``ValidationException`` naming ScheduleExpression."""
     rate = _RATE.match(text)
     if rate:
-        value = int(rate["value"])
+        value, unit = int(rate["value"]), rate["unit"].rstrip("s")
         if value < 1:
             raise ValidationException(
                 f"Invalid Schedule Expression {text}: ScheduleExpression rate value must be a positive "
                 "integer")
-        return RateExpression(text, timedelta(seconds=value * _UNIT_SECONDS[rate["unit"].rstrip("s")]))
+        if (value == 1) == rate["unit"].endswith("s"):
+            # As EventBridge's rate expressions reference says: singular for 1, plural above.
+            raise ValidationException(
+                f"Invalid Schedule Expression {text}: ScheduleExpression takes rate(1 {unit}) for one "
+                f"and rate({max(value, 2)} {unit}s) for more")
+        return RateExpression(text, timedelta(seconds=value * _UNIT_SECONDS[unit]))
     at = _AT.match(text)
     if at:
         try:
