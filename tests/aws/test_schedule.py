@@ -98,3 +98,26 @@ def test_the_schedule_starts_the_deployed_state_machine(aws: Any, tmp_path: Path
     by_hand = json.loads(props["Target"]["Input"])
     del by_hand["schedule"]  # only the Scheduler fills in its marks
     assert json.loads(execution["input"]) == by_hand
+
+
+def test_schedule_commands_on_aws(aws: Any, tmp_path: Path, capsys: Capture) -> None:  # noqa: F811
+    prepared = release.prepare(request(tmp_path, schedule="rate(7 days)"))
+    release.deploy(prepared, aws, say=lambda _: None, poll=0.01, timeout=60)
+    ids = physical_ids(aws)
+    stored = tmp_path / "stored.json"
+    document = json.loads(_schedule_resource(prepared.template)["Target"]["Input"])
+    del document["schedule"]
+    stored.write_text(json.dumps(document))
+    where = ["--region", REGION, "--stack-name", "dog-breed-pipeline"]
+
+    assert main(["schedule", "create", "cron(0 4 ? * MON *)", "--timezone", "America/New_York",
+                 "--input", str(stored), *where]) == 0
+    schedule = aws.client("scheduler").get_schedule(Name=f"{PREFIX}-retrain")
+    assert schedule["Target"]["Arn"] == ids["StateMachine"]
+    assert schedule["Target"]["RoleArn"].endswith("/" + ids["SchedulerRole"])
+    assert schedule["ScheduleExpression"] == "cron(0 4 ? * MON *)"
+    capsys.readouterr()
+    assert main(["schedule", "list", *where]) == 0
+    assert f"default/{PREFIX}-retrain  cron(0 4 ? * MON *) (America/New_York)  ENABLED" in capsys.readouterr().out
+    assert main(["schedule", "delete", f"{PREFIX}-retrain", *where]) == 0
+    assert aws.client("scheduler").list_schedules()["Schedules"] == []
