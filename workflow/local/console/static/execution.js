@@ -46,7 +46,9 @@ function stateDetail(state) {
     ${state.visits > 1 ? `<dt>Visits</dt><dd>${state.visits}</dd>` : ""}${state.iterations ? `<dt>Items</dt><dd>${state.iterations}</dd>` : ""}</dl>
     ${state.error || state.cause ? `<div class="error-box" id="state-error"><span class="err">${esc(state.error || "")}</span><pre>${esc(pretty(state.cause))}</pre></div>` : ""}
     <h2>Input</h2><pre id="state-input">${esc(pretty(state.input))}</pre>
-    <h2>Output</h2><pre id="state-output">${esc(pretty(state.output) || "—")}</pre>`;
+    <h2>Output</h2><pre id="state-output">${esc(pretty(state.output) || "—")}</pre>
+    ${state.assigned ? `<h2>Assigned variables</h2><dl class="kv" id="state-assigned">${Object.entries(state.assigned).map(([name, value]) =>
+      `<dt>$${esc(name)}</dt><dd><pre>${esc(pretty(value))}</pre></dd>`).join("")}</dl>` : ""}`;
 }
 
 export async function renderExecution(view, arn) {
