@@ -14,13 +14,14 @@ _ROOT_SIZE = re.compile(r'<svg width="([0-9.]+)pt" height="([0-9.]+)pt"')
 _FAMILY = "DejaVu Sans"
 
 
-def _font_dirs() -> list[str]:
-    """matplotlib's bundled fonts, found without importing matplotlib."""
+def _bundled_fonts() -> list[str]:
+    """matplotlib's DejaVu Sans (regular and bold), found without importing matplotlib."""
     spec = importlib.util.find_spec("matplotlib")
     for location in (spec.submodule_search_locations or []) if spec else []:
-        fonts = Path(location) / "mpl-data" / "fonts" / "ttf"
-        if (fonts / "DejaVuSans.ttf").is_file():
-            return [str(fonts)]
+        fonts = [Path(location) / "mpl-data" / "fonts" / "ttf" / name
+                 for name in ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf")]
+        if all(f.is_file() for f in fonts):
+            return [str(f) for f in fonts]
     return []
 
 
@@ -37,5 +38,8 @@ def png_from_svg(svg: bytes, scale: float = 1.0) -> bytes:
     # Graphviz writes the generic family as "sans-Serif"; resvg matches generic names
     # exactly, so it would find no font and draw no text.
     text = _in_pixels(svg.decode("utf-8"), scale).replace("sans-Serif", "sans-serif")
-    return bytes(resvg_py.svg_to_bytes(svg_string=text, font_dirs=_font_dirs(), sans_serif_family=_FAMILY,
+    bundled = _bundled_fonts()
+    # With the two font files at hand, scanning every system font (a second) is not needed.
+    return bytes(resvg_py.svg_to_bytes(svg_string=text, font_files=bundled or None,
+                                       skip_system_fonts=bool(bundled), sans_serif_family=_FAMILY,
                                        font_family=_FAMILY, background="white"))
