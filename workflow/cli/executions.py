@@ -3,18 +3,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
 from workflow.aws.execution_input import check_for_stack
-from workflow.cli.aws_errors import aws_error
-from workflow.retraining import schedule_name, stored_input
-from workflow.cli.target import Target, TargetError, add_arguments, resolve
+from workflow.cli.guard import guarded
+from workflow.cli.target import Target, add_arguments
 from workflow.execution_input import InputError, check, load
+from workflow.retraining import schedule_name, stored_input
 
 STATUSES = ("RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE")
 
@@ -50,21 +48,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         add_arguments(parser)
 
 
-def _guard(command: Callable[[argparse.Namespace, Target], int]) -> Callable[[argparse.Namespace], int]:
-    """Resolve the target, run the command, and turn AWS errors into one readable line."""
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return command(args, resolve(args))
-        except (TargetError, InputError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-        except ClientError as exc:
-            print(f"error: {aws_error(exc)}", file=sys.stderr)
-            return 1
-        except BotoCoreError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
-    return run
+_guard = guarded
 
 
 def execution_arn(target: Target, execution: str) -> str:

@@ -3,16 +3,13 @@ server's EventBridge Scheduler or on AWS's (``--region``), through the same API.
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from workflow.aws.execution_input import check_for_stack
-from workflow.cli.aws_errors import aws_error
-from workflow.cli.target import Target, TargetError, add_arguments, resolve
+from workflow.cli.guard import guarded
+from workflow.cli.target import Target, TargetError, add_arguments
 from workflow.execution_input import InputError, check, load
 from workflow.retraining import ScheduleError, retraining_schedule, schedule_name, stored_input
 from workflow.schedule_status import schedule_statuses
@@ -31,31 +28,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     create.add_argument("--start-date", type=datetime.fromisoformat, metavar="ISO_TIME",
                         help="no firing before this time (default: rate schedules fire at once)")
     add_arguments(create)
-    create.set_defaults(func=_guard(cmd_create))
+    create.set_defaults(func=guarded(cmd_create, ScheduleError))
     listing = actions.add_parser("list", help="schedules, their next firing and the runs they started")
     add_arguments(listing)
-    listing.set_defaults(func=_guard(cmd_list))
+    listing.set_defaults(func=guarded(cmd_list, ScheduleError))
     delete = actions.add_parser("delete", help="delete a schedule")
     delete.add_argument("name", metavar="NAME")
     delete.add_argument("--group", default="default", help="schedule group (default: default)")
     add_arguments(delete)
-    delete.set_defaults(func=_guard(cmd_delete))
-
-
-def _guard(command: Any) -> Any:
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return command(args, resolve(args))
-        except (TargetError, InputError, ScheduleError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-        except ClientError as exc:
-            print(f"error: {aws_error(exc)}", file=sys.stderr)
-            return 1
-        except BotoCoreError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
-    return run
+    delete.set_defaults(func=guarded(cmd_delete, ScheduleError))
 
 
 def _prefix(target: Target) -> str:
