@@ -196,3 +196,14 @@ def test_update_replaces_the_schedule_and_keeps_its_creation_date(
     stored = scheduler.get_schedule({"Name": "retrain"})
     assert stored["ScheduleExpression"] == "rate(2 hours)" and "Description" not in stored
     assert stored["CreationDate"] == created < stored["LastModificationDate"]
+
+
+def test_cron_in_paris_across_the_spring_change_with_the_clock_running(
+        scheduler: SchedulerBackend, clock: VirtualClock, sfn: StartedByTest) -> None:
+    clock.advance((datetime(2026, 3, 27, 12, tzinfo=UTC) - clock.now()).total_seconds())
+    scheduler.create_schedule(_params(ScheduleExpression="cron(30 2 * * ? *)",
+                                      ScheduleExpressionTimezone="Europe/Paris"))
+    fired = _run(scheduler, clock, datetime(2026, 3, 31, 0, tzinfo=UTC))
+    # 02:30 did not exist in Paris on the 29th: no run that day, none made up after.
+    assert fired == [datetime(2026, 3, 28, 1, 30, tzinfo=UTC), datetime(2026, 3, 30, 0, 30, tzinfo=UTC)]
+    assert [r.name for _, r in sfn.calls] == ["retrain-20260328T013000Z", "retrain-20260330T003000Z"]
