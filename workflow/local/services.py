@@ -13,4 +13,5 @@ BACKENDS: tuple[str, ...] = (
     "workflow.local.sagemaker:SageMakerBackend",
     "workflow.local.cloudwatch:CloudWatchBackend",
     "workflow.local.s3.backend:S3Backend",
+    "workflow.local.scheduler:SchedulerBackend",
 )
