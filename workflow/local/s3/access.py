@@ -14,10 +14,9 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import urlparse
 
 from workflow.local.identity import Caller
-from workflow.local.s3.body import ObjectBody
 from workflow.local.s3.errors import NoSuchKey
 from workflow.local.s3.objects import ObjectStore
-from workflow.local.s3.records import Headers, StoredObject
+from workflow.local.s3.records import SystemMetadata, StoredObject
 
 
 class UnsafeKey(ValueError):
@@ -71,20 +70,6 @@ class S3Access:
         record = self._objects.head(where.bucket, where.key)
         return ObjectInfo(where, record.size, record.etag)
 
-    def exists(self, caller: Caller, uri: str) -> bool:
-        """An object at ``uri``, or any object below it (a prefix)."""
-        where = S3Uri.parse(uri)
-        self._objects.bucket(where.bucket)
-        if where.key and self._objects.catalog.object(where.bucket, where.key) is not None:
-            return True
-        page = self._objects.list(where.bucket, prefix=where.key, delimiter=None, start=b"", max_keys=1)
-        return bool(page.entries)
-
-    def open(self, caller: Caller, uri: str) -> ObjectBody:
-        """The object's bytes as a file to read (close it when done)."""
-        where = S3Uri.parse(uri)
-        return self._objects.open(self._objects.head(where.bucket, where.key))
-
     def download(self, caller: Caller, uri: str, dest: Path) -> ObjectInfo:
         """A writable local copy of one object (a reflink where the file system has them)."""
         where = S3Uri.parse(uri)
@@ -133,7 +118,7 @@ class S3Access:
         """Store a local file as an object (shared by link where possible)."""
         where = S3Uri.parse(uri)
         kind = content_type or mimetypes.guess_type(src.name)[0] or "binary/octet-stream"
-        record = self._objects.put_file(where.bucket, where.key, src, Headers(content_type=kind))
+        record = self._objects.put_file(where.bucket, where.key, src, SystemMetadata(content_type=kind))
         return ObjectInfo(where, record.size, record.etag)
 
     def upload_tree(self, caller: Caller, src: Path, prefix_uri: str) -> int:

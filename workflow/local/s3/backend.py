@@ -18,14 +18,14 @@ from workflow.local.s3.access import S3Access
 from workflow.local.s3.errors import InvalidArgument, InvalidRequest, MalformedXML, NotImplementedByLocalS3
 from workflow.local.s3.multipart import Multipart, PartRequest
 from workflow.local.s3.objects import ObjectStore, owner_id
-from workflow.local.s3.records import Headers, StoredObject
+from workflow.local.s3.records import SystemMetadata, StoredObject
 from workflow.local.streams import Payload
 
 log = logging.getLogger(__name__)
 
 DATA_FOLDER = "s3"
 MAX_DELETE_KEYS = 1000
-_HEADER_MEMBERS = {"ContentType": "content_type", "ContentEncoding": "content_encoding",
+_SYSTEM_MEMBERS = {"ContentType": "content_type", "ContentEncoding": "content_encoding",
                    "ContentDisposition": "content_disposition", "ContentLanguage": "content_language",
                    "CacheControl": "cache_control", "Expires": "expires"}
 _OVERRIDES = {"ResponseContentType": "ContentType", "ResponseContentEncoding": "ContentEncoding",
@@ -34,15 +34,15 @@ _OVERRIDES = {"ResponseContentType": "ContentType", "ResponseContentEncoding": "
               "ResponseExpires": "Expires"}
 
 
-def _headers(params: dict[str, Any]) -> Headers:
-    values = {field: params[member] for member, field in _HEADER_MEMBERS.items() if params.get(member)}
+def _system(params: dict[str, Any]) -> SystemMetadata:
+    values = {field: params[member] for member, field in _SYSTEM_MEMBERS.items() if params.get(member)}
     if "expires" in values and not isinstance(values["expires"], str):
         values["expires"] = values["expires"].strftime("%a, %d %b %Y %H:%M:%S GMT")
-    return Headers(**values)
+    return SystemMetadata(**values)
 
 
-def _header_members(record: StoredObject) -> dict[str, Any]:
-    return {member: getattr(record.headers, field) for member, field in _HEADER_MEMBERS.items()}
+def _system_members(record: StoredObject) -> dict[str, Any]:
+    return {member: getattr(record.system, field) for member, field in _SYSTEM_MEMBERS.items()}
 
 
 def _checksum_members(record: StoredObject) -> dict[str, Any]:
@@ -103,7 +103,7 @@ class S3Backend(Backend):
     def put_object(self, params: dict[str, Any]) -> dict[str, Any]:
         body: Payload = params.get("Body") or Payload.of_bytes(b"")
         written = self.objects.put(params["Bucket"], params["Key"], body, params,
-                                   headers=_headers(params), metadata=params.get("Metadata") or {})
+                                   system=_system(params), metadata=params.get("Metadata") or {})
         return {"ETag": written.record.etag, "Size": written.record.size,
                 **_checksum_members(written.record)}
 
@@ -113,7 +113,7 @@ class S3Backend(Backend):
         span = conditions.byte_range(params.get("Range"), record.size)
         out: dict[str, Any] = {
             "AcceptRanges": "bytes", "ETag": record.etag, "LastModified": record.last_modified,
-            "Metadata": record.metadata, "ContentLength": record.size, **_header_members(record),
+            "Metadata": record.metadata, "ContentLength": record.size, **_system_members(record),
         }
         if record.parts_count and params.get("PartNumber"):
             out["PartsCount"] = record.parts_count
@@ -146,14 +146,9 @@ class S3Backend(Backend):
             raise MalformedXML("The XML you provided was not well-formed or did not validate against "
                                f"our published schema (1 to {MAX_DELETE_KEYS} keys).")
         self.objects.bucket(params["Bucket"])
-        deleted, errors = [], []
-        for key in keys:
-            try:
-                self.objects.delete(params["Bucket"], key)
-                deleted.append({"Key": key})
-            except InvalidArgument as err:
-                errors.append({"Key": key, "Code": err.code, "Message": err.message})
-        return {"Deleted": [] if request.get("Quiet") else deleted, "Errors": errors}
+        for key in keys:  # a key that is not there is deleted all the same, as S3 answers
+            self.objects.delete(params["Bucket"], key)
+        return {"Deleted": [] if request.get("Quiet") else [{"Key": key} for key in keys]}
 
     def copy_object(self, params: dict[str, Any]) -> dict[str, Any]:
         source_bucket, source_key = _copy_source(params["CopySource"])
@@ -166,7 +161,7 @@ class S3Backend(Backend):
                                  "redirect location or encryption attributes.")
         replace = directive == "REPLACE"
         record = self.objects.copy(source, params["Bucket"], params["Key"],
-                                   headers=_headers(params) if replace else None,
+                                   system=_system(params) if replace else None,
                                    metadata=(params.get("Metadata") or {}) if replace else None)
         checksum = _checksum_members(record)
         return {"CopyObjectResult": {"ETag": record.etag, "LastModified": record.last_modified,
@@ -214,7 +209,7 @@ class S3Backend(Backend):
     # -- multipart uploads --------------------------------------------------------
     def create_multipart_upload(self, params: dict[str, Any]) -> dict[str, Any]:
         upload = self.multipart.create(
-            params["Bucket"], params["Key"], headers=_headers(params), metadata=params.get("Metadata") or {},
+            params["Bucket"], params["Key"], system=_system(params), metadata=params.get("Metadata") or {},
             algorithm=params.get("ChecksumAlgorithm"), kind=params.get("ChecksumType"))
         out = {"Bucket": upload.bucket, "Key": upload.key, "UploadId": upload.upload_id}
         if upload.checksum_algorithm:

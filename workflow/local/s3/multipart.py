@@ -26,7 +26,7 @@ from workflow.local.s3.errors import (
 from workflow.local.s3.ingest import ingest
 from workflow.local.s3.names import check_key
 from workflow.local.s3.objects import ObjectStore, now
-from workflow.local.s3.records import Checksum, ChecksumType, Headers, Part, StoredObject, Upload
+from workflow.local.s3.records import Checksum, ChecksumType, SystemMetadata, Part, StoredObject, Upload
 from workflow.local.streams import Payload
 
 MIN_PART_BYTES = 5 << 20
@@ -49,7 +49,7 @@ class Multipart:
         self.catalog = objects.catalog
         self.blobs = objects.blobs
 
-    def create(self, bucket: str, key: str, *, headers: Headers, metadata: dict[str, str],
+    def create(self, bucket: str, key: str, *, system: SystemMetadata, metadata: dict[str, str],
                algorithm: str | None, kind: str | None) -> Upload:
         self.objects.bucket(bucket)
         check_key(key)
@@ -64,7 +64,7 @@ class Multipart:
             raise InvalidRequest(f"The FULL_OBJECT checksum type cannot be used with the {algorithm} algorithm.")
         if checksum_type is ChecksumType.COMPOSITE and algorithm in checksums.FULL_OBJECT_ONLY:
             raise InvalidRequest(f"The COMPOSITE checksum type cannot be used with the {algorithm} algorithm.")
-        upload = Upload(uuid.uuid4().hex, bucket, key, now(), self.objects.owner, headers, metadata,
+        upload = Upload(uuid.uuid4().hex, bucket, key, now(), self.objects.owner, system, metadata,
                         algorithm, checksum_type)
         self.catalog.add_upload(upload)
         return upload
@@ -159,7 +159,7 @@ class Multipart:
         return StoredObject(
             bucket=upload.bucket, key=upload.key, size=sum(p.size for p in parts),
             etag=f'"{etag.hexdigest()}-{len(parts)}"', last_modified=now(), blob=self.blobs.commit(temp),
-            headers=upload.headers, metadata=upload.metadata, checksum=checksum, parts_count=len(parts))
+            system=upload.system, metadata=upload.metadata, checksum=checksum, parts_count=len(parts))
 
 
 def _chosen_parts(upload: Upload, requested: list[PartRequest], stored: dict[int, Part]) -> list[Part]:

@@ -25,7 +25,7 @@ from workflow.local.s3.errors import (
 )
 from workflow.local.s3.ingest import ingest
 from workflow.local.s3.names import check_bucket_name, check_key
-from workflow.local.s3.records import Bucket, Checksum, ChecksumType, Headers, StoredObject
+from workflow.local.s3.records import Bucket, Checksum, ChecksumType, SystemMetadata, StoredObject
 from workflow.local.store import Store
 from workflow.local.streams import Payload
 
@@ -114,7 +114,7 @@ class ObjectStore:
         return ObjectBody(self.blobs.path(record.blob), first, last - first + 1)
 
     def put(self, bucket: str, key: str, payload: Payload, params: dict[str, object], *,
-            headers: Headers, metadata: dict[str, str]) -> Written:
+            system: SystemMetadata, metadata: dict[str, str]) -> Written:
         """PutObject: ``params`` carries the request's checksum and condition members."""
         self.bucket(bucket)
         check_key(key)
@@ -125,7 +125,7 @@ class ObjectStore:
         algorithm = algorithm or checksums.DEFAULT_ALGORITHM
         record = StoredObject(
             bucket=bucket, key=key, size=result.size, etag=f'"{result.md5_hex}"', last_modified=now(),
-            blob="", headers=headers, metadata=metadata,
+            blob="", system=system, metadata=metadata,
             checksum=Checksum(algorithm, result.checksums[algorithm], ChecksumType.FULL_OBJECT))
         record = replace(record, blob=self.blobs.commit(result.temp))
         try:
@@ -141,7 +141,7 @@ class ObjectStore:
         if replaced is not None and replaced.blob != record.blob:
             self.blobs.remove(replaced.blob)
 
-    def put_file(self, bucket: str, key: str, source: Path, headers: Headers) -> StoredObject:
+    def put_file(self, bucket: str, key: str, source: Path, system: SystemMetadata) -> StoredObject:
         """Store a file already on this machine (another service's output), shared by link
         where the file system allows; its checksums are computed as for an upload."""
         self.bucket(bucket)
@@ -156,19 +156,19 @@ class ObjectStore:
                 crc.update(chunk)
                 size += len(chunk)
         record = StoredObject(bucket=bucket, key=key, size=size, etag=f'"{md5.hexdigest()}"',
-                              last_modified=now(), blob=blob, headers=headers,
+                              last_modified=now(), blob=blob, system=system,
                               checksum=Checksum(checksums.DEFAULT_ALGORITHM, checksums.encode(crc.digest())))
         self.store_record(record)
         return record
 
-    def copy(self, source: StoredObject, bucket: str, key: str, *, headers: Headers | None,
+    def copy(self, source: StoredObject, bucket: str, key: str, *, system: SystemMetadata | None,
              metadata: dict[str, str] | None) -> StoredObject:
         """CopyObject: the new object shares the source's blob by link, no bytes copied."""
         self.bucket(bucket)
         check_key(key)
         record = replace(source, bucket=bucket, key=key, last_modified=now(),
                          blob=self.blobs.share(source.blob),
-                         headers=headers if headers is not None else source.headers,
+                         system=system if system is not None else source.system,
                          metadata=metadata if metadata is not None else source.metadata)
         if source.parts_count:
             # A copy is one part: its ETag is its MD5, as for any single-part upload.

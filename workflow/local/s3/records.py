@@ -28,8 +28,10 @@ class Bucket:
 
 
 @dataclass(frozen=True)
-class Headers:
-    """The representation headers S3 stores with an object and sends back on GET and HEAD."""
+class SystemMetadata:
+    """S3's system-defined metadata of an object that a client sets (content type and the
+    other content headers), kept with it and sent back on GET and HEAD; ``metadata`` is
+    the user's own (x-amz-meta-*)."""
 
     content_type: str = "binary/octet-stream"
     content_encoding: str | None = None
@@ -55,21 +57,21 @@ class StoredObject:
     etag: str
     last_modified: datetime
     blob: str
-    headers: Headers = field(default_factory=Headers)
+    system: SystemMetadata = field(default_factory=SystemMetadata)
     metadata: dict[str, str] = field(default_factory=dict)
     checksum: Checksum | None = None
     parts_count: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         doc = dict(self.__dict__)
-        doc["headers"] = dict(self.headers.__dict__)
+        doc["system"] = dict(self.system.__dict__)
         doc["checksum"] = dict(self.checksum.__dict__) if self.checksum is not None else None
         return doc
 
     @classmethod
     def from_json(cls, doc: dict[str, Any]) -> StoredObject:
         checksum = doc.get("checksum")
-        return cls(**{**doc, "headers": Headers(**doc["headers"]),
+        return cls(**{**doc, "system": SystemMetadata(**doc["system"]),
                       "checksum": Checksum(checksum["algorithm"], checksum["value"],
                                            ChecksumType(checksum["type"])) if checksum else None})
 
@@ -81,7 +83,7 @@ class Upload:
     key: str
     initiated: datetime
     owner: str
-    headers: Headers = field(default_factory=Headers)
+    system: SystemMetadata = field(default_factory=SystemMetadata)
     metadata: dict[str, str] = field(default_factory=dict)
     #: The algorithm the client chose at CreateMultipartUpload (None: S3's default).
     checksum_algorithm: str | None = None
@@ -89,13 +91,13 @@ class Upload:
 
     def to_json(self) -> dict[str, Any]:
         doc = dict(self.__dict__)
-        doc["headers"] = dict(self.headers.__dict__)
+        doc["system"] = dict(self.system.__dict__)
         return doc
 
     @classmethod
     def from_json(cls, doc: dict[str, Any]) -> Upload:
         kind = doc.get("checksum_type")
-        return cls(**{**doc, "headers": Headers(**doc["headers"]),
+        return cls(**{**doc, "system": SystemMetadata(**doc["system"]),
                       "checksum_type": ChecksumType(kind) if kind else None})
 
 
