@@ -115,7 +115,7 @@ def test_the_same_commands_against_a_local_endpoint(local_endpoint: str, tmp_pat
                                    roleArn="arn:aws:iam::123456789012:role/local")["stateMachineArn"]
     # The same input as on AWS: s3:// prefixes on the local server too.
     document = default_aws_input(StackSettings(
-        stack_name="local", region=REGION, artifact_bucket="b",
+        stack_name="local", region=REGION, artifact_bucket="local-artifacts",
         images=images.retrieve(REGION, "ml.m5.xlarge", "ml.m5.large"), code=CodeLocations(lambdas={}, sourcedir="k")))
     target = ["--endpoint-url", local_endpoint]
     assert main(["start", *target, "--input", str(_input_file(tmp_path, document)), "--name", "local-1"]) == 0
