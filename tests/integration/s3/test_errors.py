@@ -134,3 +134,11 @@ def test_an_upload_refused_up_front_is_answered_before_its_body_is_sent(local_se
                      f"Content-Length: {32 * MiB}\r\nExpect: 100-continue\r\n\r\n".encode())
         first = sock.makefile("rb").readline()
     assert first.startswith(b"HTTP/1.1 404"), first
+
+
+def test_a_plain_chunked_upload_needs_a_content_length(local_server, s3, bucket) -> None:  # noqa: ANN001
+    status, _, body = raw(local_server.endpoint_url, "PUT", f"/{bucket}/chunked", body=iter([b"abc", b"def"]),
+                          chunked=True)
+    assert (status, error_of(body)["Code"]) == (411, "MissingContentLength")
+    with pytest.raises(ClientError):
+        s3.head_object(Bucket=bucket, Key="chunked")

@@ -212,6 +212,9 @@ def _payload(shape: Shape, request: Request, params: dict[str, Any]) -> Payload:
             members[name]: value for name, value in reader.trailers.items() if name in members},
             trailer_members=tuple(members[t] for t in declared if t in members))
     length = request.headers.get("Content-Length")
+    if request.stream is not None and not (length and length.isdigit()):
+        # A plain chunked body: S3 needs the length up front (aws-chunked carries it apart).
+        raise MissingContentLength("You must provide the Content-Length HTTP header.")
     return Payload(stream, length=int(length) if length and length.isdigit() else None,
                    content_sha256=signed if _HEX_SHA256.match(signed) else None)
 
