@@ -12,4 +12,6 @@ BACKENDS: tuple[str, ...] = (
     "workflow.local.autoscaling:AutoScalingBackend",
     "workflow.local.sagemaker:SageMakerBackend",
     "workflow.local.cloudwatch:CloudWatchBackend",
+    "workflow.local.iam:IamBackend",
+    "workflow.local.sts:StsBackend",
 )
