@@ -33,6 +33,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="datasets, outputs and the local server's data (default .local)")
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"local server port (default {DEFAULT_PORT})")
     p.add_argument("--timeout", type=float, default=3600, help="give up following the run after this many seconds")
+    p.add_argument("--iam", choices=("enforce", "off"), default="enforce",
+                   help="start the local server authorizing every call the pipeline's roles make as IAM "
+                        "would (enforce, the default), or none (off)")
     p.set_defaults(func=cmd_run)
 
 
@@ -58,7 +61,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     started = time.monotonic()
     workdir = args.work_dir.resolve()
     # First of all: the server's start-up overlaps the imports below and the run's set-up.
-    server = ensure_server(workdir / "server", args.port, sys.stdout)
+    server = ensure_server(workdir / "server", args.port, sys.stdout, iam=args.iam)
     from workflow.execution_input import InputError
     from workflow.pipeline.local_run import RunOptions, run_pipeline
     from workflow.pipeline.summary import print_failure, print_success

@@ -20,7 +20,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--data-dir", default=DEFAULT_DATA_DIR,
                         help=f"where state lives (default {DEFAULT_DATA_DIR})")
     parser.add_argument("--time-scale", type=float, default=1.0,
-                        help="divide every wait the server makes by this factor (default 1)")
+                        help="divide every wait the server makes, and role sessions' lifetimes, by this factor "
+                             "(default 1)")
     parser.add_argument("--iam", choices=("enforce", "off"),
                         help="authorize every call a role session makes (enforce), or none (off); "
                              "default: the data directory's last setting, enforce on a new one")

@@ -41,7 +41,7 @@ class StsBackend(Backend):
 
     def __init__(self, ctx: ServerContext) -> None:
         super().__init__(ctx)
-        self.sessions = Sessions(ctx.store, ctx.account_id)
+        self.sessions = Sessions(ctx.store, ctx.account_id, time_scale=ctx.time_scale)
 
     def start(self) -> None:
         self.sessions.drop_expired()

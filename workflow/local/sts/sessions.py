@@ -58,16 +58,19 @@ def _secret(size: int) -> str:
 
 
 class Sessions:
-    def __init__(self, store: Store, account_id: str) -> None:
+    def __init__(self, store: Store, account_id: str, *, time_scale: float = 1.0) -> None:
         self._store = store
         self._account_id = account_id
+        #: A session lasts its duration divided by the server's time scale, as every other
+        #: wait the server makes does (so a test sees credentials expire).
+        self._time_scale = time_scale
         self._known: dict[str, Session] = {}
         self._lock = threading.Lock()
 
     def issue(self, role: Role, session_name: str, duration: int, *, assumed_by: str,
               session_policy: str | None = None, tags: dict[str, str] | None = None) -> Session:
         key = KEY_PREFIX + "".join(secrets.choice(_KEY_CHARS) for _ in range(16))
-        expiration = (datetime.now(timezone.utc) + timedelta(seconds=duration)).replace(microsecond=0)
+        expiration = datetime.now(timezone.utc) + timedelta(seconds=duration / self._time_scale)
         session = Session(key, _secret(30), _secret(132), expiration, self._account_id, role.name, role.arn,
                           role.role_id, session_name, assumed_by, session_policy,
                           {**role.tags, **(tags or {})})
