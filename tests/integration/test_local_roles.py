@@ -110,7 +110,7 @@ def test_a_service_assumes_its_role_and_its_policy_decides(server: LocalServer) 
     assert isinstance(sts, StsBackend)
     machine_role = f"arn:aws:iam::{ACCOUNT}:role/{roles['StateMachineRole'].name}"
     session = sts.assume_role_for_service("states.amazonaws.com", machine_role, "execution-1", source_account=ACCOUNT)
-    caller = session.caller()
+    caller = session.caller
     assert caller.arn == f"arn:aws:sts::{ACCOUNT}:assumed-role/{roles['StateMachineRole'].name}/execution-1"
     # The session's credentials are real: a client signing with them is that session.
     identity = client(server, "sts", aws_access_key_id=session.access_key_id,

@@ -16,11 +16,10 @@ from __future__ import annotations
 import enum
 import time
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timezone
 from typing import Any, Protocol
 
 from workflow.local.access.caller import AssumedRole, Caller
-from workflow.local.access.policy import AccessRequest, Decision, Policy, PolicyKind, evaluate, parse_policy
+from workflow.local.access.policy import AccessRequest, Decision, PolicyKind, PolicySet, parse_policy
 from workflow.local.errors import ClientError
 from workflow.local.protocol.models import service_model
 
@@ -31,7 +30,7 @@ class IamMode(str, enum.Enum):
 
 
 class RolePolicies(Protocol):
-    def identity_policies(self, role_name: str) -> tuple[Policy, ...]:
+    def identity_policies(self, role_name: str) -> PolicySet:
         """The role's identity-based policies, parsed; empty when the role is gone."""
         ...
 
@@ -65,12 +64,12 @@ def access_denied(caller: Caller, action: str, resource: str, decision: Decision
 
 def request_context(caller: Caller, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The global condition keys every request carries ("AWS global condition context keys")."""
-    now = datetime.now(timezone.utc)
+    now = time.time()
     context: dict[str, Any] = {
         "aws:PrincipalArn": caller.principal_arn, "aws:PrincipalAccount": caller.account_id,
         "aws:PrincipalType": "AssumedRole" if isinstance(caller, AssumedRole) else "Account",
         "aws:userid": caller.user_id,
-        "aws:CurrentTime": now.strftime("%Y-%m-%dT%H:%M:%SZ"), "aws:EpochTime": str(int(time.time())),
+        "aws:CurrentTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)), "aws:EpochTime": str(int(now)),
         # The server answers on loopback only; the same clients reach AWS over TLS, which is
         # what a policy's aws:SecureTransport condition is written for.
         "aws:SecureTransport": "true",
@@ -86,7 +85,7 @@ class Authorizer:
     def __init__(self, roles: RolePolicies, mode: IamMode = IamMode.ENFORCE) -> None:
         self.roles = roles
         self.mode = mode
-        self._session_policies: dict[str, Policy] = {}
+        self._session_policies: dict[str, PolicySet] = {}
 
     @property
     def enforcing(self) -> bool:
@@ -99,25 +98,29 @@ class Authorizer:
         if not self.enforcing or not isinstance(caller, AssumedRole):
             return
         resources = list(resources) or ["*"]
-        full_context = request_context(caller, context)
         identity = self.roles.identity_policies(caller.role_name)
         session = self._session_policy(caller)
+        reads_context = identity.reads_context or (session is not None and session.reads_context)
+        full_context = request_context(caller, context) if reads_context else {}
         for resource in resources:
             request = AccessRequest(action, resource, full_context)
-            decision = evaluate(identity, request)
+            decision = identity.decide(request)
             if decision is not Decision.ALLOW:
                 raise access_denied(caller, action, resource, decision, service=service)
             if session is not None:
-                decision = evaluate((session,), request)
+                decision = session.decide(request)
                 if decision is not Decision.ALLOW:
                     raise access_denied(caller, action, resource, decision, policy_type="session",
                                         service=service)
 
-    def _session_policy(self, caller: AssumedRole) -> Policy | None:
+    def _session_policy(self, caller: AssumedRole) -> PolicySet | None:
         if caller.session_policy is None:
             return None
         policy = self._session_policies.get(caller.session_policy)
         if policy is None:
-            policy = parse_policy(caller.session_policy, PolicyKind.IDENTITY)  # checked at AssumeRole
+            # Checked when the session was issued.
+            policy = PolicySet((parse_policy(caller.session_policy, PolicyKind.IDENTITY),))
+            if len(self._session_policies) >= 1024:
+                self._session_policies.clear()
             self._session_policies[caller.session_policy] = policy
         return policy

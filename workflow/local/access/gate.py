@@ -99,7 +99,7 @@ class Gate:
         if session is None:
             return ADMIN
         if self.ctx.authorizer is None or not self.ctx.authorizer.enforcing:
-            return session.caller()
+            return session.caller
         assert claimed is not None
         if claimed.token is None or claimed.token != session.session_token:
             raise refusal(service, Refusal.TOKEN)
@@ -107,7 +107,7 @@ class Gate:
         if session.expired(now):
             raise refusal(service, Refusal.EXPIRED)
         self._check_signature(request, service, claimed, session.secret_access_key, now)
-        return session.caller()
+        return session.caller
 
     def _check_signature(self, request: Request, service: str, claimed: Signed, secret: str, now: datetime) -> None:
         model = service_model(service)

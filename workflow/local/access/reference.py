@@ -44,6 +44,8 @@ _PARAMETER = {
 #: ARN variables that are no request parameter, though one has their name: a scalable
 #: target's ARN holds an id Application Auto Scaling generates, not the request's ResourceId.
 _GENERATED = {("application-autoscaling", "ResourceId")}
+#: The longest request (in characters of its strings) whose resources are remembered.
+_REMEMBERED = 2048
 _ARN_PARAMETERS = re.compile(r"(?i)^arn:aws[a-z-]*:iam::\d{12}:role/")
 
 
@@ -108,14 +110,14 @@ def _strings(params: Mapping[str, Any]) -> Iterator[str]:
             yield from (v for v in value if isinstance(v, str))
 
 
-def _lookup(params: Mapping[str, Any], name: str) -> str | None:
-    lowered = {k.lower(): v for k, v in params.items()}
+def _lookup(lowered: Mapping[str, Any], name: str) -> str | None:
     value = lowered.get(name.lower())
     return value if isinstance(value, str) and value else None
 
 
-def _fill(prefix: str, arn_format: str, params: Mapping[str, Any], partition: str, region: str,
+def _fill(prefix: str, arn_format: str, lowered: Mapping[str, Any], partition: str, region: str,
           account: str) -> str | None:
+    """``arn_format`` with its variables read from the request's parameters (by lower-cased name)."""
     known = {"Partition": partition, "Region": region, "Account": account}
     missing = False
 
@@ -125,7 +127,7 @@ def _fill(prefix: str, arn_format: str, params: Mapping[str, Any], partition: st
         if (prefix, name) in _GENERATED:
             missing = True
             return ""
-        found = known.get(name) or _lookup(params, _PARAMETER.get((prefix, name), name))
+        found = known.get(name) or _lookup(lowered, _PARAMETER.get((prefix, name), name))
         if found is None:
             missing = True
             return ""
@@ -156,11 +158,26 @@ def resource_arns(action: str, params: Mapping[str, Any], *, region: str, accoun
                   partition: str = "aws") -> list[str]:
     """The resources ``action`` is authorized on for a request with ``params`` (``["*"]`` for
     an action that names no resource)."""
+    # Only the top-level strings (and lists of strings) of a request can name its resources,
+    # so they key the answer: a poll repeats the same request many times. A request with long
+    # texts (a definition, an execution input) is not remembered.
+    read = tuple((k, v if isinstance(v, str) else tuple(v)) for k, v in params.items()
+                 if isinstance(v, str) or (isinstance(v, list) and all(isinstance(i, str) for i in v)))
+    if sum(len(v) if isinstance(v, str) else len(v) * 64 for _, v in read) > _REMEMBERED:
+        return list(_resource_arns.__wrapped__(action, read, region, account, partition))
+    return list(_resource_arns(action, read, region, account, partition))
+
+
+@functools.lru_cache(maxsize=4096)
+def _resource_arns(action: str, read: tuple[tuple[str, Any], ...], region: str, account: str,
+                   partition: str) -> tuple[str, ...]:
+    params = {k: list(v) if isinstance(v, tuple) else v for k, v in read}
     found = _privilege(action)
     if found is None:
-        return ["*"]
+        return ("*",)
     privilege, resources = found
     prefix = action.split(":")[0]
+    lowered = {k.lower(): v for k, v in params.items()}
     arns: list[str] = []
     for kind in privilege["resource_types"]:
         if not kind:
@@ -173,17 +190,22 @@ def resource_arns(action: str, params: Mapping[str, Any], *, region: str, accoun
         arn_format = resources[kind]["arn"]
         regex = _format_regex(arn_format)
         given = [v for v in _strings(params) if regex.fullmatch(v)]
-        arn = given[0] if given else _fill(prefix, arn_format, params, partition, region, account)
+        arn = given[0] if given else _fill(prefix, arn_format, lowered, partition, region, account)
         if arn is not None and arn not in arns:
             arns.append(arn)
-    return arns or ["*"]
+    return tuple(arns) or ("*",)
+
+
+@functools.lru_cache(maxsize=1024)
+def _passes_roles(action: str) -> bool:
+    found = _privilege(action)
+    return found is not None and any("iam:PassRole" in detail["dependent_actions"]
+                                     for detail in found[0]["resource_types"].values())
 
 
 def passed_roles(action: str, params: Any) -> list[str]:
     """Role ARNs the request passes, when the action depends on ``iam:PassRole``."""
-    found = _privilege(action)
-    if found is None or not any("iam:PassRole" in detail["dependent_actions"]
-                                for detail in found[0]["resource_types"].values()):
+    if not _passes_roles(action):
         return []
     out: list[str] = []
 
@@ -230,10 +252,10 @@ def condition_context(action: str, params: Mapping[str, Any]) -> dict[str, Any]:
     if found is None:
         return context
     prefix = action.split(":")[0] + ":"
+    lowered = {k.lower(): v for k, v in params.items()}
     for detail in found[0]["resource_types"].values():
         for key in detail["condition_keys"]:
             if key.startswith(prefix) and "/" not in key:
-                lowered = {k.lower(): v for k, v in params.items()}
                 value = lowered.get(key[len(prefix):].lower())
                 if isinstance(value, (str, int, float, bool)) or (
                         isinstance(value, list) and all(isinstance(v, str) for v in value)):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
-from workflow.local.access.policy import Policy, PolicyKind, parse_policy
+from workflow.local.access.policy import PolicyKind, PolicySet, parse_policy
 from workflow.local.iam.records import ROLE, Role, role_key
 from workflow.local.store import Store
 
@@ -20,7 +20,7 @@ class RoleDirectory:
     def __init__(self, store: Store, account_id: str) -> None:
         self._store = store
         self._account_id = account_id
-        self._policies: dict[str, tuple[Policy, ...]] = {}
+        self._policies: dict[str, PolicySet] = {}
         #: Bumped by every change, so a read that raced a change does not cache what it read.
         self._generation = 0
         self._lock = threading.Lock()
@@ -37,7 +37,7 @@ class RoleDirectory:
         role = self.role(arn.rsplit("/", 1)[-1])
         return role if role is not None and role.arn == arn else None
 
-    def identity_policies(self, role_name: str) -> tuple[Policy, ...]:
+    def identity_policies(self, role_name: str) -> PolicySet:
         """The role's inline policies, parsed once until the role changes."""
         key = role_key(role_name)
         with self._lock:
@@ -46,7 +46,8 @@ class RoleDirectory:
         if cached is not None:
             return cached
         role = self.role(role_name)
-        policies = tuple(parse_policy(text, PolicyKind.IDENTITY) for text in role.policies.values()) if role else ()
+        policies = PolicySet(tuple(parse_policy(text, PolicyKind.IDENTITY) for text in role.policies.values())
+                             if role else ())
         with self._lock:
             if generation == self._generation:
                 self._policies[key] = policies

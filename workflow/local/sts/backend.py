@@ -125,5 +125,5 @@ def _credentials(session: Session) -> dict[str, Any]:
         "Credentials": {"AccessKeyId": session.access_key_id, "SecretAccessKey": session.secret_access_key,
                         "SessionToken": session.session_token, "Expiration": session.expiration},
         "AssumedRoleUser": {"AssumedRoleId": f"{session.role_id}:{session.session_name}",
-                            "Arn": session.caller().arn},
+                            "Arn": session.caller.arn},
     }

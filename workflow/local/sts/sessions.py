@@ -7,6 +7,7 @@ session signs, so sessions are kept in memory as well as in the store.
 from __future__ import annotations
 
 import base64
+import functools
 import secrets
 import threading
 from dataclasses import asdict, dataclass, field
@@ -44,7 +45,9 @@ class Session:
     session_policy: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
 
+    @functools.cached_property
     def caller(self) -> AssumedRole:
+        """The session as the caller of the requests it signs (built once: every request asks)."""
         return AssumedRole(self.account_id, self.role_name, self.role_arn, self.role_id, self.session_name,
                            self.access_key_id, self.expiration, self.session_policy,
                            tuple(sorted(self.tags.items())))

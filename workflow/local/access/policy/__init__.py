@@ -7,7 +7,7 @@ from workflow.local.access.policy.document import (
     Statement,
     parse_policy,
 )
-from workflow.local.access.policy.evaluation import AccessRequest, Decision, PrincipalName, evaluate
+from workflow.local.access.policy.evaluation import AccessRequest, Decision, PolicySet, PrincipalName, evaluate
 
-__all__ = ["AccessRequest", "Decision", "Effect", "MalformedPolicy", "Policy", "PolicyKind",
+__all__ = ["AccessRequest", "Decision", "Effect", "MalformedPolicy", "Policy", "PolicyKind", "PolicySet",
            "PrincipalName", "Statement", "evaluate", "parse_policy"]

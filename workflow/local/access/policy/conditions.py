@@ -170,6 +170,13 @@ def _policy_values(values: tuple[Any, ...], variables: bool, lookup: Lookup) -> 
 
 
 def context_lookup(context: Mapping[str, Any]) -> Lookup:
-    """Condition keys are case-insensitive: a lookup over ``context`` by lower-cased key."""
-    lowered = {k.lower(): v for k, v in context.items()}
-    return lambda key: lowered.get(key.lower())
+    """Condition keys are case-insensitive: a lookup over ``context`` by lower-cased key
+    (built on the first lookup: most statements have no condition)."""
+    lowered: dict[str, Any] | None = None
+
+    def lookup(key: str) -> Any:
+        nonlocal lowered
+        if lowered is None:
+            lowered = {k.lower(): v for k, v in context.items()}
+        return lowered.get(key.lower())
+    return lookup

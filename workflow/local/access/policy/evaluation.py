@@ -59,6 +59,31 @@ def evaluate(policies: Iterable[Policy], request: AccessRequest) -> Decision:
     return Decision.ALLOW if allowed else Decision.IMPLICIT_DENY
 
 
+class PolicySet:
+    """A principal's policies, with its decisions remembered when no statement reads the
+    request's context (no condition, no policy variable): then a decision depends on the
+    action and the resource alone. A changed policy makes a new set."""
+
+    def __init__(self, policies: tuple[Policy, ...]) -> None:
+        self.policies = policies
+        self.reads_context = any(
+            statement.conditions or (policy.version == VARIABLES_SINCE and any(
+                "${" in r for r in statement.resources or ()))
+            for policy in policies for statement in policy.statements)
+        self._decisions: dict[tuple[str, str | None], Decision] = {}
+
+    def decide(self, request: AccessRequest) -> Decision:
+        if self.reads_context:
+            return evaluate(self.policies, request)
+        key = (request.action, request.resource)
+        decision = self._decisions.get(key)
+        if decision is None:
+            if len(self._decisions) >= 4096:
+                self._decisions.clear()
+            decision = self._decisions[key] = evaluate(self.policies, request)
+        return decision
+
+
 def _applies(statement: Statement, version: str, request: AccessRequest, lookup: Any) -> bool:
     named = any(action_matches(p, request.action) for p in statement.actions)
     if named == statement.not_action:
