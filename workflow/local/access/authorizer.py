@@ -18,6 +18,8 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
+from botocore.exceptions import UnknownServiceError
+
 from workflow.local.access.caller import AssumedRole, Caller
 from workflow.local.access.policy import AccessRequest, Decision, PolicyKind, PolicySet, parse_policy
 from workflow.local.errors import ClientError
@@ -45,7 +47,7 @@ def _denial_code(service: str) -> tuple[str, int]:
     the REST-JSON ones with 403)."""
     try:
         model = service_model(service)
-    except Exception:  # noqa: BLE001 - an action prefix botocore does not name as a service
+    except UnknownServiceError:  # an action prefix that is no botocore service name (states)
         return "AccessDeniedException", 400
     if model.protocol in ("query", "rest-xml", "ec2") or "awsQueryCompatible" in model.metadata:
         return "AccessDenied", 403
@@ -90,6 +92,16 @@ class Authorizer:
     @property
     def enforcing(self) -> bool:
         return self.mode is IamMode.ENFORCE
+
+    def allows(self, caller: Caller, action: str, resources: Iterable[str],
+               context: Mapping[str, Any] | None = None) -> bool:
+        """Whether ``authorize`` would let the call through (for answers that depend on a
+        permission, such as S3's 403 or 404 for a missing key)."""
+        try:
+            self.authorize(caller, action, resources, context)
+        except AccessDenied:
+            return False
+        return True
 
     def authorize(self, caller: Caller, action: str, resources: Iterable[str],
                   context: Mapping[str, Any] | None = None, *, service: str | None = None) -> None:

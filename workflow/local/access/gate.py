@@ -32,9 +32,10 @@ from workflow.local.errors import ClientError
 from workflow.local.protocol.http import Request
 from workflow.local.protocol.models import service_model
 
+from workflow.local.sts.sessions import Sessions, sessions
+
 if TYPE_CHECKING:
     from workflow.local.context import ServerContext
-    from workflow.local.sts.sessions import Sessions
 
 #: SigV4 requests must be signed within 5 minutes of the server's clock; S3 allows 15.
 SKEW = timedelta(minutes=5)
@@ -86,11 +87,7 @@ class Gate:
         self._actions: dict[tuple[str, str], str] = {}
 
     def _sessions(self) -> Sessions | None:
-        if "sts" not in self.ctx.backends:
-            return None
-        from workflow.local.sts.sessions import sessions
-
-        return sessions(self.ctx)
+        return sessions(self.ctx) if "sts" in self.ctx.backends else None
 
     def authenticate(self, request: Request, service: str) -> Caller:
         claimed = signed(request)
@@ -131,7 +128,7 @@ class Gate:
     def admit(self, caller: Caller, service: str, operation: OperationModel,
               params: dict[str, Any]) -> AbstractContextManager[None]:
         """Authorize a role session's request; serve the backend with its caller current."""
-        if isinstance(caller, AssumedRole) and not getattr(self.ctx.backends[service], "authorizes_itself", False):
+        if isinstance(caller, AssumedRole) and not self.ctx.backends[service].authorizes_itself:
             self._authorize(caller, service, operation, params)
         return callers.serving(caller)
 
