@@ -10,30 +10,25 @@ import http.client
 import json
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from botocore.auth import SIGV4_TIMESTAMP, SigV4Auth
 from botocore.awsrequest import AWSRequest
-from botocore.config import Config
 from botocore.credentials import Credentials
-from botocore.exceptions import ClientError
 
 from tests.integration.conftest import REGION, LocalServerHandle, start_local_server
+from tests.integration.iam_helpers import ACCOUNT, ROOT, refused, session_client, trust
 from workflow.local import lifecycle
 
 pytestmark = pytest.mark.integration
 
-ACCOUNT = "123456789012"
 STATES = f"arn:aws:states:{REGION}:{ACCOUNT}"
 SAGEMAKER = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}"
 PASS = json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}})
-TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "sts:AssumeRole"}]})
+TRUST = trust(AWS=ROOT)
 
 
 def narrow_policy(suffix: str, model_role: str) -> str:
@@ -70,30 +65,14 @@ class Scene:
         self.user = f"arn:aws:sts::{ACCOUNT}:assumed-role/{self.role_name}/test"
 
     def client(self, service: str, *, secret: str | None = None, token: str | None = None) -> Any:
-        return boto3.session.Session(
-            aws_access_key_id=self.credentials["AccessKeyId"],
-            aws_secret_access_key=secret or self.credentials["SecretAccessKey"],
-            aws_session_token=token or self.credentials["SessionToken"], region_name=REGION,
-        ).client(service, endpoint_url=self.server.endpoint_url,
-                 config=Config(retries={"mode": "standard", "max_attempts": 1}))
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServerHandle]:
-    handle = start_local_server(tmp_path_factory.mktemp("enforced"))
-    yield handle
-    handle.stop()
+        credentials = {**self.credentials, "SecretAccessKey": secret or self.credentials["SecretAccessKey"],
+                       "SessionToken": token or self.credentials["SessionToken"]}
+        return session_client(self.server.endpoint_url, credentials, service)
 
 
 @pytest.fixture
-def scene(server: LocalServerHandle) -> Scene:
-    return Scene(server)
-
-
-def refused(call: Any, **kwargs: Any) -> dict[str, Any]:
-    with pytest.raises(ClientError) as caught:
-        call(**kwargs)
-    return {**caught.value.response["Error"], "Status": caught.value.response["ResponseMetadata"]["HTTPStatusCode"]}
+def scene(module_local_server: LocalServerHandle) -> Scene:
+    return Scene(module_local_server)
 
 
 def test_allowed_calls_succeed_and_the_rest_are_denied_as_aws_denies_them(scene: Scene) -> None:
@@ -190,16 +169,12 @@ def test_expired_credentials_are_refused(tmp_path: Path) -> None:
         arn = handle.client("iam").create_role(RoleName="short", AssumeRolePolicyDocument=TRUST)["Role"]["Arn"]
         credentials = handle.client("sts").assume_role(RoleArn=arn, RoleSessionName="s1",
                                                        DurationSeconds=900)["Credentials"]
-        session = boto3.session.Session(aws_access_key_id=credentials["AccessKeyId"],
-                                        aws_secret_access_key=credentials["SecretAccessKey"],
-                                        aws_session_token=credentials["SessionToken"], region_name=REGION)
-        config = Config(retries={"mode": "standard", "max_attempts": 1})
-        sts = session.client("sts", endpoint_url=handle.endpoint_url, config=config)
+        sts = session_client(handle.endpoint_url, credentials, "sts")
         assert sts.get_caller_identity()["Arn"].endswith("assumed-role/short/s1")
         time.sleep(max(0.0, (credentials["Expiration"] - datetime.now(timezone.utc)).total_seconds()) + 0.2)
         assert refused(sts.get_caller_identity) == {"Type": "Sender", "Code": "ExpiredToken", "Status": 403,
                                                     "Message": "The security token included in the request is expired"}
-        sfn = session.client("stepfunctions", endpoint_url=handle.endpoint_url, config=config)
+        sfn = session_client(handle.endpoint_url, credentials, "stepfunctions")
         assert refused(sfn.list_state_machines)["Code"] == "ExpiredTokenException"
     finally:
         handle.stop()
@@ -212,12 +187,9 @@ def test_iam_off_authorizes_nothing_and_is_kept_across_restarts(tmp_path: Path) 
         assert state.iam == "off"
         arn = handle.client("iam").create_role(RoleName="none", AssumeRolePolicyDocument=TRUST)["Role"]["Arn"]
         credentials = handle.client("sts").assume_role(RoleArn=arn, RoleSessionName="s1")["Credentials"]
-        session = boto3.session.Session(aws_access_key_id=credentials["AccessKeyId"],
-                                        aws_secret_access_key=credentials["SecretAccessKey"],
-                                        aws_session_token=credentials["SessionToken"], region_name=REGION)
-        sfn = session.client("stepfunctions", endpoint_url=handle.endpoint_url)
+        sfn = session_client(handle.endpoint_url, credentials, "stepfunctions")
         assert sfn.list_state_machines()["stateMachines"] == []  # the role has no policy at all
-        sts = session.client("sts", endpoint_url=handle.endpoint_url)
+        sts = session_client(handle.endpoint_url, credentials, "sts")
         assert sts.get_caller_identity()["Arn"].endswith("assumed-role/none/s1")
     finally:
         handle.stop()

@@ -3,39 +3,25 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
-from botocore.exceptions import ClientError
 
-from tests.integration.conftest import REGION, LocalServerHandle, start_local_server
+from tests.integration.conftest import LocalServerHandle, start_local_server
+from tests.integration.iam_helpers import ACCOUNT, ROOT, refused, session_client, trust
 
 pytestmark = pytest.mark.integration
-
-ACCOUNT = "123456789012"
-ROOT = f"arn:aws:iam::{ACCOUNT}:root"
-
-
-def trust(**principal: Any) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}]})
-
 
 def allow(actions: list[str], resources: list[str] | str = "*") -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Action": actions, "Resource": resources}]})
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServerHandle]:
-    handle = start_local_server(tmp_path_factory.mktemp("iam"))
-    yield handle
-    handle.stop()
+@pytest.fixture
+def server(module_local_server: LocalServerHandle) -> LocalServerHandle:
+    return module_local_server
 
 
 @pytest.fixture
@@ -52,20 +38,6 @@ def name() -> str:
     return f"role-{uuid.uuid4().hex[:8]}"
 
 
-def session_client(server: LocalServerHandle, credentials: dict[str, Any], service: str, **config: Any) -> Any:
-    return boto3.session.Session(
-        aws_access_key_id=credentials["AccessKeyId"], aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"], region_name=REGION,
-    ).client(service, endpoint_url=server.endpoint_url,
-             config=Config(retries={"mode": "standard", "max_attempts": 1}, **config))
-
-
-def error(call: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
-    with pytest.raises(ClientError) as caught:
-        call(*args, **kwargs)
-    return {**caught.value.response["Error"], "Status": caught.value.response["ResponseMetadata"]["HTTPStatusCode"]}
-
-
 def test_roles_and_their_policies(iam: Any) -> None:
     role_name = name()
     created = iam.create_role(RoleName=role_name, Path="/service/", Description="the pipeline",
@@ -78,7 +50,7 @@ def test_roles_and_their_policies(iam: Any) -> None:
     assert (role["Description"], role["MaxSessionDuration"], role["Tags"]) == (
         "the pipeline", 7200, [{"Key": "team", "Value": "ml"}])
     # Role names are unique whatever their case.
-    assert error(iam.create_role, RoleName=role_name.upper(), AssumeRolePolicyDocument=trust(AWS=ROOT)) == {
+    assert refused(iam.create_role, RoleName=role_name.upper(), AssumeRolePolicyDocument=trust(AWS=ROOT)) == {
         "Type": "Sender", "Code": "EntityAlreadyExists", "Status": 409,
         "Message": f"Role with name {role_name.upper()} already exists."}
 
@@ -87,16 +59,16 @@ def test_roles_and_their_policies(iam: Any) -> None:
     assert iam.list_role_policies(RoleName=role_name)["PolicyNames"] == ["a", "b"]
     got = iam.get_role_policy(RoleName=role_name, PolicyName="a")
     assert got["PolicyDocument"]["Statement"][0]["Action"] == ["states:DescribeExecution"]
-    assert error(iam.delete_role, RoleName=role_name)["Code"] == "DeleteConflict"
+    assert refused(iam.delete_role, RoleName=role_name)["Code"] == "DeleteConflict"
     iam.update_assume_role_policy(RoleName=role_name, PolicyDocument=trust(AWS=ROOT))
     iam.update_role(RoleName=role_name, Description="changed")
     assert iam.get_role(RoleName=role_name)["Role"]["Description"] == "changed"
     for policy in ("a", "b"):
         iam.delete_role_policy(RoleName=role_name, PolicyName=policy)
-    missing = error(iam.get_role_policy, RoleName=role_name, PolicyName="a")
+    missing = refused(iam.get_role_policy, RoleName=role_name, PolicyName="a")
     assert (missing["Code"], missing["Status"]) == ("NoSuchEntity", 404)
     iam.delete_role(RoleName=role_name)
-    assert error(iam.get_role, RoleName=role_name)["Message"] == f"The role with name {role_name} cannot be found."
+    assert refused(iam.get_role, RoleName=role_name)["Message"] == f"The role with name {role_name} cannot be found."
 
 
 def test_list_roles_pages_and_filters_by_path(iam: Any) -> None:
@@ -118,17 +90,17 @@ def test_documents_are_checked_as_iam_checks_them(iam: Any) -> None:
     role_name = name()
     resource_in_trust = json.dumps({"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Principal": {"AWS": ROOT}, "Action": "sts:AssumeRole", "Resource": "*"}]})
-    assert error(iam.create_role, RoleName=role_name, AssumeRolePolicyDocument=resource_in_trust) == {
+    assert refused(iam.create_role, RoleName=role_name, AssumeRolePolicyDocument=resource_in_trust) == {
         "Type": "Sender", "Code": "MalformedPolicyDocument", "Message": "Has prohibited field Resource", "Status": 400}
     iam.create_role(RoleName=role_name, AssumeRolePolicyDocument=trust(AWS=ROOT))
     principal = json.dumps({"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*"}]})
-    assert error(iam.put_role_policy, RoleName=role_name, PolicyName="p", PolicyDocument=principal)["Message"] == \
+    assert refused(iam.put_role_policy, RoleName=role_name, PolicyName="p", PolicyDocument=principal)["Message"] == \
         "Policy document should not specify a principal."
     big = allow([f"sagemaker:Describe{i:04d}" for i in range(500)])
-    assert error(iam.put_role_policy, RoleName=role_name, PolicyName="big", PolicyDocument=big)["Code"] == \
+    assert refused(iam.put_role_policy, RoleName=role_name, PolicyName="big", PolicyDocument=big)["Code"] == \
         "LimitExceeded"
-    assert error(iam.get_role, RoleName="spaces are not allowed")["Code"] == "ValidationError"
+    assert refused(iam.get_role, RoleName="spaces are not allowed")["Code"] == "ValidationError"
 
 
 def test_assume_role_issues_temporary_credentials(iam: Any, sts: Any, server: LocalServerHandle) -> None:
@@ -145,27 +117,28 @@ def test_assume_role_issues_temporary_credentials(iam: Any, sts: Any, server: Lo
     role_id = iam.get_role(RoleName=role_name)["Role"]["RoleId"]
     assert answer["AssumedRoleUser"] == {"AssumedRoleId": f"{role_id}:run-1",
                                          "Arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/{role_name}/run-1"}
-    assert session_client(server, credentials, "sts").get_caller_identity() | {"ResponseMetadata": None} == {
+    identity = session_client(server.endpoint_url, credentials, "sts").get_caller_identity()
+    assert identity | {"ResponseMetadata": None} == {
         "UserId": f"{role_id}:run-1", "Account": ACCOUNT, "ResponseMetadata": None,
         "Arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/{role_name}/run-1"}
     assert sts.get_caller_identity()["Arn"] == ROOT
 
     iam.update_role(RoleName=role_name, MaxSessionDuration=3600)
-    assert error(sts.assume_role, RoleArn=arn, RoleSessionName="s1", DurationSeconds=7200)["Message"] == \
+    assert refused(sts.assume_role, RoleArn=arn, RoleSessionName="s1", DurationSeconds=7200)["Message"] == \
         "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
     unchecked = server.client("sts", parameter_validation=False)  # boto3 itself refuses under 900
-    short = error(unchecked.assume_role, RoleArn=arn, RoleSessionName="s1", DurationSeconds=899)
+    short = refused(unchecked.assume_role, RoleArn=arn, RoleSessionName="s1", DurationSeconds=899)
     assert short["Code"] == "ValidationError" and "DurationSeconds" in short["Message"]
 
 
 def test_trust_policies_decide_who_may_assume(iam: Any, sts: Any, server: LocalServerHandle) -> None:
     lambda_role = iam.create_role(RoleName=name(), AssumeRolePolicyDocument=trust(Service="lambda.amazonaws.com"))
     arn = lambda_role["Role"]["Arn"]
-    refused = error(sts.assume_role, RoleArn=arn, RoleSessionName="s1")
-    assert refused == {"Type": "Sender", "Code": "AccessDenied", "Status": 403,
-                       "Message": f"User: {ROOT} is not authorized to perform: sts:AssumeRole on resource: {arn}"}
+    untrusted = refused(sts.assume_role, RoleArn=arn, RoleSessionName="s1")
+    assert untrusted == {"Type": "Sender", "Code": "AccessDenied", "Status": 403,
+                         "Message": f"User: {ROOT} is not authorized to perform: sts:AssumeRole on resource: {arn}"}
     missing = f"arn:aws:iam::{ACCOUNT}:role/no-such-role"
-    assert error(sts.assume_role, RoleArn=missing, RoleSessionName="s1")["Message"] == \
+    assert refused(sts.assume_role, RoleArn=missing, RoleSessionName="s1")["Message"] == \
         f"User: {ROOT} is not authorized to perform: sts:AssumeRole on resource: {missing}"
 
     # A session of "first" assumes "named" (whose trust names first's ARN) on the trust alone,
@@ -173,10 +146,11 @@ def test_trust_policies_decide_who_may_assume(iam: Any, sts: Any, server: LocalS
     first = iam.create_role(RoleName=name(), AssumeRolePolicyDocument=trust(AWS=ROOT))["Role"]
     named = iam.create_role(RoleName=name(), AssumeRolePolicyDocument=trust(AWS=first["Arn"]))["Role"]
     delegated = iam.create_role(RoleName=name(), AssumeRolePolicyDocument=trust(AWS=ACCOUNT))["Role"]
-    first_sts = session_client(server, sts.assume_role(RoleArn=first["Arn"], RoleSessionName="a1")["Credentials"], "sts")
+    first_keys = sts.assume_role(RoleArn=first["Arn"], RoleSessionName="a1")["Credentials"]
+    first_sts = session_client(server.endpoint_url, first_keys, "sts")
     assert first_sts.assume_role(RoleArn=named["Arn"], RoleSessionName="b1")["AssumedRoleUser"]["Arn"].endswith(
         f"assumed-role/{named['RoleName']}/b1")
-    assert error(first_sts.assume_role, RoleArn=delegated["Arn"], RoleSessionName="b1")["Message"] == (
+    assert refused(first_sts.assume_role, RoleArn=delegated["Arn"], RoleSessionName="b1")["Message"] == (
         f"User: arn:aws:sts::{ACCOUNT}:assumed-role/{first['RoleName']}/a1 is not authorized to perform: "
         f"sts:AssumeRole on resource: {delegated['Arn']} because no identity-based policy allows the "
         "sts:AssumeRole action")
@@ -184,10 +158,10 @@ def test_trust_policies_decide_who_may_assume(iam: Any, sts: Any, server: LocalS
                         PolicyDocument=allow(["sts:AssumeRole"], delegated["Arn"]))
     first_sts.assume_role(RoleArn=delegated["Arn"], RoleSessionName="b1")
     # Role chaining: at most an hour.
-    assert error(first_sts.assume_role, RoleArn=named["Arn"], RoleSessionName="c1", DurationSeconds=3601)[
+    assert refused(first_sts.assume_role, RoleArn=named["Arn"], RoleSessionName="c1", DurationSeconds=3601)[
         "Message"] == "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining."
     # Session tags need sts:TagSession in the trust policy.
-    assert error(sts.assume_role, RoleArn=first["Arn"], RoleSessionName="t1",
+    assert refused(sts.assume_role, RoleArn=first["Arn"], RoleSessionName="t1",
                  Tags=[{"Key": "k", "Value": "v"}])["Message"].endswith(f"sts:TagSession on resource: {first['Arn']}")
 
 
@@ -196,9 +170,9 @@ def test_a_session_policy_narrows_the_session(iam: Any, sts: Any, server: LocalS
     iam.put_role_policy(RoleName=role["RoleName"], PolicyName="p", PolicyDocument=allow(["iam:GetRole", "iam:ListRoles"]))
     credentials = sts.assume_role(RoleArn=role["Arn"], RoleSessionName="s1",
                                   Policy=allow(["iam:GetRole"]))["Credentials"]
-    session_iam = session_client(server, credentials, "iam")
+    session_iam = session_client(server.endpoint_url, credentials, "iam")
     assert session_iam.get_role(RoleName=role["RoleName"])["Role"]["Arn"] == role["Arn"]
-    assert error(session_iam.list_roles)["Message"] == (
+    assert refused(session_iam.list_roles)["Message"] == (
         f"User: arn:aws:sts::{ACCOUNT}:assumed-role/{role['RoleName']}/s1 is not authorized to perform: "
         "iam:ListRoles on resource: * because no session policy allows the iam:ListRoles action")
 
@@ -210,9 +184,9 @@ def test_iam_authorizes_a_session_on_the_roles_real_arn(iam: Any, sts: Any, serv
     iam.put_role_policy(RoleName=reader["RoleName"], PolicyName="p",
                         PolicyDocument=allow(["iam:GetRole"], f"arn:aws:iam::{ACCOUNT}:role/team/*"))
     session_iam = session_client(
-        server, sts.assume_role(RoleArn=reader["Arn"], RoleSessionName="s1")["Credentials"], "iam")
+        server.endpoint_url, sts.assume_role(RoleArn=reader["Arn"], RoleSessionName="s1")["Credentials"], "iam")
     assert session_iam.get_role(RoleName=target["RoleName"])["Role"]["Path"] == "/team/"
-    denied = error(session_iam.get_role, RoleName=other["RoleName"])
+    denied = refused(session_iam.get_role, RoleName=other["RoleName"])
     assert (denied["Code"], denied["Status"]) == ("AccessDenied", 403)
     assert denied["Message"].endswith(f"iam:GetRole on resource: {other['Arn']} because no identity-based policy "
                                       "allows the iam:GetRole action")
@@ -228,6 +202,7 @@ def test_roles_and_sessions_survive_a_restart(tmp_path: Path) -> None:
     handle = start_local_server(tmp_path / "server")
     try:
         assert handle.client("iam").get_role(RoleName="kept")["Role"]["Arn"] == arn
-        assert session_client(handle, credentials, "sts").get_caller_identity()["Arn"].endswith("assumed-role/kept/s1")
+        identity = session_client(handle.endpoint_url, credentials, "sts").get_caller_identity()
+        assert identity["Arn"].endswith("assumed-role/kept/s1")
     finally:
         handle.stop()

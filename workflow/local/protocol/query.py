@@ -10,7 +10,6 @@ model gives the error code.
 from __future__ import annotations
 
 import base64
-import binascii
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 from xml.sax.saxutils import escape
@@ -19,7 +18,7 @@ from botocore.model import OperationModel, ServiceModel, Shape
 
 from workflow.local.errors import ClientError, ServiceError
 from workflow.local.protocol.http import Request, Response
-from workflow.local.protocol.values import format_timestamp, parse_timestamp
+from workflow.local.protocol.values import format_timestamp, parse_text_value
 from workflow.local.protocol.validation import pattern_errors, validation_errors
 
 FORM = "application/x-www-form-urlencoded"
@@ -57,27 +56,6 @@ def parse_request(operation: OperationModel, fields: dict[str, str]) -> dict[str
     return params if isinstance(params, dict) else {}
 
 
-def _scalar(shape: Shape, text: str) -> Any:
-    kind = shape.type_name
-    try:
-        if kind in ("integer", "long"):
-            return int(text)
-        if kind in ("float", "double"):
-            return float(text)
-    except ValueError:
-        return text  # the validator names the member
-    if kind == "boolean":
-        return {"true": True, "false": False}.get(text.lower(), text)
-    if kind == "timestamp":
-        return parse_timestamp(text)
-    if kind == "blob":
-        try:
-            return base64.b64decode(text, validate=True)
-        except (binascii.Error, ValueError):
-            return text
-    return text
-
-
 def _has(fields: dict[str, str], prefix: str) -> bool:
     dotted = prefix + "."
     return prefix in fields or any(k.startswith(dotted) for k in fields)
@@ -98,7 +76,7 @@ def _parse(shape: Shape, fields: dict[str, str], prefix: str) -> Any:
             return [] if kind == "list" else {}
         flattened = shape.serialization.get("flattened")
         return (_parse_list if kind == "list" else _parse_map)(shape, fields, prefix, flattened)
-    return _scalar(shape, fields[prefix]) if prefix in fields else _MISSING
+    return parse_text_value(shape, fields[prefix]) if prefix in fields else _MISSING
 
 
 def _parse_list(shape: Shape, fields: dict[str, str], prefix: str, flattened: bool) -> Any:

@@ -27,6 +27,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from workflow.local.access.policy.matching import arn_matches, literal, string_like, substitute
+from workflow.local.protocol.values import parse_timestamp
 
 Lookup = Callable[[str], Any]
 
@@ -46,16 +47,9 @@ def _number(value: Any) -> float | None:
 
 
 def _date(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    text = _text(value)
-    try:
-        return datetime.fromtimestamp(float(text), tz=timezone.utc)
-    except ValueError:
-        pass
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
+    """ISO 8601 or seconds since the epoch, as the Date operators take them."""
+    parsed = parse_timestamp(value if isinstance(value, (datetime, str)) else _text(value))
+    if not isinstance(parsed, datetime):
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
