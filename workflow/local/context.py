@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from workflow.local.store import Store
 
 if TYPE_CHECKING:
-    from workflow.local.access.authorizer import Authorizer
+    from workflow.local.access.authorizer import Authorizer, Context
     from workflow.local.access.caller import Caller
     from workflow.local.backend import Backend
 
@@ -38,9 +38,10 @@ class ServerContext:
         return f"arn:aws:{service}:{self.region}:{self.account_id}:{resource}"
 
     def authorize(self, caller: Caller, action: str, resources: Iterable[str],
-                  context: Mapping[str, Any] | None = None, *, service: str | None = None) -> None:
+                  context: Context | None = None, *, service: str | None = None) -> None:
         """Return when ``caller`` may perform ``action`` (``sagemaker:CreateEndpoint``) on every
-        one of ``resources`` (ARNs) with the condition keys of ``context``; raise AWS's
+        one of ``resources`` (ARNs) with the condition keys of ``context`` (a mapping, or a
+        function giving one when a policy reads it); raise AWS's
         AccessDenied, in the error shape of ``service`` (a botocore service name, default the
         action's prefix), when IAM would refuse. Callers other than role sessions, and every
         caller under ``--iam off``, are allowed."""

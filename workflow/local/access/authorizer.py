@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import enum
 import time
-from collections.abc import Iterable, Mapping
-from typing import Any, Protocol
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Protocol, Union
 
 from botocore.exceptions import UnknownServiceError
 
@@ -24,6 +24,10 @@ from workflow.local.access.caller import AssumedRole, Caller
 from workflow.local.access.policy import AccessRequest, Decision, PolicyKind, PolicySet, parse_policy
 from workflow.local.errors import ClientError
 from workflow.local.protocol.models import service_model
+
+
+#: A request's condition keys, or a function that gives them when a policy needs them.
+Context = Union[Mapping[str, Any], Callable[[], Mapping[str, Any]]]
 
 
 class IamMode(str, enum.Enum):
@@ -94,7 +98,7 @@ class Authorizer:
         return self.mode is IamMode.ENFORCE
 
     def allows(self, caller: Caller, action: str, resources: Iterable[str],
-               context: Mapping[str, Any] | None = None) -> bool:
+               context: Context | None = None) -> bool:
         """Whether ``authorize`` would let the call through (for answers that depend on a
         permission, such as S3's 403 or 404 for a missing key)."""
         try:
@@ -104,16 +108,21 @@ class Authorizer:
         return True
 
     def authorize(self, caller: Caller, action: str, resources: Iterable[str],
-                  context: Mapping[str, Any] | None = None, *, service: str | None = None) -> None:
+                  context: Context | None = None, *, service: str | None = None) -> None:
         """Return when ``caller`` may perform ``action`` on each of ``resources``; raise AWS's
-        AccessDenied (in the shape of ``service``, default the action's prefix) otherwise."""
+        AccessDenied (in the shape of ``service``, default the action's prefix) otherwise.
+        ``context`` may be a function giving the condition keys, called only when a policy
+        reads them."""
         if not self.enforcing or not isinstance(caller, AssumedRole):
             return
         resources = list(resources) or ["*"]
         identity = self.roles.identity_policies(caller.role_name)
         session = self._session_policy(caller)
         reads_context = identity.reads_context or (session is not None and session.reads_context)
-        full_context = request_context(caller, context) if reads_context else {}
+        if not reads_context:
+            full_context: Mapping[str, Any] = {}
+        else:
+            full_context = request_context(caller, context() if callable(context) else context)
         for resource in resources:
             request = AccessRequest(action, resource, full_context)
             decision = identity.decide(request)

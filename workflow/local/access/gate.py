@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import hmac
 import re
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta, timezone
@@ -85,9 +86,12 @@ class Gate:
     def __init__(self, ctx: ServerContext) -> None:
         self.ctx = ctx
         self._actions: dict[tuple[str, str], str] = {}
+        self._store: Sessions | None = None
 
     def _sessions(self) -> Sessions | None:
-        return sessions(self.ctx) if "sts" in self.ctx.backends else None
+        if self._store is None and "sts" in self.ctx.backends:
+            self._store = sessions(self.ctx)
+        return self._store
 
     def authenticate(self, request: Request, service: str) -> Caller:
         claimed = signed(request)
@@ -98,7 +102,7 @@ class Gate:
         if self.ctx.authorizer is None or not self.ctx.authorizer.enforcing:
             return session.caller
         assert claimed is not None
-        if claimed.token is None or claimed.token != session.session_token:
+        if claimed.token is None or not hmac.compare_digest(claimed.token, session.session_token):
             raise refusal(service, Refusal.TOKEN)
         now = datetime.now(timezone.utc)
         if session.expired(now):
@@ -143,7 +147,8 @@ class Gate:
         if action is None:
             action = self._actions[key] = reference.action_for(model, operation.name)
         arns = reference.resource_arns(action, params, region=self.ctx.region, account=self.ctx.account_id)
-        self.ctx.authorize(caller, action, arns, reference.condition_context(action, params), service=service)
+        self.ctx.authorize(caller, action, arns, lambda: reference.condition_context(action, params),
+                           service=service)
         for role in reference.passed_roles(action, params):
             self.ctx.authorize(caller, "iam:PassRole", [role],
                                {"iam:PassedToService": reference.service_principal(model)}, service=service)

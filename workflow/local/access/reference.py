@@ -243,23 +243,31 @@ def _request_tags(params: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
+@functools.lru_cache(maxsize=1024)
+def _service_keys(action: str) -> tuple[tuple[str, str], ...]:
+    """The action's own condition keys read from a request parameter: (key, parameter)."""
+    found = _privilege(action)
+    if found is None:
+        return ()
+    prefix = action.split(":")[0] + ":"
+    keys = {key for detail in found[0]["resource_types"].values() for key in detail["condition_keys"]
+            if key.startswith(prefix) and "/" not in key}
+    return tuple((key, key[len(prefix):].lower()) for key in sorted(keys))
+
+
 def condition_context(action: str, params: Mapping[str, Any]) -> dict[str, Any]:
     """The request's condition keys: the tags it sets, and each service key of the action
     whose name is a parameter of the request (``s3:prefix`` from ``Prefix``,
     ``cloudwatch:namespace`` from ``Namespace``)."""
     context = tag_context(_request_tags(params))
-    found = _privilege(action)
-    if found is None:
-        return context
-    prefix = action.split(":")[0] + ":"
-    lowered = {k.lower(): v for k, v in params.items()}
-    for detail in found[0]["resource_types"].values():
-        for key in detail["condition_keys"]:
-            if key.startswith(prefix) and "/" not in key:
-                value = lowered.get(key[len(prefix):].lower())
-                if isinstance(value, (str, int, float, bool)) or (
-                        isinstance(value, list) and all(isinstance(v, str) for v in value)):
-                    context[key] = value
+    keys = _service_keys(action)
+    if keys:
+        lowered = {k.lower(): v for k, v in params.items()}
+        for key, parameter in keys:
+            value = lowered.get(parameter)
+            if isinstance(value, (str, int, float, bool)) or (
+                    isinstance(value, list) and all(isinstance(v, str) for v in value)):
+                context[key] = value
     return context
 
 

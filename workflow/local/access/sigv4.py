@@ -45,10 +45,17 @@ class Signed:
     expires: int | None = None
 
     def signed_at(self) -> datetime | None:
-        try:
-            return datetime.strptime(self.timestamp, _TIMESTAMP).replace(tzinfo=timezone.utc)
-        except ValueError:
-            return None
+        return _signing_time(self.timestamp)
+
+
+@functools.lru_cache(maxsize=64)
+def _signing_time(stamp: str) -> datetime | None:
+    """``20260101T120000Z`` as a time (requests signed in the same second share it; strptime
+    costs more than the rest of a verification)."""
+    try:
+        return datetime.strptime(stamp, _TIMESTAMP).replace(tzinfo=timezone.utc)
+    except ValueError:
+        return None
 
 
 def _credential(text: str) -> tuple[str, str, str, str] | None:
@@ -185,11 +192,10 @@ def skew(claimed: Signed, now: datetime, allowed: timedelta) -> str | None:
     when = claimed.signed_at()
     if when is None:
         return "The request must contain a valid X-Amz-Date."
-    stamp = now.strftime(_TIMESTAMP)
     if claimed.expires is None and when < now - allowed:
         return (f"Signature expired: {claimed.timestamp} is now earlier than "
-                f"{(now - allowed).strftime(_TIMESTAMP)} ({stamp} - {allowed.seconds // 60} min.)")
+                f"{(now - allowed).strftime(_TIMESTAMP)} ({now.strftime(_TIMESTAMP)} - {allowed.seconds // 60} min.)")
     if when > now + allowed:
         return (f"Signature not yet current: {claimed.timestamp} is still later than "
-                f"{(now + allowed).strftime(_TIMESTAMP)} ({stamp} + {allowed.seconds // 60} min.)")
+                f"{(now + allowed).strftime(_TIMESTAMP)} ({now.strftime(_TIMESTAMP)} + {allowed.seconds // 60} min.)")
     return None
