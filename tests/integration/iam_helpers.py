@@ -21,6 +21,12 @@ def trust(**principal: Any) -> str:
         {"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}]})
 
 
+def admin_client(endpoint_url: str, service: str) -> Any:
+    """A boto3 client with credentials the server did not issue: the account's administrator."""
+    return session_client(endpoint_url, {"AccessKeyId": "local", "SecretAccessKey": "local", "SessionToken": None},
+                          service)
+
+
 def session_client(endpoint_url: str, credentials: dict[str, Any], service: str, **config: Any) -> Any:
     """A boto3 client signing with AssumeRole's ``credentials``; no retries."""
     return boto3.session.Session(

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import http.client
 import json
+import subprocess
+import sys
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -20,11 +22,12 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from tests.integration.conftest import REGION, LocalServerHandle, start_local_server
-from tests.integration.iam_helpers import ACCOUNT, ROOT, refused, session_client, trust
+from tests.integration.iam_helpers import ACCOUNT, ROOT, admin_client, refused, session_client, trust
 from workflow.local import lifecycle
 
 pytestmark = pytest.mark.integration
 
+ROOT_DIR = Path(__file__).resolve().parents[2]
 STATES = f"arn:aws:states:{REGION}:{ACCOUNT}"
 SAGEMAKER = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}"
 PASS = json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}})
@@ -180,22 +183,28 @@ def test_expired_credentials_are_refused(tmp_path: Path) -> None:
         handle.stop()
 
 
+def local(*args: str) -> str:
+    done = subprocess.run([sys.executable, "deploy_workflow.py", "local", *args], cwd=ROOT_DIR,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
 def test_iam_off_authorizes_nothing_and_is_kept_across_restarts(tmp_path: Path) -> None:
-    state, process = lifecycle.start(tmp_path / "server", iam="off")
-    handle = LocalServerHandle(state, process)
+    data_dir = str(tmp_path / "server")
+    assert "iam: off" in local("up", "--iam", "off", "--port", "0", "--data-dir", data_dir)
+    state = lifecycle.read_state(data_dir)
+    assert state is not None and state.iam == "off"
     try:
-        assert state.iam == "off"
-        arn = handle.client("iam").create_role(RoleName="none", AssumeRolePolicyDocument=TRUST)["Role"]["Arn"]
-        credentials = handle.client("sts").assume_role(RoleArn=arn, RoleSessionName="s1")["Credentials"]
-        sfn = session_client(handle.endpoint_url, credentials, "stepfunctions")
+        iam = admin_client(state.endpoint_url, "iam")
+        arn = iam.create_role(RoleName="none", AssumeRolePolicyDocument=TRUST)["Role"]["Arn"]
+        credentials = admin_client(state.endpoint_url, "sts").assume_role(RoleArn=arn, RoleSessionName="s1")
+        sfn = session_client(state.endpoint_url, credentials["Credentials"], "stepfunctions")
         assert sfn.list_state_machines()["stateMachines"] == []  # the role has no policy at all
-        sts = session_client(handle.endpoint_url, credentials, "sts")
+        sts = session_client(state.endpoint_url, credentials["Credentials"], "sts")
         assert sts.get_caller_identity()["Arn"].endswith("assumed-role/none/s1")
     finally:
-        handle.stop()
-    state, process = lifecycle.start(tmp_path / "server")  # no --iam: the directory's last setting
-    handle = LocalServerHandle(state, process)
-    try:
-        assert state.iam == "off"
-    finally:
-        handle.stop()
+        local("down", "--data-dir", data_dir)
+    # Without --iam, the data directory's last setting.
+    assert "iam: off" in local("up", "--port", "0", "--data-dir", data_dir)
+    local("down", "--data-dir", data_dir)
