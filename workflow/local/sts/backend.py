@@ -81,6 +81,8 @@ class StsBackend(Backend):
                                       session_policy=policy, tags=tags)
         answer = _credentials(session)
         if policy is not None or tags:
+            # AWS packs session policies and tags with a compression of its own; here the share
+            # is their plain size against the 2,048 characters an inline session policy may have.
             answer["PackedPolicySize"] = min(100, (len(policy or "") + 64 * len(tags)) * 100 // 2048)
         return answer
 
