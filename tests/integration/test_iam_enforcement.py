@@ -166,12 +166,12 @@ def test_a_replayed_signature_is_refused(scene: Scene) -> None:
 
 
 def test_expired_credentials_are_refused(tmp_path: Path) -> None:
-    # At time scale 900 a 900-second session lasts one second.
-    handle = start_local_server(tmp_path / "server", time_scale=900)
+    # At time scale 600 an hour's session lasts six seconds.
+    handle = start_local_server(tmp_path / "server", time_scale=600)
     try:
         arn = handle.client("iam").create_role(RoleName="short", AssumeRolePolicyDocument=TRUST)["Role"]["Arn"]
         credentials = handle.client("sts").assume_role(RoleArn=arn, RoleSessionName="s1",
-                                                       DurationSeconds=900)["Credentials"]
+                                                       DurationSeconds=3600)["Credentials"]
         sts = session_client(handle.endpoint_url, credentials, "sts")
         assert sts.get_caller_identity()["Arn"].endswith("assumed-role/short/s1")
         time.sleep(max(0.0, (credentials["Expiration"] - datetime.now(timezone.utc)).total_seconds()) + 0.2)
