@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import psutil
 from botocore.config import Config
 
 from workflow.engine import ExecutionContext, Interpreter, parse_definition
@@ -68,17 +69,23 @@ def role_session_describe(endpoint: str) -> Any:
     return lambda _: reader.describe_execution(executionArn=arn)
 
 
-def enforcement_rates(tmp: Path, seconds: float, rounds: int) -> dict[str, list[float]]:
+def enforcement_rates(tmp: Path, seconds: float, rounds: int) -> tuple[dict[str, list[float]], dict[str, float]]:
     """DescribeExecution calls/s as a role session, on an enforcing server and on one with
-    --iam off, in alternating rounds so both see the same machine load."""
+    --iam off, in alternating rounds so both see the same machine load; and the server's own
+    CPU time per call (which the machine's load does not stretch)."""
     servers = {mode: lifecycle.start(tmp / f"iam-{mode}", iam=mode) for mode in ("enforce", "off")}
     try:
         calls = {mode: role_session_describe(state.endpoint_url) for mode, (state, _) in servers.items()}
+        cpu = {mode: psutil.Process(process.pid) for mode, (_, process) in servers.items()}
         rates: dict[str, list[float]] = {mode: [] for mode in servers}
+        spent = {mode: 0.0 for mode in servers}
         for _ in range(rounds):
             for mode in servers:
+                before = sum(cpu[mode].cpu_times()[:2])
                 rates[mode].append(rate(calls[mode], seconds))
-        return rates
+                spent[mode] += sum(cpu[mode].cpu_times()[:2]) - before
+        per_call = {mode: spent[mode] / (sum(rates[mode]) * seconds) for mode in servers}
+        return rates, per_call
     finally:
         for _, process in servers.values():
             lifecycle.terminate(process.pid)
@@ -181,7 +188,7 @@ def main() -> None:
         backend = StepFunctionsBackend(ctx)
         direct_rate = rate(lambda i: backend.handle("DescribeExecution", {"executionArn": arn}),
                            args.seconds)
-        iam_rates = enforcement_rates(Path(tmp), args.seconds, args.rounds)
+        iam_rates, iam_cpu = enforcement_rates(Path(tmp), args.seconds, args.rounds)
 
     s_med, p_med = statistics.median(via_server), statistics.median(in_process)
     print(f"StartExecution -> SUCCEEDED, one Pass state, {args.runs} runs")
@@ -204,6 +211,8 @@ def main() -> None:
     print(f"  --iam off                           : {off:8.0f} calls/s  "
           f"(rounds: {', '.join(f'{r:.0f}' for r in iam_rates['off'])})")
     print(f"  ratio enforce / off                 : {enforce / off:8.2f}x  (goal >= 0.9)")
+    print(f"  server CPU per call                 : {iam_cpu['enforce'] * 1e6:8.0f} us enforce, "
+          f"{iam_cpu['off'] * 1e6:.0f} us off (+{(iam_cpu['enforce'] - iam_cpu['off']) * 1e6:.0f} us)")
 
 
 if __name__ == "__main__":
