@@ -154,12 +154,21 @@ class _S3PresignedVerifier(_AsSigned, S3SigV4QueryAuth):
 
 
 def _signer(claimed: Signed, secret: str) -> SigV4Auth:
-    if claimed.service == "s3":
-        kind: type[SigV4Auth] = _S3PresignedVerifier if claimed.expires is not None else _S3Verifier
+    return _verifier(claimed.access_key, secret, claimed.token, claimed.service, claimed.region,
+                     claimed.signed_headers, claimed.expires is not None)
+
+
+@functools.lru_cache(maxsize=256)
+def _verifier(access_key: str, secret: str, token: str | None, service: str, region: str,
+              headers: tuple[str, ...], presigned: bool) -> SigV4Auth:
+    """A signer for one key, scope and list of signed headers (it holds no request state, so a
+    session's requests share it)."""
+    if service == "s3":
+        kind: type[SigV4Auth] = _S3PresignedVerifier if presigned else _S3Verifier
     else:
         kind = _Verifier
-    signer = kind(Credentials(claimed.access_key, secret, claimed.token), claimed.service, claimed.region)
-    signer.signed = claimed.signed_headers  # type: ignore[attr-defined]
+    signer = kind(Credentials(access_key, secret, token), service, region)
+    signer.signed = headers  # type: ignore[attr-defined]
     return signer
 
 
