@@ -12,7 +12,7 @@ Measures, side by side in one run:
     with ``--iam off``, measured in alternating rounds (goal: enforce >= 0.9x off).
 Prints medians and the ratios.
 
-    python bench/control_plane.py [--runs 40] [--seconds 3] [--rounds 5]
+    python bench/control_plane.py [--runs 40] [--seconds 3] [--rounds 10]
 """
 from __future__ import annotations
 
@@ -145,7 +145,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--seconds", type=float, default=3.0)
-    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds of the IAM comparison")
+    parser.add_argument("--rounds", type=int, default=10, help="alternating rounds of the IAM comparison")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
