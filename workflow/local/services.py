@@ -14,4 +14,6 @@ BACKENDS: tuple[str, ...] = (
     "workflow.local.cloudwatch:CloudWatchBackend",
     "workflow.local.s3.backend:S3Backend",
     "workflow.local.scheduler:SchedulerBackend",
+    "workflow.local.iam:IamBackend",
+    "workflow.local.sts:StsBackend",
 )
