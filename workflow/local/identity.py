@@ -1,7 +1,8 @@
-"""Who makes a call between local services: the principal whose permissions it needs.
+"""As whom one local service calls another: the principal whose permissions the call needs.
 
 On AWS a training job reads its channels as the job's execution role and an endpoint
-downloads its model as the model's; locally each such call names that role too.
+downloads its model as the model's; locally each such call names that role too. (A request
+from outside has its own caller, ``access.caller``: the administrator or a role session.)
 """
 from __future__ import annotations
 
@@ -9,6 +10,6 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
-class Caller:
+class Principal:
     #: An IAM principal ARN (a role, or a service principal such as ``sagemaker.amazonaws.com``).
-    principal: str
+    arn: str
