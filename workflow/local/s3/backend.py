@@ -11,11 +11,20 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from workflow.local import calls
+from workflow.local.access import caller as callers
+from workflow.local.access.s3_answers import missing_key_status
 from workflow.local.backend import Backend, snake_case
 from workflow.local.context import ServerContext
 from workflow.local.s3 import checksums, conditions, listing
 from workflow.local.s3.access import S3Access
-from workflow.local.s3.errors import InvalidArgument, InvalidRequest, MalformedXML, NotImplementedByLocalS3
+from workflow.local.s3.errors import (
+    AccessDenied,
+    InvalidArgument,
+    InvalidRequest,
+    MalformedXML,
+    NoSuchKey,
+    NotImplementedByLocalS3,
+)
 from workflow.local.s3.multipart import Multipart, PartRequest
 from workflow.local.s3.objects import ObjectStore, owner_id
 from workflow.local.s3.records import SystemMetadata, StoredObject
@@ -108,7 +117,13 @@ class S3Backend(Backend):
                 **_checksum_members(written.record)}
 
     def _read(self, params: dict[str, Any]) -> tuple[StoredObject, tuple[int, int] | None, dict[str, Any]]:
-        record = self.objects.head(params["Bucket"], params["Key"])
+        try:
+            record = self.objects.head(params["Bucket"], params["Key"])
+        except NoSuchKey:
+            # A caller who may not list the bucket learns nothing of which keys exist.
+            if missing_key_status(self.ctx, callers.current(), params["Bucket"]) == 403:
+                raise AccessDenied("Access Denied") from None
+            raise
         conditions.check_read(record, params)
         span = conditions.byte_range(params.get("Range"), record.size)
         out: dict[str, Any] = {
