@@ -23,7 +23,7 @@ from workflow.local.context import ServerContext
 from workflow.local.iam import roles
 from workflow.local.lifecycle import STATE_FILE, private_directory
 from workflow.local.origin import refusal
-from workflow.local.protocol import Dispatcher, Headers, Request, Response
+from workflow.local.protocol import Dispatcher, Headers, Request, Response, head
 from workflow.local.protocol.body import BodyReader
 from workflow.local.protocol.rest_xml import is_virtual_host
 from workflow.local.protocol.models import botocore_session
@@ -54,6 +54,29 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     server: _HTTPServer
 
+    def parse_request(self) -> bool:
+        """The request line and headers (``head``: the stdlib's MIME header parser is slow);
+        False after answering a malformed request."""
+        self.command = None  # type: ignore[assignment]
+        self.request_version = self.default_request_version
+        self.close_connection = True
+        self.requestline = str(self.raw_requestline, "latin-1").rstrip("\r\n")
+        try:
+            line = head.request_line(self.raw_requestline)
+            if line is None:
+                return False
+            self.request_version = line.version
+            self.command, self.path = line.method, line.target
+            self.headers = head.read_headers(self.rfile)  # type: ignore[assignment]
+        except head.HeadError as exc:
+            self.send_error(exc.status, exc.message)
+            return False
+        connection = (self.headers.get("Connection") or "").lower()
+        self.close_connection = connection == "close" or (not line.persistent and connection != "keep-alive")
+        if (self.headers.get("Expect") or "").lower() == "100-continue" and line.persistent:
+            return self.handle_expect_100()
+        return True
+
     def handle_expect_100(self) -> bool:
         # 100 Continue goes out when the body is first read (see _reader), not before the
         # request is routed: an upload refused up front is then never sent.
@@ -77,7 +100,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _target(self) -> tuple[str, Headers]:
         """The path and headers; an absolute-form target (``GET http://host/path``, as a
         client configured with this server as its HTTP proxy sends) names the host."""
-        headers = Headers(dict(self.headers.items()))
+        headers: Headers = self.headers  # type: ignore[assignment] # parse_request's
         target = self.path
         if target.startswith(("http://", "https://")):
             parts = urlsplit(target)

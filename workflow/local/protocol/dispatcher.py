@@ -127,7 +127,7 @@ class Dispatcher:
                 return service, operation, json_protocol.parse_request(operation, request)
             except ServiceError as exc:
                 raise _Routed(service, exc) from None
-        path, query = rest_json.split_target(request.target)
+        path, query = request.parts
         matches = []
         for route in self._routes:
             uri_params = rest_json.match(route, request.method, path, query)

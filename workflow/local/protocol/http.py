@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import socket
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import BinaryIO, Protocol
+from urllib.parse import parse_qs, urlsplit
 
 
 class Headers(dict):
@@ -41,6 +43,13 @@ class Request:
     body: bytes = b""
     #: The unread body, when the server hands it over as a stream (see ``load_body``).
     stream: BinaryIO | None = None
+
+    @cached_property
+    def parts(self) -> tuple[str, dict[str, list[str]]]:
+        """The path and the query string's values by key (read once: routing, signature
+        and parsing all ask)."""
+        split = urlsplit(self.target)
+        return split.path, parse_qs(split.query, keep_blank_values=True)
 
     def load_body(self, limit: int | None = None) -> bytes:
         """Read a streamed body into ``body`` (at most ``limit`` bytes; more raises ValueError)."""

@@ -8,7 +8,7 @@ import json
 import re
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import unquote
 
 from botocore.model import OperationModel, ServiceModel, Shape
 
@@ -78,9 +78,54 @@ def match(route: Route, method: str, path: str, query: dict[str, list[str]]) -> 
     return {route.labels[g]: unquote(v) for g, v in found.groupdict().items()}
 
 
-def split_target(target: str) -> tuple[str, dict[str, list[str]]]:
-    parts = urlsplit(target)
-    return parts.path, parse_qs(parts.query, keep_blank_values=True)
+@dataclass(frozen=True)
+class _Located:
+    """Where an input shape's members travel, by wire name (lower-case for headers)."""
+
+    uri: dict[str, tuple[str, Shape]]
+    query: dict[str, tuple[str, Shape]]
+    query_map: tuple[str, ...]
+    headers: dict[str, tuple[str, Shape]]
+    prefixed: tuple[tuple[str, str], ...]
+    body: dict[str, Shape]
+    order: tuple[str, ...]
+
+
+_LOCATED: dict[int, tuple[Shape, _Located]] = {}
+
+
+def _located(shape: Shape) -> _Located:
+    """Computed once per shape: a request is then read header by header, not member by
+    member (S3's PutObject has some sixty header members, a request a dozen headers)."""
+    cached = _LOCATED.get(id(shape))
+    if cached is not None and cached[0] is shape:
+        return cached[1]
+    uri: dict[str, tuple[str, Shape]] = {}
+    query: dict[str, tuple[str, Shape]] = {}
+    headers: dict[str, tuple[str, Shape]] = {}
+    query_map: list[str] = []
+    prefixed: list[tuple[str, str]] = []
+    body: dict[str, Shape] = {}
+    payload = shape.serialization.get("payload")
+    for name, member in shape.members.items():
+        location = member.serialization.get("location")
+        wire = member.serialization.get("name", name)
+        if location == "uri":
+            uri[wire] = (name, member)
+        elif location == "querystring":
+            if member.type_name == "map":
+                query_map.append(name)
+            else:
+                query[wire] = (name, member)
+        elif location == "header":
+            headers[wire.lower()] = (name, member)
+        elif location == "headers":
+            prefixed.append((wire.lower(), name))
+        elif name != payload:
+            body[name] = member
+    located = _Located(uri, query, tuple(query_map), headers, tuple(prefixed), body, tuple(shape.members))
+    _LOCATED[id(shape)] = (shape, located)
+    return located
 
 
 def _header_value(shape: Shape, text: str) -> Any:
@@ -97,36 +142,31 @@ def parse_located(
 ) -> tuple[dict[str, Any], dict[str, Shape]]:
     """The members the URI, query string and headers carry, and the members left to the body
     (the payload member excluded): the same in rest-json and rest-xml."""
-    _, query = split_target(request.target)
-    params: dict[str, Any] = {}
-    body_members: dict[str, Shape] = {}
-    payload = shape.serialization.get("payload")
-    for name, member in shape.members.items():
-        location = member.serialization.get("location")
-        wire = member.serialization.get("name", name)
-        if location == "uri":
-            if wire in uri_params:
-                params[name] = parse_text_value(member, uri_params[wire])
-        elif location == "querystring":
-            if member.type_name == "map":
-                params[name] = {k: v[-1] for k, v in query.items()}
-            elif wire in query:
-                values = query[wire]
-                params[name] = (
-                    [parse_text_value(member.member, v) for v in values]
-                    if member.type_name == "list" else parse_text_value(member, values[-1])
-                )
-        elif location == "header":
-            if wire in request.headers:
-                params[name] = _header_value(member, request.headers[wire])
-        elif location == "headers":
-            prefix = wire.lower()
-            found = {k[len(prefix):]: v for k, v in request.headers.items() if k.startswith(prefix)}
-            if found:
-                params[name] = found
-        elif name != payload:
-            body_members[name] = member
-    return params, body_members
+    _, query = request.parts
+    located = _located(shape)
+    found: dict[str, Any] = {}
+    for wire, value in uri_params.items():
+        if wire in located.uri:
+            name, member = located.uri[wire]
+            found[name] = parse_text_value(member, value)
+    for name in located.query_map:
+        found[name] = {k: v[-1] for k, v in query.items()}
+    for wire, values in query.items():
+        if wire in located.query:
+            name, member = located.query[wire]
+            found[name] = ([parse_text_value(member.member, v) for v in values]
+                           if member.type_name == "list" else parse_text_value(member, values[-1]))
+    for key, value in request.headers.items():
+        lower = key.lower()
+        if lower in located.headers:
+            name, member = located.headers[lower]
+            found[name] = _header_value(member, value)
+        for prefix, name in located.prefixed:
+            if lower.startswith(prefix):
+                found.setdefault(name, {})[lower[len(prefix):]] = value
+    # In the shape's order, as a member-by-member read gave them.
+    params = {name: found[name] for name in located.order if name in found}
+    return params, dict(located.body)
 
 
 def parse_request(

@@ -107,27 +107,30 @@ class Router:
 
     def __init__(self, service: ServiceModel) -> None:
         self.service = service
-        self.routes: dict[str, list[Route]] = {}
+        #: method -> the keys of the query string each route needs, with the route: the
+        #: query string rules out most of a method's routes before any pattern runs.
+        self.routes: dict[str, list[tuple[frozenset[str], Route]]] = {}
         for name in service.operation_names:
             route = _route(service, service.operation_model(name))
-            self.routes.setdefault(route.method, []).append(route)
+            needed = frozenset(route.static_query) | frozenset(route.required_query)
+            self.routes.setdefault(route.method, []).append((needed, route))
 
     def match(self, request: Request) -> tuple[OperationModel, dict[str, str]] | None:
-        path, query = rest_json.split_target(request.target)
+        path, query = request.parts
         bucket = bucket_in_host(request.headers.get("Host"))
         if bucket is not None:
             path = f"/{bucket}" + ("" if path == "/" else path)
+        keys = query.keys()
         best: tuple[tuple[int, int, int], Route, dict[str, str]] | None = None
-        for route in self.routes.get(request.method, []):
-            found = route.pattern.match(path)
-            if found is None:
+        for needed, route in self.routes.get(request.method, []):
+            if not needed <= keys:
                 continue
-            if any(k not in query or (v is not None and v not in query[k])
-                   for k, v in route.static_query.items()):
-                continue
-            if any(k not in query for k in route.required_query):
+            if any(v is not None and v not in query[k] for k, v in route.static_query.items()):
                 continue
             if any(h not in request.headers for h in route.required_headers):
+                continue
+            found = route.pattern.match(path)
+            if found is None:
                 continue
             score = (len(route.static_query), len(route.required_query) + len(route.required_headers),
                      route.literal_length)
@@ -148,7 +151,7 @@ def credential(request: Request) -> str | None:
     found = re.search(r"Credential=([^,\s]+)", request.headers.get("Authorization") or "")
     if found:
         return found[1]
-    _, query = rest_json.split_target(request.target)
+    _, query = request.parts
     return (query.get("X-Amz-Credential") or [None])[-1]
 
 
@@ -158,14 +161,14 @@ def signature_v2(request: Request) -> bool:
     presigned URL): only S3 still accepts it."""
     if (request.headers.get("Authorization") or "").startswith("AWS "):
         return True
-    _, query = rest_json.split_target(request.target)
+    _, query = request.parts
     return "AWSAccessKeyId" in query and "Signature" in query
 
 
 def check_presigned(request: Request, now: datetime | None = None) -> None:
     """A presigned URL past its expiry is refused, as S3 does: ``X-Amz-Date`` +
     ``X-Amz-Expires`` (SigV4) or ``Expires`` in epoch seconds (SigV2)."""
-    _, query = rest_json.split_target(request.target)
+    _, query = request.parts
     current = now or datetime.now(timezone.utc)
     try:
         if "X-Amz-Expires" in query and "X-Amz-Date" in query:

@@ -84,10 +84,9 @@ class Multipart:
             raise InvalidArgument("Part number must be an integer between 1 and 10000, inclusive",
                                   fields={"ArgumentName": "partNumber", "ArgumentValue": str(number)})
         upload = self.upload(bucket, key, upload_id)
-        also = {checksums.DEFAULT_ALGORITHM}
-        if upload.checksum_algorithm:
-            also.add(upload.checksum_algorithm)
-        result = ingest(payload, self.blobs.temp_path(), params, also=tuple(also), max_size=MAX_PART_BYTES)
+        # The part's checksum in the algorithm the object's checksum is made of (_object_checksum).
+        also = (upload.checksum_algorithm or checksums.DEFAULT_ALGORITHM,)
+        result = ingest(payload, self.blobs.temp_path(), params, also=also, max_size=MAX_PART_BYTES)
         part = Part(upload_id, number, result.size, f'"{result.md5_hex}"', now(),
                     self.blobs.commit(result.temp), result.checksums)
         replaced = self.catalog.put_part(part)

@@ -120,9 +120,9 @@ class ObjectStore:
         check_key(key)
         chosen = params.get("ChecksumAlgorithm")
         algorithm = _client_algorithm(params, payload) or (str(chosen) if chosen else None)
-        result = ingest(payload, self.blobs.temp_path(), params, also=(checksums.DEFAULT_ALGORITHM,),
-                        max_size=MAX_PUT_BYTES)
+        # S3 adds its default checksum only to an object sent without one of the client's.
         algorithm = algorithm or checksums.DEFAULT_ALGORITHM
+        result = ingest(payload, self.blobs.temp_path(), params, also=(algorithm,), max_size=MAX_PUT_BYTES)
         record = StoredObject(
             bucket=bucket, key=key, size=result.size, etag=f'"{result.md5_hex}"', last_modified=now(),
             blob="", system=system, metadata=metadata,
