@@ -56,6 +56,31 @@ def test_unknown_operations(local_server: Any) -> None:
     conn.close()
 
 
+def _exchange(port: int, head: bytes) -> tuple[bytes, bytes]:
+    """The status line of the answer to ``head``, and what follows until the server closes."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(head)
+        answer = sock.makefile("rb")
+        return answer.readline(), answer.read()
+
+
+def test_malformed_request_heads_are_refused_and_the_connection_closed(local_server: Any) -> None:
+    host = f"Host: 127.0.0.1:{local_server.port}\r\n".encode()
+    # Two lengths two readers could frame the body by (request smuggling), an obsolete
+    # folded header line, whitespace before a colon: 400, and the connection is closed
+    # (read() returns once the server closes it).
+    for head in (b"PUT /b/k HTTP/1.1\r\n" + host + b"Content-Length: 3\r\nContent-Length: 30\r\n\r\nabc",
+                 b"GET /health HTTP/1.1\r\n" + host + b"X-Amz-Meta-A: 1\r\n  folded\r\n\r\n",
+                 b"GET /health HTTP/1.1\r\n" + host + b"X-Amz-Meta-A : 1\r\n\r\n"):
+        status, _ = _exchange(local_server.port, head)
+        assert status.startswith(b"HTTP/1.1 400"), (head, status)
+    status, _ = _exchange(local_server.port, b"GET /health HTTP/1.1\r\n" + host + b"X-Long: " + b"a" * 70000 + b"\r\n\r\n")
+    assert status.startswith(b"HTTP/1.1 431")
+    # HTTP/1.0 closes after the answer unless asked to keep the connection.
+    status, rest = _exchange(local_server.port, b"GET /health HTTP/1.0\r\n" + host + b"\r\n")
+    assert status.startswith(b"HTTP/1.1 200") and rest.endswith(b"}")
+
+
 def test_one_server_per_data_directory(local_server: Any) -> None:
     with pytest.raises(lifecycle.StartError, match="another local server"):
         lifecycle.start(local_server.data_dir, timeout=30)
