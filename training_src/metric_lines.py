@@ -10,6 +10,10 @@ found an issue and 0 when it did not::
 
     rule=VanishingGradient issues_found=0
 
+and, when the model was registered in MLflow, its version::
+
+    registered model version=7
+
 Values have four decimals (``nan``/``inf`` when training diverged, which the
 regexes deliberately do not match). Accuracies are correct/total over the
 whole split, in [0, 1].
@@ -39,6 +43,10 @@ def test_line(test_loss: float, test_accuracy: float) -> str:
 
 def rule_line(rule: str, issues_found: bool) -> str:
     return f"rule={rule} issues_found={int(issues_found)}"
+
+
+def model_version_line(version: int) -> str:
+    return f"registered model version={version}"
 
 
 def metric_definitions() -> list[dict[str, str]]:

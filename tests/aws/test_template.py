@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from workflow import definition
+from workflow.aws.settings import LAMBDA_FUNCTIONS
 from workflow.aws import release
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -88,7 +89,7 @@ def test_functions_have_reserved_concurrency_and_the_inference_alias_is_provisio
     _, template = synthesised["minimal"]
     resources = template["Resources"]
     functions = {k: v["Properties"] for k, v in resources.items() if v["Type"] == "AWS::Lambda::Function"}
-    assert len(functions) == 3
+    assert len(functions) == len(LAMBDA_FUNCTIONS)
     for props in functions.values():
         assert props["ReservedConcurrentExecutions"] >= 1
         assert props["TracingConfig"] == {"Mode": "Active"}

@@ -20,8 +20,17 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help=f"where state lives (default {DEFAULT_DATA_DIR})")
     parser.add_argument("--time-scale", type=float, default=1.0,
                         help="divide every wait the server makes by this factor (default 1)")
+    parser.add_argument("--mlflow-port", type=int, default=None,
+                        help="port of the MLflow tracking server started beside this one (default: "
+                             "--port + 1, or any free port with --port 0; -1: no tracking server)")
     parser.add_argument("--log-level", default="INFO")
     return parser.parse_args(argv)
+
+
+def mlflow_port(port: int, asked: int | None) -> int | None:
+    if asked is None:
+        return port + 1 if port else 0
+    return None if asked < 0 else asked
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -32,7 +41,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("--time-scale must be positive", file=sys.stderr)
         return 2
     try:
-        server = LocalServer(args.data_dir, port=args.port, time_scale=args.time_scale)
+        server = LocalServer(args.data_dir, port=args.port, time_scale=args.time_scale,
+                             mlflow_port=mlflow_port(args.port, args.mlflow_port))
     except (ServerAlreadyRunning, OSError) as exc:
         print(f"cannot start the local server: {exc}", file=sys.stderr)
         return 1

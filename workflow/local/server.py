@@ -18,6 +18,7 @@ from workflow.local import services
 from workflow.local.backend import Backend
 from workflow.local.context import ServerContext
 from workflow.local.lifecycle import STATE_FILE
+from workflow.local.mlflow_server import TrackingServer, available as mlflow_available
 from workflow.local.protocol import Dispatcher, Headers, Request, Response
 from workflow.local.protocol.models import botocore_session
 from workflow.local.store import Store
@@ -68,7 +69,8 @@ class _Handler(BaseHTTPRequestHandler):
             from workflow.local.console import handle as console  # loaded on the first page view
             response = Response(*console(
                 self.command, path, parse_qs(urlsplit(self.path).query), body,
-                endpoint_url=self.server.local.endpoint_url, data_dir=self.server.local.data_dir))
+                endpoint_url=self.server.local.endpoint_url, data_dir=self.server.local.data_dir,
+                mlflow_url=self.server.local.mlflow_url))
         elif self.command in ("GET", "HEAD") and path in ("/", "/health") and not self.headers.get(
             "X-Amz-Target"
         ):
@@ -123,11 +125,15 @@ def _import(name: str) -> None:
 
 
 class LocalServer:
-    """Binds, builds the backends, serves until ``shutdown()``."""
+    """Binds, builds the backends, serves until ``shutdown()``.
+
+    ``mlflow_port``: the MLflow tracking server's port (0: any free one; None: no tracking
+    server); it starts with ``serve_forever`` and stops with ``shutdown``.
+    """
 
     def __init__(
         self, data_dir: Path, *, port: int = 0, time_scale: float = 1.0,
-        backends: Sequence[str] | None = None,
+        backends: Sequence[str] | None = None, mlflow_port: int | None = None,
     ) -> None:
         if time_scale <= 0:
             raise ValueError("time_scale must be positive")
@@ -146,6 +152,10 @@ class LocalServer:
             backend = load_backend_class(spec)(self.ctx)
             self.ctx.backends[backend.service] = backend
         self.dispatcher = Dispatcher(self.ctx.backends)
+        self.tracking = (TrackingServer(self.data_dir, mlflow_port)
+                         if mlflow_port is not None and mlflow_available() else None)
+        if mlflow_port is not None and self.tracking is None:
+            log.warning("MLflow is not installed: no tracking server (pip install -e '.[local]')")
         self._stopped = threading.Event()
         self._serving = threading.Event()
         self._stop_lock = threading.Lock()
@@ -167,7 +177,13 @@ class LocalServer:
         body = json.dumps({"status": "ok", "services": sorted(self.ctx.backends)}).encode()
         return Response(200, {"Content-Type": "application/json"}, body)
 
+    @property
+    def mlflow_url(self) -> str | None:
+        return self.tracking.url if self.tracking is not None else None
+
     def serve_forever(self) -> None:
+        if self.tracking is not None:  # boots beside the backends; nothing waits for it
+            self.tracking.start()
         for backend in self.ctx.backends.values():
             backend.start()
         _warm_up(self.ctx)
@@ -194,6 +210,7 @@ class LocalServer:
         state = {
             "pid": os.getpid(), "port": self.port, "endpoint_url": self.endpoint_url,
             "data_dir": str(self.data_dir), "time_scale": self.ctx.time_scale,
+            "mlflow_url": self.mlflow_url,
             "started_at": datetime.now(timezone.utc).isoformat(),
         }
         path = self.data_dir / STATE_FILE
@@ -218,6 +235,8 @@ class LocalServer:
         if self._serving.is_set():
             self._stopped.wait(timeout=10)
         self._shutdown([b for b in reversed(self.ctx.backends.values()) if not b.shutdown_first])
+        if self.tracking is not None:
+            self.tracking.stop()
         self.httpd.server_close()
         (self.data_dir / STATE_FILE).unlink(missing_ok=True)
         self._lock_file.close()

@@ -45,6 +45,7 @@ class RunResult:
     description: dict[str, Any]
     history: list[dict[str, Any]]
     endpoint_url: str
+    mlflow_url: str | None = None
 
 
 def dataset_uri(workdir: Path, dataset: str | None) -> str:
@@ -103,7 +104,7 @@ def run_pipeline(options: RunOptions, server: ServerStart, clients_for: Any, out
         server.abandon()
         raise
     clients = clients_for(state.endpoint_url)
-    deployment = deploy_local(clients, options.workdir / "build", document["endpoint_name"])
+    deployment = deploy_local(clients, options.workdir / "build", document["endpoint_name"], state.mlflow_url)
     sfn = clients("stepfunctions")
     name = time.strftime("run-%Y%m%d-%H%M%S")
     arn = sfn.start_execution(stateMachineArn=deployment.state_machine_arn, name=name,
@@ -115,4 +116,4 @@ def run_pipeline(options: RunOptions, server: ServerStart, clients_for: Any, out
         history.append(event)
         printer.event(event)
     description = sfn.describe_execution(executionArn=arn)
-    return RunResult(description["status"], arn, description, history, state.endpoint_url)
+    return RunResult(description["status"], arn, description, history, state.endpoint_url, state.mlflow_url)
