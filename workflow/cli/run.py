@@ -32,6 +32,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--work-dir", type=Path, default=Path(".local"),
                    help="datasets, outputs and the local server's data (default .local)")
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"local server port (default {DEFAULT_PORT})")
+    p.add_argument("--mlflow-port", type=int, default=None,
+                   help="port of the MLflow tracking server the local server starts (default --port + 1; "
+                        "-1: none, nothing is tracked)")
     p.add_argument("--timeout", type=float, default=3600, help="give up following the run after this many seconds")
     p.set_defaults(func=cmd_run)
 
@@ -58,7 +61,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     started = time.monotonic()
     workdir = args.work_dir.resolve()
     # First of all: the server's start-up overlaps the imports below and the run's set-up.
-    server = ensure_server(workdir / "server", args.port, sys.stdout)
+    server = ensure_server(workdir / "server", args.port, sys.stdout, args.mlflow_port)
     from workflow.execution_input import InputError
     from workflow.pipeline.local_run import RunOptions, run_pipeline
     from workflow.pipeline.summary import print_failure, print_success
@@ -78,7 +81,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 1
     output = json.loads(result.description.get("output") or "{}")
     clients = _clients_for(result.endpoint_url)
-    print_success(output, time.monotonic() - started, data_dir, sys.stdout, clients("sagemaker"))
+    print_success(output, time.monotonic() - started, data_dir, sys.stdout, clients("sagemaker"),
+                  mlflow_url=result.mlflow_url, execution_arn=result.execution_arn)
     if not args.keep_endpoint:
         from workflow.pipeline.teardown import delete_endpoint
 

@@ -33,12 +33,12 @@ class ServerStart:
             self.process.wait(timeout=30)
 
 
-def ensure_server(data_dir: Path, port: int, out: TextIO) -> ServerStart:
+def ensure_server(data_dir: Path, port: int, out: TextIO, mlflow_port: int | None = None) -> ServerStart:
     """Start the server unless it runs; its start-up overlaps whatever the caller does
-    until ``wait()``."""
+    until ``wait()``. ``mlflow_port``: as the server's ``--mlflow-port``."""
     state = lifecycle.read_state(data_dir)
     if state is not None and lifecycle.healthy(state.endpoint_url):
         return ServerStart(data_dir, state.endpoint_url, state=state)
     print(f"starting the local server on 127.0.0.1:{port} (data in {data_dir}) ...", file=out)
     return ServerStart(data_dir, f"http://127.0.0.1:{port}" if port else None,
-                       process=lifecycle.spawn(data_dir, port=port))
+                       process=lifecycle.spawn(data_dir, port=port, mlflow_port=mlflow_port))
