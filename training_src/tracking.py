@@ -17,9 +17,11 @@ tracked). The job logs, into the experiment ``MLFLOW_EXPERIMENT_NAME``:
   registered as a new version of ``dog-breed-classifier``, tagged with the test
   accuracy, the execution ARN and the job.
 
-A server that is still starting is waited for (``CONNECT_SECONDS``) while the
-job trains; one that cannot be reached, or that fails a call, is reported once
-on stderr and tracking stops there: training goes on and succeeds regardless.
+A server that is still starting is waited for (``CONNECT_SECONDS``, or
+``TRACKING_CONNECT_SECONDS``) while the job trains, and at the end of the job
+for at most ``END_CONNECT_SECONDS`` more; one that cannot be reached, or that
+fails a call, is reported once on stderr and tracking stops there: training
+goes on and succeeds regardless.
 """
 from __future__ import annotations
 
@@ -39,6 +41,8 @@ TRACKING_OFF = "none"
 PARENT_ROLE = "execution"
 #: How long a job waits for a tracking server that does not answer yet (it may be starting).
 CONNECT_SECONDS = 120.0
+#: How long the end of a job still waits for a server that has not answered yet.
+END_CONNECT_SECONDS = 30.0
 #: How long the end of the job waits for what is still to be logged.
 FINISH_SECONDS = 90.0
 PARAM_LIMIT = 6000  # MLflow's maximum length of a parameter value
@@ -61,6 +65,9 @@ class Tracker:
         self.run_url: str | None = None
         self.model_version: int | None = None
         self._queue: queue.Queue[tuple[str, Any]] = queue.Queue()
+        self._connected = threading.Event()
+        self._started = time.monotonic()
+        self.connect_seconds = float(os.environ.get("TRACKING_CONNECT_SECONDS") or CONNECT_SECONDS)
         self._thread = threading.Thread(target=self._work, name="mlflow-tracking", daemon=True)
 
     @classmethod
@@ -88,6 +95,11 @@ class Tracker:
         most ``timeout`` seconds; returns the registered version, if any."""
         self._queue.put(("finish", (metrics, verdicts, files, model_dir, tags)))
         self._queue.put(("stop", None))
+        left = self.connect_seconds - (time.monotonic() - self._started)
+        if not self._connected.wait(max(0.0, min(left, END_CONNECT_SECONDS))):
+            if self._thread.is_alive():
+                log(f"no tracking server answered at {self.uri}; the job ends without tracking")
+            return None
         self._thread.join(timeout)
         if self._thread.is_alive():
             log(f"still busy after {timeout:.0f} s; the job ends without waiting for it")
@@ -117,11 +129,13 @@ class Tracker:
         os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2")
         os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "30")
         if self.uri.startswith(("http://", "https://")):
-            wait_until_up(self.uri, CONNECT_SECONDS)
+            wait_until_up(self.uri, self.connect_seconds)
         # Imported here, on this thread: MLflow takes seconds to import, which would
         # otherwise delay the first training step.
         tracking = importlib.import_module("mlflow.tracking")
-        return tracking.MlflowClient(tracking_uri=self.uri)
+        client = tracking.MlflowClient(tracking_uri=self.uri)
+        self._connected.set()
+        return client
 
     def _params(self, client: Any, params: dict[str, Any]) -> None:
         from mlflow.entities import Param
@@ -220,7 +234,6 @@ class Tracker:
 def wait_until_up(uri: str, timeout: float) -> None:
     """Until the server answers /health; TrackingUnavailable when it never does."""
     deadline = time.monotonic() + timeout
-    said = False
     while True:
         try:
             with urllib.request.urlopen(f"{uri.rstrip('/')}/health", timeout=5) as answer:
@@ -230,9 +243,6 @@ def wait_until_up(uri: str, timeout: float) -> None:
             pass
         if time.monotonic() > deadline:
             raise TrackingUnavailable(f"no tracking server answers at {uri} (waited {timeout:.0f} s)")
-        if not said:
-            log(f"waiting for the tracking server at {uri}")
-            said = True
         time.sleep(0.5)
 
 

@@ -35,8 +35,11 @@ def _static(rel: str) -> Answer:
 
 
 def handle(method: str, path: str, query: Mapping[str, Any], body: bytes, *,
-           endpoint_url: str | None = None, data_dir: Path | str | None = None) -> Answer | None:
-    """The answer to one console request, or None when ``path`` is not the console's."""
+           endpoint_url: str | None = None, data_dir: Path | str | None = None,
+           mlflow_url: str | None = None) -> Answer | None:
+    """The answer to one console request, or None when ``path`` is not the console's.
+
+    ``mlflow_url``: the MLflow tracking server beside the local server (None: none runs)."""
     if path != PREFIX and not path.startswith(PREFIX + "/"):
         return None
     if method not in ("GET", "HEAD"):
@@ -59,7 +62,19 @@ def handle(method: str, path: str, query: Mapping[str, Any], body: bytes, *,
         return graph_answer(rel, query, endpoint_url)
     if rel.startswith("jobs/"):
         return _job(rel[len("jobs/"):], data_dir)
+    if rel == "mlflow.json":
+        return _json(200, _mlflow(mlflow_url, (query.get("execution") or [""])[0]))
     return _error(404, "ResourceNotFound", f"no console page {path}")
+
+
+def _mlflow(mlflow_url: str | None, execution_arn: str) -> dict[str, Any]:
+    """The tracking server's UI and, for an execution, its parent run there (None when unknown)."""
+    run_url = None
+    if mlflow_url and execution_arn:
+        from workflow.local.mlflow_lookup import execution_run_url
+
+        run_url = execution_run_url(mlflow_url, execution_arn)
+    return {"tracking_url": mlflow_url, "run_url": run_url}
 
 
 def _job(rel: str, data_dir: Path | str | None) -> Answer:
