@@ -200,10 +200,14 @@ class Tracker:
             + [Metric(f"rule.{rule}", float(issues), now, 0) for rule, issues in verdicts.items()],
             tags=[RunTag(f"rule.{rule}", "IssuesFound" if issues else "NoIssuesFound")
                   for rule, issues in verdicts.items()] + [RunTag(k, v) for k, v in tags.items()])
-        for path in files:
-            if Path(path).is_file():
-                client.log_artifact(self.run_id, str(path), "diagnostics")
-        client.log_artifacts(self.run_id, str(model_dir), "model")
+        try:
+            for path in files:
+                if Path(path).is_file():
+                    client.log_artifact(self.run_id, str(path), "diagnostics")
+            client.log_artifacts(self.run_id, str(model_dir), "model")
+        except Exception as err:  # noqa: BLE001 - an artifact store this job may not write to
+            # (on AWS, the tracking server's S3 bucket) loses the files, not the run or the registry.
+            log(f"artifacts not logged: {type(err).__name__}: {str(err)[:300]}")
         if self.step == "training":
             self._register(client, metrics, tags)
         client.set_terminated(self.run_id, "FINISHED")
