@@ -95,11 +95,14 @@ class Diagnostics:
             return
         # With AMP the gradients are scaled; the rules judge the true ones.
         unscale = 1.0 / scaler.get_scale() if scaler is not None else 1.0
-        means = torch.stack([g.detach().abs().float().mean() for _, g in named]) * unscale
+        grads = [g.detach() for _, g in named]
+        # The L1 norm over the size is the mean absolute value, without an |g| copy of each.
+        means = torch.stack([torch.linalg.vector_norm(g, 1, dtype=torch.float32) / g.numel()
+                             for g in grads]) * unscale
         self._gradients.append((step, [n for n, _ in named], means))
         if step < self.initialization.steps:
-            merged = torch.cat([g.detach().reshape(-1) for _, g in named]).float()
-            sample = merged[:: max(1, merged.numel() // PERCENTILE_SAMPLE)].cpu().numpy() * unscale
+            stride = max(1, sum(g.numel() for g in grads) // PERCENTILE_SAMPLE)
+            sample = torch.cat([g.reshape(-1)[::stride] for g in grads]).float().cpu().numpy() * unscale
             low, high = np.percentile(sample, [5, 95])
             self.initialization.gradient_range(step, float(low), float(high))
 
