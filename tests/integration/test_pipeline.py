@@ -147,7 +147,7 @@ def test_mlflow_ui_shows_the_run_its_trials_and_the_champion(server: LocalServer
         HyperParameterTuningJobName=tuning)["TrainingJobSummaries"]]
     with browser_page() as page:
         page.goto(f"{server.mlflow_url}/#/models/dog-breed-classifier")
-        version = page.locator("tr", has_text=job)
+        version = page.locator("[role=row]", has_text=job).first  # the version this run registered
         version.wait_for()
         assert "champion" in version.inner_text()
 
