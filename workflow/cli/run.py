@@ -42,6 +42,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         'on the same input and updates the serving endpoint, e.g. "rate(1 day)"')
     p.add_argument("--schedule-timezone", default="UTC", help="time zone of --schedule (default UTC)")
     p.add_argument("--timeout", type=float, default=3600, help="give up following the run after this many seconds")
+    p.add_argument("--iam", choices=("enforce", "off"), default="enforce",
+                   help="start the local server authorizing every call the pipeline's roles make as IAM "
+                        "would (enforce, the default), or none (off)")
     p.set_defaults(func=cmd_run)
 
 
@@ -102,7 +105,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(f"error: {err}", file=sys.stderr)
             return 2
     # First of all: the server's start-up overlaps the imports below and the run's set-up.
-    server = ensure_server(workdir / "server", args.port, sys.stdout, args.mlflow_port)
+    server = ensure_server(workdir / "server", args.port, sys.stdout, iam=args.iam, mlflow_port=args.mlflow_port)
     from workflow.execution_input import InputError
     from workflow.pipeline.local_run import RunOptions, run_pipeline
     from workflow.pipeline.summary import print_failure, print_success

@@ -13,4 +13,6 @@ BACKENDS: tuple[str, ...] = (
     "workflow.local.sagemaker:SageMakerBackend",
     "workflow.local.cloudwatch:CloudWatchBackend",
     "workflow.local.scheduler:SchedulerBackend",
+    "workflow.local.iam:IamBackend",
+    "workflow.local.sts:StsBackend",
 )
