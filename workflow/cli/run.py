@@ -22,8 +22,9 @@ from workflow.pipeline.server_start import ensure_server
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("run", help="run the whole pipeline on the local server (the embedded default)",
                               description=__doc__.splitlines()[0])
-    p.add_argument("--dataset", help="dataset zip in the dogImages layout: a path or an http(s)://, "
-                                     "s3:// or file:// URI (default: a generated synthetic dataset)")
+    p.add_argument("--dataset", help="dataset zip in the dogImages layout: a path (uploaded to the local "
+                                     "bucket first) or an s3://, http(s):// or file:// URI "
+                                     "(default: a generated synthetic dataset)")
     p.add_argument("--input", type=Path, help="a full execution input (JSON); see statemachine.input.schema.json")
     p.add_argument("--endpoint-name", help="serve the model under this endpoint name")
     keep = p.add_mutually_exclusive_group()
@@ -126,7 +127,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     output = json.loads(result.description.get("output") or "{}")
     clients = _clients_for(result.endpoint_url)
     print_success(output, time.monotonic() - started, data_dir, sys.stdout, clients("sagemaker"),
-                  mlflow_url=result.mlflow_url, execution_arn=result.execution_arn)
+                  endpoint_url=result.endpoint_url, mlflow_url=result.mlflow_url,
+                  execution_arn=result.execution_arn)
     if args.schedule:
         _leave_schedule(args, result, clients)
     if not args.keep_endpoint:

@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import parse_qs, urlsplit
 
 from workflow.local import services
 from workflow.local.access.authorizer import Authorizer, IamMode
@@ -25,6 +26,8 @@ from workflow.local.mlflow_server import TrackingServer
 from workflow.local.mlflow_server import available as mlflow_available
 from workflow.local.origin import refusal
 from workflow.local.protocol import Dispatcher, Headers, Request, Response
+from workflow.local.protocol.body import BodyReader
+from workflow.local.protocol.rest_xml import is_virtual_host
 from workflow.local.protocol.models import botocore_session
 from workflow.local.store import Store
 
@@ -53,49 +56,81 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     server: _HTTPServer
 
-    def _body(self) -> bytes:
-        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            chunks = []
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass  # trailers
-                    return b"".join(chunks)
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
+    def handle_expect_100(self) -> bool:
+        # 100 Continue goes out when the body is first read (see _reader), not before the
+        # request is routed: an upload refused up front is then never sent.
+        self._continue_pending = True
+        return True
+
+    def _send_continue(self) -> None:
+        self.send_response_only(100)
+        self.end_headers()
+
+    def _reader(self) -> BodyReader:
+        chunked = "chunked" in (self.headers.get("Transfer-Encoding") or "").lower()
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = 0
+        waiting = getattr(self, "_continue_pending", False)
+        self._continue_pending = False
+        return BodyReader(self.rfile, length, chunked, self._send_continue if waiting else None)
+
+    def _target(self) -> tuple[str, Headers]:
+        """The path and headers; an absolute-form target (``GET http://host/path``, as a
+        client configured with this server as its HTTP proxy sends) names the host."""
+        headers = Headers(dict(self.headers.items()))
+        target = self.path
+        if target.startswith(("http://", "https://")):
+            parts = urlsplit(target)
+            headers["Host"] = parts.netloc
+            target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        return target, headers
 
     def _serve(self) -> None:
-        body = self._body()
-        path = self.path.split("?", 1)[0]
-        refused = refusal(self.headers, self.command, path, self.server.local.port)
+        reader = self._reader()
+        target, headers = self._target()
+        path = target.split("?", 1)[0]
+        refused = refusal(headers, self.command, path, self.server.local.port)
         if refused is not None:
             response = Response(403, {"Content-Type": "application/json"},
                                 json.dumps({"__type": "AccessDenied", "message": refused}).encode())
         elif path == "/console" or path.startswith("/console/"):
-            from urllib.parse import parse_qs, urlsplit
-
             from workflow.local.console import handle as console  # loaded on the first page view
             response = Response(*console(
-                self.command, path, parse_qs(urlsplit(self.path).query), body,
+                self.command, path, parse_qs(urlsplit(target).query), reader.readall(),
                 endpoint_url=self.server.local.endpoint_url, data_dir=self.server.local.data_dir,
                 mlflow_url=self.server.local.mlflow_url))
-        elif self.command in ("GET", "HEAD") and path in ("/", "/health") and not self.headers.get(
-            "X-Amz-Target"
+        elif self.command in ("GET", "HEAD") and path in ("/", "/health") and not (
+            headers.get("X-Amz-Target") or headers.get("Authorization") or "?" in target
+            or is_virtual_host(headers.get("Host"))
         ):
             response = self.server.local.health()
         else:
-            request = Request(self.command, self.path, Headers(dict(self.headers.items())), body)
+            request = Request(self.command, target, headers, stream=reader)
             response = self.server.local.dispatcher.dispatch(request)
+        try:
+            self._send(response)
+        finally:
+            if response.stream is not None:
+                response.stream.close()
+        if not reader.drain():
+            self.close_connection = True
+
+    def _send(self, response: Response) -> None:
         self.send_response(response.status)
         for key, value in response.headers.items():
             self.send_header(key, value)
+        length = response.stream.length if response.stream is not None else len(response.body)
         if "Content-Length" not in response.headers:
-            self.send_header("Content-Length", str(len(response.body)))
+            self.send_header("Content-Length", str(length))
         self.end_headers()
-        if self.command != "HEAD" and response.body:
+        if self.command == "HEAD":
+            return
+        if response.stream is not None:
+            self.wfile.flush()
+            response.stream.send(self.connection)
+        elif response.body:
             self.wfile.write(response.body)
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _serve
