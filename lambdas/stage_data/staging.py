@@ -11,7 +11,7 @@ import hashlib
 import json
 import tempfile
 import zipfile
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -34,15 +34,20 @@ def sha256_of(path: Path) -> str:
 
 
 def _upload_images(archive: zipfile.ZipFile, images: list[ImageEntry], dest: str) -> None:
-    # ZipFile is not safe to read from several threads, so read here and upload in parallel.
-    def put(item: tuple[str, bytes]) -> None:
-        storage.write_bytes(storage.join(dest, item[0]), item[1], "image/jpeg")
-
+    """Upload every image, UPLOAD_THREADS at a time. ZipFile is not safe to read from
+    several threads, so this thread reads and keeps the pool fed: an image is read while
+    the others upload, never all of them waiting for the slowest of a batch."""
     with ThreadPoolExecutor(UPLOAD_THREADS) as pool:
-        for batch_start in range(0, len(images), 256):
-            batch = images[batch_start : batch_start + 256]
-            payload = [(img.relative, archive.read(img.name)) for img in batch]
-            list(pool.map(put, payload))
+        pending: set[Future[None]] = set()
+        for image in images:
+            if len(pending) >= 2 * UPLOAD_THREADS:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for upload in done:
+                    upload.result()  # the first failure stops the staging
+            pending.add(pool.submit(storage.write_bytes, storage.join(dest, image.relative),
+                                    archive.read(image.name), "image/jpeg"))
+        for upload in pending:
+            upload.result()
 
 
 def _manifest(layout: DatasetLayout, checksum: str, source: str, dest: str) -> dict[str, Any]:
