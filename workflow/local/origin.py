@@ -14,9 +14,18 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 _LOOPBACK_NAMES = ("localhost",)
+
+
+@lru_cache(maxsize=64)
+def _loopback_authority(host: str) -> tuple[bool, int | None]:
+    """Whether ``host`` (a ``Host`` header) names a loopback host, and its port. Asked on
+    every request with the same few values: kept, not parsed again each time."""
+    split = _split_host(host)
+    return (False, None) if split is None else (loopback_host(split[0]), split[1])
 
 
 def _split_host(host: str) -> tuple[str, int | None] | None:
@@ -43,8 +52,8 @@ def refusal(headers: Mapping[str, str], method: str, path: str, port: int) -> st
 
     ``headers`` are looked up by lower-case name."""
     host = headers.get("host")
-    split = _split_host(host) if host else None
-    if split is None or not loopback_host(split[0]) or split[1] not in (None, port):
+    loopback, host_port = _loopback_authority(host) if host else (False, None)
+    if not loopback or host_port not in (None, port):
         return (f"The local server answers requests for 127.0.0.1:{port} and localhost:{port} only "
                 f"(Host {host!r} is refused: a page resolving its name to this machine is not let in)")
     origin = headers.get("origin")

@@ -40,8 +40,9 @@ class BlobStore:
         return os.fdopen(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _READ_ONLY), "wb")
 
     def commit(self, temp: Path) -> str:
-        """Move a finished, read-only temp file into place; returns its blob id."""
-        blob = uuid.uuid4().hex
+        """Move a finished, read-only temp file (from ``temp_path``) into place; returns its
+        blob id, the temp file's own random name: unique already, no second one to draw."""
+        blob = temp.name
         target = self.path(blob)
         if blob[:2] not in self._folders:
             target.parent.mkdir(exist_ok=True)
