@@ -8,6 +8,8 @@ Side by side in one run, on the same disk:
   * StageData (lambdas/stage_data) on a 1 GB zip in the dogImages layout, once with
     the zip and the data prefix in local S3 and once as file:// paths: wall times
     and the ratio (goal: S3 <= 2x file://).
+  * Beside each S3 figure, the CPU seconds the client (this process: boto3) and the
+    server process spent on it: which side a faster run has to win on.
 
     python bench/s3_throughput.py [--size-mb 1024] [--keep]
 """
@@ -26,6 +28,7 @@ import zipfile
 from pathlib import Path
 
 import boto3
+import psutil
 from botocore.config import Config
 from PIL import Image
 
@@ -55,6 +58,33 @@ def timed(action) -> float:  # noqa: ANN001 - a callable
     start = time.perf_counter()
     action()
     return time.perf_counter() - start
+
+
+class CpuSplit:
+    """The CPU seconds this process (the client) and the server process spend on each
+    timed action, by the action's name."""
+
+    def __init__(self, server_pid: int) -> None:
+        self.server = psutil.Process(server_pid)
+        self.client = psutil.Process()
+        self.spent: dict[str, tuple[float, float]] = {}
+
+    @staticmethod
+    def _cpu(process: psutil.Process) -> float:
+        times = process.cpu_times()
+        return times.user + times.system
+
+    def timed(self, name: str, action) -> float:  # noqa: ANN001 - a callable
+        client, server = self._cpu(self.client), self._cpu(self.server)
+        seconds = timed(action)
+        self.spent[name] = (self._cpu(self.client) - client, self._cpu(self.server) - server)
+        return seconds
+
+    def line(self, name: str, count: int = 0) -> str:
+        client, server = self.spent[name]
+        each = (f"; per object {1000 * client / count:.2f} / {1000 * server / count:.2f} ms"
+                if count else "")
+        return f"      CPU: client {client:6.2f} s, server {server:6.2f} s{each}"
 
 
 def dog_images_zip(path: Path, size: int) -> int:
@@ -106,6 +136,7 @@ def main() -> int:
         state, process = lifecycle.start(work / "server", port=free_port())
         s3 = client(state.endpoint_url)
         s3.create_bucket(Bucket="bench")
+        cpu = CpuSplit(state.pid)
 
         def put() -> None:
             with source.open("rb") as body:
@@ -127,8 +158,8 @@ def main() -> int:
                     sha.update(chunk)
 
         floor_seconds = timed(hash_floor)
-        put_seconds = timed(put)
-        get_seconds = timed(get)
+        put_seconds = cpu.timed("put", put)
+        get_seconds = cpu.timed("get", get)
         (work / "got.bin").unlink()
         upload_seconds = timed(lambda: s3.upload_file(str(source), "bench", "multipart"))
         download_seconds = timed(lambda: s3.download_file("bench", "multipart", str(work / "down.bin")))
@@ -143,8 +174,10 @@ def main() -> int:
               f"{floor_seconds / put_seconds:.2f})")
         print(f"PutObject (boto3 put_object, one request):  {mbs / put_seconds:8.1f} MB/s   "
               f"ratio {mbs / put_seconds / copy_rate:.2f}  goal >= 0.3")
+        print(cpu.line("put"))
         print(f"GetObject (boto3 get_object, one request):  {mbs / get_seconds:8.1f} MB/s   "
               f"ratio {mbs / get_seconds / copy_rate:.2f}  goal >= 0.3")
+        print(cpu.line("get"))
         print(f"upload_file (multipart, parallel parts):    {mbs / upload_seconds:8.1f} MB/s   "
               f"ratio {mbs / upload_seconds / copy_rate:.2f}")
         print(f"download_file (ranged GETs, parallel):      {mbs / download_seconds:8.1f} MB/s   "
@@ -158,12 +191,13 @@ def main() -> int:
         from stage_data.staging import stage_dataset
 
         file_seconds = timed(lambda: stage_dataset(zip_path.as_uri(), (work / "staged").as_uri(), workdir=work))
-        s3_seconds = timed(lambda: stage_dataset("s3://bench/incoming/dogImages.zip", "s3://bench/data",
-                                                 workdir=work))
+        s3_seconds = cpu.timed("stage", lambda: stage_dataset("s3://bench/incoming/dogImages.zip",
+                                                              "s3://bench/data", workdir=work))
         print(f"StageData, {zip_path.stat().st_size / MB:.0f} MB zip of {images} images:")
         print(f"  file:// zip and data prefix:              {file_seconds:8.1f} s")
         print(f"  s3:// zip and data prefix (local S3):     {s3_seconds:8.1f} s   "
               f"ratio {s3_seconds / file_seconds:.2f}  goal <= 2")
+        print(cpu.line("stage", images))
         return 0
     finally:
         if state is not None:
