@@ -35,6 +35,16 @@ def test_host_must_be_loopback_on_this_port() -> None:
     assert not answered(host="[::1")
 
 
+def test_a_host_seen_before_is_judged_for_each_server_port() -> None:
+    # The Host check is kept per header value: a value answered on one port is still
+    # refused by a server on another, and a refused one stays refused.
+    host = {"host": f"127.0.0.1:{PORT}"}
+    for _ in range(2):
+        assert refusal(host, "GET", "/", PORT) is None
+        assert refusal(host, "GET", "/", PORT + 1) is not None
+        assert refusal({"host": "evil.example"}, "GET", "/", PORT) is not None
+
+
 def test_browser_requests_from_other_origins() -> None:
     host = f"127.0.0.1:{PORT}"
     assert answered(host=host, origin=f"http://127.0.0.1:{PORT}")
