@@ -161,6 +161,20 @@ def test_every_resource_is_one_the_actions_are_authorized_on(template: dict[str,
                     f"{ {k: g for k, (g, _) in formats.items()} }")
 
 
+def test_every_required_resource_type_is_granted(template: dict[str, Any]) -> None:
+    for role_name, role in roles(template).items():
+        granted: dict[str, list[str]] = {}
+        for stmt in iam.role_statements(role):
+            for action in stmt["Action"]:
+                granted.setdefault(action, []).extend(resolve(template, r) for r in stmt["Resource"])
+        for action, arns in granted.items():
+            for kind, (glob, required) in arn_formats(action).items():
+                if required:
+                    assert any(a == "*" or globs_intersect(a, glob) for a in arns), (
+                        f"{role_name}: AWS authorizes {action} on the {kind} ({glob}) too, "
+                        f"but the role grants it only on {sorted(set(arns))}")
+
+
 def test_condition_keys_exist_for_their_actions(template: dict[str, Any]) -> None:
     for role_name, stmt in all_statements(template):
         for operator in (stmt.get("Condition") or {}).values():
