@@ -183,3 +183,30 @@ def test_condition_keys_exist_for_their_actions(template: dict[str, Any]) -> Non
                     continue
                 for action in stmt["Action"]:
                     assert key in condition_keys(action), f"{role_name}/{stmt['Sid']}: {action} has no {key}"
+
+
+def test_roles_that_write_to_the_encrypted_data_bucket_may_make_data_keys(template: dict[str, Any]) -> None:
+    # "To upload an object encrypted with an AWS KMS key to Amazon S3, you need
+    # kms:GenerateDataKey permissions on the key. To download [it], you need kms:Decrypt"
+    # (S3 User Guide, "Using server-side encryption with AWS KMS keys (SSE-KMS)").
+    encryption = template["Resources"]["DataBucket"]["Properties"]["BucketEncryption"]
+    default = encryption["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]
+    assert default["Fn::If"][1] == {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": {"Ref": "KmsKeyArn"}}
+    bucket = f"arn:aws:s3:::{template['Resources']['DataBucket']['Properties']['BucketName']}/"
+    writers = readers = 0
+    for role_name, role in roles(template).items():
+        on_objects: set[str] = set()
+        on_key: set[str] = set()
+        for stmt in iam.role_statements(role):
+            arns = [resolve(template, r) for r in stmt["Resource"]]
+            if any(a.startswith(bucket) for a in arns):
+                on_objects.update(stmt["Action"])
+            if KMS_KEY in arns:
+                on_key.update(stmt["Action"])
+        if "s3:PutObject" in on_objects:
+            writers += 1
+            assert "kms:GenerateDataKey" in on_key, f"{role_name} writes SSE-KMS objects without kms:GenerateDataKey"
+        if "s3:GetObject" in on_objects:
+            readers += 1
+            assert "kms:Decrypt" in on_key, f"{role_name} reads SSE-KMS objects without kms:Decrypt"
+    assert writers >= 2 and readers >= 3  # SageMaker and StageData write; they and SmokeTest read
