@@ -34,6 +34,8 @@ def _with(change) -> dict:
         (lambda d: d["endpoint"].update(min_capacity=3), "endpoint.min_capacity: must not exceed"),
         (lambda d: d["tuning"].update(max_parallel_jobs=5), "tuning.max_parallel_jobs: must not exceed"),
         (lambda d: d.update(endpoint_name="bad_name!"), "endpoint_name"),
+        (lambda d: d["tuning"].update(strategy="Hyperband", early_stopping="Auto"),
+         "tuning.early_stopping: 'Off' was expected"),
     ],
 )
 def test_bad_input_names_the_field(change, message: str) -> None:
