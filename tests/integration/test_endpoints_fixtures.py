@@ -32,10 +32,14 @@ VARIANT = "AllTraffic"
 
 ECHO = """
 import json, os
+from sagemaker_inference.errors import GenericInferenceToolkitError
 def model_fn(model_dir):
     return {"version": os.environ.get("MODEL_VERSION", "v1"), "pid": os.getpid()}
 def input_fn(body, content_type):
     if content_type == "application/x-reject":
+        raise GenericInferenceToolkitError(415, "rejected " + content_type)
+    if content_type == "application/x-status-attribute":
+        # Not a toolkit error: the status it carries means nothing to the container.
         error = ValueError("rejected " + content_type)
         error.status_code = 415
         raise error

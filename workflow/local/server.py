@@ -81,9 +81,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(key, value)
         if "Content-Length" not in response.headers:
             self.send_header("Content-Length", str(len(response.body)))
-        self.end_headers()
-        if self.command != "HEAD" and response.body:
-            self.wfile.write(response.body)
+        # Status, headers and body in one write: the client wakes up once per answer.
+        self._headers_buffer.append(b"\r\n" + (response.body if self.command != "HEAD" else b""))
+        self.flush_headers()
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _serve
 
