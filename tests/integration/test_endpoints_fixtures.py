@@ -174,14 +174,26 @@ class Endpoints:
         response["Body"] = response["Body"].read()
         return response
 
+    def delete(self, name: str) -> None:
+        """DeleteEndpoint once the endpoint is no longer Creating or Updating (SageMaker refuses it then)."""
+        until(lambda: _deleted(self.sm, name), WAIT, f"endpoint {name} to accept DeleteEndpoint")
+
     def delete_all(self) -> None:
         for name in self.names:
-            try:
-                self.sm.delete_endpoint(EndpointName=name)
-            except self.sm.exceptions.ClientError:
-                continue
+            self.delete(name)
         for name in self.names:
             until(lambda n=name: _gone(self.sm, n), 60, f"endpoint {name} to be deleted")
+
+
+def _deleted(sm: Any, name: str) -> bool:
+    try:
+        sm.delete_endpoint(EndpointName=name)
+    except sm.exceptions.ClientError as e:
+        message = e.response["Error"]["Message"]
+        if message.startswith("Cannot delete in-progress endpoint"):
+            return False
+        return message.startswith("Could not find endpoint")
+    return True
 
 
 def _gone(sm: Any, name: str) -> bool:
