@@ -120,6 +120,18 @@ def entered(events: list[dict[str, Any]]) -> list[str]:
     return [e["stateEnteredEventDetails"]["name"] for e in events if e["type"].endswith("StateEntered")]
 
 
+# -- a failure SageMaker describes ------------------------------------------------------------
+def test_a_failure_without_failure_reason_still_cleans_up() -> None:
+    aws = (AWS().endpoint("Failed", NEW)  # no FailureReason in the description
+           .refuse("application-autoscaling", "deregister_scalable_target", "ObjectNotFoundException")
+           .answer("sagemaker", "delete_endpoint", {}, {"EndpointName": DEFAULT_ENDPOINT})
+           .deletes_config_and_model())
+    result = run(fragment("WaitForEndpoint"), execution_state("create"), client_factory=aws)
+    aws.done()
+    assert (result.status, result.error) == ("FAILED", "EndpointFailed")
+    assert result.cause == f"Endpoint {DEFAULT_ENDPOINT} failed: SageMaker gave no FailureReason"
+
+
 # -- one throttle is retried, whichever integration ---------------------------------------------
 THROTTLES = {"sagemaker": ("ThrottlingException", 400), "application-autoscaling": ("ThrottlingException", 400),
              "lambda": ("TooManyRequestsException", 429)}
