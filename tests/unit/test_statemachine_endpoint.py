@@ -120,7 +120,21 @@ def entered(events: list[dict[str, Any]]) -> list[str]:
     return [e["stateEnteredEventDetails"]["name"] for e in events if e["type"].endswith("StateEntered")]
 
 
-# -- a failure SageMaker describes ------------------------------------------------------------
+# -- an update SageMaker rolled back --------------------------------------------------------
+def test_an_update_rolled_back_by_sagemaker_fails_the_run_with_its_reason() -> None:
+    aws = (AWS().endpoint("Updating", OLD)
+           .endpoint("InService", OLD, FailureReason="ModuleNotFoundError: No module named 'timm'")
+           .answer("sagemaker", "update_endpoint", {"EndpointArn": "arn:aws:sagemaker:us-east-1:123456789012:endpoint/e"},
+                   {"EndpointName": DEFAULT_ENDPOINT, "EndpointConfigName": OLD})
+           .deletes_config_and_model())
+    events: list[dict[str, Any]] = []
+    result = run(fragment("WaitForEndpoint"), execution_state("update"), client_factory=aws, events=events)
+    aws.done()
+    assert (result.status, result.error) == ("FAILED", "EndpointUpdateFailed")
+    assert f"rolled it back to {OLD}" in result.cause and "No module named 'timm'" in result.cause
+    assert "RegisterScalableTarget" not in entered(events) and "SmokeTest" not in entered(events)
+
+
 def test_a_failure_without_failure_reason_still_cleans_up() -> None:
     aws = (AWS().endpoint("Failed", NEW)  # no FailureReason in the description
            .refuse("application-autoscaling", "deregister_scalable_target", "ObjectNotFoundException")
