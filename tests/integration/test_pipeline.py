@@ -186,7 +186,9 @@ def test_failed_smoke_test_removes_the_new_endpoint(server: LocalServerHandle, w
     assert done.returncode == 1
     assert "SmokeTestFailed" in done.stdout and "state SmokeTest failed" in done.stdout
     states = entered(history(server, latest_execution(server)["executionArn"]))
-    assert states[-4:] == ["DeleteEndpoint", "DeleteEndpointConfig", "DeleteModel", "PipelineFailed"]
+    # The config and model go only once the endpoint is gone (SageMaker must not delete what it uses).
+    assert states[-3:] == ["DeleteEndpointConfig", "DeleteModel", "PipelineFailed"]
+    assert states.index("DeleteEndpoint") < states.index("MarkEndpointDeleting") < states.index("DeleteEndpointConfig")
     sagemaker = server.client("sagemaker")
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

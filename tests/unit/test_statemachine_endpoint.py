@@ -124,8 +124,7 @@ def entered(events: list[dict[str, Any]]) -> list[str]:
 def test_an_update_rolled_back_by_sagemaker_fails_the_run_with_its_reason() -> None:
     aws = (AWS().endpoint("Updating", OLD)
            .endpoint("InService", OLD, FailureReason="ModuleNotFoundError: No module named 'timm'")
-           .answer("sagemaker", "update_endpoint", {"EndpointArn": "arn:aws:sagemaker:us-east-1:123456789012:endpoint/e"},
-                   {"EndpointName": DEFAULT_ENDPOINT, "EndpointConfigName": OLD})
+           .endpoint("InService", OLD)  # the clean-up's look: the old config serves, nothing to roll back
            .deletes_config_and_model())
     events: list[dict[str, Any]] = []
     result = run(fragment("WaitForEndpoint"), execution_state("update"), client_factory=aws, events=events)
@@ -137,13 +136,48 @@ def test_an_update_rolled_back_by_sagemaker_fails_the_run_with_its_reason() -> N
 
 def test_a_failure_without_failure_reason_still_cleans_up() -> None:
     aws = (AWS().endpoint("Failed", NEW)  # no FailureReason in the description
+           .endpoint("Failed", NEW)
            .refuse("application-autoscaling", "deregister_scalable_target", "ObjectNotFoundException")
            .answer("sagemaker", "delete_endpoint", {}, {"EndpointName": DEFAULT_ENDPOINT})
+           .endpoint_gone()
            .deletes_config_and_model())
     result = run(fragment("WaitForEndpoint"), execution_state("create"), client_factory=aws)
     aws.done()
     assert (result.status, result.error) == ("FAILED", "EndpointFailed")
     assert result.cause == f"Endpoint {DEFAULT_ENDPOINT} failed: SageMaker gave no FailureReason"
+
+
+# -- clean-up acts on settled endpoints only --------------------------------------------------
+def test_clean_up_waits_for_a_creating_endpoint_then_deletes_it_and_waits_again() -> None:
+    aws = (AWS().endpoint("Creating", NEW).endpoint("Creating", NEW).endpoint("InService", NEW)
+           .refuse("application-autoscaling", "deregister_scalable_target", "ObjectNotFoundException")
+           .answer("sagemaker", "delete_endpoint", {}, {"EndpointName": DEFAULT_ENDPOINT})
+           .endpoint("Deleting", NEW).endpoint_gone()
+           .deletes_config_and_model())
+    result = run(fragment("CleanUp"), execution_state("create", failure=FAILURE), client_factory=aws)
+    aws.done()
+    assert (result.status, result.error, result.cause) == ("FAILED", FAILURE["Error"], FAILURE["Cause"])
+
+
+def test_clean_up_rolls_back_and_deletes_only_once_the_roll_back_is_over() -> None:
+    aws = (AWS().endpoint("InService", NEW)
+           .answer("sagemaker", "update_endpoint", {"EndpointArn": "arn:aws:sagemaker:us-east-1:123456789012:endpoint/e"},
+                   {"EndpointName": DEFAULT_ENDPOINT, "EndpointConfigName": OLD})
+           .endpoint("Updating", NEW).endpoint("InService", OLD)
+           .deletes_config_and_model())
+    result = run(fragment("CleanUp"), execution_state("update", failure=FAILURE), client_factory=aws)
+    aws.done()
+    assert (result.status, result.error) == ("FAILED", FAILURE["Error"])
+
+
+def test_clean_up_gives_up_on_an_endpoint_that_stays_busy_and_keeps_what_it_uses() -> None:
+    state = execution_state("create", failure=FAILURE)
+    state["endpoint"]["max_checks"] = 3
+    aws = AWS().endpoint("Creating", NEW).endpoint("Creating", NEW).endpoint("Creating", NEW)
+    result = run(fragment("CleanUp"), state, client_factory=aws)
+    aws.done()  # no delete of any kind
+    assert (result.status, result.error) == ("FAILED", "CleanUpTimeout")
+    assert "still Creating after 3 checks" in result.cause and "SmokeTestFailed" in result.cause
 
 
 # -- one throttle is retried, whichever integration ---------------------------------------------
