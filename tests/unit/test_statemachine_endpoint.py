@@ -162,7 +162,7 @@ def test_clean_up_waits_for_a_creating_endpoint_then_deletes_it_and_waits_again(
 def test_clean_up_rolls_back_and_deletes_only_once_the_roll_back_is_over() -> None:
     aws = (AWS().endpoint("InService", NEW)
            .answer("sagemaker", "update_endpoint", {"EndpointArn": "arn:aws:sagemaker:us-east-1:123456789012:endpoint/e"},
-                   {"EndpointName": DEFAULT_ENDPOINT, "EndpointConfigName": OLD})
+                   {"EndpointName": DEFAULT_ENDPOINT, "EndpointConfigName": OLD, "RetainAllVariantProperties": True})
            .endpoint("Updating", NEW).endpoint("InService", OLD)
            .deletes_config_and_model())
     result = run(fragment("CleanUp"), execution_state("update", failure=FAILURE), client_factory=aws)
@@ -178,6 +178,47 @@ def test_clean_up_gives_up_on_an_endpoint_that_stays_busy_and_keeps_what_it_uses
     aws.done()  # no delete of any kind
     assert (result.status, result.error) == ("FAILED", "CleanUpTimeout")
     assert "still Creating after 3 checks" in result.cause and "SmokeTestFailed" in result.cause
+
+
+# -- a retrain keeps the autoscaled capacity ---------------------------------------------------
+def _serving_config(instance_type: str) -> dict[str, Any]:
+    return {"EndpointConfigName": OLD, "EndpointConfigArn": "arn:aws:sagemaker:us-east-1:123456789012:endpoint-config/old",
+            "CreationTime": NOW, "ProductionVariants": [
+                {"VariantName": "AllTraffic", "ModelName": "old-model", "InstanceType": instance_type,
+                 "InitialInstanceCount": 1}]}
+
+
+UPDATE = {"EndpointName": DEFAULT_ENDPOINT, "EndpointConfigName": NEW, "RetainAllVariantProperties": True}
+
+
+def test_an_update_keeps_the_instance_count_autoscaling_reached() -> None:
+    aws = (AWS().endpoint("InService", OLD)
+           .answer("sagemaker", "describe_endpoint_config", _serving_config("ml.m5.large"), {"EndpointConfigName": OLD})
+           .answer("sagemaker", "update_endpoint", {"EndpointArn": "arn:aws:sagemaker:us-east-1:123456789012:endpoint/e"},
+                   UPDATE))
+    result = run(fragment("DescribeServingEndpoint", stop={"MarkEndpointUpdated"}), execution_state(),
+                 client_factory=aws)
+    aws.done()
+    assert result.status == "SUCCEEDED", result
+
+
+def test_a_new_instance_type_deregisters_the_variant_first_and_a_failure_registers_it_again() -> None:
+    aws = (AWS().endpoint("InService", OLD)
+           .answer("sagemaker", "describe_endpoint_config", _serving_config("ml.c5.xlarge"))
+           .answer("application-autoscaling", "deregister_scalable_target", {}, TARGET)
+           .answer("sagemaker", "update_endpoint", {"EndpointArn": "arn:aws:sagemaker:us-east-1:123456789012:endpoint/e"},
+                   UPDATE)
+           .endpoint("InService", OLD, FailureReason="CapacityError: no ml.m5.large capacity")
+           .endpoint("InService", OLD)
+           .answer("application-autoscaling", "register_scalable_target", {"ScalableTargetARN": "arn:target"},
+                   {**TARGET, "MinCapacity": 1, "MaxCapacity": 2})
+           .answer("application-autoscaling", "put_scaling_policy", {"PolicyARN": "arn:policy", "Alarms": []},
+                   {**TARGET, "PolicyName": f"{DEFAULT_ENDPOINT}-invocations", "PolicyType": "TargetTrackingScaling",
+                    "TargetTrackingScalingPolicyConfiguration": ANY})
+           .deletes_config_and_model())
+    result = run(fragment("DescribeServingEndpoint"), execution_state(), client_factory=aws)
+    aws.done()
+    assert (result.status, result.error) == ("FAILED", "EndpointUpdateFailed")
 
 
 # -- one throttle is retried, whichever integration ---------------------------------------------
