@@ -238,7 +238,8 @@ def test_a_retrain_whose_model_cannot_serve_fails_and_the_old_model_keeps_servin
     source = tmp_path / "training_src"
     shutil.copytree(TRAINING_SRC, source, ignore=shutil.ignore_patterns("__pycache__"))
     program = source / "inference.py"
-    program.write_text("import serving_library_that_is_not_installed\n" + program.read_text())
+    future = "from __future__ import annotations\n"
+    program.write_text(program.read_text().replace(future, future + "import serving_library_that_is_not_installed\n", 1))
     sourcedir = sourcedir_tarball(tmp_path / "build", source).path.resolve().as_uri()
     lam, sfn, sagemaker = server.client("lambda"), server.client("stepfunctions"), server.client("sagemaker")
     arns = {name: lam.get_function(FunctionName=function_name(name))["Configuration"]["FunctionArn"]
