@@ -1,6 +1,7 @@
 """Models and endpoint configurations in-process: records, AWS error codes and wording."""
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -216,4 +217,9 @@ def test_an_update_cannot_change_the_instance_type_of_a_scalable_variant(sagemak
     assert sagemaker.ctx.store.get(ENDPOINT, "e")["EndpointStatus"] == "InService"
     scaling.handle("DeregisterScalableTarget", target)
     sagemaker("UpdateEndpoint", EndpointName="e", EndpointConfigName="bigger")
-    assert sagemaker.ctx.store.get(ENDPOINT, "e")["PendingDeploymentSummary"]["EndpointConfigName"] == "bigger"
+    # Accepted: it runs, and rolls back since this test's model ships no inference code.
+    deadline = time.monotonic() + 30
+    while (doc := sagemaker.ctx.store.get(ENDPOINT, "e"))["EndpointStatus"] != "InService":
+        assert time.monotonic() < deadline, doc
+        time.sleep(0.05)
+    assert "inference.py was not found" in doc["FailureReason"] and doc["EndpointConfigName"] == "c"

@@ -3,17 +3,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
 from workflow.aws.execution_input import check_for_stack
-from workflow.cli.aws_errors import aws_error
-from workflow.cli.target import Target, TargetError, add_arguments, resolve
+from workflow.cli.guard import guarded
+from workflow.cli.target import Target, add_arguments
 from workflow.execution_input import InputError, check, load
+from workflow.retraining import schedule_name, stored_input
 
 STATUSES = ("RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE")
 
@@ -49,21 +48,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         add_arguments(parser)
 
 
-def _guard(command: Callable[[argparse.Namespace, Target], int]) -> Callable[[argparse.Namespace], int]:
-    """Resolve the target, run the command, and turn AWS errors into one readable line."""
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return command(args, resolve(args))
-        except (TargetError, InputError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-        except ClientError as exc:
-            print(f"error: {aws_error(exc)}", file=sys.stderr)
-            return 1
-        except BotoCoreError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
-    return run
+_guard = guarded
 
 
 def execution_arn(target: Target, execution: str) -> str:
@@ -74,13 +59,13 @@ def execution_arn(target: Target, execution: str) -> str:
 
 
 def _stored_input(target: Target) -> dict[str, Any]:
-    name = f"{target.resource_prefix}-retrain"
+    name = schedule_name(target.resource_prefix)
     try:
         schedule = target.client("scheduler").get_schedule(Name=name)
     except ClientError as exc:
         raise InputError("ValidationException: no --input given and the stack has no retraining schedule "
                          f"({name}) to take the stored input from") from exc
-    return json.loads(schedule["Target"]["Input"])
+    return stored_input(schedule["Target"]["Input"])
 
 
 def cmd_start(args: argparse.Namespace, target: Target) -> int:

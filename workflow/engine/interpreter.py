@@ -9,6 +9,7 @@ from typing import Any, Callable
 from .clock import Clock, SystemClock
 from .errors import ExecutionStopped, FailureError, StatesError
 from .history import History, Lane, Sink
+from .jsonata_expressions import release_thread
 from .limits import MAX_PAYLOAD_BYTES, payload_size, to_json
 from .program import StateMachine
 from .runtime import CancelScope, ExecutionContext, Frame, JobWatch, Runtime
@@ -122,6 +123,7 @@ class Interpreter:
             try:
                 self._run(runtime, handle, lane, input, input_text)
             finally:
+                release_thread()
                 if timer is not None:
                     timer.cancel()
 

@@ -12,6 +12,7 @@ from .clock import Clock
 from .errors import ExecutionStopped
 from .history import History, Lane
 from .timestamps import format_timestamp
+from .variables import VariableScope
 
 
 #: ``job_watch(kind, name, changed)`` sets ``changed`` whenever the SageMaker job ``name``
@@ -156,10 +157,10 @@ class Frame:
     """One line of work: the main flow, a Parallel branch, or a Map iteration."""
 
     __slots__ = ("runtime", "lane", "scope", "state_name", "entered_time", "retry_count",
-                 "map_item", "task_token", "rng")
+                 "map_item", "task_token", "rng", "variables", "entered_event_id", "assigned")
 
     def __init__(self, runtime: Runtime, lane: Lane, scope: CancelScope,
-                 map_item: tuple[int, Any] | None = None) -> None:
+                 map_item: tuple[int, Any] | None = None, variables: VariableScope | None = None) -> None:
         self.runtime = runtime
         self.lane = lane
         self.scope = scope
@@ -169,9 +170,20 @@ class Frame:
         self.map_item = map_item
         self.task_token: str | None = None
         self.rng = runtime.rng
+        # Workflow variables: a Parallel branch or Map iteration gets a child scope.
+        self.variables = variables if variables is not None else VariableScope()
+        # The id of the current state's Entered event (error causes name it).
+        self.entered_event_id = 0
+        # What the current state assigns: bound when it exits, so that every field of
+        # the state (OutputPath, Output) still sees the values from before it.
+        self.assigned: dict[str, Any] | None = None
 
     def child(self, lane: Lane, map_item: tuple[int, Any] | None = None) -> "Frame":
-        return Frame(self.runtime, lane, CancelScope(self.scope), map_item)
+        return Frame(self.runtime, lane, CancelScope(self.scope), map_item, self.variables.child())
+
+    def variable(self, name: str) -> Any:
+        """A workflow variable's value (``$name`` in a path); KeyError when none is defined."""
+        return self.variables.get(name)
 
     def emit(self, event_type: str, details: dict | None = None) -> int:
         return self.runtime.history.emit(self.lane, event_type, details)

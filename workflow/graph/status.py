@@ -22,7 +22,7 @@ _FAILURES = {
     "TaskFailed", "TaskTimedOut", "TaskStartFailed", "TaskSubmitFailed",
     "LambdaFunctionFailed", "LambdaFunctionTimedOut", "LambdaFunctionStartFailed",
     "LambdaFunctionScheduleFailed", "ActivityFailed", "ActivityTimedOut",
-    "ActivityScheduleFailed", "MapStateFailed", "ParallelStateFailed", "MapRunFailed",
+    "ActivityScheduleFailed", "MapStateFailed", "ParallelStateFailed", "MapRunFailed", "EvaluationFailed",
 }
 _SUCCESSES = {
     "TaskSucceeded", "LambdaFunctionSucceeded", "ActivitySucceeded", "MapStateSucceeded",
@@ -72,6 +72,7 @@ class _Visit:
     error: str | None = None
     cause: str | None = None
     iterations: int = 0
+    assigned: dict[str, str] | None = None   # assignedVariables of its StateExited
 
 
 @dataclass
@@ -86,6 +87,8 @@ class StateStatus:
     cause: str | None = None
     input: str | None = None
     output: str | None = None
+    # The variables its last visit assigned (name -> JSON text), as the history shows them.
+    assigned: dict[str, str] | None = None
 
 
 @dataclass
@@ -139,6 +142,7 @@ def execution_status(events: Iterable[dict[str, Any]], now: datetime | None = No
                 visit = next((v for v in reversed(open_visits) if v.name == name), None)
             if visit is not None:
                 visit.closed, visit.end, visit.output = True, when, details.get("output")
+                visit.assigned = details.get("assignedVariables")
                 open_visits.remove(visit)
                 owner[event_id] = visit
             continue
@@ -178,6 +182,7 @@ def execution_status(events: Iterable[dict[str, Any]], now: datetime | None = No
         state.iterations += visit.iterations
         state.input = visit.input if visit.input is not None else state.input
         state.output = visit.output if visit.output is not None else state.output
+        state.assigned = visit.assigned if visit.assigned is not None else state.assigned
         if visit.error or visit.cause:
             state.error, state.cause = visit.error, visit.cause
         if visit.type == "Fail" and result.error is not None and state.error is None:

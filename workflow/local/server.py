@@ -15,9 +15,13 @@ from pathlib import Path
 from typing import IO, Any
 
 from workflow.local import services
+from workflow.local.access.authorizer import Authorizer, IamMode
+from workflow.local.access.gate import Gate
 from workflow.local.backend import Backend
 from workflow.local.context import ServerContext
-from workflow.local.lifecycle import STATE_FILE
+from workflow.local.iam import roles
+from workflow.local.lifecycle import STATE_FILE, private_directory
+from workflow.local.origin import refusal
 from workflow.local.protocol import Dispatcher, Headers, Request, Response
 from workflow.local.protocol.models import botocore_session
 from workflow.local.store import Store
@@ -27,6 +31,8 @@ log = logging.getLogger(__name__)
 HOST = "127.0.0.1"
 LOCK_FILE = "server.lock"
 STORE_FILE = "state.sqlite3"
+#: The server's own settings in its store, kept across restarts.
+SETTINGS = "server.settings"
 
 
 class ServerAlreadyRunning(RuntimeError):
@@ -62,7 +68,11 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         body = self._body()
         path = self.path.split("?", 1)[0]
-        if path == "/console" or path.startswith("/console/"):
+        refused = refusal(self.headers, self.command, path, self.server.local.port)
+        if refused is not None:
+            response = Response(403, {"Content-Type": "application/json"},
+                                json.dumps({"__type": "AccessDenied", "message": refused}).encode())
+        elif path == "/console" or path.startswith("/console/"):
             from urllib.parse import parse_qs, urlsplit
 
             from workflow.local.console import handle as console  # loaded on the first page view
@@ -127,12 +137,13 @@ class LocalServer:
 
     def __init__(
         self, data_dir: Path, *, port: int = 0, time_scale: float = 1.0,
-        backends: Sequence[str] | None = None,
+        backends: Sequence[str] | None = None, iam: IamMode | None = None,
     ) -> None:
         if time_scale <= 0:
             raise ValueError("time_scale must be positive")
         self.data_dir = Path(data_dir).resolve()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        # The store holds the secrets of the role sessions it issues: the owner's only.
+        private_directory(self.data_dir)
         self._lock_file = self._lock()
         self.httpd = _HTTPServer((HOST, port), _Handler)
         self.httpd.local = self
@@ -145,11 +156,22 @@ class LocalServer:
         for spec in services.BACKENDS if backends is None else backends:
             backend = load_backend_class(spec)(self.ctx)
             self.ctx.backends[backend.service] = backend
-        self.dispatcher = Dispatcher(self.ctx.backends)
+        self.iam = self._iam_mode(iam)
+        if "iam" in self.ctx.backends:
+            self.ctx.authorizer = Authorizer(roles(self.ctx), self.iam)
+        self.dispatcher = Dispatcher(self.ctx.backends, Gate(self.ctx))
         self._stopped = threading.Event()
         self._serving = threading.Event()
         self._stop_lock = threading.Lock()
         self._stopping = False
+
+    def _iam_mode(self, requested: IamMode | None) -> IamMode:
+        """The mode asked for, else the one this data directory last ran with, else enforce;
+        remembered for the next start."""
+        stored = self.ctx.store.get(SETTINGS, "iam")
+        mode = requested or (IamMode(stored["mode"]) if stored else IamMode.ENFORCE)
+        self.ctx.store.put(SETTINGS, "iam", {"mode": mode.value})
+        return mode
 
     def _lock(self) -> IO[str]:
         # One server per data directory: two would race on the same store and processes.
@@ -193,7 +215,7 @@ class LocalServer:
     def _write_state(self) -> None:
         state = {
             "pid": os.getpid(), "port": self.port, "endpoint_url": self.endpoint_url,
-            "data_dir": str(self.data_dir), "time_scale": self.ctx.time_scale,
+            "data_dir": str(self.data_dir), "time_scale": self.ctx.time_scale, "iam": self.iam.value,
             "started_at": datetime.now(timezone.utc).isoformat(),
         }
         path = self.data_dir / STATE_FILE

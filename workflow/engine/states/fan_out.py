@@ -6,6 +6,7 @@ from typing import Any, Callable
 
 from ..errors import ExecutionStopped, FailureError
 from ..history import Lane
+from ..jsonata_expressions import release_thread
 from ..runtime import CancelScope, Frame
 
 # Inline Map with MaxConcurrency 0 means "as many as possible"; threads are capped so a
@@ -39,7 +40,7 @@ def run_children(frame: Frame, count: int, body: Body, max_concurrency: int = 0,
 
     def run_one(index: int) -> None:
         lane = Lane(previous.last) if sequential else Lane(start)
-        child = Frame(frame.runtime, lane, CancelScope(group), None)
+        child = Frame(frame.runtime, lane, CancelScope(group), None, frame.variables.child())
         try:
             results[index] = body(index, child)
             if sequential:
@@ -64,10 +65,16 @@ def run_children(frame: Frame, count: int, body: Body, max_concurrency: int = 0,
                 next_index[0] += 1
             run_one(index)
 
+    def thread_worker() -> None:
+        try:
+            worker()
+        finally:
+            release_thread()
+
     if sequential:
         worker()
     else:
-        threads = [threading.Thread(target=worker, daemon=True) for _ in range(workers)]
+        threads = [threading.Thread(target=thread_worker, daemon=True) for _ in range(workers)]
         for thread in threads:
             thread.start()
         for thread in threads:

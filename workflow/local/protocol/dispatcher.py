@@ -6,13 +6,15 @@ import logging
 import re
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from contextlib import AbstractContextManager, nullcontext
+from typing import Any, Protocol
 
 from botocore.model import OperationModel
 
 from workflow.local.backend import Backend
 from workflow.local.errors import ServiceError, UnknownOperationException
 from workflow.local.protocol import json_protocol, query_compatible, rest_json, rpcv2_cbor
+from workflow.local.protocol import query as query_protocol
 from workflow.local.protocol.errors import error_status, serialize_error
 from workflow.local.protocol.http import Request, Response
 from workflow.local.protocol.models import service_model
@@ -23,11 +25,36 @@ log = logging.getLogger(__name__)
 _SCOPE = re.compile(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/")
 
 
+class Gate(Protocol):
+    """Who makes a request, and whether they may (see ``workflow.local.access.gate``)."""
+
+    def authenticate(self, request: Request, service: str) -> Any:
+        """The request's caller; raises the protocol's ServiceError when its signature is refused."""
+        ...
+
+    def admit(self, caller: Any, service: str, operation: OperationModel,
+              params: dict[str, Any]) -> AbstractContextManager[None]:
+        """Raises AccessDenied, or gives the context the backend serves the request in."""
+        ...
+
+
+class _Open:
+    def authenticate(self, request: Request, service: str) -> Any:
+        return None
+
+    def admit(self, caller: Any, service: str, operation: OperationModel,
+              params: dict[str, Any]) -> AbstractContextManager[None]:
+        return nullcontext()
+
+
 class Dispatcher:
     """Routes requests to the backends registered by botocore service name."""
 
-    def __init__(self, backends: Mapping[str, Backend]) -> None:
+    def __init__(self, backends: Mapping[str, Backend], gate: Gate | None = None) -> None:
         self.backends = dict(backends)
+        self.gate: Gate = gate or _Open()
+        #: Query-protocol services by API version (IAM 2010-05-08, STS 2011-06-15).
+        self._versions: dict[str, str] = {}
         self._targets: dict[str, str] = {}
         self._rpc: dict[str, str] = {}
         self._routes: list[rest_json.Route] = []
@@ -44,12 +71,22 @@ class Dispatcher:
             elif model.protocol == "rest-json":
                 for op in model.operation_names:
                     self._routes.append(rest_json.compile_route(model, model.operation_model(op)))
+            elif model.protocol == "query":
+                self._versions[model.api_version] = name
             else:
                 raise ValueError(f"{name}: protocol {model.protocol} is not served")
         # The most literal template wins ("/functions/{F}/concurrency" over "/functions/{F}").
         self._routes.sort(key=lambda r: (len(r.static_query), r.literal_length), reverse=True)
 
     def route(self, request: Request) -> tuple[str, OperationModel, dict[str, Any]]:
+        fields = query_protocol.form(request) if self._versions else None
+        if fields is not None and fields["Version"] in self._versions:
+            service = self._versions[fields["Version"]]
+            try:
+                operation = query_protocol.operation_for(service_model(service), fields)
+                return service, operation, query_protocol.parse_request(operation, fields)
+            except ServiceError as exc:
+                raise _Routed(service, exc) from None
         rpc = rpcv2_cbor.match(request)
         if rpc is not None:
             service = self._rpc.get(rpc[0])
@@ -99,29 +136,35 @@ class Dispatcher:
         try:
             service, operation, params = self.route(request)
         except _Routed as routed:
-            return _finish(_error(request, routed.service, routed.error), request_id)
+            return _finish(_error(request, routed.service, routed.error, request_id), request_id)
         except _Unroutable as exc:
             return _finish(_unroutable(request, str(exc)), request_id)
         try:
+            caller = self.gate.authenticate(request, service)
             model = service_model(service)
             if query_compatible.applies(model):
                 query_compatible.validate(params, operation.input_shape)
+            elif model.protocol == "query":
+                query_protocol.validate(params, operation.input_shape)
             else:
                 validate(params, operation.input_shape)
-            result = self.backends[service].handle(operation.name, params)
-            if rpcv2_cbor.match(request) is not None:
+            with self.gate.admit(caller, service, operation, params):
+                result = self.backends[service].handle(operation.name, params)
+            if model.protocol == "query":
+                response = query_protocol.serialize_response(operation, result, request_id)
+            elif rpcv2_cbor.match(request) is not None:
                 response = rpcv2_cbor.serialize_response(operation, result)
             elif request.headers.get("X-Amz-Target"):
                 response = json_protocol.serialize_response(operation, result)
             else:
                 response = rest_json.serialize_response(operation, result)
         except ServiceError as exc:
-            return _finish(_error(request, service, exc), request_id)
+            return _finish(_error(request, service, exc, request_id), request_id)
         except Exception:  # a bug must reach the client as an AWS error, not a dropped socket
             log.exception("%s.%s failed", service, operation.name)
             error = ServiceError(f"The local {service} service failed on {operation.name}; "
                                  "see the server log")
-            return _finish(_error(request, service, error), request_id)
+            return _finish(_error(request, service, error, request_id), request_id)
         return _finish(response, request_id)
 
 
@@ -136,8 +179,10 @@ class _Routed(Exception):
         self.error = error
 
 
-def _error(request: Request, service: str, error: ServiceError) -> Response:
+def _error(request: Request, service: str, error: ServiceError, request_id: str) -> Response:
     """The error in the protocol the request came in (CloudWatch answers two)."""
+    if service_model(service).protocol == "query":
+        return query_protocol.serialize_error(service_model(service), error, request_id)
     if rpcv2_cbor.match(request) is not None:
         return rpcv2_cbor.serialize_error(error, error_status(service, error))
     return serialize_error(service, error)
