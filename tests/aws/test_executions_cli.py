@@ -80,6 +80,16 @@ def test_start_on_aws_refuses_an_endpoint_outside_the_prefix(stack: dict[str, An
     assert f"must start with the stack's resource prefix '{PREFIX}'" in capsys.readouterr().err
 
 
+def test_start_on_aws_refuses_debugger_where_the_training_image_has_no_smdebug(
+        stack: dict[str, Any], tmp_path: Path, capsys: Capture) -> None:
+    document = {**stack["input"], "diagnostics": {"sagemaker_debugger": True}}
+    assert main(["start", *AWS_TARGET, "--input", str(_input_file(tmp_path, document))]) == 2
+    err = capsys.readouterr().err
+    assert "diagnostics.sagemaker_debugger" in err and "ships no smdebug" in err and "Traceback" not in err
+    sfn = stack["session"].client("stepfunctions")
+    assert sfn.list_executions(stateMachineArn=stack["arn"])["executions"] == []
+
+
 def test_unknown_stack_and_unknown_execution_are_clear_errors(stack: dict[str, Any], capsys: Capture) -> None:
     assert main(["executions", "--region", REGION, "--stack-name", "nope"]) == 2
     assert "stack nope does not exist" in capsys.readouterr().err
@@ -113,10 +123,10 @@ def test_the_same_commands_against_a_local_endpoint(local_endpoint: str, tmp_pat
     definition = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}})
     arn = sfn.create_state_machine(name="dog-breed-pipeline", definition=definition,
                                    roleArn="arn:aws:iam::123456789012:role/local")["stateMachineArn"]
-    document = {**default_aws_input(StackSettings(
-        stack_name="local", region=REGION, artifact_bucket="b",
-        images=images.retrieve(REGION, "ml.m5.xlarge", "ml.m5.large"), code=CodeLocations(lambdas={}, sourcedir="k"))),
-        "data_prefix": "file:///tmp/data", "output_prefix": "file:///tmp/out"}
+    # The same input as on AWS: s3:// prefixes on the local server too.
+    document = default_aws_input(StackSettings(
+        stack_name="local", region=REGION, artifact_bucket="local-artifacts",
+        images=images.retrieve(REGION, "ml.m5.xlarge", "ml.m5.large"), code=CodeLocations(lambdas={}, sourcedir="k")))
     target = ["--endpoint-url", local_endpoint]
     assert main(["start", *target, "--input", str(_input_file(tmp_path, document)), "--name", "local-1"]) == 0
     assert f"local server {local_endpoint}" in capsys.readouterr().out

@@ -78,8 +78,10 @@ def test_dns_rebinding_hosts_are_refused(local_server: LocalServerHandle) -> Non
     status, body = request(local_server, "GET", "/console", Host=f"localhost:{port}")
     assert status == 200 and b"<html" in body.lower()
     assert request(local_server, "GET", "/health", Host=f"127.0.0.1:{port}")[0] == 200
-    # S3's virtual-hosted style (bucket.localhost:PORT) is a loopback host.
-    assert request(local_server, "GET", "/health", Host=f"my-bucket.localhost:{port}")[0] == 200
+    # S3's virtual-hosted style (bucket.localhost:PORT) is a loopback host: let in, and S3
+    # answers (GetObject "health" of a bucket that does not exist).
+    status, body = request(local_server, "GET", "/health", Host=f"my-bucket.localhost:{port}")
+    assert status == 404 and b"<Code>NoSuchBucket</Code>" in body
 
 
 def test_same_origin_requests_are_answered(local_server: LocalServerHandle) -> None:

@@ -25,14 +25,17 @@ from botocore.exceptions import ClientError
 from PIL import Image
 
 from tests.integration.conftest import LocalServerHandle, start_local_server
-from workflow import definition
+from tests.integration.console_browser import browser_page
 from workflow.aws.packaging import TRAINING_SRC, sourcedir_tarball
+from workflow.local.mlflow_lookup import execution_run_url
 from workflow.local import lifecycle
-from workflow.pipeline.defaults import DEFAULT_ENDPOINT, quick_input
-from workflow.pipeline.local_setup import STATE_MACHINE_NAME, function_name, substitution_values
+from workflow.pipeline.defaults import DEFAULT_ENDPOINT, INCOMING_PREFIX, LOCAL_BUCKET, quick_input
+from workflow.pipeline.local_bucket import upload_code
+from workflow.pipeline.local_setup import STATE_MACHINE_NAME, function_name
 
 ROOT = Path(__file__).resolve().parents[2]
 RUN_TIMEOUT = 900
+RULES = ("VanishingGradient", "Overfit", "Overtraining", "PoorWeightInitialization", "LossNotDecreasing")
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +45,7 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(workdir: Path):
-    handle = start_local_server(workdir / "server")
+    handle = start_local_server(workdir / "server", mlflow=True)
     yield handle
     handle.stop()
 
@@ -54,7 +57,7 @@ def run_cli(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def cheap_input(workdir: Path, **changes: Any) -> Path:
     """quick_input with the given changes (``a__b`` is the nested field a.b)."""
-    doc = quick_input(workdir, (workdir / "datasets" / "synthetic-dogImages.zip").as_uri())
+    doc = quick_input(f"{INCOMING_PREFIX}/synthetic-dogImages.zip")
     for path, value in changes.items():
         target = doc
         keys = path.split("__")
@@ -111,16 +114,68 @@ def test_default_run_succeeds_and_deploys(server: LocalServerHandle, workdir: Pa
     targets = server.client("application-autoscaling").describe_scalable_targets(ServiceNamespace="sagemaker")
     assert [t["ResourceId"] for t in targets["ScalableTargets"]] == [f"endpoint/{DEFAULT_ENDPOINT}/variant/AllTraffic"]
 
-    # The artefacts a person opens: the loss curve decodes, the profiler report parses.
+    # Diagnostics without Debugger: train.py's five verdicts reach the run's output through
+    # the job's metric definitions, and the summary shows them.
+    assert "Train" in states and "TrainWithDebugger" not in states
     job = output["training_job"]
-    rule_output = server.data_dir / "training-jobs" / job / "rule-output"
-    with Image.open(rule_output / "loss-curve.png") as png:
+    described = server.client("sagemaker").describe_training_job(TrainingJobName=job)
+    assert not {"DebugHookConfig", "DebugRuleConfigurations", "ProfilerConfig"} & described.keys()
+    assert sorted(output["rules"]) == sorted(RULES)
+    assert all(values in ([0.0], [1.0]) for values in output["rules"].values()), output["rules"]
+    checks = next(line for line in done.stdout.splitlines() if line.strip().startswith("checks (train.py):"))
+    for rule, values in output["rules"].items():
+        assert f"{rule}={'IssuesFound' if values[0] else 'NoIssuesFound'}" in checks
+    assert "Debugger rules:" not in done.stdout
+
+    # The artefacts a person opens, in the job's output data: the loss curve decodes, the
+    # profile summary gives its verdict with the evidence.
+    data = server.data_dir / "training-jobs" / job / "output" / "data"
+    with Image.open(data / "loss-curve.png") as png:
         png.verify()
-    report = (rule_output / "ProfilerReport" / "profiler-output" / "profiler-report.html").read_text()
-    parser = HTMLParser()
-    parser.feed(report)
-    assert "<html" in report.lower() and job in report
-    assert Path(output["model_data"].removeprefix("file://")).is_file()
+    profile = json.loads((data / "profile-summary.json").read_text())
+    assert profile["verdict"] in ("input-bound", "compute-bound") and "waiting for data" in profile["evidence"]
+    assert {r["rule"] for r in json.loads((data / "diagnostics.json").read_text())["rules"]} == set(RULES)
+    # Every prefix of the run is in the local S3, as on AWS: the input, the staged dataset,
+    # the model the endpoint serves.
+    document = json.loads(execution["input"])
+    assert all(document[k].startswith(f"s3://{LOCAL_BUCKET}/") for k in ("dataset_uri", "data_prefix",
+                                                                         "output_prefix"))
+    s3 = server.client("s3")
+    bucket, _, key = output["model_data"].removeprefix("s3://").partition("/")
+    assert bucket == LOCAL_BUCKET and s3.head_object(Bucket=bucket, Key=key)["ContentLength"] > 0
+    staged = s3.list_objects_v2(Bucket=LOCAL_BUCKET, Prefix=document["data_prefix"].split("/", 3)[3] + "/")
+    assert any(o["Key"].endswith("manifest.json") for o in staged["Contents"])
+    sagemaker = server.client("sagemaker")
+    urls = [sagemaker.describe_model(ModelName=m["ModelName"])["PrimaryContainer"]["ModelDataUrl"]
+            for m in sagemaker.list_models()["Models"]]
+    assert output["model_data"] in urls  # the endpoint's model reads its data from S3
+
+    # MLflow: the summary links the execution's run; the deployed version is the champion.
+    assert output["model_registry"]["promoted"] is True
+    assert f"MLflow run:           {server.mlflow_url}/#/experiments/" in done.stdout
+
+
+def test_mlflow_ui_shows_the_run_its_trials_and_the_champion(server: LocalServerHandle) -> None:
+    execution = latest_execution(server)
+    assert execution["status"] == "SUCCEEDED"
+    output = json.loads(execution["output"])
+    job, tuning = output["training_job"], output["tuning_job"]
+    trials = [j["TrainingJobName"] for j in server.client("sagemaker").list_training_jobs_for_hyper_parameter_tuning_job(
+        HyperParameterTuningJobName=tuning)["TrainingJobSummaries"]]
+    with browser_page() as page:
+        page.goto(f"{server.mlflow_url}/#/models/dog-breed-classifier")
+        version = page.locator("[role=row]", has_text=job).first  # the version this run registered
+        version.wait_for()
+        assert "champion" in version.inner_text()
+
+        run_url = execution_run_url(server.mlflow_url, execution["executionArn"])
+        assert run_url, "no MLflow run for the execution"
+        page.goto(run_url.split("/runs/")[0] + "/runs")
+        parent = page.locator("[role=row]", has_text=execution["name"]).first
+        parent.wait_for()
+        parent.locator("button").first.click()  # unfold the nested runs
+        for name in [*trials, job]:
+            page.get_by_text(name, exact=True).wait_for()
 
 
 def test_invoke_lambda_answers_through_the_endpoint(server: LocalServerHandle) -> None:
@@ -197,6 +252,28 @@ def test_second_run_updates_the_endpoint_without_failed_requests(server: LocalSe
     assert timedelta(hours=23) < schedule["StartDate"] - execution["startDate"] < timedelta(hours=25)
 
 
+def test_the_debugger_option_runs_the_debugger_variant(server: LocalServerHandle, workdir: Path) -> None:
+    done = run_cli(workdir, "--input", str(cheap_input(workdir, diagnostics={"sagemaker_debugger": True})))
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    execution = latest_execution(server)
+    assert "TrainWithDebugger" in entered(history(server, execution["executionArn"]))
+    job = json.loads(execution["output"])["training_job"]
+    described = server.client("sagemaker").describe_training_job(TrainingJobName=job)
+    assert described["DebugHookConfig"] and described["ProfilerConfig"]
+    # As before the built-in checks: the summary waits for the five rules' final statuses.
+    debugger = next(line for line in done.stdout.splitlines() if line.strip().startswith("Debugger rules:"))
+    for rule in RULES:
+        assert f"{rule}=IssuesFound" in debugger or f"{rule}=NoIssuesFound" in debugger
+    assert "checks (train.py):" in done.stdout
+    rule_output = server.data_dir / "training-jobs" / job / "rule-output"
+    with Image.open(rule_output / "loss-curve.png") as png:
+        png.verify()
+    report = (rule_output / "ProfilerReport" / "profiler-output" / "profiler-report.html").read_text()
+    parser = HTMLParser()
+    parser.feed(report)
+    assert "<html" in report.lower() and job in report
+
+
 def test_quality_gate_not_met_deploys_nothing(server: LocalServerHandle, workdir: Path) -> None:
     serving = server.client("sagemaker").describe_endpoint(EndpointName=DEFAULT_ENDPOINT)["EndpointConfigName"]
     path = cheap_input(workdir, quality_threshold=1.0, training__hyperparameters__epochs="1",
@@ -253,13 +330,14 @@ def test_a_retrain_whose_model_cannot_serve_fails_and_the_old_model_keeps_servin
     program = source / "inference.py"
     future = "from __future__ import annotations\n"
     program.write_text(program.read_text().replace(future, future + "import serving_library_that_is_not_installed\n", 1))
-    sourcedir = sourcedir_tarball(tmp_path / "build", source).path.resolve().as_uri()
-    lam, sfn, sagemaker = server.client("lambda"), server.client("stepfunctions"), server.client("sagemaker")
-    arns = {name: lam.get_function(FunctionName=function_name(name))["Configuration"]["FunctionArn"]
-            for name in ("stage_data", "smoke_test")}
-    machine = sfn.create_state_machine(
-        name="dog-breed-pipeline-broken-serving", roleArn="arn:aws:iam::123456789012:role/states",
-        definition=definition.render(substitution_values(arns, sourcedir)))["stateMachineArn"]
+    sourcedir = upload_code(server.client("s3"), sourcedir_tarball(tmp_path / "build", source))
+    sfn, sagemaker = server.client("stepfunctions"), server.client("sagemaker")
+    pipeline = sfn.describe_state_machine(stateMachineArn=next(
+        m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"] if m["name"] == STATE_MACHINE_NAME))
+    broken = json.loads(pipeline["definition"])
+    broken["States"]["Prepare"]["Parameters"]["entry_point"]["sagemaker_submit_directory"] = sourcedir
+    machine = sfn.create_state_machine(name="dog-breed-pipeline-broken-serving", roleArn=pipeline["roleArn"],
+                                       definition=json.dumps(broken))["stateMachineArn"]
     serving = sagemaker.describe_endpoint(EndpointName=DEFAULT_ENDPOINT)["EndpointConfigName"]
     configs = {c["EndpointConfigName"] for c in sagemaker.list_endpoint_configs()["EndpointConfigs"]}
 
@@ -284,7 +362,7 @@ def test_a_retrain_whose_model_cannot_serve_fails_and_the_old_model_keeps_servin
 def test_a_bad_input_stops_the_server_the_run_started(tmp_path: Path) -> None:
     # `run` starts the server before it reads the input (their start-ups overlap); a run
     # that ends on bad input must not leave a server behind that it started.
-    document = quick_input(tmp_path, (tmp_path / "data.zip").as_uri())
+    document = quick_input(f"{INCOMING_PREFIX}/data.zip")
     document["tuning"]["max_jobs"] = "two"
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(document))

@@ -45,7 +45,7 @@ def botocore_request(service: str, operation: str, params: dict[str, Any],
         params, model)
     target = wire["url_path"]
     if wire["query_string"]:
-        target += "?" + urlencode(wire["query_string"], doseq=True)
+        target += ("&" if "?" in target else "?") + urlencode(wire["query_string"], doseq=True)
     headers = Headers({k: v for k, v in wire["headers"].items()})
     name = signing_name or model.service_model.signing_name
     headers["Authorization"] = (

@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 
 import pytest
 
 from workflow.execution_input import InputError, check
 from workflow.pipeline.defaults import default_input
 
-GOOD = default_input(Path("/tmp/work"), "file:///tmp/work/dogImages.zip")
+GOOD = default_input("s3://dog-breed-pipeline-local/dog-breed-pipeline/incoming/dogImages.zip")
 
 
 def test_default_input_is_valid() -> None:
@@ -36,6 +35,10 @@ def _with(change) -> dict:
         (lambda d: d.update(endpoint_name="bad_name!"), "endpoint_name"),
         (lambda d: d["tuning"].update(strategy="Hyperband", early_stopping="Auto"),
          "tuning.early_stopping: 'Off' was expected"),
+        # s3:// prefixes on the local server as on AWS: a folder is no prefix.
+        (lambda d: d.update(data_prefix="file:///tmp/data"), "data_prefix: 'file:///tmp/data' does not match"),
+        (lambda d: d.update(output_prefix="/tmp/output"), "output_prefix: '/tmp/output' does not match"),
+        (lambda d: d.update(output_prefix="s3://Bad_Bucket/x"), "output_prefix: 's3://Bad_Bucket/x' does not match"),
     ],
 )
 def test_bad_input_names_the_field(change, message: str) -> None:

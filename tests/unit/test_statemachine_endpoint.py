@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -27,8 +26,8 @@ from workflow.pipeline.defaults import DEFAULT_ENDPOINT, default_input
 from workflow.pipeline.local_setup import substitution_values
 
 NOW = datetime(2024, 1, 1, tzinfo=timezone.utc)
-ARNS = {"stage_data": "arn:aws:lambda:us-east-1:123456789012:function:stage",
-        "smoke_test": "arn:aws:lambda:us-east-1:123456789012:function:smoke"}
+ARNS = {name: f"arn:aws:lambda:us-east-1:123456789012:function:{name}"
+        for name in ("stage_data", "smoke_test", "promote_model")}
 RENDERED: dict[str, Any] = definition.load_rendered(substitution_values(ARNS, "s3://code/sourcedir.tar.gz"))
 RUN_ID = "abc123"
 NEW, OLD = f"dog-breed-pipeline-config-{RUN_ID}", "dog-breed-pipeline-config-old"
@@ -40,8 +39,7 @@ FAILURE = {"Error": "SmokeTestFailed", "Cause": "2 of 5 images answered too slow
 
 def execution_state(action: str = "none", **extra: Any) -> dict[str, Any]:
     """The execution's document as the endpoint states see it."""
-    doc = default_input(Path("/tmp/work"), "s3://data/incoming/dogImages.zip")
-    doc["data_prefix"], doc["output_prefix"] = "s3://data/dogs/data", "s3://data/dogs/output"
+    doc = default_input("s3://data/incoming/dogImages.zip")
     prepare = RENDERED["States"]["Prepare"]["Parameters"]
     doc["run"] = {**{k: v for k, v in prepare.items() if not k.endswith(".$")}, "id": RUN_ID,
                   "endpoint_action": action}
@@ -52,7 +50,7 @@ def execution_state(action: str = "none", **extra: Any) -> dict[str, Any]:
                    "checksum": "x", "skipped": False}
     doc["tuning_result"] = {"hyperparameters": {"lr": "0.001"}}
     doc["train"] = {"job_name": doc["names"]["training_job"], "model_data": "s3://data/model.tar.gz",
-                    "test_accuracy_values": [0.9], "rules": [], "hyperparameters": {}}
+                    "test_accuracy_values": [0.9], "rules": [], "hyperparameters": {}, "model_version_values": ["1"]}
     doc["previous"] = {"config": OLD}
     doc.update(extra)
     return doc

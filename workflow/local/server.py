@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import parse_qs, urlsplit
 
 from workflow.local import services
 from workflow.local.access.authorizer import Authorizer, IamMode
@@ -21,8 +22,12 @@ from workflow.local.backend import Backend
 from workflow.local.context import ServerContext
 from workflow.local.iam import roles
 from workflow.local.lifecycle import STATE_FILE, private_directory
+from workflow.local.mlflow_server import TrackingServer
+from workflow.local.mlflow_server import available as mlflow_available
 from workflow.local.origin import refusal
 from workflow.local.protocol import Dispatcher, Headers, Request, Response
+from workflow.local.protocol.body import BodyReader
+from workflow.local.protocol.rest_xml import is_virtual_host
 from workflow.local.protocol.models import botocore_session
 from workflow.local.store import Store
 
@@ -51,48 +56,84 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     server: _HTTPServer
 
-    def _body(self) -> bytes:
-        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            chunks = []
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass  # trailers
-                    return b"".join(chunks)
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
+    def handle_expect_100(self) -> bool:
+        # 100 Continue goes out when the body is first read (see _reader), not before the
+        # request is routed: an upload refused up front is then never sent.
+        self._continue_pending = True
+        return True
+
+    def _send_continue(self) -> None:
+        self.send_response_only(100)
+        self.end_headers()
+
+    def _reader(self) -> BodyReader:
+        chunked = "chunked" in (self.headers.get("Transfer-Encoding") or "").lower()
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = 0
+        waiting = getattr(self, "_continue_pending", False)
+        self._continue_pending = False
+        return BodyReader(self.rfile, length, chunked, self._send_continue if waiting else None)
+
+    def _target(self) -> tuple[str, Headers]:
+        """The path and headers; an absolute-form target (``GET http://host/path``, as a
+        client configured with this server as its HTTP proxy sends) names the host."""
+        headers = Headers(dict(self.headers.items()))
+        target = self.path
+        if target.startswith(("http://", "https://")):
+            parts = urlsplit(target)
+            headers["Host"] = parts.netloc
+            target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        return target, headers
 
     def _serve(self) -> None:
-        body = self._body()
-        path = self.path.split("?", 1)[0]
-        refused = refusal(self.headers, self.command, path, self.server.local.port)
+        reader = self._reader()
+        target, headers = self._target()
+        path = target.split("?", 1)[0]
+        refused = refusal(headers, self.command, path, self.server.local.port)
         if refused is not None:
             response = Response(403, {"Content-Type": "application/json"},
                                 json.dumps({"__type": "AccessDenied", "message": refused}).encode())
         elif path == "/console" or path.startswith("/console/"):
-            from urllib.parse import parse_qs, urlsplit
-
             from workflow.local.console import handle as console  # loaded on the first page view
             response = Response(*console(
-                self.command, path, parse_qs(urlsplit(self.path).query), body,
-                endpoint_url=self.server.local.endpoint_url, data_dir=self.server.local.data_dir))
-        elif self.command in ("GET", "HEAD") and path in ("/", "/health") and not self.headers.get(
-            "X-Amz-Target"
+                self.command, path, parse_qs(urlsplit(target).query), reader.readall(),
+                endpoint_url=self.server.local.endpoint_url, data_dir=self.server.local.data_dir,
+                mlflow_url=self.server.local.mlflow_url))
+        elif self.command in ("GET", "HEAD") and path in ("/", "/health") and not (
+            headers.get("X-Amz-Target") or headers.get("Authorization") or "?" in target
+            or is_virtual_host(headers.get("Host"))
         ):
             response = self.server.local.health()
         else:
-            request = Request(self.command, self.path, Headers(dict(self.headers.items())), body)
+            request = Request(self.command, target, headers, stream=reader)
             response = self.server.local.dispatcher.dispatch(request)
+        try:
+            self._send(response)
+        finally:
+            if response.stream is not None:
+                response.stream.close()
+        if not reader.drain():
+            self.close_connection = True
+
+    def _send(self, response: Response) -> None:
         self.send_response(response.status)
         for key, value in response.headers.items():
             self.send_header(key, value)
+        length = response.stream.length if response.stream is not None else len(response.body)
         if "Content-Length" not in response.headers:
-            self.send_header("Content-Length", str(len(response.body)))
+            self.send_header("Content-Length", str(length))
+        if self.command == "HEAD":
+            self.end_headers()
+            return
+        if response.stream is not None:
+            self.end_headers()
+            self.wfile.flush()
+            response.stream.send(self.connection)
+            return
         # Status, headers and body in one write: the client wakes up once per answer.
-        self._headers_buffer.append(b"\r\n" + (response.body if self.command != "HEAD" else b""))
+        self._headers_buffer.append(b"\r\n" + response.body)
         self.flush_headers()
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _serve
@@ -133,11 +174,16 @@ def _import(name: str) -> None:
 
 
 class LocalServer:
-    """Binds, builds the backends, serves until ``shutdown()``."""
+    """Binds, builds the backends, serves until ``shutdown()``.
+
+    ``mlflow_port``: the MLflow tracking server's port (0: any free one; None: no tracking
+    server); it starts with ``serve_forever`` and stops with ``shutdown``.
+    """
 
     def __init__(
         self, data_dir: Path, *, port: int = 0, time_scale: float = 1.0,
         backends: Sequence[str] | None = None, iam: IamMode | None = None,
+        mlflow_port: int | None = None,
     ) -> None:
         if time_scale <= 0:
             raise ValueError("time_scale must be positive")
@@ -160,6 +206,10 @@ class LocalServer:
         if "iam" in self.ctx.backends:
             self.ctx.authorizer = Authorizer(roles(self.ctx), self.iam)
         self.dispatcher = Dispatcher(self.ctx.backends, Gate(self.ctx))
+        self.tracking = (TrackingServer(self.data_dir, mlflow_port)
+                         if mlflow_port is not None and mlflow_available() else None)
+        if mlflow_port is not None and self.tracking is None:
+            log.warning("MLflow is not installed: no tracking server (pip install -e '.[local]')")
         self._stopped = threading.Event()
         self._serving = threading.Event()
         self._stop_lock = threading.Lock()
@@ -189,7 +239,13 @@ class LocalServer:
         body = json.dumps({"status": "ok", "services": sorted(self.ctx.backends)}).encode()
         return Response(200, {"Content-Type": "application/json"}, body)
 
+    @property
+    def mlflow_url(self) -> str | None:
+        return self.tracking.url if self.tracking is not None else None
+
     def serve_forever(self) -> None:
+        if self.tracking is not None:  # boots beside the backends; nothing waits for it
+            self.tracking.start()
         for backend in self.ctx.backends.values():
             backend.start()
         _warm_up(self.ctx)
@@ -216,6 +272,7 @@ class LocalServer:
         state = {
             "pid": os.getpid(), "port": self.port, "endpoint_url": self.endpoint_url,
             "data_dir": str(self.data_dir), "time_scale": self.ctx.time_scale, "iam": self.iam.value,
+            "mlflow_url": self.mlflow_url,
             "started_at": datetime.now(timezone.utc).isoformat(),
         }
         path = self.data_dir / STATE_FILE
@@ -240,6 +297,8 @@ class LocalServer:
         if self._serving.is_set():
             self._stopped.wait(timeout=10)
         self._shutdown([b for b in reversed(self.ctx.backends.values()) if not b.shutdown_first])
+        if self.tracking is not None:
+            self.tracking.stop()
         self.httpd.server_close()
         (self.data_dir / STATE_FILE).unlink(missing_ok=True)
         self._lock_file.close()

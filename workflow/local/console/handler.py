@@ -35,8 +35,11 @@ def _static(rel: str) -> Answer:
 
 
 def handle(method: str, path: str, query: Mapping[str, Any], body: bytes, *,
-           endpoint_url: str | None = None, data_dir: Path | str | None = None) -> Answer | None:
-    """The answer to one console request, or None when ``path`` is not the console's."""
+           endpoint_url: str | None = None, data_dir: Path | str | None = None,
+           mlflow_url: str | None = None) -> Answer | None:
+    """The answer to one console request, or None when ``path`` is not the console's.
+
+    ``mlflow_url``: the MLflow tracking server beside the local server (None: none runs)."""
     if path != PREFIX and not path.startswith(PREFIX + "/"):
         return None
     if method not in ("GET", "HEAD"):
@@ -57,6 +60,8 @@ def handle(method: str, path: str, query: Mapping[str, Any], body: bytes, *,
         from workflow.local.console.graphs import graph_answer
 
         return graph_answer(rel, query, endpoint_url)
+    if rel.startswith("jobs/") and rel.endswith("/artifacts"):
+        return _artifacts(rel[len("jobs/"):-len("/artifacts")], endpoint_url)
     if rel in ("progress.json", "schedules.json"):
         if endpoint_url is None:
             return _error(503, "ServiceUnavailable", "the console is not attached to a server")
@@ -66,7 +71,36 @@ def handle(method: str, path: str, query: Mapping[str, Any], body: bytes, *,
                        else schedules_document(endpoint_url)))
     if rel.startswith("jobs/"):
         return _job(rel[len("jobs/"):], data_dir)
+    if rel == "mlflow.json":
+        return _json(200, _mlflow(mlflow_url, (query.get("execution") or [""])[0]))
     return _error(404, "ResourceNotFound", f"no console page {path}")
+
+
+def _artifacts(name: str, endpoint_url: str | None) -> Answer:
+    if endpoint_url is None:
+        return _error(503, "ServiceUnavailable", "the console is not attached to a server")
+    if not job_files.NAME.match(name):
+        return _error(400, "ValidationException", f"training job name {name!r} is not valid")
+    from botocore.exceptions import ClientError
+
+    from workflow.local.console.job_artifacts import job_artifacts
+
+    try:
+        return _json(200, job_artifacts(name, endpoint_url))
+    except ClientError as err:
+        error = err.response["Error"]
+        return _error(404 if "not found" in error.get("Message", "").lower() else 400,
+                      error.get("Code", "ClientError"), error.get("Message", str(err)))
+
+
+def _mlflow(mlflow_url: str | None, execution_arn: str) -> dict[str, Any]:
+    """The tracking server's UI and, for an execution, its parent run there (None when unknown)."""
+    run_url = None
+    if mlflow_url and execution_arn:
+        from workflow.local.mlflow_lookup import execution_run_url
+
+        run_url = execution_run_url(mlflow_url, execution_arn)
+    return {"tracking_url": mlflow_url, "run_url": run_url}
 
 
 def _job(rel: str, data_dir: Path | str | None) -> Answer:

@@ -29,11 +29,16 @@ class InvalidAction(ClientError):
     code = "InvalidAction"
 
 
+def has_form_body(request: Request) -> bool:
+    """A POST of form fields (what a query-protocol call sends)."""
+    content_type = (request.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+    return request.method == "POST" and content_type == FORM
+
+
 def form(request: Request) -> dict[str, str] | None:
     """The request's fields (query string and form body) when it is a query-protocol call."""
     fields = dict(parse_qsl(urlsplit(request.target).query, keep_blank_values=True))
-    content_type = (request.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-    if request.method == "POST" and content_type == FORM:
+    if has_form_body(request):
         try:
             fields.update(parse_qsl(request.body.decode("utf-8"), keep_blank_values=True))
         except UnicodeDecodeError:
