@@ -124,14 +124,17 @@ class _Handler(BaseHTTPRequestHandler):
         length = response.stream.length if response.stream is not None else len(response.body)
         if "Content-Length" not in response.headers:
             self.send_header("Content-Length", str(length))
-        self.end_headers()
         if self.command == "HEAD":
+            self.end_headers()
             return
         if response.stream is not None:
+            self.end_headers()
             self.wfile.flush()
             response.stream.send(self.connection)
-        elif response.body:
-            self.wfile.write(response.body)
+            return
+        # Status, headers and body in one write: the client wakes up once per answer.
+        self._headers_buffer.append(b"\r\n" + response.body)
+        self.flush_headers()
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _serve
 
