@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .lanes import Step
 from .runtime import Frame
 
 
@@ -19,9 +20,18 @@ class Program:
         self.states = {name: STATE_TYPES[body["Type"]](name, body) for name, body in spec["States"].items()}
 
     def run(self, frame: Frame, data: Any) -> Any:
-        """Run from StartAt to a terminal state; raises FailureError for an unhandled error."""
+        """Run from StartAt (or, on a restored lane, from where it stood) to a terminal state;
+        raises FailureError for an unhandled error."""
         states = self.states
         name: str | None = self.start_at
+        resuming = frame.resuming
+        if resuming is not None:
+            if resuming.step is Step.DONE:
+                frame.resuming = None
+                return resuming.output
+            name, data = resuming.state, resuming.input
+            if resuming.step is Step.ENTER:
+                frame.resuming = None
         while name is not None:
             data, name = states[name].execute(frame, data)
         return data

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from ..errors import FailureError, StatesError, runtime_error
+from ..lanes import Step
 from ..limits import check_payload, to_json
 from ..paths import PathNotFound, ResultPathFailure, merge_result, parse_path
 from ..retry_catch import Catcher, Retrier, RetryState, find_catcher
@@ -86,42 +87,90 @@ class State:
         return None if self.end else self.next
 
     def run_with_retry(self, frame: Frame, raw_input: Any) -> Any:
-        if not self.retriers:
-            return self.process(frame, raw_input)
         retry = RetryState(self.retriers)
-        while True:
+        # A restored lane goes on with the attempts counted so far, and decides about an
+        # attempt that had failed before the restart as it would have then.
+        pending, elapsed = self._restored_attempts(frame, retry)
+        if not self.retriers and pending is None:
             try:
                 return self.process(frame, raw_input)
+            finally:
+                frame.resuming = None
+        while True:
+            try:
+                if pending is not None:
+                    raise pending
+                return self.process(frame, raw_input)
             except FailureError as failure:
+                frame.resuming = None
                 delay = retry.next_delay(failure.error, frame.rng)
                 if delay is None:
                     raise
-                frame.sleep(delay)
+                frame.record.attempts = list(retry.attempts)
+                frame.sleep(delay, already=elapsed if failure is pending else 0.0)
+                pending = None
                 frame.retry_count = retry.total
+
+    @staticmethod
+    def _restored_attempts(frame: Frame, retry: RetryState) -> tuple[FailureError | None, float]:
+        resuming = frame.resuming
+        if resuming is None:
+            return None, 0.0
+        if len(resuming.attempts) == len(retry.attempts):
+            retry.attempts = list(resuming.attempts)
+        if resuming.step is not Step.RETRY:
+            return None, 0.0
+        frame.resuming = None
+        failed_at = resuming.failed_at or frame.runtime.clock.now()
+        elapsed = max((frame.runtime.clock.now() - failed_at).total_seconds(), 0.0)
+        return FailureError(resuming.error, resuming.cause), elapsed
+
+    def enter(self, frame: Frame, raw_input: Any, text: str) -> None:
+        """Write the Entered event, unless the lane is resumed inside this state already."""
+        frame.state_name = self.name
+        frame.task_token = None
+        resuming = frame.resuming
+        if resuming is not None:
+            frame.entered_time = resuming.entered_time or frame.runtime.clock.now()
+            frame.retry_count = sum(resuming.attempts)
+            return
+        frame.entered_time = frame.runtime.clock.now()
+        frame.retry_count = 0
+        record = frame.record
+        record.enter(self.name, raw_input)
+        record.step = Step.WORK
+        frame.emit(self.event_prefix + "StateEntered",
+                   {"name": self.name, "input": text, "inputDetails": {"truncated": False}})
+
+    def exit(self, frame: Frame, output: Any, out_text: str, next_state: str | None) -> None:
+        frame.resuming = None
+        record = frame.record
+        if next_state is None:
+            record.finish(output)
+        else:
+            record.enter(next_state, output)
+        frame.emit(self.event_prefix + "StateExited",
+                   {"name": self.name, "output": out_text, "outputDetails": {"truncated": False}})
 
     def execute(self, frame: Frame, raw_input: Any) -> tuple[Any, str | None]:
         """Enter the state, do its work, exit it; returns (output, next state or None)."""
         frame.check()
-        frame.state_name = self.name
-        frame.entered_time = frame.runtime.clock.now()
-        frame.retry_count = 0
-        frame.task_token = None
-        prefix = self.event_prefix
         text = to_json(raw_input)
-        frame.emit(prefix + "StateEntered", {"name": self.name, "input": text, "inputDetails": {"truncated": False}})
+        self.enter(frame, raw_input, text)
         try:
             check_payload(raw_input, "state input", text)
             output = self.run_with_retry(frame, raw_input)
             next_state = self.transition(output)
             out_text = check_payload(output, "state output")
         except FailureError as failure:
+            frame.resuming = None
             catcher = find_catcher(self.catchers, failure.error)
             if catcher is None:
                 raise
             output = self.caught(frame, raw_input, failure, catcher)
             next_state = catcher.next
             out_text = to_json(output)
-        frame.emit(prefix + "StateExited", {"name": self.name, "output": out_text, "outputDetails": {"truncated": False}})
+        self.exit(frame, output, out_text, next_state)
         return output, next_state
 
     def caught(self, frame: Frame, raw_input: Any, failure: FailureError, catcher: Catcher) -> Any:

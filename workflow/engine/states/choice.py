@@ -35,15 +35,13 @@ class ChoiceState(State):
         # Choice has no Retry or Catch: its own execute keeps the chosen target per call,
         # which matters because Map iterations share this object across threads.
         frame.check()
-        frame.state_name = self.name
-        frame.entered_time = frame.runtime.clock.now()
-        frame.retry_count = 0
         text = to_json(raw_input)
-        frame.emit("ChoiceStateEntered", {"name": self.name, "input": text, "inputDetails": {"truncated": False}})
+        self.enter(frame, raw_input, text)
+        frame.resuming = None
         check_payload(raw_input, "state input", text)
         data = self.select_input(frame, raw_input)
         target = self.choose(frame, data)
         output = self.select_output(frame, data)
         out_text = to_json(output) if output is not raw_input else text
-        frame.emit("ChoiceStateExited", {"name": self.name, "output": out_text, "outputDetails": {"truncated": False}})
+        self.exit(frame, output, out_text, target)
         return output, target

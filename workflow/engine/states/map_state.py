@@ -4,13 +4,14 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import FailureError, StatesError, runtime_error
+from ..lanes import Step
 from ..limits import to_json
 from ..paths import PathNotFound, parse_path
 from ..program import Program
 from ..runtime import Frame
 from ..template import compile_template
 from .base import State
-from .fan_out import run_children
+from .fan_out import fan_out, run_children
 
 
 class MapState(State):
@@ -55,35 +56,50 @@ class MapState(State):
 
     def process(self, frame: Frame, raw_input: Any) -> Any:
         data = self.select_input(frame, raw_input)
-        items = self._items(frame, data)
-        concurrency = self._concurrency(frame, data)
-        frame.emit("MapStateStarted", {"length": len(items)})
+        resuming, frame.resuming = frame.resuming, None
+        if resuming is not None and resuming.step is Step.RESULT:
+            outputs = resuming.output
+        else:
+            items = self._items(frame, data)
+            concurrency = self._concurrency(frame, data)
+            outputs = fan_out(frame, resuming, "Map", {"length": len(items)},
+                              lambda: self._iterate(frame, data, items, concurrency))
+        result = self.select_result(frame, outputs)
+        return self.select_output(frame, self.place_result(raw_input, result))
 
+    def _iterate(self, frame: Frame, data: Any, items: list, concurrency: int) -> list[Any]:
         def iterate(index: int, child: Frame) -> Any:
-            child.emit("MapIterationStarted", {"name": self.name, "index": index})
-            if self.item_selector is not None:
-                child.state_name, child.entered_time = frame.state_name, frame.entered_time
-                child.map_item = (index, items[index])
-                value = self.item_selector(data, child)
-                child.map_item = None
-            else:
-                value = items[index]
+            value, failure = None, None
+            if child.resuming is None:
+                try:
+                    value = self._select(frame, child, data, items, index)
+                except FailureError as exc:
+                    failure = exc
+                child.record.enter(self.processor.start_at, value)
+                child.emit("MapIterationStarted", {"name": self.name, "index": index})
             try:
+                if failure is not None:
+                    raise failure
                 output = self.processor.run(child, value)
-            except FailureError:
+            except FailureError as exc:
+                record = child.record
+                record.step, record.error, record.cause = Step.FAILED, exc.error, exc.cause
                 child.emit("MapIterationFailed", {"name": self.name, "index": index})
                 raise
             child.emit_unlinked("MapIterationSucceeded", {"name": self.name, "index": index})
             return output
 
         def aborted(index: int, child: Frame) -> None:
+            child.record.step = Step.ABORTED
             frame.runtime.history.emit(child.lane, "MapIterationAborted", {"name": self.name, "index": index})
 
-        try:
-            outputs = run_children(frame, len(items), iterate, concurrency, aborted)
-        except FailureError:
-            frame.emit("MapStateFailed")
-            raise
-        frame.emit_unlinked("MapStateSucceeded")
-        result = self.select_result(frame, outputs)
-        return self.select_output(frame, self.place_result(raw_input, result))
+        return run_children(frame, len(items), iterate, concurrency, aborted)
+
+    def _select(self, frame: Frame, child: Frame, data: Any, items: list, index: int) -> Any:
+        if self.item_selector is None:
+            return items[index]
+        child.state_name, child.entered_time = frame.state_name, frame.entered_time
+        child.map_item = (index, items[index])
+        value = self.item_selector(data, child)
+        child.map_item = None
+        return value

@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import FailureError
 from ..program import Program
 from ..runtime import Frame
 from .base import State
-from .fan_out import run_children
+from .fan_out import fan_out, run_children
 
 
 class ParallelState(State):
@@ -20,15 +19,9 @@ class ParallelState(State):
 
     def process(self, frame: Frame, raw_input: Any) -> Any:
         effective = self.apply_parameters(frame, self.select_input(frame, raw_input))
-        frame.emit("ParallelStateStarted")
-        try:
-            outputs = run_children(
-                frame, len(self.branches), lambda index, child: self.branches[index].run(child, effective)
-            )
-        except FailureError:
-            # A branch's error fails the whole state under the branch's own error name.
-            frame.emit("ParallelStateFailed")
-            raise
-        frame.emit_unlinked("ParallelStateSucceeded")
+        resuming, frame.resuming = frame.resuming, None
+        # A branch's error fails the whole state under the branch's own error name.
+        outputs = fan_out(frame, resuming, "Parallel", None, lambda: run_children(
+            frame, len(self.branches), lambda index, child: self.branches[index].run(child, effective)))
         result = self.select_result(frame, outputs)
         return self.select_output(frame, self.place_result(raw_input, result))

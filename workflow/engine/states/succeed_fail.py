@@ -54,10 +54,8 @@ class FailState(State):
 
     def execute(self, frame: Frame, raw_input: Any) -> tuple[Any, str | None]:
         frame.check()
-        frame.state_name = self.name
-        frame.entered_time = frame.runtime.clock.now()
-        text = to_json(raw_input)
-        frame.emit("FailStateEntered", {"name": self.name, "input": text, "inputDetails": {"truncated": False}})
+        self.enter(frame, raw_input, to_json(raw_input))
+        frame.resuming = None
         error = self._resolve(frame, raw_input, self.error_path, self.error)
         cause = self._resolve(frame, raw_input, self.cause_path, self.cause)
         raise FailureError(error, cause)

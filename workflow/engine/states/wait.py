@@ -43,5 +43,12 @@ class WaitState(State):
 
     def process(self, frame: Frame, raw_input: Any) -> Any:
         data = self.select_input(frame, raw_input)
-        frame.sleep(self.seconds_to_wait(frame, data))
+        resumed, frame.resuming = frame.resuming, None
+        # A resumed wait (a restart of its host) waits what is left of it: the time since the
+        # state was entered counts. A Timestamp is an instant, whenever it is read.
+        already = 0.0
+        if resumed is not None and resumed.entered_time is not None and "Timestamp" not in self.spec \
+                and "TimestampPath" not in self.spec:
+            already = max((frame.runtime.clock.now() - resumed.entered_time).total_seconds(), 0.0)
+        frame.sleep(self.seconds_to_wait(frame, data), already=already)
         return self.select_output(frame, data)
