@@ -66,18 +66,19 @@ class ExecutionHandle:
         """Abort the execution; what it started (e.g. a ``.sync`` training job) is stopped."""
         self._end(ExecutionStatus.ABORTED.value, error, cause)
 
-    def suspend(self) -> None:
+    def suspend(self, grace: float = STOP_GRACE_SECONDS) -> None:
         """Let go of the execution without ending it: no event is written from now on and what
-        it started goes on, so that ``Interpreter.resume`` can continue it later."""
+        it started goes on, so that ``Interpreter.resume`` can continue it later. Waits at
+        most ``grace`` seconds for its thread to unwind."""
         self._runtime.history.suspend()
-        self._end(SUSPENDED, None, None)
+        self._end(SUSPENDED, None, None, grace)
 
-    def _end(self, status: str, error: str | None, cause: str | None) -> None:
+    def _end(self, status: str, error: str | None, cause: str | None, grace: float = STOP_GRACE_SECONDS) -> None:
         if self.done:
             return
         self._runtime.stop(status, error, cause)
         if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(STOP_GRACE_SECONDS)
+            self._thread.join(grace)
         # The thread may still be blocked in a service call: the end is recorded anyway.
         self._finish_stopped()
 

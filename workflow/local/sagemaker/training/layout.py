@@ -12,6 +12,7 @@
     debug-output/   the smdebug hook's tensors
     rule-output/    loss curve, rule summary, profiler report and system metrics
     training.log    everything the script printed
+    exit-code       the script's exit status, written when it ends
     metrics.jsonl   every metric value the MetricDefinitions regexes matched
 """
 from __future__ import annotations
@@ -73,6 +74,10 @@ class JobPaths:
     @property
     def log(self) -> Path:
         return self.root / "training.log"
+
+    @property
+    def exit_code(self) -> Path:
+        return self.root / "exit-code"
 
     @property
     def metrics(self) -> Path:

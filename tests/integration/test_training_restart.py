@@ -1,0 +1,99 @@
+"""A training job's script outlives a crash of the server; the next server watches it again."""
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import psutil
+
+from tests.integration.conftest import start_local_server
+from tests.integration.test_training_jobs import _child_pid, _gone, job_request, source_tar, wait_for, SCRIPT
+from workflow.local.sagemaker.training.layout import JobPaths
+
+
+def _script_pid(server, name: str) -> int:
+    """The training script's process (the grandchild it starts reports its own id)."""
+    return psutil.Process(_child_pid(server, name)).ppid()
+
+
+def _until(condition, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+def test_a_job_outlives_a_crashed_server_and_the_next_server_sees_it_to_its_end(tmp_path: Path) -> None:
+    script = source_tar(tmp_path / "src", {"entry.py": SCRIPT})
+    server = start_local_server(tmp_path / "server")
+    try:
+        server.client("sagemaker").create_training_job(
+            **job_request("outlives", tmp_path, script, {"mode": '"sleep"', "seconds": "6"}))
+        grandchild = _child_pid(server, "outlives")
+        script_pid = _script_pid(server, "outlives")
+    finally:
+        server.kill()
+    assert psutil.pid_exists(script_pid) and not _gone(script_pid, timeout=0.5), \
+        "the script must survive its server's crash"
+    server = start_local_server(tmp_path / "server")
+    try:
+        sm = server.client("sagemaker")
+        assert sm.describe_training_job(TrainingJobName="outlives")["TrainingJobStatus"] == "InProgress"
+        job = wait_for(sm, "outlives")
+        assert job["TrainingJobStatus"] == "Completed", job.get("FailureReason")
+        # What the script printed before the crash counts: the log is read again from its start.
+        assert {m["MetricName"]: m["Value"] for m in job["FinalMetricDataList"]}["train:loss"] == 0.9
+        model = Path(job["ModelArtifacts"]["S3ModelArtifacts"].removeprefix("file://"))
+        assert model.is_file()
+        assert _gone(grandchild), "what the script left behind is ended with it"
+    finally:
+        server.stop()
+        if psutil.pid_exists(grandchild):
+            os.kill(grandchild, signal.SIGKILL)
+
+
+def test_a_job_that_ended_while_no_server_watched_ends_from_its_exit_status(tmp_path: Path) -> None:
+    script = source_tar(tmp_path / "src", {"entry.py": SCRIPT})
+    server = start_local_server(tmp_path / "server")
+    try:
+        server.client("sagemaker").create_training_job(
+            **job_request("unwatched", tmp_path, script, {"mode": '"sleep"', "seconds": "1"}))
+        grandchild = _child_pid(server, "unwatched")
+    finally:
+        server.kill()
+    exit_file = JobPaths.of(server.data_dir, "unwatched").exit_code
+    _until(exit_file.exists)
+    assert exit_file.read_text() == "0"
+    server = start_local_server(tmp_path / "server")
+    try:
+        job = wait_for(server.client("sagemaker"), "unwatched")
+        assert job["TrainingJobStatus"] == "Completed", job.get("FailureReason")
+        assert _gone(grandchild)
+    finally:
+        server.stop()
+        if psutil.pid_exists(grandchild):
+            os.kill(grandchild, signal.SIGKILL)
+
+
+def test_a_job_whose_process_died_with_the_server_fails_saying_so(tmp_path: Path) -> None:
+    script = source_tar(tmp_path / "src", {"entry.py": SCRIPT})
+    server = start_local_server(tmp_path / "server")
+    try:
+        server.client("sagemaker").create_training_job(
+            **job_request("died", tmp_path, script, {"mode": '"sleep"', "seconds": "300"}))
+        grandchild = _child_pid(server, "died")
+        script_pid = _script_pid(server, "died")
+    finally:
+        server.kill()
+    os.killpg(psutil.Process(script_pid).ppid(), signal.SIGKILL)  # the whole job, shell included
+    assert _gone(script_pid) and _gone(grandchild)
+    server = start_local_server(tmp_path / "server")
+    try:
+        job = server.client("sagemaker").describe_training_job(TrainingJobName="died")
+        assert job["TrainingJobStatus"] == "Failed"
+        assert "local server stopped while this job was running" in job["FailureReason"]
+        assert "did not survive" in job["FailureReason"]
+    finally:
+        server.stop()
