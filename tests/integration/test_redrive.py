@@ -300,3 +300,28 @@ def test_the_redrivable_period_and_the_open_executions_quota(tmp_path: Path, mon
         assert wait_done(sfn, recent)["redriveCount"] == 1
     finally:
         server.stop()
+
+
+def test_deploy_workflow_redrive_follows_the_redriven_run(server: LocalServerHandle, tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    from workflow.cli.main import main
+
+    sfn = server.client("stepfunctions")
+    check = function(server, tmp_path, "cmd-check", BROKEN)
+    machine = create_machine(sfn, {"StartAt": "Check", "States": {"Check": {**lambda_state(check), "End": True}}},
+                             name="cmd-machine")
+    arn = sfn.start_execution(stateMachineArn=machine, name="cmd", input="{}")["executionArn"]
+    assert wait_done(sfn, arn)["status"] == "FAILED"
+    target = ["--endpoint-url", server.endpoint_url, "--state-machine", "cmd-machine"]
+    assert main(["describe", *target, "cmd"]) == 1
+    assert "redrive it from where it failed: deploy_workflow.py redrive cmd" in capsys.readouterr().out
+    fix(server, tmp_path, "cmd-check", FIXED)
+    assert main(["redrive", *target, "cmd", "--wait"]) == 0
+    out = capsys.readouterr().out
+    assert f"redrove cmd on local server {server.endpoint_url}" in out and "(redrive 1)" in out
+    assert "ExecutionRedriven" in out and "ExecutionSucceeded" in out and "execution succeeded" in out
+    assert "TaskStateEntered" not in out, "only the events of the redrive are printed"
+    assert main(["executions", *target, "--redriven"]) == 0
+    assert "redriven 1x" in capsys.readouterr().out
+    assert main(["redrive", *target, "cmd"]) == 1
+    assert "ExecutionNotRedrivable: Execution is SUCCEEDED and cannot be redriven" in capsys.readouterr().err
