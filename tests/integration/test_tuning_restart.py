@@ -17,8 +17,8 @@ def test_a_tuning_job_goes_on_after_a_crash_of_the_server(tmp_path: Path) -> Non
         sm.create_hyper_parameter_tuning_job(**tuning_request("survivor", tmp_path, max_jobs=2, parallel=1,
                                                               seconds="1.5"))
         deadline = time.monotonic() + 60
-        while not sm.list_training_jobs(StatusEquals="InProgress")["TrainingJobSummaries"]:
-            assert time.monotonic() < deadline, "the first child never started"
+        while not [j for j in sm.list_training_jobs()["TrainingJobSummaries"] if j["SecondaryStatus"] == "Training"]:
+            assert time.monotonic() < deadline, "the first child never started its script"
             time.sleep(0.1)
         first = sm.list_training_jobs()["TrainingJobSummaries"][0]["TrainingJobName"]
     finally:

@@ -66,9 +66,9 @@ class TrainingJobs:
         local = doc.get("_local", {})
         paths = JobPaths.of(self.ctx.data_dir, name)
         process = None
-        if local.get("pid") and local.get("request"):
-            process = ScriptProcess.attach(local["pid"], local.get("pid_started"), local.get("command", []),
-                                           paths.log, paths.exit_code)
+        if local.get("request"):
+            process = ScriptProcess.attach(local.get("command", []), paths.log, paths.launcher_pid,
+                                           paths.exit_code)
         if process is None:
             self.ctx.store.update(self.KIND, name, self._interrupted)
             return
@@ -99,7 +99,6 @@ class TrainingJobs:
                                 "running, and the job's process did not survive it. Start it again "
                                 "under a new name.")
         finish_times(doc, when)
-        doc.get("_local", {}).pop("pid", None)
 
     def shutdown(self) -> None:
         with self._lock:

@@ -21,11 +21,12 @@ import psutil
 #: locally a stop should be quick).
 STOP_GRACE_SECONDS = 3.0
 
-# ``sh -c LAUNCHER sh EXIT_FILE COMMAND...``: runs COMMAND, then writes its status. The
-# trap keeps the shell alive through a SIGTERM sent to the group (the script gets it and
-# may save a checkpoint) so that the status is still written; a trapped signal is reset
-# to its default in the script.
-LAUNCHER = ('f=$1; shift; trap : TERM; "$@"; code=$?; '
+# ``sh -c LAUNCHER sh PID_FILE EXIT_FILE COMMAND...``: notes its own id (found again even if
+# the server died before it could store it), runs COMMAND, then writes its status. The trap
+# keeps the shell alive through a SIGTERM sent to the group (the script gets it and may save
+# a checkpoint) so that the status is still written; a trapped signal is reset to its
+# default in the script.
+LAUNCHER = ('printf %s "$$" > "$1"; f=$2; shift 2; trap : TERM; "$@"; code=$?; '
             'printf %s "$code" > "$f.tmp" && mv "$f.tmp" "$f"; exit "$code"')
 
 
@@ -60,10 +61,9 @@ class LogTail:
 class ScriptProcess:
     """``python <program> <args>`` of one job: started here (``spawn``) or found again (``attach``)."""
 
-    def __init__(self, pid: int, started: float | None, command: list[str], log: Path, exit_file: Path,
+    def __init__(self, pid: int, command: list[str], log: Path, exit_file: Path,
                  popen: subprocess.Popen[bytes] | None = None) -> None:
         self.pid = pid
-        self.started = started
         self.command = command
         self.exit_file = exit_file
         self.popen = popen
@@ -71,7 +71,7 @@ class ScriptProcess:
 
     @classmethod
     def spawn(cls, program: str, args: list[str], cwd: Path, env: dict[str, str], log: Path,
-              exit_file: Path) -> ScriptProcess:
+              pid_file: Path, exit_file: Path) -> ScriptProcess:
         command = [sys.executable, program, *args]
         full_env = {**os.environ, **env}
         full_env["PYTHONPATH"] = os.pathsep.join(
@@ -79,27 +79,31 @@ class ScriptProcess:
         exit_file.unlink(missing_ok=True)
         with log.open("ab") as out:
             popen = subprocess.Popen(
-                ["/bin/sh", "-c", LAUNCHER, "sh", str(exit_file), *command], cwd=cwd, env=full_env,
-                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                ["/bin/sh", "-c", LAUNCHER, "sh", str(pid_file), str(exit_file), *command], cwd=cwd,
+                env=full_env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
-        return cls(popen.pid, process_start_time(popen.pid), command, log, exit_file, popen)
+        return cls(popen.pid, command, log, exit_file, popen)
 
     @classmethod
-    def attach(cls, pid: int, started: float | None, command: list[str], log: Path,
-               exit_file: Path) -> ScriptProcess | None:
+    def attach(cls, command: list[str], log: Path, pid_file: Path, exit_file: Path) -> ScriptProcess | None:
         """The process an earlier server started, if it still runs or left its exit status."""
-        process = cls(pid, started, command, log, exit_file)
-        return process if process.exit_file.exists() or process.alive else None
+        try:
+            pid = int(pid_file.read_text())
+        except (OSError, ValueError):
+            return None  # it never started
+        process = cls(pid, command, log, exit_file)
+        return process if exit_file.exists() or process.alive else None
 
     @property
     def alive(self) -> bool:
         if self.popen is not None:
             return self.popen.poll() is None
-        # After a reboot the id may belong to something else: the start time tells.
-        if self.started is None or process_start_time(self.pid) != self.started:
-            return False
         try:
-            return psutil.Process(self.pid).status() != psutil.STATUS_ZOMBIE
+            found = psutil.Process(self.pid)
+            # After a reboot the id may belong to something else: this job's launcher names
+            # its exit file on its command line.
+            return found.status() != psutil.STATUS_ZOMBIE and str(self.exit_file) in found.cmdline()
         except psutil.Error:
             return False
 
@@ -140,10 +144,3 @@ class ScriptProcess:
         except (ProcessLookupError, PermissionError):
             pass
         return code, self.tail.rest()
-
-
-def process_start_time(pid: int) -> float | None:
-    try:
-        return psutil.Process(pid).create_time()
-    except psutil.Error:
-        return None

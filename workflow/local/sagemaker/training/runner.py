@@ -143,9 +143,9 @@ class JobRun(threading.Thread):
             program=program, submit_dir=submit, user_env=self.request.get("Environment", {}),
             num_gpus=gpu_count(), checkpoints=bool(self.request.get("CheckpointConfig")),
         )
-        process = ScriptProcess.spawn(program, args, self.paths.code, env, self.paths.log, self.paths.exit_code)
-        self._update(lambda d: d.setdefault("_local", {}).update(
-            pid=process.pid, pid_started=process.started, command=process.command))
+        process = ScriptProcess.spawn(program, args, self.paths.code, env, self.paths.log,
+                                      self.paths.launcher_pid, self.paths.exit_code)
+        self._update(lambda d: d.setdefault("_local", {}).update(command=process.command))
         return self._supervise(process, 0.0)
 
     def _supervise(self, process: ScriptProcess, elapsed: float) -> int:
@@ -214,7 +214,6 @@ class JobRun(threading.Thread):
                     status.update(RuleEvaluationStatus="Stopped", LastModifiedTime=when,
                                   StatusDetails="The training job ended before the rule ran.")
             finish_times(doc, when)
-            doc.get("_local", {}).pop("pid", None)
 
         self._update(change)
         self.part.finished(self.job_name)
