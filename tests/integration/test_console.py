@@ -202,7 +202,7 @@ def test_redrive_a_failed_execution_from_the_console(server: LocalServerHandle, 
     marker = tmp_path / "fixed"
     execution = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"fixed": str(marker)}))["executionArn"]
     page.goto(f"{server.endpoint_url}/console#/execution/{execution}")
-    page.wait_for_selector('#exec-status [data-status="FAILED"]')
+    page.wait_for_selector('#graph[data-execution-status="FAILED"]')
     assert node_fill(page, "Greet") == STATUS_COLOURS["failed"][0]
     marker.touch()
     page.click("#redrive:not([disabled])")
