@@ -13,11 +13,6 @@ from tests.integration.test_training_jobs import _child_pid, _gone, job_request,
 from workflow.local.sagemaker.training.layout import JobPaths
 
 
-def _script_pid(server, name: str) -> int:
-    """The training script's process (the grandchild it starts reports its own id)."""
-    return psutil.Process(_child_pid(server, name)).ppid()
-
-
 def _until(condition, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -25,19 +20,25 @@ def _until(condition, timeout: float = 60) -> None:
         time.sleep(0.1)
 
 
-def test_a_job_outlives_a_crashed_server_and_the_next_server_sees_it_to_its_end(tmp_path: Path) -> None:
+def _crash_during(tmp_path: Path, name: str, seconds: str) -> tuple[Path, int, int]:
+    """A job whose script sleeps ``seconds``, its server SIGKILLed while the script runs:
+    (data directory, the script's process, the process the script started)."""
     script = source_tar(tmp_path / "src", {"entry.py": SCRIPT})
     server = start_local_server(tmp_path / "server")
     try:
         server.client("sagemaker").create_training_job(
-            **job_request("outlives", tmp_path, script, {"mode": '"sleep"', "seconds": "6"}))
-        grandchild = _child_pid(server, "outlives")
-        script_pid = _script_pid(server, "outlives")
+            **job_request(name, tmp_path, script, {"mode": '"sleep"', "seconds": seconds}))
+        grandchild = _child_pid(server, name)
+        return server.data_dir, psutil.Process(grandchild).ppid(), grandchild
     finally:
         server.kill()
+
+
+def test_a_job_outlives_a_crashed_server_and_the_next_server_sees_it_to_its_end(tmp_path: Path) -> None:
+    data, script_pid, grandchild = _crash_during(tmp_path, "outlives", "6")
     assert psutil.pid_exists(script_pid) and not _gone(script_pid, timeout=0.5), \
         "the script must survive its server's crash"
-    server = start_local_server(tmp_path / "server")
+    server = start_local_server(data)
     try:
         sm = server.client("sagemaker")
         assert sm.describe_training_job(TrainingJobName="outlives")["TrainingJobStatus"] == "InProgress"
@@ -55,18 +56,11 @@ def test_a_job_outlives_a_crashed_server_and_the_next_server_sees_it_to_its_end(
 
 
 def test_a_job_that_ended_while_no_server_watched_ends_from_its_exit_status(tmp_path: Path) -> None:
-    script = source_tar(tmp_path / "src", {"entry.py": SCRIPT})
-    server = start_local_server(tmp_path / "server")
-    try:
-        server.client("sagemaker").create_training_job(
-            **job_request("unwatched", tmp_path, script, {"mode": '"sleep"', "seconds": "1"}))
-        grandchild = _child_pid(server, "unwatched")
-    finally:
-        server.kill()
-    exit_file = JobPaths.of(server.data_dir, "unwatched").exit_code
+    data, _, grandchild = _crash_during(tmp_path, "unwatched", "1")
+    exit_file = JobPaths.of(data, "unwatched").exit_code
     _until(exit_file.exists)
     assert exit_file.read_text() == "0"
-    server = start_local_server(tmp_path / "server")
+    server = start_local_server(data)
     try:
         job = wait_for(server.client("sagemaker"), "unwatched")
         assert job["TrainingJobStatus"] == "Completed", job.get("FailureReason")
@@ -78,18 +72,10 @@ def test_a_job_that_ended_while_no_server_watched_ends_from_its_exit_status(tmp_
 
 
 def test_a_job_whose_process_died_with_the_server_fails_saying_so(tmp_path: Path) -> None:
-    script = source_tar(tmp_path / "src", {"entry.py": SCRIPT})
-    server = start_local_server(tmp_path / "server")
-    try:
-        server.client("sagemaker").create_training_job(
-            **job_request("died", tmp_path, script, {"mode": '"sleep"', "seconds": "300"}))
-        grandchild = _child_pid(server, "died")
-        script_pid = _script_pid(server, "died")
-    finally:
-        server.kill()
+    data, script_pid, grandchild = _crash_during(tmp_path, "died", "300")
     os.killpg(psutil.Process(script_pid).ppid(), signal.SIGKILL)  # the whole job, shell included
     assert _gone(script_pid) and _gone(grandchild)
-    server = start_local_server(tmp_path / "server")
+    server = start_local_server(data)
     try:
         job = server.client("sagemaker").describe_training_job(TrainingJobName="died")
         assert job["TrainingJobStatus"] == "Failed"
