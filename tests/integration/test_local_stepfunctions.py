@@ -98,6 +98,32 @@ def test_validate_definition_returns_diagnostics(sfn: Any) -> None:
     assert failed["diagnostics"][0]["location"].startswith("/")
 
 
+def test_jsonata_and_variables_through_the_server(sfn: Any) -> None:
+    # ValidateStateMachineDefinition reports AWS's codes for JSONata mistakes ...
+    mixed = {"QueryLanguage": "JSONata", "StartAt": "Pass",
+             "States": {"Pass": {"Type": "Pass", "QueryLanguage": "JSONPath", "InputPath": "$.a", "End": True}}}
+    answer = sfn.validate_state_machine_definition(definition=json.dumps(mixed))
+    assert answer["result"] == "FAIL"
+    assert {"code": "SCHEMA_VALIDATION_FAILED", "location": "/States/Pass", "severity": "ERROR",
+            "message": "'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine "
+                       "at /States/Pass"} in answer["diagnostics"]
+    with pytest.raises(sfn.exceptions.InvalidDefinition):
+        create_machine(sfn, mixed)
+    # ... and a JSONata execution's history carries assignedVariables and EvaluationFailed.
+    definition = {"QueryLanguage": "JSONata", "StartAt": "Set", "States": {
+        "Set": {"Type": "Pass", "Assign": {"greeting": "{% 'hello ' & $states.input.name %}"}, "Next": "Fail"},
+        "Fail": {"Type": "Pass", "Output": "{% $missing %}", "End": True}}}
+    started = sfn.start_execution(stateMachineArn=create_machine(sfn, definition), input='{"name": "Rex"}')
+    done = wait_done(sfn, started["executionArn"])
+    assert (done["status"], done["error"]) == ("FAILED", "States.QueryEvaluationError")
+    events = sfn.get_execution_history(executionArn=started["executionArn"])["events"]
+    exited = next(e for e in events if e["type"] == "PassStateExited")
+    assert exited["stateExitedEventDetails"]["assignedVariables"] == {"greeting": '"hello Rex"'}
+    assert exited["stateExitedEventDetails"]["assignedVariablesDetails"] == {"truncated": False}
+    failed = next(e for e in events if e["type"] == "EvaluationFailed")
+    assert failed["evaluationFailedEventDetails"]["location"] == "Output"
+
+
 def test_execution_succeeds_with_output_and_history(sfn: Any) -> None:
     machine = create_machine(sfn)
     started = sfn.start_execution(stateMachineArn=machine, name="run-1", input='{"k": 1}')

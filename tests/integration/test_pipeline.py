@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -153,7 +154,7 @@ def test_second_run_updates_the_endpoint_without_failed_requests(server: LocalSe
     client = threading.Thread(target=invoke_until_stopped, daemon=True)
     client.start()
     try:
-        done = run_cli(workdir, "--input", str(cheap_input(workdir)))
+        done = run_cli(workdir, "--input", str(cheap_input(workdir)), "--schedule", "rate(1 day)")
     finally:
         stop.set()
         client.join(timeout=60)
@@ -164,6 +165,18 @@ def test_second_run_updates_the_endpoint_without_failed_requests(server: LocalSe
     after = server.client("sagemaker").describe_endpoint(EndpointName=DEFAULT_ENDPOINT)
     assert after["EndpointStatus"] == "InService" and after["EndpointConfigName"] != before
     assert results["failed"] == [] and results["ok"] > 10
+
+    # --schedule left a local schedule that retrains on this run's input, against the serving
+    # endpoint, a day from now (this run has just trained).
+    assert "retraining schedule:" in done.stdout
+    schedules = server.client("scheduler").list_schedules()["Schedules"]
+    assert len(schedules) == 1 and schedules[0]["Target"]["Arn"] == execution["stateMachineArn"]
+    schedule = server.client("scheduler").get_schedule(Name=schedules[0]["Name"])
+    stored = json.loads(schedule["Target"]["Input"])
+    assert stored.pop("schedule") == {"schedule_arn": "<aws.scheduler.schedule-arn>",
+                                      "scheduled_time": "<aws.scheduler.scheduled-time>"}
+    assert stored == json.loads(execution["input"]) and stored["endpoint_name"] == DEFAULT_ENDPOINT
+    assert timedelta(hours=23) < schedule["StartDate"] - execution["startDate"] < timedelta(hours=25)
 
 
 def test_quality_gate_not_met_deploys_nothing(server: LocalServerHandle, workdir: Path) -> None:

@@ -48,7 +48,10 @@ def edges(graph: m.Graph, src: str, kind: str | None = None) -> list[tuple[str, 
               {"Or": [{"Variable": "$.b", "IsString": True}, {"Variable": "$.c", "IsNumeric": False}]}]},
      "$.a == 1 and ($.b is a string or $.c is not numeric)"),
     ({"Not": {"Variable": "$.m", "StringEquals": "dry"}}, 'not $.m == "dry"'),
-    ({"Condition": "{% $states.input.x > 1 %}"}, "{% $states.input.x > 1 %}"),
+    ({"Condition": "{% $states.input.x > 1 %}"}, "$states.input.x > 1"),
+    ({"Condition": "{% $x > 1 %}", "Assign": {"status": "big", "n": "{% $n + 1 %}"}}, '$x > 1 / assign status = "big", n = $n + 1'),
+    ({"Variable": "$.x", "IsNull": True, "Assign": {"seen.$": "$.x"}}, "$.x is null / assign seen = $.x"),
+    ({"Not": {"Condition": "{% $x %}"}}, "not $x"),
 ])
 def test_rule_text_reads_like_the_condition(rule: dict, text: str) -> None:
     assert rule_text(rule) == text

@@ -1,6 +1,7 @@
 """DOT, Mermaid, SVG and PNG output, and the ``graph`` command."""
 from __future__ import annotations
 
+import io
 import json
 import re
 import shutil
@@ -8,6 +9,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from workflow.cli.main import main
 from workflow.definition import DEFINITION_FILE
@@ -19,6 +21,16 @@ from workflow.graph.styles import CATCH_COLOUR, STATUS_COLOURS
 EVENTS = Path(__file__).resolve().parent.parent / "events"
 SVG = "{http://www.w3.org/2000/svg}"
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz 'dot' is not installed")
+
+
+@pytest.fixture
+def no_dot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No native Graphviz on PATH: the pip-installed engine must draw."""
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    monkeypatch.delenv("WORKFLOW_GRAPH_ENGINE", raising=False)
+    assert shutil.which("dot") is None
 
 
 def definition() -> dict:
@@ -49,7 +61,7 @@ def test_dot_is_structured_and_coloured_by_status() -> None:
     assert len(catch) == 1 and "style=dashed" in catch[0] and CATCH_COLOUR in catch[0]
     # The Choice label keeps its quotes, escaped for DOT.
     assert r'label="$.x >= $.threshold and not $.mode == \"dry \\\"run\\\" <now>\""' in text
-    assert re.search(r"^  legend \[shape=plaintext", text, re.M)
+    assert re.search(r"^  subgraph cluster_legend \{", text, re.M)
 
 
 def test_dot_without_execution_has_no_status() -> None:
@@ -84,8 +96,7 @@ def test_mermaid_escape() -> None:
     assert escape('a "b" #c <d>') == "a #34;b#34; #35;c #60;d#62;"
 
 
-@needs_dot
-def test_svg_parses_and_shows_each_state_in_its_colour() -> None:
+def test_svg_parses_and_shows_each_state_in_its_colour(no_dot: None) -> None:
     svg = draw(definition(), "svg", history("graph_history_running_map.json"), title="demo: RUNNING")
     root = ET.fromstring(svg)
     assert root.tag == SVG + "svg"
@@ -104,23 +115,59 @@ def test_svg_parses_and_shows_each_state_in_its_colour() -> None:
     assert "1 retry" in text and "demo: RUNNING" in text and "Legend" in text
 
 
-@needs_dot
-def test_svg_of_the_real_pipeline_has_its_catches() -> None:
-    root = ET.fromstring(draw(json.loads(DEFINITION_FILE.read_text()), "svg"))
-    catch_paths = [p for p in root.iter(SVG + "path") if p.get("stroke") == CATCH_COLOUR]
-    assert len(catch_paths) >= 15
-    assert any((t.text or "") == "EndpointReady" for t in root.iter(SVG + "text"))
+def _state_names(root: ET.Element) -> dict[str, ET.Element]:
+    """State name -> its bold title text."""
+    return {t.text or "": t for t in root.iter(SVG + "text") if t.get("font-weight") == "bold"}
+
+
+def test_svg_of_the_real_pipeline_names_every_state_with_its_catches(no_dot: None) -> None:
+    pipeline = json.loads(DEFINITION_FILE.read_text())
+    root = ET.fromstring(draw(pipeline, "svg"))
+    assert set(_state_names(root)) == set(pipeline["States"])
+    texts = [t.text or "" for t in root.iter(SVG + "text")]
+    assert "$.train.test_accuracy_values[0] >= $.quality_threshold" in texts  # Choice conditions
+    # Thirteen states catch into CleanUp: one short marked edge each, one entry into CleanUp.
+    assert texts.count("on error → CleanUp") == 13 and "caught from 13 states" in texts
+    catch_edges = [g for g in root.iter(SVG + "g") if g.get("class") == "edge"
+                   and any(p.get("stroke") == CATCH_COLOUR for p in g.iter(SVG + "path"))]
+    assert len(catch_edges) == 13 + 1 + 5  # the tags, the entry, the clean-up chain's own five
+
+
+def test_every_catch_edge_in_full_on_request(no_dot: None) -> None:
+    pipeline = json.loads(DEFINITION_FILE.read_text())
+    text = draw(pipeline, "dot", catch_edges="all").decode()
+    cleanup = re.search(r'^\s*(n\d+) \[.*id="state-CleanUp"', text, re.M).group(1)
+    assert len(re.findall(rf"-> {cleanup} \[label=\"catch States.ALL\"", text)) == 13
+    assert "on error" not in text
+    root = ET.fromstring(draw(pipeline, "svg", catch_edges="all"))
+    assert "on error → CleanUp" not in [t.text for t in root.iter(SVG + "text")]
 
 
 @needs_dot
-def test_cli_writes_every_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_native_dot_and_the_pip_engine_draw_the_same_states(monkeypatch: pytest.MonkeyPatch) -> None:
+    pipeline = json.loads(DEFINITION_FILE.read_text())
+    pictures = {}
+    for engine in ("native", "wasm"):
+        monkeypatch.setenv("WORKFLOW_GRAPH_ENGINE", engine)
+        pictures[engine] = ET.fromstring(draw(pipeline, "svg", history("graph_history_failed.json")))
+    assert set(_state_names(pictures["native"])) == set(_state_names(pictures["wasm"]))
+
+
+def test_cli_writes_every_format(tmp_path: Path, capsys: pytest.CaptureFixture[str], no_dot: None) -> None:
     for suffix, check in ((".svg", lambda b: ET.fromstring(b).tag == SVG + "svg"),
-                          (".png", lambda b: b.startswith(b"\x89PNG\r\n\x1a\n")),
+                          (".png", _readable_png),
                           (".dot", lambda b: b.startswith(b"digraph")),
                           (".mmd", lambda b: b.startswith(b"flowchart TD"))):
         out = tmp_path / f"graph{suffix}"
         assert main(["graph", "--out", str(out)]) == 0
         assert check(out.read_bytes()), suffix
+
+
+def _readable_png(data: bytes) -> bool:
+    """A PNG whose picture has text in it (dark pixels), not empty boxes."""
+    image = Image.open(io.BytesIO(data)).convert("L")
+    dark = sum(image.histogram()[:100])
+    return data.startswith(b"\x89PNG\r\n\x1a\n") and image.width > 1000 and dark > 20000
 
 
 def test_cli_errors_name_the_file(tmp_path: Path, capsys: pytest.CaptureFixture[str],
@@ -132,6 +179,7 @@ def test_cli_errors_name_the_file(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert main(["graph", "--definition", str(broken), "--out", str(tmp_path / "g.dot")]) == 2
     assert str(broken) in capsys.readouterr().err
     monkeypatch.setenv("PATH", str(tmp_path))  # no Graphviz on PATH
+    monkeypatch.setenv("WORKFLOW_GRAPH_ENGINE", "native")
     assert main(["graph", "--out", str(tmp_path / "g.svg")]) == 2
     assert "Graphviz's 'dot'" in capsys.readouterr().err
     assert not (tmp_path / "g.svg").exists()

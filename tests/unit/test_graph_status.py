@@ -94,6 +94,22 @@ def test_fail_state_is_failed_with_the_execution_error() -> None:
     assert (broken.status, broken.error, broken.cause) == (FAILED, "Broken", "the map failed")
 
 
+def test_assigned_variables_and_a_jsonata_error_from_a_real_history() -> None:
+    import random
+
+    from workflow.engine import VirtualClock, run_execution
+
+    events: list[dict] = []
+    run_execution({"QueryLanguage": "JSONata", "StartAt": "Set", "States": {
+        "Set": {"Type": "Pass", "Assign": {"limit": 3}, "Next": "Use"},
+        "Use": {"Type": "Pass", "Output": "{% $nope %}", "End": True}}},
+        {}, clock=VirtualClock(), rng=random.Random(1), sink=events.append)
+    status = execution_status(events)
+    assert status.states["Set"].assigned == {"limit": "3"}
+    assert status.states["Use"].status == FAILED
+    assert status.states["Use"].error == "States.QueryEvaluationError"
+
+
 def test_a_redriven_execution_shows_what_the_redrive_ran_again() -> None:
     from tests.unit.engine.test_redrive import FlakyFunction, run_then_redrive, task
 

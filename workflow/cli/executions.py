@@ -3,18 +3,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
 from workflow.aws.execution_input import check_for_stack
-from workflow.cli.aws_errors import aws_error
-from workflow.cli.target import Target, TargetError, add_arguments, resolve
+from workflow.cli.guard import guarded
+from workflow.cli.target import Target, add_arguments
 from workflow.execution_input import InputError, check, load
 from workflow.pipeline.watch import follow
+from workflow.retraining import schedule_name, stored_input
 
 STATUSES = ("RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE")
 
@@ -30,6 +29,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     listing = subparsers.add_parser("executions", help="list executions, newest first")
     listing.add_argument("--status", choices=STATUSES, help="only executions with this status")
     listing.add_argument("--max", type=int, default=20, help="at most this many (default 20)")
+    listing.add_argument("--redriven", dest="redrive_filter", action="store_const", const="REDRIVEN",
+                         help="only executions that were redriven")
     listing.set_defaults(func=_guard(cmd_executions))
 
     describe = subparsers.add_parser("describe", help="status, input, output or error of an execution")
@@ -54,28 +55,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     redrive.add_argument("--wait", action="store_true", help="print its new events until it ends; exit 0 "
                          "only when it succeeds")
     redrive.set_defaults(func=_guard(cmd_redrive))
-    listing.add_argument("--redriven", dest="redrive_filter", action="store_const", const="REDRIVEN",
-                         help="only executions that were redriven")
 
     for parser in (start, listing, describe, history, stop, redrive):
         add_arguments(parser)
 
 
-def _guard(command: Callable[[argparse.Namespace, Target], int]) -> Callable[[argparse.Namespace], int]:
-    """Resolve the target, run the command, and turn AWS errors into one readable line."""
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return command(args, resolve(args))
-        except (TargetError, InputError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-        except ClientError as exc:
-            print(f"error: {aws_error(exc)}", file=sys.stderr)
-            return 1
-        except BotoCoreError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
-    return run
+_guard = guarded
 
 
 def execution_arn(target: Target, execution: str) -> str:
@@ -86,13 +71,13 @@ def execution_arn(target: Target, execution: str) -> str:
 
 
 def _stored_input(target: Target) -> dict[str, Any]:
-    name = f"{target.resource_prefix}-retrain"
+    name = schedule_name(target.resource_prefix)
     try:
         schedule = target.client("scheduler").get_schedule(Name=name)
     except ClientError as exc:
         raise InputError("ValidationException: no --input given and the stack has no retraining schedule "
                          f"({name}) to take the stored input from") from exc
-    return json.loads(schedule["Target"]["Input"])
+    return stored_input(schedule["Target"]["Input"])
 
 
 def cmd_start(args: argparse.Namespace, target: Target) -> int:

@@ -15,6 +15,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from workflow.cli.aws_errors import aws_error
 from workflow.definition import DEFINITION_FILE
 from workflow.graph import GraphvizMissing, render_file
+from workflow.graph.catches import COLLAPSED, MODES
 from workflow.graph.execution import ExecutionNotFound, load_execution
 from workflow.graph.model import InvalidDefinition
 from workflow.graph.render import FORMATS
@@ -31,6 +32,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="colour each state by what happened in this execution")
     parser.add_argument("--out", type=Path, required=True,
                         help=f"output file; its suffix picks the format ({', '.join(sorted(FORMATS))})")
+    parser.add_argument("--catch-edges", choices=MODES, default=COLLAPSED,
+                        help="collapsed (default): a state that catches into a clean-up shared by "
+                        "many states gets a short marked edge; all: draw every Catch edge in full")
     parser.add_argument("--endpoint-url", help="Step Functions endpoint (default: AWS_ENDPOINT_URL, "
                         "else the running local server, else AWS with --region)")
     parser.add_argument("--region", help="AWS region, to read the execution from AWS")
@@ -81,7 +85,7 @@ def cmd_graph(args: argparse.Namespace) -> int:
             title = f"{record.description['name']}: {record.description['status']}"
         else:
             definition = _read_definition(args.definition)
-        out = render_file(definition, args.out, events, title)
+        out = render_file(definition, args.out, events, title, args.catch_edges)
     except (ValueError, LookupError, GraphvizMissing, InvalidDefinition, ExecutionNotFound) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -11,7 +11,9 @@ import functools
 import json
 import sys
 import time
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from workflow.local.lifecycle import DEFAULT_PORT
 from workflow.pipeline.server_start import ensure_server
@@ -32,6 +34,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--work-dir", type=Path, default=Path(".local"),
                    help="datasets, outputs and the local server's data (default .local)")
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"local server port (default {DEFAULT_PORT})")
+    p.add_argument("--schedule", metavar="EXPRESSION",
+                   help='after a successful run, leave a local EventBridge Scheduler schedule that retrains '
+                        'on the same input and updates the serving endpoint, e.g. "rate(1 day)"')
+    p.add_argument("--schedule-timezone", default="UTC", help="time zone of --schedule (default UTC)")
     p.add_argument("--timeout", type=float, default=3600, help="give up following the run after this many seconds")
     p.set_defaults(func=cmd_run)
 
@@ -54,9 +60,44 @@ def _clients_for(endpoint_url: str):  # noqa: ANN202 - returns a boto3 client fa
     return client
 
 
+def _leave_schedule(args: argparse.Namespace, result: Any, clients: Any) -> None:
+    """The local schedule that retrains on this run's input (a rate schedule's first run
+    one period from now: this run has just trained)."""
+    from workflow.cli.schedules import put_schedule
+    from workflow.cli.target import Target
+    from workflow.local.scheduler.expressions import RateExpression, parse_expression
+    from workflow.retraining import stored_input
+    from workflow.schedule_status import next_firing
+
+    expression = parse_expression(args.schedule.strip())
+    start = (datetime.now(timezone.utc) + expression.period
+             if isinstance(expression, RateExpression) else None)
+    import boto3
+
+    target = Target(boto3.session.Session(aws_access_key_id="local", aws_secret_access_key="local",
+                                          region_name="us-east-1"),
+                    result.endpoint_url, result.description["stateMachineArn"], False)
+    arn = put_schedule(target, args.schedule, stored_input(result.description["input"]),
+                       timezone_name=args.schedule_timezone, start_date=start)
+    name = arn.rpartition("/")[2]
+    schedule = clients("scheduler").get_schedule(Name=name)
+    upcoming = next_firing(schedule)
+    print(f"  retraining schedule:  {name} {args.schedule} ({args.schedule_timezone}), next run "
+          f"{upcoming.astimezone().strftime('%Y-%m-%d %H:%M:%S %Z') if upcoming else 'none'}; "
+          "list it with: python deploy_workflow.py schedule list")
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     started = time.monotonic()
     workdir = args.work_dir.resolve()
+    if args.schedule:
+        from workflow.retraining import ScheduleError, retraining_schedule
+
+        try:  # a typo ends the command before anything runs
+            retraining_schedule("check", args.schedule, {}, timezone=args.schedule_timezone)
+        except ScheduleError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
     # First of all: the server's start-up overlaps the imports below and the run's set-up.
     server = ensure_server(workdir / "server", args.port, sys.stdout)
     from workflow.execution_input import InputError
@@ -81,6 +122,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     output = json.loads(result.description.get("output") or "{}")
     clients = _clients_for(result.endpoint_url)
     print_success(output, time.monotonic() - started, data_dir, sys.stdout, clients("sagemaker"))
+    if args.schedule:
+        _leave_schedule(args, result, clients)
     if not args.keep_endpoint:
         from workflow.pipeline.teardown import delete_endpoint
 

@@ -39,6 +39,7 @@ class Target:
     on_aws: bool
     resource_prefix: str = ""
     stack_outputs: dict[str, str] | None = None
+    stack_name: str = ""
 
     def client(self, service: str) -> Any:
         return self.session.client(service, endpoint_url=self.endpoint_url, config=_retries())
@@ -113,7 +114,7 @@ def resolve(args: argparse.Namespace) -> Target:
         arn = physical_id(cfn, stack, "StateMachine")
         if not arn:
             raise TargetError(f"stack {stack} has no StateMachine resource; was it deployed by deploy_workflow.py?")
-        return Target(session, None, arn, True, prefix_from_stack_name(stack), found)
+        return Target(session, None, arn, True, prefix_from_stack_name(stack), found, stack)
     endpoint = _local_endpoint(args)
     session = boto3.session.Session(region_name=os.environ.get("AWS_DEFAULT_REGION") or "us-east-1")
     if session.get_credentials() is None:  # the local server accepts any signature

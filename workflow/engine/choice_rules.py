@@ -11,10 +11,10 @@ import re
 from typing import Any, Callable
 
 from .errors import runtime_error
-from .paths import PathNotFound, parse_path, parse_reference_path
+from .paths import PathNotFound, PathSources, parse_path, parse_reference_path
 from .timestamps import parse_timestamp
 
-Predicate = Callable[[Any, Callable[[], dict]], bool]
+Predicate = Callable[[Any, PathSources], bool]
 
 _ORDER = {
     "Equals": operator.eq,
@@ -72,11 +72,11 @@ def wildcard_regex(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(out), re.DOTALL)
 
 
-def _resolver(text: str) -> Callable[[Any, Callable[[], dict]], Any]:
+def _resolver(text: str) -> Callable[[Any, PathSources], Any]:
     path = parse_reference_path(text) if not text.startswith("$$") else parse_path(text)
-    if path.context:
-        return lambda data, context: path.find(context())
-    return lambda data, context: path.find(data)
+    if path.context or path.variable is not None:
+        return lambda data, sources: path.resolve(data, sources)
+    return lambda data, sources: path.find(data)
 
 
 def _split_operator(name: str) -> tuple[str, str, bool]:
@@ -101,7 +101,7 @@ def _type_test(name: str, expected: Any) -> Callable[[Any], bool]:
 
 
 def compile_rule(rule: dict, top_level: bool = True) -> Predicate:
-    """Compile one Choice rule (without its Next) into a predicate over (input, context)."""
+    """Compile one Choice rule (without its Next) into a predicate over (input, path sources)."""
     if "And" in rule or "Or" in rule:
         key = "And" if "And" in rule else "Or"
         parts = [compile_rule(sub, False) for sub in rule[key]]
@@ -121,7 +121,7 @@ def compile_rule(rule: dict, top_level: bool = True) -> Predicate:
     expected = rule[name]
 
     if name == "IsPresent":
-        def is_present(data: Any, context: Callable[[], dict]) -> bool:
+        def is_present(data: Any, context: PathSources) -> bool:
             try:
                 variable(data, context)
             except PathNotFound:
@@ -129,7 +129,7 @@ def compile_rule(rule: dict, top_level: bool = True) -> Predicate:
             return expected is True
         return is_present
 
-    def read(data: Any, context: Callable[[], dict]) -> Any:
+    def read(data: Any, context: PathSources) -> Any:
         try:
             return variable(data, context)
         except PathNotFound:
@@ -151,7 +151,7 @@ def compile_rule(rule: dict, top_level: bool = True) -> Predicate:
     if by_path:
         other = _resolver(expected)
 
-        def by_reference(data: Any, context: Callable[[], dict]) -> bool:
+        def by_reference(data: Any, context: PathSources) -> bool:
             left = convert(read(data, context))
             try:
                 right = convert(other(data, context))
@@ -165,7 +165,7 @@ def compile_rule(rule: dict, top_level: bool = True) -> Predicate:
 
     constant = convert(expected)
 
-    def by_value(data: Any, context: Callable[[], dict]) -> bool:
+    def by_value(data: Any, context: PathSources) -> bool:
         left = convert(read(data, context))
         return left is not None and compare(left, constant)
 

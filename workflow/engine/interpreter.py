@@ -15,6 +15,7 @@ from typing import Any, Callable
 from .clock import Clock, SystemClock
 from .errors import ExecutionStopped, FailureError, StatesError
 from .history import History, Lane, Sink
+from .jsonata_expressions import release_thread
 from .lanes import MAIN, ExecutionSnapshot, Journal, LaneRecord
 from .limits import MAX_PAYLOAD_BYTES, payload_size, to_json
 from .program import StateMachine
@@ -177,6 +178,7 @@ class Interpreter:
             try:
                 self._run(runtime, handle, lane, data, text, restored)
             finally:
+                release_thread()
                 if timer is not None:
                     timer.cancel()
 

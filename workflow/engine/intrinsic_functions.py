@@ -256,15 +256,23 @@ FUNCTIONS: dict[str, Callable[[str, list, random.Random], Any]] = {
 }
 
 
-def evaluate(node: Node, data: Any, context: Any, rng: random.Random) -> Any:
-    """Evaluate a parsed intrinsic against the effective input and the context object."""
+def evaluate(node: Node, data: Any, context: Any, rng: random.Random,
+             variables: Callable[[str], Any] | None = None) -> Any:
+    """Evaluate a parsed intrinsic against the effective input, the context object and
+    the workflow variables (``$name`` arguments)."""
     if isinstance(node, Literal):
         return node.value
     if isinstance(node, PathArg):
         path = parse_path(node.path)
         try:
-            return path.find(context if path.context else data)
-        except PathNotFound:
+            if path.variable is not None:
+                if variables is None:
+                    raise KeyError(path.variable)
+                root = variables(path.variable)
+            else:
+                root = context if path.context else data
+            return path.find(root)
+        except (PathNotFound, KeyError):
             raise FailureError(
                 StatesError.INTRINSIC_FAILURE.value,
                 f"The JSONPath {node.path!r} could not be found in the input",
@@ -273,7 +281,7 @@ def evaluate(node: Node, data: Any, context: Any, rng: random.Random) -> Any:
     function = FUNCTIONS.get(node.name)
     if function is None:
         raise FailureError(StatesError.INTRINSIC_FAILURE.value, f"Unknown intrinsic function {node.name}")
-    args = [evaluate(arg, data, context, rng) for arg in node.args]
+    args = [evaluate(arg, data, context, rng, variables) for arg in node.args]
     return function(node.name, args, rng)
 
 

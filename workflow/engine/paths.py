@@ -6,13 +6,17 @@ the most common, so they get a hand-written parser that validates them and a fas
 lookup. Paths with wildcards, slices, unions, recursive descent or filters are
 handed to jsonpath-ng (its extended parser, for filters); such a path always
 yields the list of its matches, as Step Functions does.
+
+A path may also start at a workflow variable instead of the state input:
+``$name.field[0]`` reads the variable ``name`` (developer guide, "Passing data
+between states with variables": JSONPath fields reference variables as ``$name``).
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 
 _NAME_CHARS = re.compile(r"[^.\[\]\s*?@,:'\"()]+")
 _INDEX = re.compile(r"\[(\d+)\]")
@@ -30,6 +34,16 @@ class PathNotFound(LookupError):
 
 
 _MISSING = object()
+# A variable reference: ``$`` then a name (Unicode identifier characters).
+_VARIABLE = re.compile(r"\$([^\W\d]\w*)")
+
+
+class PathSources(Protocol):
+    """Where a path may start besides the state input: the context object and variables."""
+
+    def context(self) -> dict[str, Any]: ...
+
+    def variable(self, name: str) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -38,6 +52,22 @@ class JsonPath:
     context: bool                      # starts with $$ (the context object)
     steps: tuple[str | int, ...] | None  # set for Reference Paths
     compiled: Any = None               # jsonpath-ng expression otherwise
+    variable: str | None = None        # set for ``$name...`` (a workflow variable)
+
+    def root(self, data: Any, sources: PathSources) -> Any:
+        """The document this path starts from: input, context object or variable value."""
+        if self.context:
+            return sources.context()
+        if self.variable is not None:
+            try:
+                return sources.variable(self.variable)
+            except KeyError:
+                raise PathNotFound(self.text) from None
+        return data
+
+    def resolve(self, data: Any, sources: PathSources) -> Any:
+        """The value at this path, reading the context object or a variable when it says so."""
+        return self.find(self.root(data, sources))
 
     @property
     def is_reference(self) -> bool:
@@ -105,17 +135,19 @@ def parse_path(text: str) -> JsonPath:
     if not isinstance(text, str) or not text.startswith("$"):
         raise PathError(f"The value for the field must be a valid JSONPath: {text!r}")
     context = text.startswith("$$")
-    body = text[2:] if context else text[1:]
+    variable = None if context else _VARIABLE.match(text)
+    name = variable.group(1) if variable else None
+    body = text[2:] if context else text[variable.end():] if variable else text[1:]
     steps = _parse_reference(body)
     if steps is not None:
-        return JsonPath(text, context, steps)
+        return JsonPath(text, context, steps, variable=name)
     try:
         from jsonpath_ng.ext import parse as jsonpath_parse
 
         compiled = jsonpath_parse("$" + body)
     except Exception as exc:  # jsonpath-ng raises several unrelated exception types
         raise PathError(f"Invalid JSONPath {text!r}: {exc}") from None
-    return JsonPath(text, context, None, compiled)
+    return JsonPath(text, context, None, compiled, name)
 
 
 def parse_reference_path(text: str) -> JsonPath:
@@ -123,6 +155,14 @@ def parse_reference_path(text: str) -> JsonPath:
     path = parse_path(text)
     if not path.is_reference:
         raise PathError(f"{text!r} is not a valid Reference Path (no wildcards, filters or slices)")
+    return path
+
+
+def parse_result_path(text: str) -> JsonPath:
+    """A ResultPath: a Reference Path into the state input (never a variable)."""
+    path = parse_reference_path(text)
+    if path.variable is not None or path.context:
+        raise PathError(f"{text!r} must start with '$' followed by '.' or '[' (ResultPath writes into the input)")
     return path
 
 

@@ -5,19 +5,23 @@ import json
 from typing import Any
 
 from .lanes import Step
+from .query_language import QueryLanguage, language_of
 from .runtime import Frame
 
 
 class Program:
     """StartAt plus compiled states; Parallel branches and Map processors are Programs too."""
 
-    def __init__(self, spec: dict) -> None:
+    def __init__(self, spec: dict, language: QueryLanguage | None = None) -> None:
         from .states import STATE_TYPES
 
         self.spec = spec
         self.start_at: str = spec["StartAt"]
         self.timeout_seconds: int | None = spec.get("TimeoutSeconds")
-        self.states = {name: STATE_TYPES[body["Type"]](name, body) for name, body in spec["States"].items()}
+        # A branch or item processor inherits the state machine's QueryLanguage.
+        self.language = language or language_of(spec, QueryLanguage.JSONPATH)
+        self.states = {name: STATE_TYPES[body["Type"]](name, body, self.language)
+                       for name, body in spec["States"].items()}
 
     def run(self, frame: Frame, data: Any) -> Any:
         """Run from StartAt (or, on a restored lane, from where it stood) to a terminal state;

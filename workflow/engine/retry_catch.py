@@ -99,7 +99,13 @@ class RetryState:
 
 
 def find_catcher(catchers: list[Catcher], error: str | None) -> Catcher | None:
-    for catcher in catchers:
+    index = catcher_index(catchers, error)
+    return None if index is None else catchers[index]
+
+
+def catcher_index(catchers: list[Catcher], error: str | None) -> int | None:
+    """The position of the first catcher that matches ``error``, or None."""
+    for index, catcher in enumerate(catchers):
         if error_matches(catcher.error_equals, error):
-            return catcher
+            return index
     return None

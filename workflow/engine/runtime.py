@@ -13,6 +13,7 @@ from .errors import ExecutionStopped
 from .history import History, Lane
 from .lanes import LaneRecord
 from .timestamps import format_timestamp
+from .variables import VariableScope
 
 
 #: The stop status of an execution whose host goes away: nothing is ended, it resumes later.
@@ -176,10 +177,10 @@ class Frame:
     """One line of work: the main flow, a Parallel branch, or a Map iteration."""
 
     __slots__ = ("runtime", "lane", "scope", "state_name", "entered_time", "retry_count",
-                 "map_item", "task_token", "rng", "resuming")
+                 "map_item", "task_token", "rng", "variables", "entered_event_id", "assigned", "resuming")
 
     def __init__(self, runtime: Runtime, lane: Lane, scope: CancelScope,
-                 map_item: tuple[int, Any] | None = None) -> None:
+                 map_item: tuple[int, Any] | None = None, variables: VariableScope | None = None) -> None:
         self.runtime = runtime
         if lane.record is None:
             lane.record = LaneRecord(last_event=lane.last)
@@ -191,6 +192,13 @@ class Frame:
         self.map_item = map_item
         self.task_token: str | None = None
         self.rng = runtime.rng
+        # Workflow variables: a Parallel branch or Map iteration gets a child scope.
+        self.variables = variables if variables is not None else VariableScope()
+        # The id of the current state's Entered event (error causes name it).
+        self.entered_event_id = 0
+        # What the current state assigns: bound when it exits, so that every field of
+        # the state (OutputPath, Output) still sees the values from before it.
+        self.assigned: dict[str, Any] | None = None
         #: The record of a restored lane, until its current state has taken over from it.
         self.resuming: LaneRecord | None = None
 
@@ -201,13 +209,20 @@ class Frame:
         return record
 
     def child(self, lane: Lane, map_item: tuple[int, Any] | None = None) -> "Frame":
-        return Frame(self.runtime, lane, CancelScope(self.scope), map_item)
+        return Frame(self.runtime, lane, CancelScope(self.scope), map_item, self.variables.child())
 
-    def restore(self, record: LaneRecord) -> None:
-        """Continue ``record``: the lane's events link on from its last one."""
+    def variable(self, name: str) -> Any:
+        """A workflow variable's value (``$name`` in a path); KeyError when none is defined."""
+        return self.variables.get(name)
+
+    def restore(self, record: LaneRecord, outer: VariableScope | None = None) -> None:
+        """Continue ``record``: the lane's events link on from its last one, with the variables
+        it held (inside ``outer``, the scope of the state that runs it as a branch or iteration)."""
         self.lane.record = record
         self.lane.last = record.last_event
         self.resuming = record
+        if record.variables:
+            self.variables = VariableScope.restore(record.variables, outer)
 
     def emit(self, event_type: str, details: dict | None = None) -> int:
         return self.runtime.history.emit(self.lane, event_type, details)

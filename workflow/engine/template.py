@@ -17,7 +17,9 @@ from .paths import PathNotFound, parse_path
 class Scope(Protocol):
     rng: random.Random
 
-    def context(self) -> dict: ...
+    def context(self) -> dict[str, Any]: ...
+
+    def variable(self, name: str) -> Any: ...
 
 
 Evaluator = Callable[[Any, Scope], Any]
@@ -32,9 +34,9 @@ def _path_field(key: str, text: str, error: str) -> Evaluator:
 
     def run(data: Any, scope: Scope) -> Any:
         try:
-            return path.find(scope.context() if path.context else data)
+            return path.resolve(data, scope)
         except PathNotFound:
-            source = "context object" if path.context else "input"
+            source = "context object" if path.context else f"variable '{path.variable}'" if path.variable else "input"
             raise FailureError(
                 error,
                 f"The JSONPath '{text}' specified for the field '{key}' could not be found in the {source}",
@@ -48,7 +50,7 @@ def _intrinsic_field(text: str) -> Evaluator:
     needs_context = "$$" in text
 
     def run(data: Any, scope: Scope) -> Any:
-        return evaluate(call, data, scope.context() if needs_context else None, scope.rng)
+        return evaluate(call, data, scope.context() if needs_context else None, scope.rng, scope.variable)
 
     return run
 

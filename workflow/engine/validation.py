@@ -7,35 +7,50 @@ that every reachable state can reach a terminal state (no cycle without exit).
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from typing import Any
 
 from .diagnostics import Collector, Diagnostic, pointer
 from .integrations import ResourceError, parse_resource, supported_patterns
+from .jsonata_expressions import is_expression
+from .query_language import JSONATA_ONLY, JSONPATH_ONLY, QueryLanguage
 from .timestamps import parse_timestamp
 from .validation_resources import check_resource
 from .validation_fields import (
-    check_catch, check_choice_rule, check_path, check_retry, check_template, is_int,
+    check_assign, check_catch, check_choice_rule, check_path, check_retry, check_template, is_int,
+)
+from .validation_jsonata import (
+    assigned_names, check_jsonata_fields, check_outer_scope, check_query_language,
 )
 
-_IO = {"InputPath", "OutputPath"}
+_IO = {"InputPath", "OutputPath", "Output"}
 _FLOW = {"Next", "End"}
-_RESULT = {"ResultPath", "Parameters", "ResultSelector", "Retry", "Catch"}
+_RESULT = {"ResultPath", "Parameters", "ResultSelector", "Retry", "Catch", "Arguments", "Assign"}
 FIELDS = {
     "Task": {"Resource", "TimeoutSeconds", "TimeoutSecondsPath", "HeartbeatSeconds",
              "HeartbeatSecondsPath", "Credentials"} | _IO | _FLOW | _RESULT,
-    "Pass": {"Result", "ResultPath", "Parameters"} | _IO | _FLOW,
-    "Choice": {"Choices", "Default"} | _IO,
-    "Wait": {"Seconds", "SecondsPath", "Timestamp", "TimestampPath"} | _IO | _FLOW,
+    "Pass": {"Result", "ResultPath", "Parameters", "Assign"} | _IO | _FLOW,
+    "Choice": {"Choices", "Default", "Assign"} | _IO,
+    "Wait": {"Seconds", "SecondsPath", "Timestamp", "TimestampPath", "Assign"} | _IO | _FLOW,
     "Succeed": set(_IO),
     "Fail": {"Error", "ErrorPath", "Cause", "CausePath"},
     "Parallel": {"Branches"} | _IO | _FLOW | _RESULT,
-    "Map": {"ItemsPath", "ItemSelector", "ItemProcessor", "Iterator", "MaxConcurrency",
+    "Map": {"ItemsPath", "Items", "ItemSelector", "ItemProcessor", "Iterator", "MaxConcurrency",
             "MaxConcurrencyPath"}
-           | _IO | _FLOW | _RESULT,
+           | _IO | _FLOW | _RESULT - {"Arguments"},
 }
-COMMON = {"Type", "Comment"}
+COMMON = {"Type", "Comment", "QueryLanguage"}
 TOP_FIELDS = {"Comment", "StartAt", "States", "TimeoutSeconds", "Version", "QueryLanguage"}
 MAX_NAME = 80
+
+
+@dataclass
+class Walk:
+    """What checking a (nested) state list needs to know about the states around it."""
+
+    language: QueryLanguage                         # the state machine's QueryLanguage
+    seen_names: set[str] = field(default_factory=set)
+    outer_variables: frozenset[str] = frozenset()   # assigned in enclosing scopes
 
 
 def validate_definition(definition: str | dict) -> list[Diagnostic]:
@@ -53,15 +68,14 @@ def validate_definition(definition: str | dict) -> list[Diagnostic]:
     for key in definition:
         if key not in TOP_FIELDS:
             out.error(pointer(key), f"The field '{key}' is not supported by Step Functions")
-    if definition.get("QueryLanguage", "JSONPath") != "JSONPath":
-        out.error("/QueryLanguage", "Only the JSONPath query language is supported")
+    language = check_query_language(out, definition.get("QueryLanguage"), "/QueryLanguage", None)
     if "TimeoutSeconds" in definition and not (is_int(definition["TimeoutSeconds"]) and definition["TimeoutSeconds"] > 0):
         out.error("/TimeoutSeconds", "TimeoutSeconds must be a positive integer")
-    _check_machine(out, definition, "", set())
+    _check_machine(out, definition, "", Walk(language))
     return out.items
 
 
-def _check_machine(out: Collector, machine: dict, where: str, seen_names: set[str]) -> None:
+def _check_machine(out: Collector, machine: dict, where: str, walk: Walk) -> None:
     states = machine.get("States")
     start = machine.get("StartAt")
     if not isinstance(start, str):
@@ -72,17 +86,21 @@ def _check_machine(out: Collector, machine: dict, where: str, seen_names: set[st
     graph: dict[str, list[str]] = {}
     terminal: set[str] = set()
     broken_links = False
+    # Variables this scope assigns: a branch or iteration inside may not assign them too.
+    scope_variables = assigned_names(states)
+    check_outer_scope(out, states, where, walk.outer_variables)
+    inner = Walk(walk.language, walk.seen_names, walk.outer_variables | scope_variables)
     for name, body in states.items():
         here = where + pointer("States", name)
-        if name in seen_names:
+        if name in walk.seen_names:
             out.error(here, f"Duplicate state name '{name}': state names must be unique within the state machine", "DUPLICATE_STATE_NAME")
-        seen_names.add(name)
+        walk.seen_names.add(name)
         if len(name) > MAX_NAME or not name:
             out.error(here, f"State names must be 1 to {MAX_NAME} characters long")
         if not isinstance(body, dict):
             out.error(here, "A state must be a JSON object")
             continue
-        targets, is_terminal = _check_state(out, name, body, here, seen_names)
+        targets, is_terminal = _check_state(out, name, body, here, inner)
         graph[name] = []
         for location, target in targets:
             if not isinstance(target, str) or target not in states:
@@ -128,15 +146,21 @@ def _reach(graph: dict[str, list[str]], start: str) -> set[str]:
 
 
 def _check_state(out: Collector, name: str, body: dict, here: str,
-                 seen_names: set[str]) -> tuple[list[tuple[str, Any]], bool]:
+                 walk: Walk) -> tuple[list[tuple[str, Any]], bool]:
     kind = body.get("Type")
     if kind not in FIELDS:
         out.error(here + "/Type" if "Type" in body else here, f"The field 'Type' must be one of {', '.join(FIELDS)}, got {kind!r}")
         return [], True
+    language = check_query_language(out, body.get("QueryLanguage"), here, walk.language)
+    jsonata = language is QueryLanguage.JSONATA
     allowed = FIELDS[kind] | COMMON
+    foreign = JSONPATH_ONLY if jsonata else JSONATA_ONLY
     for key in body:
         if key not in allowed:
             out.error(f"{here}/{key}", f"The field '{key}' is not supported by Step Functions for a {kind} state")
+        elif key in foreign:
+            out.error(f"{here}/{key}", f"The field '{key}' is not supported by Step Functions "
+                      f"in a state whose QueryLanguage is {language}")
     targets: list[tuple[str, Any]] = []
     terminal = kind in ("Succeed", "Fail")
     if _FLOW & FIELDS[kind]:
@@ -148,23 +172,28 @@ def _check_state(out: Collector, name: str, body: dict, here: str,
         if has_next:
             targets.append((f"{here}/Next", body["Next"]))
         terminal = terminal or end is True
-    for field in ("InputPath", "OutputPath"):
-        if field in body:
-            check_path(out, f"{here}/{field}", body[field])
-    if "ResultPath" in body:
-        check_path(out, f"{here}/ResultPath", body["ResultPath"], reference=True)
-    for field in ("Parameters", "ResultSelector", "ItemSelector"):
-        if field in body:
-            if field != "Parameters" and not isinstance(body[field], dict):
-                out.error(f"{here}/{field}", f"{field} must be a JSON object")
-            check_template(out, f"{here}/{field}", body[field])
+    if jsonata:
+        check_jsonata_fields(out, body, here)
+    else:
+        for name_ in ("InputPath", "OutputPath"):
+            if name_ in body:
+                check_path(out, f"{here}/{name_}", body[name_])
+        if "ResultPath" in body:
+            check_path(out, f"{here}/ResultPath", body["ResultPath"], reference=True, result=True)
+        for name_ in ("Parameters", "ResultSelector", "ItemSelector"):
+            if name_ in body:
+                if name_ != "Parameters" and not isinstance(body[name_], dict):
+                    out.error(f"{here}/{name_}", f"{name_} must be a JSON object")
+                check_template(out, f"{here}/{name_}", body[name_])
+    if "Assign" in body:
+        check_assign(out, f"{here}/Assign", body["Assign"], language)
     if "Retry" in body:
         check_retry(out, f"{here}/Retry", body["Retry"])
     if "Catch" in body:
-        targets += check_catch(out, f"{here}/Catch", body["Catch"])
+        targets += check_catch(out, f"{here}/Catch", body["Catch"], language)
     check = _BY_TYPE.get(kind)
     if check is not None:
-        targets += check(out, body, here, seen_names)
+        targets += check(out, body, here, walk, language)
     return targets, terminal
 
 
@@ -173,7 +202,7 @@ def _positive(out: Collector, body: dict, here: str, field: str) -> None:
         out.error(f"{here}/{field}", f"{field} must be a positive integer")
 
 
-def _task(out: Collector, body: dict, here: str, seen: set[str]) -> list:
+def _task(out: Collector, body: dict, here: str, walk: Walk, language: QueryLanguage) -> list:
     if "Resource" not in body:
         out.error(here, "The field 'Resource' is required for a Task state")
     else:
@@ -186,9 +215,11 @@ def _task(out: Collector, body: dict, here: str, seen: set[str]) -> list:
                 out.error(f"{here}/Resource", f"The resource '{body['Resource']}' does not support the "
                           f"'.{resource.pattern}' integration pattern", "INVALID_RESOURCE")
             else:
-                check_resource(out, resource, body.get("Parameters"), here)
+                payload = "Arguments" if language is QueryLanguage.JSONATA else "Parameters"
+                check_resource(out, resource, body.get(payload), here, payload)
     for plain, by_path in (("TimeoutSeconds", "TimeoutSecondsPath"), ("HeartbeatSeconds", "HeartbeatSecondsPath")):
-        _positive(out, body, here, plain)
+        if not is_expression(body.get(plain)):
+            _positive(out, body, here, plain)
         if plain in body and by_path in body:
             out.error(f"{here}/{by_path}", f"Only one of '{plain}' and '{by_path}' may be set")
         if by_path in body:
@@ -199,26 +230,26 @@ def _task(out: Collector, body: dict, here: str, seen: set[str]) -> list:
     return []
 
 
-def _choice(out: Collector, body: dict, here: str, seen: set[str]) -> list:
+def _choice(out: Collector, body: dict, here: str, walk: Walk, language: QueryLanguage) -> list:
     choices = body.get("Choices")
     targets: list = []
     if not isinstance(choices, list) or not choices:
         out.error(f"{here}/Choices" if "Choices" in body else here, "The field 'Choices' must be a non-empty array")
     else:
         for index, rule in enumerate(choices):
-            targets += check_choice_rule(out, f"{here}/Choices/{index}", rule, True)
+            targets += check_choice_rule(out, f"{here}/Choices/{index}", rule, True, language)
     if "Default" in body:
         targets.append((f"{here}/Default", body["Default"]))
     return targets
 
 
-def _wait(out: Collector, body: dict, here: str, seen: set[str]) -> list:
+def _wait(out: Collector, body: dict, here: str, walk: Walk, language: QueryLanguage) -> list:
     given = [key for key in ("Seconds", "SecondsPath", "Timestamp", "TimestampPath") if key in body]
     if len(given) != 1:
         out.error(here, "Exactly one of 'Seconds', 'SecondsPath', 'Timestamp' or 'TimestampPath' is required")
-    if "Seconds" in body and not (is_int(body["Seconds"]) and body["Seconds"] >= 0):
+    if "Seconds" in body and not is_expression(body["Seconds"]) and not (is_int(body["Seconds"]) and body["Seconds"] >= 0):
         out.error(f"{here}/Seconds", "Seconds must be a non-negative integer")
-    if "Timestamp" in body and parse_timestamp(body["Timestamp"]) is None:
+    if "Timestamp" in body and not is_expression(body["Timestamp"]) and parse_timestamp(body["Timestamp"]) is None:
         out.error(f"{here}/Timestamp", "Timestamp must be an RFC 3339 timestamp such as 2024-01-01T00:00:00Z")
     for field in ("SecondsPath", "TimestampPath"):
         if field in body:
@@ -226,7 +257,7 @@ def _wait(out: Collector, body: dict, here: str, seen: set[str]) -> list:
     return []
 
 
-def _fail(out: Collector, body: dict, here: str, seen: set[str]) -> list:
+def _fail(out: Collector, body: dict, here: str, walk: Walk, language: QueryLanguage) -> list:
     for plain, by_path in (("Error", "ErrorPath"), ("Cause", "CausePath")):
         if plain in body and by_path in body:
             out.error(f"{here}/{by_path}", f"Only one of '{plain}' and '{by_path}' may be set")
@@ -235,7 +266,7 @@ def _fail(out: Collector, body: dict, here: str, seen: set[str]) -> list:
     return []
 
 
-def _parallel(out: Collector, body: dict, here: str, seen: set[str]) -> list:
+def _parallel(out: Collector, body: dict, here: str, walk: Walk, language: QueryLanguage) -> list:
     branches = body.get("Branches")
     if not isinstance(branches, list) or not branches:
         out.error(f"{here}/Branches" if "Branches" in body else here, "The field 'Branches' must be a non-empty array")
@@ -247,16 +278,17 @@ def _parallel(out: Collector, body: dict, here: str, seen: set[str]) -> list:
         for key in branch:
             if key not in ("StartAt", "States", "Comment"):
                 out.error(f"{here}/Branches/{index}/{key}", f"The field '{key}' is not supported by Step Functions")
-        _check_machine(out, branch, f"{here}/Branches/{index}", seen)
+        _check_machine(out, branch, f"{here}/Branches/{index}", walk)
     return []
 
 
-def _map(out: Collector, body: dict, here: str, seen: set[str]) -> list:
+def _map(out: Collector, body: dict, here: str, walk: Walk, language: QueryLanguage) -> list:
     if "ItemsPath" in body:
         check_path(out, f"{here}/ItemsPath", body["ItemsPath"], reference=True, nullable=False)
     if "Parameters" in body and "ItemSelector" in body:
         out.error(f"{here}/Parameters", "Only one of 'Parameters' and 'ItemSelector' may be set")
-    if "MaxConcurrency" in body and not (is_int(body["MaxConcurrency"]) and body["MaxConcurrency"] >= 0):
+    if "MaxConcurrency" in body and not is_expression(body["MaxConcurrency"]) and not (
+            is_int(body["MaxConcurrency"]) and body["MaxConcurrency"] >= 0):
         out.error(f"{here}/MaxConcurrency", "MaxConcurrency must be a non-negative integer")
     if "MaxConcurrencyPath" in body:
         check_path(out, f"{here}/MaxConcurrencyPath", body["MaxConcurrencyPath"], reference=True, nullable=False)
@@ -273,7 +305,7 @@ def _map(out: Collector, body: dict, here: str, seen: set[str]) -> list:
     for key in processor:
         if key not in ("StartAt", "States", "Comment", "ProcessorConfig"):
             out.error(f"{here}/{field}/{key}", f"The field '{key}' is not supported by Step Functions")
-    _check_machine(out, processor, f"{here}/{field}", seen)
+    _check_machine(out, processor, f"{here}/{field}", walk)
     return []
 
 

@@ -7,13 +7,17 @@ from .choice_rules import COMPARISON_OPERATORS, TYPE_TESTS, _split_operator
 from .diagnostics import Collector
 from .intrinsic_functions import unknown_functions
 from .intrinsic_parser import IntrinsicSyntaxError, is_intrinsic, parse_intrinsic
-from .paths import PathError, parse_path, parse_reference_path
+from .paths import PathError, parse_path, parse_reference_path, parse_result_path
+from .query_language import (
+    JSONATA_CATCHER_FIELDS, JSONATA_RULE_FIELDS, JSONPATH_CATCHER_FIELDS, QueryLanguage,
+)
 from .timestamps import parse_timestamp
+from .validation_jsonata import check_jsonata_rule, check_jsonata_value, check_variable_name
 
 JITTER = {"FULL", "NONE"}
 RETRIER_FIELDS = {"ErrorEquals", "IntervalSeconds", "MaxAttempts", "BackoffRate", "MaxDelaySeconds",
                   "JitterStrategy", "Comment"}
-CATCHER_FIELDS = {"ErrorEquals", "Next", "ResultPath", "Comment"}
+CATCHER_FIELDS = {"ErrorEquals", "Next", "Comment", "Assign"}
 
 
 def is_int(value: Any) -> bool:
@@ -24,14 +28,17 @@ def is_number(value: Any) -> bool:
     return type(value) in (int, float)
 
 
-def check_path(out: Collector, where: str, value: Any, *, reference: bool = False, nullable: bool = True) -> None:
+def check_path(out: Collector, where: str, value: Any, *, reference: bool = False, nullable: bool = True,
+               result: bool = False) -> None:
     if value is None and nullable:
         return
     if not isinstance(value, str):
         out.error(where, "The value must be a JSONPath string" + (" or null" if nullable else ""))
         return
     try:
-        if reference:
+        if result:
+            parse_result_path(value)
+        elif reference:
             parse_reference_path(value)
         else:
             parse_path(value)
@@ -103,8 +110,26 @@ def check_retry(out: Collector, where: str, retriers: Any) -> None:
             out.error(f"{here}/JitterStrategy", "JitterStrategy must be FULL or NONE")
 
 
-def check_catch(out: Collector, where: str, catchers: Any) -> list[tuple[str, Any]]:
+def check_assign(out: Collector, where: str, assign: Any, language: QueryLanguage) -> None:
+    """Assign: an object of variable names (``name.$`` for a JSONPath path or intrinsic)."""
+    if not isinstance(assign, dict):
+        out.error(where, "The field 'Assign' must be a JSON object")
+        return
+    jsonata = language is QueryLanguage.JSONATA
+    for key, value in assign.items():
+        name = key[:-2] if key.endswith(".$") and not jsonata else key
+        check_variable_name(out, f"{where}/{key}", name)
+    if jsonata:
+        check_jsonata_value(out, where, assign)
+    else:
+        check_template(out, where, assign)
+
+
+def check_catch(out: Collector, where: str, catchers: Any,
+                language: QueryLanguage = QueryLanguage.JSONPATH) -> list[tuple[str, Any]]:
     """Validate Catch; returns (location, Next) pairs for transition checks."""
+    jsonata = language is QueryLanguage.JSONATA
+    allowed = CATCHER_FIELDS | (JSONATA_CATCHER_FIELDS if jsonata else JSONPATH_CATCHER_FIELDS)
     targets: list[tuple[str, Any]] = []
     if not isinstance(catchers, list):
         out.error(where, "Catch must be an array")
@@ -115,7 +140,7 @@ def check_catch(out: Collector, where: str, catchers: Any) -> list[tuple[str, An
             out.error(here, "A catcher must be an object")
             continue
         for key in catcher:
-            if key not in CATCHER_FIELDS:
+            if key not in allowed:
                 out.error(here, f"The field '{key}' is not supported by Step Functions")
         check_error_equals(out, here, catcher.get("ErrorEquals"))
         if "States.ALL" in (catcher.get("ErrorEquals") or []) and index != len(catchers) - 1:
@@ -124,12 +149,17 @@ def check_catch(out: Collector, where: str, catchers: Any) -> list[tuple[str, An
             out.error(here, "The field 'Next' is required in a catcher")
         else:
             targets.append((f"{here}/Next", catcher["Next"]))
-        if "ResultPath" in catcher:
-            check_path(out, f"{here}/ResultPath", catcher["ResultPath"], reference=True)
+        if "ResultPath" in catcher and not jsonata:
+            check_path(out, f"{here}/ResultPath", catcher["ResultPath"], reference=True, result=True)
+        if "Output" in catcher and jsonata:
+            check_jsonata_value(out, f"{here}/Output", catcher["Output"])
+        if "Assign" in catcher:
+            check_assign(out, f"{here}/Assign", catcher["Assign"], language)
     return targets
 
 
-def check_choice_rule(out: Collector, where: str, rule: Any, top_level: bool) -> list[tuple[str, Any]]:
+def check_choice_rule(out: Collector, where: str, rule: Any, top_level: bool,
+                      language: QueryLanguage = QueryLanguage.JSONPATH) -> list[tuple[str, Any]]:
     targets: list[tuple[str, Any]] = []
     if not isinstance(rule, dict):
         out.error(where, "A Choice rule must be an object")
@@ -139,9 +169,18 @@ def check_choice_rule(out: Collector, where: str, rule: Any, top_level: bool) ->
             out.error(where, "The field 'Next' is required in a top-level Choice rule")
         else:
             targets.append((f"{where}/Next", rule["Next"]))
-    elif "Next" in rule:
-        out.error(f"{where}/Next", "A nested Choice rule must not have a 'Next' field")
-    body = {key: value for key, value in rule.items() if key not in ("Next", "Comment")}
+        if "Assign" in rule:
+            check_assign(out, f"{where}/Assign", rule["Assign"], language)
+    elif "Next" in rule or "Assign" in rule:
+        key = "Next" if "Next" in rule else "Assign"
+        out.error(f"{where}/{key}", f"A nested Choice rule must not have a '{key}' field")
+    if language is QueryLanguage.JSONATA:
+        check_jsonata_rule(out, where, rule)
+        return targets
+    for key in JSONATA_RULE_FIELDS & rule.keys():
+        out.error(f"{where}/{key}", f"The field '{key}' is not supported by Step Functions "
+                  f"in a state whose QueryLanguage is {language}")
+    body = {key: value for key, value in rule.items() if key not in ("Next", "Comment", "Assign", *JSONATA_RULE_FIELDS)}
     if any(key in body for key in ("And", "Or", "Not")):
         if len(body) != 1:
             out.error(where, "A boolean Choice rule (And, Or, Not) must have no other condition fields")

@@ -19,12 +19,14 @@ from .integrations.service_names import service_model
 LAMBDA_INVOKE_FIELDS = {"FunctionName", "Payload", "InvocationType", "Qualifier", "ClientContext", "LogType"}
 
 
-def check_resource(out: Collector, resource: Resource, parameters: Any, where: str) -> None:
-    """Report unknown aws-sdk actions and Parameters fields the integration does not accept."""
+def check_resource(out: Collector, resource: Resource, parameters: Any, where: str,
+                   field: str = "Parameters") -> None:
+    """Report unknown aws-sdk actions and payload fields (Parameters, or Arguments in a
+    JSONata state) the integration does not accept."""
     if resource.kind != "service":
         return
     if resource.service == "lambda" and resource.api == "invoke":
-        _check_fields(out, parameters, LAMBDA_INVOKE_FIELDS, f"{where}/Parameters")
+        _check_fields(out, parameters, LAMBDA_INVOKE_FIELDS, f"{where}/{field}")
         return
     shape = None
     case_insensitive = False
@@ -43,7 +45,7 @@ def check_resource(out: Collector, resource: Resource, parameters: Any, where: s
         operation = resource.api[:1].upper() + resource.api[1:]
         shape = service_model("sagemaker").operation_model(operation).input_shape
     if shape is not None and isinstance(parameters, dict):
-        _check_shape(out, parameters, shape, f"{where}/Parameters", case_insensitive)
+        _check_shape(out, parameters, shape, f"{where}/{field}", case_insensitive)
 
 
 def _check_fields(out: Collector, parameters: Any, allowed: set[str], where: str) -> None:

@@ -2,14 +2,15 @@
 
 ``build_graph`` turns a definition into nodes, edges and groups; ``execution_status``
 reads a GetExecutionHistory event list; ``to_dot``, ``to_mermaid`` and ``render``
-(SVG/PNG through Graphviz) draw them.
+(SVG through Graphviz, native or pip-installed; PNG from the SVG) draw them.
 """
 from __future__ import annotations
 
 from workflow.graph.conditions import rule_text
 from workflow.graph.dot import to_dot
 from workflow.graph.model import Edge, Graph, Group, Node, build_graph
-from workflow.graph.render import GraphvizMissing, draw, render, render_file
+from workflow.graph.engines import GraphvizMissing
+from workflow.graph.render import draw, render, render_file
 from workflow.graph.mermaid import to_mermaid
 from workflow.graph.status import StateStatus, execution_status
 

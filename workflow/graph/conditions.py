@@ -48,10 +48,36 @@ def _comparison(variable: str, key: str, value: Any) -> str | None:
     return None
 
 
+def _expression(value: Any) -> str:
+    """A JSONata ``{% expr %}`` shown as ``expr``; anything else as JSON."""
+    if isinstance(value, str) and value.startswith("{%") and value.endswith("%}"):
+        return value[2:-2].strip()
+    return _literal(value)
+
+
+def assign_text(assign: Any) -> str:
+    """An Assign field as ``x = value, y = $.path``: what a taken edge sets."""
+    if not isinstance(assign, dict):
+        return ""
+    parts = []
+    for key, value in assign.items():
+        if key.endswith(".$") and isinstance(value, str):
+            parts.append(f"{key[:-2]} = {value}")
+        else:
+            parts.append(f"{key} = {_expression(value)}")
+    return ", ".join(parts)
+
+
 def rule_text(rule: dict[str, Any]) -> str:
-    """One Choice rule (or nested boolean expression) as text."""
+    """One Choice rule as text, with what it assigns: ``$.x > 3 / assign y = 1``."""
+    text = _condition_text(rule)
+    assigned = assign_text(rule.get("Assign"))
+    return f"{text} / assign {assigned}" if assigned else text
+
+
+def _condition_text(rule: dict[str, Any]) -> str:
     if "Condition" in rule:  # JSONata query language
-        return str(rule["Condition"])
+        return _expression(rule["Condition"])
     if "And" in rule:
         return " and ".join(_grouped(r) for r in rule["And"])
     if "Or" in rule:
@@ -69,5 +95,5 @@ def rule_text(rule: dict[str, Any]) -> str:
 
 
 def _grouped(rule: dict[str, Any]) -> str:
-    text = rule_text(rule)
+    text = _condition_text(rule)
     return f"({text})" if any(k in rule for k in ("And", "Or")) else text

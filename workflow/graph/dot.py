@@ -1,15 +1,15 @@
 """Graphviz DOT text of a state graph, coloured by execution status when one is given."""
 from __future__ import annotations
 
-import html
-
 from workflow.graph import model as m
 from workflow.graph.model import Edge, Graph, Node
 from workflow.graph.status import ExecutionStatus
 from workflow.graph.styles import (CATCH_COLOUR, LEGEND_ORDER, MARKER_COLOUR, PLAIN,
                                    STATUS_COLOURS, retry_text, status_text, subtitle)
 
-FONT = "Helvetica"
+#: Laid out with DejaVu Sans metrics (both engines know them); the SVG names wider-spread
+#: fallbacks after it (svg_style), which are narrower, so text stays inside its box.
+FONT = "DejaVu Sans"
 
 
 def quote(text: str) -> str:
@@ -17,22 +17,19 @@ def quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
-def _html(text: str) -> str:
-    return html.escape(text, quote=True)
-
-
 def _state_node(node: Node, status: ExecutionStatus | None) -> str:
-    rows = [f"<B>{_html(node.name)}</B>",
-            f'<FONT POINT-SIZE="10">{_html(subtitle(node))}</FONT>']
+    # Plain labels, one line each (the pip-installed Graphviz reads no HTML-like labels);
+    # svg_style sets the first line, the state's name, in bold.
+    lines = [node.name, subtitle(node)]
     if retry_text(node):
-        rows.append(f'<FONT POINT-SIZE="9">{_html(retry_text(node))}</FONT>')
+        lines.append(retry_text(node))
     fill, border, text = PLAIN
     if status is not None:
         state = status.of(node.name)
         fill, border, text = STATUS_COLOURS[state.status]
-        rows.append(f'<FONT POINT-SIZE="9">{_html(status_text(state))}</FONT>')
+        lines.append(status_text(state))
     width = "2.5" if node.type in ("Fail", "Succeed") else "1.6"
-    attrs = (f'label=<{"<BR/>".join(rows)}>, shape=box, style="rounded,filled", '
+    attrs = (f'label={quote(chr(10).join(lines))}, shape=box, style="rounded,filled", '
              f'fillcolor="{fill}", color="{border}", fontcolor="{text}", penwidth=1.6, '
              f'tooltip={quote(node.comment or node.name)}, id={quote("state-" + node.name)}')
     if node.type in ("Fail", "Succeed"):
@@ -46,6 +43,10 @@ def _node(node: Node, status: ExecutionStatus | None) -> str:
     if node.kind in (m.START_MARKER, m.END_MARKER):
         return (f'{node.id} [label={quote(node.name)}, shape=ellipse, style=filled, '
                 f'fillcolor="{MARKER_COLOUR}", fontcolor="white", color="{MARKER_COLOUR}", fontsize=10];')
+    if node.kind == m.CATCH_TAG:
+        return (f'{node.id} [label={quote(node.name)}, shape=box, style="rounded,dashed", '
+                f'color="{CATCH_COLOUR}", fontcolor="{CATCH_COLOUR}", fontsize=9, height=0.25, '
+                f'margin="0.08,0.02", class="catch-tag"];')
     if node.kind == m.EXIT:
         return f'{node.id} [label="", shape=point, width=0.12, color="{MARKER_COLOUR}"];'
     return (f"{node.id} [label={quote('missing state: ' + node.name)}, shape=box, "
@@ -81,22 +82,31 @@ def _cluster(graph: Graph, group: m.Group, status: ExecutionStatus | None, out: 
 def _body(graph: Graph, group: str | None, status: ExecutionStatus | None, out: list[str], indent: str) -> None:
     for node in graph.children(group):
         out.append(indent + _node(node, status))
+        if node.beside is not None:
+            out.append(f"{indent}{{rank=same; {node.beside}; {node.id}}}")
     for sub in graph.subgroups(group):
         _cluster(graph, sub, status, out, indent)
 
 
 def _legend(out: list[str]) -> None:
-    """One table node: a coloured cell per status and the Catch edge style."""
-    cells = []
-    for name in LEGEND_ORDER:
+    """A row of small boxes, one per status colour, and the Catch edge style."""
+    out.append('  subgraph cluster_legend {')
+    out.append('    id="legend"; label="Legend"; labeljust=l; fontsize=9; fontcolor="#545b64"; '
+               'style="rounded"; color="#d5dbdb";')
+    names = []
+    for index, name in enumerate(LEGEND_ORDER):
         fill, border, text = STATUS_COLOURS[name]
-        cells.append(f'<TD BGCOLOR="{fill}" COLOR="{border}" STYLE="rounded" CELLPADDING="4">'
-                     f'<FONT COLOR="{text}" POINT-SIZE="9">{_html(name)}</FONT></TD>')
-    cells.append(f'<TD BORDER="0"><FONT COLOR="{CATCH_COLOUR}" POINT-SIZE="9">- - -&gt; Catch</FONT></TD>')
-    table = ('<TABLE BORDER="0" CELLSPACING="4" CELLBORDER="1"><TR>'
-             '<TD BORDER="0"><FONT POINT-SIZE="9" COLOR="#545b64">Legend</FONT></TD>'
-             + "".join(cells) + "</TR></TABLE>")
-    out.append(f'  legend [shape=plaintext, margin=0, id="legend", label=<{table}>];')
+        names.append(f"legend{index}")
+        out.append(f'    legend{index} [label={quote(name)}, shape=box, style="rounded,filled", '
+                   f'fillcolor="{fill}", color="{border}", fontcolor="{text}", fontsize=9, '
+                   'height=0.25, margin="0.08,0.02"];')
+    out.append('    legend_catch_from [label="", shape=point, width=0.05, color="#ffffff"];')
+    out.append('    legend_catch_to [label="Catch", shape=plaintext, fontsize=9, '
+               f'fontcolor="{CATCH_COLOUR}"];')
+    out.append(f'    legend_catch_from -> legend_catch_to [style=dashed, color="{CATCH_COLOUR}"];')
+    out.append(f"    {{rank=same; {'; '.join(names)}; legend_catch_from; legend_catch_to}}")
+    out.append("    " + " -> ".join(names) + " [style=invis];")
+    out.append("  }")
 
 
 def to_dot(graph: Graph, status: ExecutionStatus | None = None, title: str = "") -> str:

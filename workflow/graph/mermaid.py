@@ -31,6 +31,8 @@ def _node(node: Node, status: ExecutionStatus | None) -> str:
         return f"{node.id}(({_label([node.name])}))"
     if node.kind == m.EXIT:
         return f'{node.id}((" "))'
+    if node.kind == m.CATCH_TAG:
+        return f"{node.id}([{_label([node.name])}])"
     if node.kind == m.MISSING:
         return f"{node.id}[{_label(['missing state: ' + node.name])}]"
     lines = [node.name, subtitle(node), retry_text(node)]

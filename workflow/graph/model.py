@@ -16,6 +16,8 @@ NEXT, CHOICE, DEFAULT, CATCH, BRANCH, START, END = (
     "next", "choice", "default", "catch", "branch", "start", "end")
 #: Node kinds besides ASL states.
 STATE, START_MARKER, END_MARKER, EXIT, MISSING = "state", "start", "end", "exit", "missing"
+#: A collapsed catch: "on error → CleanUp" beside a state, "caught from N states" above it.
+CATCH_TAG = "catch-tag"
 
 _RESOURCE_PREFIX = "arn:aws:states:::"
 DEFAULT_MAX_ATTEMPTS = 3  # ASL: MaxAttempts defaults to 3
@@ -31,6 +33,7 @@ class Node:
     resource: str = ""
     retry: list[int] = field(default_factory=list)  # MaxAttempts of each retrier
     comment: str = ""
+    beside: str | None = None  # a node to sit on the same rank as (a catch tag's state)
 
 
 @dataclass

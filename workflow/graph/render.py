@@ -1,39 +1,33 @@
-"""Pictures of a state graph: DOT and Mermaid text, SVG and PNG through Graphviz's ``dot``."""
+"""Pictures of a state graph: DOT and Mermaid text; SVG from a Graphviz engine (native
+``dot`` when installed, else the pip-installed WebAssembly build); PNG from that SVG."""
 from __future__ import annotations
 
-import shutil
-import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from workflow.graph.catches import COLLAPSED, collapse_shared_catches
 from workflow.graph.dot import to_dot
+from workflow.graph.engines import layout_engine
 from workflow.graph.mermaid import to_mermaid
 from workflow.graph.model import build_graph
+from workflow.graph.raster import png_from_svg
 from workflow.graph.status import execution_status
+from workflow.graph.svg_style import style_states
 
 #: Output file suffix -> format.
 FORMATS = {".svg": "svg", ".png": "png", ".dot": "dot", ".gv": "dot", ".mmd": "mermaid"}
-DOT_TIMEOUT_S = 60
 
 
-class GraphvizMissing(RuntimeError):
-    """Graphviz's ``dot`` program is not on PATH."""
-
-
-def render(dot_text: str, fmt: str) -> bytes:
-    """``dot_text`` laid out by Graphviz as ``fmt`` (svg or png)."""
-    program = shutil.which("dot")
-    if program is None:
-        raise GraphvizMissing(
-            "SVG and PNG need Graphviz's 'dot' program, which is not installed "
-            "(apt-get install graphviz, or brew install graphviz); .dot and .mmd output work without it"
-        )
-    done = subprocess.run([program, f"-T{fmt}"], input=dot_text.encode(), capture_output=True,
-                          timeout=DOT_TIMEOUT_S, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"dot -T{fmt} failed: {done.stderr.decode(errors='replace').strip()}")
-    return done.stdout
+def render(dot_text: str, fmt: str, engine: str | None = None) -> bytes:
+    """``dot_text`` laid out by Graphviz as ``fmt`` (svg or png); ``engine`` is native,
+    wasm or (None) whichever is available, native first."""
+    svg = style_states(layout_engine(engine).svg(dot_text))
+    if fmt == "svg":
+        return svg
+    if fmt == "png":
+        return png_from_svg(svg, scale=1.5)
+    raise ValueError(f"unknown picture format {fmt!r}")
 
 
 def format_of(path: Path | str) -> str:
@@ -45,9 +39,9 @@ def format_of(path: Path | str) -> str:
 
 
 def draw(definition: dict[str, Any], fmt: str, events: Iterable[dict[str, Any]] | None = None,
-         title: str = "") -> bytes:
+         title: str = "", catch_edges: str = COLLAPSED) -> bytes:
     """The definition (coloured by ``events``, a GetExecutionHistory list) as ``fmt``."""
-    graph = build_graph(definition)
+    graph = collapse_shared_catches(build_graph(definition), catch_edges)
     status = execution_status(events) if events is not None else None
     if fmt == "mermaid":
         return to_mermaid(graph, status, title).encode()
@@ -56,10 +50,11 @@ def draw(definition: dict[str, Any], fmt: str, events: Iterable[dict[str, Any]] 
 
 
 def render_file(definition: dict[str, Any], out: Path | str,
-                events: Iterable[dict[str, Any]] | None = None, title: str = "") -> Path:
+                events: Iterable[dict[str, Any]] | None = None, title: str = "",
+                catch_edges: str = COLLAPSED) -> Path:
     """Write the picture whose type the suffix of ``out`` names."""
     out = Path(out)
-    data = draw(definition, format_of(out), events, title)
+    data = draw(definition, format_of(out), events, title, catch_edges)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)
     return out

@@ -22,7 +22,7 @@ _FAILURES = {
     "TaskFailed", "TaskTimedOut", "TaskStartFailed", "TaskSubmitFailed",
     "LambdaFunctionFailed", "LambdaFunctionTimedOut", "LambdaFunctionStartFailed",
     "LambdaFunctionScheduleFailed", "ActivityFailed", "ActivityTimedOut",
-    "ActivityScheduleFailed", "MapStateFailed", "ParallelStateFailed", "MapRunFailed",
+    "ActivityScheduleFailed", "MapStateFailed", "ParallelStateFailed", "MapRunFailed", "EvaluationFailed",
 }
 _SUCCESSES = {
     "TaskSucceeded", "LambdaFunctionSucceeded", "ActivitySucceeded", "MapStateSucceeded",
@@ -72,6 +72,7 @@ class _Visit:
     error: str | None = None
     cause: str | None = None
     iterations: int = 0
+    assigned: dict[str, str] | None = None   # assignedVariables of its StateExited
     generation: int = 0      # the redrive (0: the first attempt) of the visit's latest event
     redriven: int = 0        # redrives that rescheduled work of this visit
 
@@ -88,6 +89,8 @@ class StateStatus:
     cause: str | None = None
     input: str | None = None
     output: str | None = None
+    # The variables its last visit assigned (name -> JSON text), as the history shows them.
+    assigned: dict[str, str] | None = None
     #: Redrives of the execution that ran this state again.
     redrives: int = 0
 
@@ -152,6 +155,7 @@ def execution_status(events: Iterable[dict[str, Any]], now: datetime | None = No
                     visit.redriven += result.redrives - visit.generation
                     visit.generation = result.redrives
                 visit.closed, visit.end, visit.output = True, when, details.get("output")
+                visit.assigned = details.get("assignedVariables")
                 open_visits.remove(visit)
                 owner[event_id] = visit
             continue
@@ -197,6 +201,7 @@ def execution_status(events: Iterable[dict[str, Any]], now: datetime | None = No
         state.redrives += visit.redriven
         state.input = visit.input if visit.input is not None else state.input
         state.output = visit.output if visit.output is not None else state.output
+        state.assigned = visit.assigned if visit.assigned is not None else state.assigned
         if visit.error or visit.cause:
             state.error, state.cause = visit.error, visit.cause
         if visit.type == "Fail" and result.error is not None and state.error is None:

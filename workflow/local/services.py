@@ -12,4 +12,5 @@ BACKENDS: tuple[str, ...] = (
     "workflow.local.autoscaling:AutoScalingBackend",
     "workflow.local.sagemaker:SageMakerBackend",
     "workflow.local.cloudwatch:CloudWatchBackend",
+    "workflow.local.scheduler:SchedulerBackend",
 )

@@ -1,10 +1,14 @@
-"""Human-readable progress of an execution: states entered and left, job status, durations."""
+"""Human-readable progress of an execution: states entered and left, durations, and for the
+training and tuning jobs running now each job's epoch, latest metrics and time left,
+refreshed in place on a terminal and as plain lines (only when they change) elsewhere."""
 from __future__ import annotations
 
 import json
 import sys
 from datetime import datetime
 from typing import Any, TextIO
+
+from workflow.pipeline.job_progress import progress_line, training_progress, tuning_jobs_in_progress
 
 _JOB_NAME_KEYS = {"createHyperParameterTuningJob": "HyperParameterTuningJobName",
                   "createTrainingJob": "TrainingJobName"}
@@ -27,9 +31,14 @@ class ProgressPrinter:
         self.out = out or sys.stdout
         self.entered: dict[str, datetime] = {}
         self.current_job: tuple[str, str] | None = None  # (kind, name)
-        self.last_job_line = ""
+        self.job_lines: list[str] = []
+        #: Lines of the job block a terminal shows last, which the next refresh rewrites.
+        self.live_lines = 0
+        isatty = getattr(self.out, "isatty", None)
+        self.in_place = bool(isatty and isatty())
 
     def _print(self, line: str) -> None:
+        self.live_lines = 0  # the job block above stays as it was
         print(line, file=self.out, flush=True)
 
     def event(self, event: dict[str, Any]) -> None:
@@ -43,6 +52,7 @@ class ProgressPrinter:
             started = self.entered.pop(name, ts)
             self._print(f"{_clock(ts)}  ✓ {name:<24} {(ts - started).total_seconds():6.1f} s")
             self.current_job = None
+            self.job_lines = []
         elif kind == "TaskScheduled":
             self._note_job(event["taskScheduledEventDetails"])
         elif kind in ("TaskFailed", "LambdaFunctionFailed", "ExecutionFailed", "TaskTimedOut",
@@ -64,19 +74,30 @@ class ProgressPrinter:
                 self.current_job = (api, name)
 
     def idle(self) -> None:
-        """Poll the running job (if any) and print a line when its progress changed."""
+        """Poll the running job (if any) and show what changed."""
         if not self.sagemaker or not self.current_job:
             return
         api, name = self.current_job
         try:
-            line = self._job_line(api, name)
+            lines = self._job_lines(api, name)
         except Exception:  # noqa: BLE001 - progress is best effort; the history has the truth
             return
-        if line and line != self.last_job_line:
-            self.last_job_line = line
-            self._print(f"          · {line}")
+        if lines == self.job_lines:
+            return
+        if self.in_place:
+            # Move up over the block shown last and write it anew, each line cleared first.
+            text = f"\x1b[{self.live_lines}F" if self.live_lines else ""
+            text += "".join(f"\x1b[2K          · {line}\n" for line in lines)
+            self.out.write(text)
+            self.out.flush()
+            self.live_lines = len(lines)
+        else:
+            for line in lines:
+                if line not in self.job_lines:
+                    print(f"          · {line}", file=self.out, flush=True)
+        self.job_lines = lines
 
-    def _job_line(self, api: str, name: str) -> str:
+    def _job_lines(self, api: str, name: str) -> list[str]:
         if api == "createHyperParameterTuningJob":
             job = self.sagemaker.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=name)
             counts = job.get("TrainingJobStatusCounters", {})
@@ -86,10 +107,5 @@ class ProgressPrinter:
             best = job.get("BestTrainingJob", {}).get("FinalHyperParameterTuningJobObjectiveMetric")
             if best:
                 line += f", best {best['MetricName']}={best['Value']:.4f}"
-            return line
-        job = self.sagemaker.describe_training_job(TrainingJobName=name)
-        metrics = {m["MetricName"]: m["Value"] for m in job.get("FinalMetricDataList", [])}
-        shown = ", ".join(f"{k}={v:.4f}" for k, v in sorted(metrics.items()) if k.startswith("valid"))
-        return f"training {name}: {job['TrainingJobStatus']} / {job.get('SecondaryStatus', '')}" + (
-            f" ({shown})" if shown else "")
-
+            return [line] + [progress_line(p) for p in tuning_jobs_in_progress(self.sagemaker, name)]
+        return [progress_line(training_progress(self.sagemaker.describe_training_job(TrainingJobName=name)))]

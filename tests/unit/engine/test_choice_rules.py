@@ -6,6 +6,23 @@ import pytest
 from workflow.engine.choice_rules import COMPARISON_OPERATORS, TYPE_TESTS, compile_rule
 from workflow.engine.errors import FailureError
 
+
+class Sources:
+    """The context object and the workflow variables a rule may read."""
+
+    def __init__(self, context: dict | None = None, variables: dict | None = None) -> None:
+        self._context = context or {}
+        self._variables = variables or {}
+
+    def context(self) -> dict:
+        return self._context
+
+    def variable(self, name: str):
+        return self._variables[name]
+
+
+NONE = Sources()
+
 T1, T2 = "2024-01-01T00:00:00Z", "2024-06-01T12:30:00.250+02:00"
 # operator -> (value of $.v, operand, expected); Path operators read the operand from $.w.
 TABLE = [
@@ -47,13 +64,13 @@ ALL = list(cases())
 
 @pytest.mark.parametrize("name,data,operand,expected", ALL, ids=[f"{c[0]}-{c[3]}" for c in ALL])
 def test_operator(name: str, data: dict, operand, expected: bool) -> None:
-    assert compile_rule({"Variable": "$.v", name: operand})(data, dict) is expected
+    assert compile_rule({"Variable": "$.v", name: operand})(data, NONE) is expected
 
 
 @pytest.mark.parametrize("name,value,expected", TYPE_TABLE)
 def test_type_tests(name: str, value, expected: bool) -> None:
-    assert compile_rule({"Variable": "$.v", name: True})({"v": value}, dict) is expected
-    assert compile_rule({"Variable": "$.v", name: False})({"v": value}, dict) is (not expected)
+    assert compile_rule({"Variable": "$.v", name: True})({"v": value}, NONE) is expected
+    assert compile_rule({"Variable": "$.v", name: False})({"v": value}, NONE) is (not expected)
 
 
 def test_every_operator_is_in_the_table() -> None:
@@ -68,18 +85,26 @@ def test_type_mismatch_is_false_for_every_kind() -> None:
     for name, values in others.items():
         operand = operands[name]
         for value in values:
-            assert compile_rule({"Variable": "$.v", name: operand})({"v": value}, dict) is False, (name, value)
+            assert compile_rule({"Variable": "$.v", name: operand})({"v": value}, NONE) is False, (name, value)
 
 
 def test_missing_variable_is_a_runtime_error_but_not_for_is_present() -> None:
     with pytest.raises(FailureError) as raised:
-        compile_rule({"Variable": "$.nope", "IsNull": True})({}, dict)
+        compile_rule({"Variable": "$.nope", "IsNull": True})({}, NONE)
     assert raised.value.error == "States.Runtime"
-    assert compile_rule({"Variable": "$.nope", "IsPresent": False})({}, dict) is True
+    assert compile_rule({"Variable": "$.nope", "IsPresent": False})({}, NONE) is True
     with pytest.raises(FailureError):
-        compile_rule({"Variable": "$.v", "NumericEqualsPath": "$.nope"})({"v": 1}, dict)
+        compile_rule({"Variable": "$.v", "NumericEqualsPath": "$.nope"})({"v": 1}, NONE)
 
 
 def test_context_variable() -> None:
     rule = compile_rule({"Variable": "$$.Execution.Name", "StringEquals": "nightly"})
-    assert rule({}, lambda: {"Execution": {"Name": "nightly"}}) is True
+    assert rule({}, Sources(context={"Execution": {"Name": "nightly"}})) is True
+
+
+def test_variable_reference() -> None:
+    rule = compile_rule({"Variable": "$limits.max", "NumericGreaterThanPath": "$floor"})
+    assert rule({}, Sources(variables={"limits": {"max": 5}, "floor": 3})) is True
+    assert rule({}, Sources(variables={"limits": {"max": 2}, "floor": 3})) is False
+    with pytest.raises(FailureError):
+        rule({}, Sources(variables={"floor": 3}))

@@ -279,3 +279,24 @@ def test_a_suspended_execution_writes_nothing_and_stops_nothing() -> None:
     # A StopTrainingJob would find no stubbed answer: the job was left running.
     assert json.dumps(journal.lanes[""]["step"]) == '"JOB"'
     assert len(journal.events) == count
+
+
+VARIABLES = {"StartAt": "Set", "States": {
+    "Set": {"Type": "Pass", "Assign": {"seen.$": "$.x"}, "Next": "W"},
+    "W": {"Type": "Wait", "Seconds": 5, "Next": "Each"},
+    "Each": {"Type": "Map", "ItemsPath": "$.items", "MaxConcurrency": 1, "End": True,
+             "ItemProcessor": {"StartAt": "Mine", "States": {
+                 "Mine": {"Type": "Pass", "Assign": {"mine.$": "$"}, "Next": "Hold"},
+                 "Hold": {"Type": "Wait", "Seconds": 1, "Next": "Use"},
+                 "Use": {"Type": "Pass", "Parameters": {"seen.$": "$seen", "mine.$": "$mine"}, "End": True}}}}}}
+
+
+def test_assigned_variables_come_back_with_their_lanes() -> None:
+    document = {"x": "outer", "items": [1, 2]}
+    expected = [{"seen": "outer", "mine": 1}, {"seen": "outer", "mine": 2}]
+    # In the main flow (the Wait after Set), and inside an iteration (its own Wait).
+    for crash in (after("WaitStateEntered", 1), after("WaitStateEntered", 2)):
+        result, journal = crash_and_resume(VARIABLES, document, crash)
+        assert result.status == "SUCCEEDED", result
+        assert result.output == expected
+        assert types(journal.events) == uninterrupted(VARIABLES, document)

@@ -115,7 +115,56 @@ BAD = [
      "SCHEMA_VALIDATION_FAILED", "/States/A/Parameters"),
     ("unknown lambda:invoke parameter", machine(A={"Type": "Task", "Resource": T, "End": True, "Parameters": {"FunctionName": "f", "Body": 1}}),
      "SCHEMA_VALIDATION_FAILED", "/States/A/Parameters"),
-    ("JSONata query language", {"QueryLanguage": "JSONata", **machine(A=END)}, "SCHEMA_VALIDATION_FAILED", "/QueryLanguage"),
+    ("unknown query language", {"QueryLanguage": "XPath", **machine(A=END)}, "SCHEMA_VALIDATION_FAILED", "/QueryLanguage"),
+    # Query languages, JSONata fields and variables.
+    ("JSONPath state in a JSONata state machine", {"QueryLanguage": "JSONata", **machine(A={**END, "QueryLanguage": "JSONPath"})},
+     "SCHEMA_VALIDATION_FAILED", "/States/A"),
+    ("unknown state QueryLanguage", machine(A={**END, "QueryLanguage": "jsonata"}), "SCHEMA_VALIDATION_FAILED", "/States/A/QueryLanguage"),
+    ("InputPath in a JSONata state", machine(A={**END, "QueryLanguage": "JSONata", "InputPath": "$.a"}),
+     "SCHEMA_VALIDATION_FAILED", "/States/A/InputPath"),
+    ("Parameters in a JSONata state", {"QueryLanguage": "JSONata", **machine(A={**END, "Parameters": {}})},
+     "SCHEMA_VALIDATION_FAILED", "/States/A/Parameters"),
+    ("ResultPath in a JSONata Catch", {"QueryLanguage": "JSONata", **machine(
+        P={"Type": "Parallel", "End": True, "Branches": [machine(B=END)],
+           "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.e", "Next": "H"}]}, H=END)},
+     "SCHEMA_VALIDATION_FAILED", "/States/P/Catch/0"),
+    ("Output in a JSONPath state", machine(A={**END, "Output": {}}), "SCHEMA_VALIDATION_FAILED", "/States/A/Output"),
+    ("Arguments in a JSONPath Task", machine(A={"Type": "Task", "Resource": T, "End": True, "Arguments": {}}),
+     "SCHEMA_VALIDATION_FAILED", "/States/A/Arguments"),
+    ("Condition in a JSONPath Choice rule", machine(C={"Type": "Choice", "Choices": [{"Condition": "{% true %}", "Next": "E"}]}, E=END),
+     "SCHEMA_VALIDATION_FAILED", "/States/C/Choices/0/Condition"),
+    ("Variable in a JSONata Choice rule", {"QueryLanguage": "JSONata", **machine(
+        C={"Type": "Choice", "Choices": [{"Variable": "$.x", "IsNull": True, "Next": "E"}]}, E=END)},
+     "SCHEMA_VALIDATION_FAILED", "/States/C/Choices/0/Variable"),
+    ("JSONata Choice rule without Condition", {"QueryLanguage": "JSONata", **machine(
+        C={"Type": "Choice", "Choices": [{"Next": "E"}]}, E=END)}, "SCHEMA_VALIDATION_FAILED", "/States/C/Choices/0"),
+    ("JSONata syntax error", {"QueryLanguage": "JSONata", **machine(A={**END, "Output": {"x": "{% $states.input. %}"}})},
+     "SCHEMA_VALIDATION_FAILED", "/States/A/Output/x"),
+    ("JSONata TimeoutSeconds neither a number nor an expression", {"QueryLanguage": "JSONata", **machine(
+        A={"Type": "Task", "Resource": T, "End": True, "TimeoutSeconds": "5"})}, "SCHEMA_VALIDATION_FAILED", "/States/A/TimeoutSeconds"),
+    ("JSONata Items neither an array nor an expression", {"QueryLanguage": "JSONata", **machine(
+        M={"Type": "Map", "End": True, "Items": {"a": 1}, "ItemProcessor": machine(I=END)})}, "SCHEMA_VALIDATION_FAILED", "/States/M/Items"),
+    ("Assign in a Succeed state", machine(A={"Type": "Succeed", "Assign": {"x": 1}}), "SCHEMA_VALIDATION_FAILED", "/States/A/Assign"),
+    ("Assign in a Fail state", machine(A={"Type": "Fail", "Assign": {"x": 1}}), "SCHEMA_VALIDATION_FAILED", "/States/A/Assign"),
+    ("Assign that is not an object", machine(A={**END, "Assign": [1]}), "SCHEMA_VALIDATION_FAILED", "/States/A/Assign"),
+    ("variable name starting with a digit", machine(A={**END, "Assign": {"1x": 1}}), "SCHEMA_VALIDATION_FAILED", "/States/A/Assign/1x"),
+    ("variable name with a dash", machine(A={**END, "Assign": {"my-var": 1}}), "SCHEMA_VALIDATION_FAILED", "/States/A/Assign/my-var"),
+    ("reserved variable name states", machine(A={**END, "Assign": {"states": 1}}), "SCHEMA_VALIDATION_FAILED", "/States/A/Assign/states"),
+    ("variable name over 80 characters", machine(A={**END, "Assign": {"v" * 81: 1}}), "SCHEMA_VALIDATION_FAILED", "/States/A/Assign/" + "v" * 81),
+    ("bad path in a JSONPath Assign", machine(A={**END, "Assign": {"x.$": "nope"}}), "SCHEMA_VALIDATION_FAILED", "/States/A/Assign/x.$"),
+    ("Assign in a nested Choice rule", machine(C={"Type": "Choice", "Choices": [{"Not": {"Variable": "$.x", "IsNull": True, "Assign": {}},
+                                                                                "Next": "E"}]}, E=END),
+     "SCHEMA_VALIDATION_FAILED", "/States/C/Choices/0/Not/Assign"),
+    ("Map iteration assigns an outer variable", machine(
+        A={"Type": "Pass", "Assign": {"x": 1}, "Next": "M"},
+        M={"Type": "Map", "End": True, "ItemProcessor": machine(I={**END, "Assign": {"x.$": "$"}})}),
+     "SCHEMA_VALIDATION_FAILED", "/States/M/ItemProcessor/States/I/Assign/x.$"),
+    ("Parallel branch catcher assigns an outer variable", machine(
+        P={"Type": "Parallel", "End": True, "Assign": {"y": 1}, "Branches": [machine(
+            Q={"Type": "Parallel", "End": True, "Branches": [machine(B=END)],
+               "Catch": [{"ErrorEquals": ["States.ALL"], "Assign": {"y": 2}, "Next": "H"}]}, H=END)]}),
+     "SCHEMA_VALIDATION_FAILED", "/States/P/Branches/0/States/Q/Catch/0/Assign/y"),
+    ("ResultPath into a variable", machine(A={**END, "ResultPath": "$x"}), "SCHEMA_VALIDATION_FAILED", "/States/A/ResultPath"),
     ("state name too long", {"StartAt": "x" * 81, "States": {"x" * 81: END}}, "SCHEMA_VALIDATION_FAILED", "/States/" + "x" * 81),
     ("slash in a state name is escaped", machine(**{"a/b": {"Type": "Pass", "Next": "c"}}), "MISSING_TRANSITION_TARGET", "/States/a~1b/Next"),
 ]
@@ -146,6 +195,33 @@ def test_a_valid_definition_has_no_diagnostics() -> None:
     )
     assert validate_definition(definition) == []
     assert validate_definition(json.dumps(definition)) == []
+
+
+def test_jsonpath_state_in_jsonata_machine_has_aws_message() -> None:
+    definition = {"QueryLanguage": "JSONata", **machine(Pass={"Type": "Pass", "QueryLanguage": "JSONPath", "End": True})}
+    [diagnostic] = validate_definition(definition)
+    assert diagnostic.message == ("'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine "
+                                  "at /States/Pass")
+
+
+def test_valid_jsonata_and_variables_have_no_diagnostics() -> None:
+    definition = {"QueryLanguage": "JSONata", **machine(
+        A={"Type": "Task", "Resource": T, "Next": "C", "Arguments": {"FunctionName": "f", "Payload": "{% $states.input %}"},
+           "TimeoutSeconds": "{% $t %}", "HeartbeatSeconds": 5, "Output": "{% $states.result.Payload %}",
+           "Assign": {"r": "{% $states.result %}"},
+           "Catch": [{"ErrorEquals": ["States.ALL"], "Output": "{% $states.errorOutput %}", "Assign": {"e": 1}, "Next": "F"}]},
+        C={"Type": "Choice", "Choices": [{"Condition": "{% $r.StatusCode = 200 %}", "Assign": {"ok": True}, "Output": {}, "Next": "M"}],
+           "Default": "F", "Assign": {"ok": False}},
+        M={"Type": "Map", "Items": "{% $states.input.list %}", "ItemSelector": {"v": "{% $states.context.Map.Item.Value %}"},
+           "MaxConcurrency": "{% 2 %}", "Next": "W", "ItemProcessor": machine(I={"Type": "Pass", "Assign": {"inner": 1}, "End": True})},
+        W={"Type": "Wait", "Seconds": "{% 1 %}", "Next": "S"},
+        S={"Type": "Succeed", "Output": {"done": True}},
+        F={"Type": "Fail", "Error": "{% 'E' %}", "Cause": "why"},
+    )}
+    assert validate_definition(definition) == []
+    mixed = machine(A={"Type": "Pass", "Assign": {"x.$": "$.a", "n": 1}, "InputPath": "$x", "Next": "B"},
+                    B={"Type": "Pass", "QueryLanguage": "JSONata", "Output": "{% $x %}", "End": True})
+    assert validate_definition(mixed) == []
 
 
 def test_aws_sdk_parameters_are_pascal_case_even_for_camel_case_services() -> None:

@@ -6,6 +6,7 @@ from typing import Any, Callable
 
 from ..errors import ExecutionStopped, FailureError
 from ..history import Lane
+from ..jsonata_expressions import release_thread
 from ..lanes import LaneRecord, Step, child_path
 from ..runtime import CancelScope, Frame
 
@@ -75,10 +76,16 @@ def run_children(frame: Frame, count: int, body: Body, max_concurrency: int = 0,
                 next_index[0] += 1
             run_one(pending[position])
 
+    def thread_worker() -> None:
+        try:
+            worker()
+        finally:
+            release_thread()
+
     if sequential:
         worker()
     elif workers:
-        threads = [threading.Thread(target=worker, daemon=True) for _ in range(workers)]
+        threads = [threading.Thread(target=thread_worker, daemon=True) for _ in range(workers)]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -95,10 +102,11 @@ def run_children(frame: Frame, count: int, body: Body, max_concurrency: int = 0,
 
 def _child(frame: Frame, group: CancelScope, record: LaneRecord | None, last: int, fan_out: int,
            index: int) -> Frame:
+    """A branch's or iteration's frame: its own lane and variable scope inside ``frame``'s."""
     child = Frame(frame.runtime, Lane(last, child_path(frame.lane.path or "", fan_out, index)),
-                  CancelScope(group))
+                  CancelScope(group), None, frame.variables.child())
     if record is not None:
-        child.restore(record)
+        child.restore(record, frame.variables)
     return child
 
 

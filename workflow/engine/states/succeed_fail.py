@@ -4,8 +4,12 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import FailureError, runtime_error
+from ..intrinsic_functions import evaluate
+from ..intrinsic_parser import parse_intrinsic
+from ..jsonata_fields import Evaluator, compile_value, unexpected_type
 from ..limits import to_json
 from ..paths import PathNotFound, parse_path
+from ..query_language import QueryLanguage
 from ..runtime import Frame
 from .base import State
 
@@ -15,6 +19,8 @@ class SucceedState(State):
     event_prefix = "Succeed"
 
     def process(self, frame: Frame, raw_input: Any) -> Any:
+        if self.jsonata:
+            return self.finish_jsonata(frame, self.env(frame, raw_input), raw_input)
         return self.select_output(frame, self.select_input(frame, raw_input))
 
     def transition(self, output: Any) -> str | None:
@@ -27,35 +33,48 @@ class FailState(State):
     type = "Fail"
     event_prefix = "Fail"
 
-    def __init__(self, name: str, spec: dict) -> None:
-        super().__init__(name, spec)
+    def __init__(self, name: str, spec: dict[str, Any],
+                 default_language: QueryLanguage = QueryLanguage.JSONPATH) -> None:
+        super().__init__(name, spec, default_language)
         self.error = spec.get("Error")
         self.cause = spec.get("Cause")
         self.error_path = spec.get("ErrorPath")
         self.cause_path = spec.get("CausePath")
+        # JSONata: Error and Cause are strings or expressions.
+        self.error_field = self._value("Error")
+        self.cause_field = self._value("Cause")
 
     def _resolve(self, frame: Frame, raw_input: Any, path_text: str | None, fixed: str | None) -> str | None:
         if path_text is None:
             return fixed
         if path_text.startswith("States."):
-            from ..intrinsic_functions import evaluate
-            from ..intrinsic_parser import parse_intrinsic
-
-            value = evaluate(parse_intrinsic(path_text), raw_input, frame.context(), frame.rng)
+            value = evaluate(parse_intrinsic(path_text), raw_input, frame.context(), frame.rng, frame.variable)
         else:
             path = parse_path(path_text)
             try:
-                value = path.find(frame.context() if path.context else raw_input)
+                value = path.resolve(raw_input, frame)
             except PathNotFound:
                 raise runtime_error(f"The JSONPath '{path_text}' could not be found in the input") from None
         if not isinstance(value, str):
             raise runtime_error(f"The value at '{path_text}' must be a string, got {to_json(value)}")
         return value
 
+    def _expression(self, frame: Frame, raw_input: Any, field: str, evaluator: Evaluator | None) -> str | None:
+        if evaluator is None:
+            return None
+        env = self.env(frame, raw_input)
+        value = evaluator(env)
+        if not isinstance(value, str):
+            raise unexpected_type(env, field, self.spec[field], value, "string")
+        return value
+
     def execute(self, frame: Frame, raw_input: Any) -> tuple[Any, str | None]:
-        frame.check()
-        self.enter(frame, raw_input, to_json(raw_input))
+        self.enter(frame, raw_input)
         frame.resuming = None
+        if self.jsonata:
+            error = self._expression(frame, raw_input, "Error", self.error_field)
+            cause = self._expression(frame, raw_input, "Cause", self.cause_field)
+            raise FailureError(error, cause)
         error = self._resolve(frame, raw_input, self.error_path, self.error)
         cause = self._resolve(frame, raw_input, self.cause_path, self.cause)
         raise FailureError(error, cause)

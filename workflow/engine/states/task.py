@@ -8,9 +8,12 @@ from typing import Any
 from ..errors import ExecutionStopped, FailureError, StatesError, runtime_error
 from ..integrations import TaskInterrupted, TaskInvocation, handler_for, parse_resource
 from ..integrations.resource import CALLBACK
+from ..jsonata_expressions import is_expression
+from ..jsonata_fields import Evaluator, QueryEnv, compile_value, unexpected_type
 from ..lanes import LaneRecord, Step
 from ..limits import check_payload, to_json
 from ..paths import PathNotFound, parse_path
+from ..query_language import QueryLanguage
 from ..runtime import Frame
 from .base import State
 
@@ -22,8 +25,13 @@ class TaskState(State):
     type = "Task"
     event_prefix = "Task"
 
-    def __init__(self, name: str, spec: dict) -> None:
-        super().__init__(name, spec)
+    def __init__(self, name: str, spec: dict[str, Any],
+                 default_language: QueryLanguage = QueryLanguage.JSONPATH) -> None:
+        super().__init__(name, spec, default_language)
+        # The integrations read "Parameters" to know whether the state gave a payload;
+        # a JSONata state gives it as Arguments.
+        self.invocation_spec = ({**spec, "Parameters": spec["Arguments"]}
+                                if self.jsonata and "Arguments" in spec else spec)
         self.resource = parse_resource(spec["Resource"])
         self.handler = handler_for(self.resource)
         self.timeout_seconds = spec.get("TimeoutSeconds")
@@ -32,13 +40,27 @@ class TaskState(State):
         self.heartbeat_path = spec.get("HeartbeatSecondsPath")
         if self.timeout_seconds is None and self.timeout_path is None and self.resource.kind == "activity":
             self.timeout_seconds = 99999999
+        self.timeout_field = self._seconds_field("TimeoutSeconds")
+        self.heartbeat_field = self._seconds_field("HeartbeatSeconds")
+
+    def _seconds_field(self, field: str) -> Evaluator | None:
+        value = self.spec.get(field)
+        return compile_value(value, field) if self.jsonata and is_expression(value) else None
+
+    def _jsonata_seconds(self, env: QueryEnv, field: str, evaluator: Evaluator | None, fixed: Any) -> float | None:
+        if evaluator is None:
+            return fixed
+        value = evaluator(env)
+        if type(value) is not int or value <= 0:
+            raise unexpected_type(env, field, self.spec[field], value, "positive integer")
+        return value
 
     def _seconds(self, frame: Frame, data: Any, fixed: Any, path_text: str | None, field: str) -> float | None:
         if path_text is None:
             return fixed
         path = parse_path(path_text)
         try:
-            value = path.find(frame.context() if path.context else data)
+            value = path.resolve(data, frame)
         except PathNotFound:
             raise runtime_error(f"Invalid path '{path_text}' specified for the field '{field}'") from None
         if type(value) is not int or value <= 0:
@@ -46,23 +68,33 @@ class TaskState(State):
         return value
 
     def process(self, frame: Frame, raw_input: Any) -> Any:
-        data = self.select_input(frame, raw_input)
         resuming, frame.resuming = frame.resuming, None
+        if resuming is not None and resuming.step is Step.WORK:
+            resuming = None  # entered, nothing called yet (or redriven): call afresh
+        if self.resource.pattern == CALLBACK:
+            frame.task_token = (resuming.token if resuming is not None and resuming.token
+                                else str(uuid.UUID(int=frame.rng.getrandbits(128), version=4)))
+        # A resumed call was scheduled before the restart: its parameters are in the history.
+        fresh = resuming is None
+        if self.jsonata:
+            env = self.env(frame, raw_input)
+            arguments = (self.arguments(env) if self.arguments is not None else raw_input) if fresh else None
+            timeout = self._jsonata_seconds(env, "TimeoutSeconds", self.timeout_field, self.timeout_seconds)
+            heartbeat = self._jsonata_seconds(env, "HeartbeatSeconds", self.heartbeat_field, self.heartbeat_seconds)
+            result = self._result(frame, arguments, timeout, heartbeat, resuming)
+            return self.finish_jsonata(frame, env.but(result=result), result)
+        data = self.select_input(frame, raw_input)
+        parameters = self.apply_parameters(frame, data) if fresh else None
+        timeout = self._seconds(frame, data, self.timeout_seconds, self.timeout_path, "TimeoutSecondsPath")
+        heartbeat = self._seconds(frame, data, self.heartbeat_seconds, self.heartbeat_path, "HeartbeatSecondsPath")
+        result = self._result(frame, parameters, timeout, heartbeat, resuming)
+        return self.finish(frame, raw_input, self.select_result(frame, result))
+
+    def _result(self, frame: Frame, parameters: Any, timeout: float | None, heartbeat: float | None,
+                resuming: LaneRecord | None) -> Any:
         if resuming is not None and resuming.step is Step.RESULT:
-            result = resuming.output  # the task had succeeded: its result is in the history
-        else:
-            if resuming is not None and resuming.step is Step.WORK:
-                resuming = None  # entered, nothing called yet (or redriven): call afresh
-            if self.resource.pattern == CALLBACK:
-                frame.task_token = (resuming.token if resuming is not None and resuming.token
-                                    else str(uuid.UUID(int=frame.rng.getrandbits(128), version=4)))
-            # A resumed call was scheduled before the restart: its parameters are in the history.
-            parameters = self.apply_parameters(frame, data) if resuming is None else None
-            timeout = self._seconds(frame, data, self.timeout_seconds, self.timeout_path, "TimeoutSecondsPath")
-            heartbeat = self._seconds(frame, data, self.heartbeat_seconds, self.heartbeat_path, "HeartbeatSecondsPath")
-            result = self.invoke(frame, parameters, timeout, heartbeat, resuming)
-        result = self.select_result(frame, result)
-        return self.select_output(frame, self.place_result(raw_input, result))
+            return resuming.output  # the task had succeeded: its result is in the history
+        return self.invoke(frame, parameters, timeout, heartbeat, resuming)
 
     # --- events -----------------------------------------------------------------------
     def invoke(self, frame: Frame, parameters: Any, timeout: float | None, heartbeat: float | None,
@@ -76,7 +108,7 @@ class TaskState(State):
             self._scheduled(frame, parameters, timeout, heartbeat)
         else:
             deadline = resuming.deadline
-        invocation = TaskInvocation(frame, resource, parameters, timeout, heartbeat, self.spec,
+        invocation = TaskInvocation(frame, resource, parameters, timeout, heartbeat, self.invocation_spec,
                                     deadline=deadline, job=resuming.job if resuming is not None else None)
         try:
             if resuming is not None and resuming.step is Step.CALL:

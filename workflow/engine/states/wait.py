@@ -1,10 +1,16 @@
-"""Wait: for Seconds, SecondsPath, until Timestamp or TimestampPath (time-scaled locally)."""
+"""Wait: for Seconds, SecondsPath, until Timestamp or TimestampPath (time-scaled locally).
+
+In a JSONata state Seconds and Timestamp may be expressions.
+"""
 from __future__ import annotations
 
 from typing import Any
 
 from ..errors import runtime_error
+from ..jsonata_expressions import is_expression
+from ..jsonata_fields import QueryEnv, compile_value, unexpected_type
 from ..paths import PathNotFound, parse_path
+from ..query_language import QueryLanguage
 from ..runtime import Frame
 from ..timestamps import parse_timestamp
 from .base import State
@@ -14,14 +20,34 @@ class WaitState(State):
     type = "Wait"
     event_prefix = "Wait"
 
+    def __init__(self, name: str, spec: dict[str, Any],
+                 default_language: QueryLanguage = QueryLanguage.JSONPATH) -> None:
+        super().__init__(name, spec, default_language)
+        self.expressions = {field: compile_value(spec[field], field) for field in ("Seconds", "Timestamp")
+                            if self.jsonata and is_expression(spec.get(field))}
+
     def _read(self, frame: Frame, data: Any, field: str) -> Any:
         path = parse_path(self.spec[field])
         try:
-            return path.find(frame.context() if path.context else data)
+            return path.resolve(data, frame)
         except PathNotFound:
             raise runtime_error(
                 f"Invalid path '{self.spec[field]}' specified for the field '{field}' of state '{self.name}'"
             ) from None
+
+    def _jsonata_seconds(self, frame: Frame, env: QueryEnv) -> float:
+        spec = self.spec
+        for field, evaluate in self.expressions.items():
+            value = evaluate(env)
+            if field == "Seconds":
+                if type(value) is not int or value < 0:
+                    raise unexpected_type(env, field, spec[field], value, "non-negative integer")
+                return float(value)
+            target = parse_timestamp(value)
+            if target is None:
+                raise unexpected_type(env, field, spec[field], value, "timestamp")
+            return max((target - frame.runtime.clock.now()).total_seconds(), 0.0)
+        return self.seconds_to_wait(frame, None)
 
     def seconds_to_wait(self, frame: Frame, data: Any) -> float:
         spec = self.spec
@@ -41,14 +67,24 @@ class WaitState(State):
         # The interval until the instant is what gets time-scaled, like any other wait.
         return max((target - frame.runtime.clock.now()).total_seconds(), 0.0)
 
-    def process(self, frame: Frame, raw_input: Any) -> Any:
-        data = self.select_input(frame, raw_input)
+    def _already(self, frame: Frame) -> float:
+        """Seconds a resumed wait (its host restarted) has waited already: the time since the
+        state was entered counts. A Timestamp is an instant, whenever it is read."""
         resumed, frame.resuming = frame.resuming, None
-        # A resumed wait (a restart of its host) waits what is left of it: the time since the
-        # state was entered counts. A Timestamp is an instant, whenever it is read.
-        already = 0.0
-        if resumed is not None and resumed.entered_time is not None and "Timestamp" not in self.spec \
-                and "TimestampPath" not in self.spec:
-            already = max((frame.runtime.clock.now() - resumed.entered_time).total_seconds(), 0.0)
+        if resumed is None or resumed.entered_time is None or "Timestamp" in self.spec \
+                or "TimestampPath" in self.spec:
+            return 0.0
+        return max((frame.runtime.clock.now() - resumed.entered_time).total_seconds(), 0.0)
+
+    def process(self, frame: Frame, raw_input: Any) -> Any:
+        already = self._already(frame)
+        if self.jsonata:
+            env = self.env(frame, raw_input)
+            frame.sleep(self._jsonata_seconds(frame, env), already=already)
+            return self.finish_jsonata(frame, env, raw_input)
+        data = self.select_input(frame, raw_input)
         frame.sleep(self.seconds_to_wait(frame, data), already=already)
+        if self.assign is not None:
+            # Wait has no result: its Assign reads the state input.
+            frame.assigned = self.assign(frame, data, None)
         return self.select_output(frame, data)

@@ -9,6 +9,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from workflow.graph import GraphvizMissing, build_graph, execution_status
+from workflow.graph.catches import COLLAPSED, collapse_shared_catches
 from workflow.graph.dot import to_dot
 from workflow.graph.execution import load_execution
 from workflow.graph.model import InvalidDefinition
@@ -48,7 +49,8 @@ def graph_answer(route: str, query: Mapping[str, Any], endpoint_url: str) -> Ans
             document = {"status": status.status, "error": status.error, "cause": status.cause,
                         "states": {name: asdict(s) for name, s in status.states.items()}}
             return 200, {"Content-Type": "application/json", "Cache-Control": "no-store"}, json.dumps(document).encode()
-        svg = render(to_dot(build_graph(definition), status, title), "svg")
+        graph = collapse_shared_catches(build_graph(definition), _first(query, "catchEdges") or COLLAPSED)
+        svg = render(to_dot(graph, status, title), "svg")
     except ClientError as err:
         error = err.response.get("Error", {})
         code = error.get("Code", "ServiceError")

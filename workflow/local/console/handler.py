@@ -57,6 +57,13 @@ def handle(method: str, path: str, query: Mapping[str, Any], body: bytes, *,
         from workflow.local.console.graphs import graph_answer
 
         return graph_answer(rel, query, endpoint_url)
+    if rel in ("progress.json", "schedules.json"):
+        if endpoint_url is None:
+            return _error(503, "ServiceUnavailable", "the console is not attached to a server")
+        from workflow.local.console.live import progress_document, schedules_document
+
+        return _json(*(progress_document(query, endpoint_url) if rel == "progress.json"
+                       else schedules_document(endpoint_url)))
     if rel.startswith("jobs/"):
         return _job(rel[len("jobs/"):], data_dir)
     return _error(404, "ResourceNotFound", f"no console page {path}")

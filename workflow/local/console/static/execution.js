@@ -1,5 +1,6 @@
 // One execution: live graph, states with their input and output, errors, jobs, history; Stop, Redrive.
 import { all, sfn } from "./api.js";
+import { GRAPH_CONTROLS, graphView } from "./graph-view.js";
 import { renderJobs } from "./jobs.js";
 import { badge, duration, errorBox, esc, every, nameOf, pretty, when } from "./util.js";
 
@@ -45,7 +46,9 @@ function stateDetail(state) {
     ${state.visits > 1 ? `<dt>Visits</dt><dd>${state.visits}</dd>` : ""}${state.iterations ? `<dt>Items</dt><dd>${state.iterations}</dd>` : ""}</dl>
     ${state.error || state.cause ? `<div class="error-box" id="state-error"><span class="err">${esc(state.error || "")}</span><pre>${esc(pretty(state.cause))}</pre></div>` : ""}
     <h2>Input</h2><pre id="state-input">${esc(pretty(state.input))}</pre>
-    <h2>Output</h2><pre id="state-output">${esc(pretty(state.output) || "—")}</pre>`;
+    <h2>Output</h2><pre id="state-output">${esc(pretty(state.output) || "—")}</pre>
+    ${state.assigned ? `<h2>Assigned variables</h2><dl class="kv" id="state-assigned">${Object.entries(state.assigned).map(([name, value]) =>
+      `<dt>$${esc(name)}</dt><dd><pre>${esc(pretty(value))}</pre></dd>`).join("")}</dl>` : ""}`;
 }
 
 export async function renderExecution(view, arn) {
@@ -56,7 +59,7 @@ export async function renderExecution(view, arn) {
     <div id="exec-error"></div>
     <div class="panel"><dl class="kv" id="summary"></dl></div>
     <div class="row">
-      <div class="panel grow" style="flex:3 1 640px"><h2>Graph</h2><div class="graph" id="graph"><p class="muted">Drawing…</p></div></div>
+      <div class="panel grow" style="flex:3 1 640px"><h2>Graph</h2><div class="graph" id="graph">${GRAPH_CONTROLS}</div></div>
       <div class="panel grow" style="flex:2 1 360px" id="state-detail"></div>
     </div>
     <div class="panel"><h2>States</h2><div id="states-box"></div></div>
@@ -66,6 +69,13 @@ export async function renderExecution(view, arn) {
   let status = { states: {} };
   let running = true;
   let lastCount = -1;
+  const graph = graphView(view.querySelector("#graph"));
+  const allCatches = view.querySelector("#all-catches");
+  const graphAnswer = () => fetch(`/console/graph.svg?execution=${encodeURIComponent(arn)}`
+    + `&catchEdges=${allCatches.checked ? "all" : "collapsed"}`);
+  const drawGraph = async (answer) => graph.show(answer.ok ? await answer.text()
+    : `<p class="muted">${esc((await answer.json()).message)}</p>`);
+  allCatches.addEventListener("change", async () => drawGraph(await graphAnswer()));
   const stop = view.querySelector("#stop");
   const redrive = view.querySelector("#redrive");
   const select = (name) => {
@@ -121,13 +131,10 @@ export async function renderExecution(view, arn) {
       ? `<div class="error-box" id="execution-failure"><span class="err">${esc(description.error || "")}</span><pre>${esc(pretty(description.cause || ""))}</pre></div>` : "";
     if (events.length === lastCount && !running) return;
     lastCount = events.length;
-    const [statusAnswer, graphAnswer] = await Promise.all([
-      fetch(`/console/status.json?execution=${encodeURIComponent(arn)}`),
-      fetch(`/console/graph.svg?execution=${encodeURIComponent(arn)}`),
-    ]);
+    const [statusAnswer, pictureAnswer] = await Promise.all([
+      fetch(`/console/status.json?execution=${encodeURIComponent(arn)}`), graphAnswer()]);
     if (statusAnswer.ok) status = await statusAnswer.json();
-    view.querySelector("#graph").innerHTML = graphAnswer.ok ? await graphAnswer.text()
-      : `<p class="muted">${esc((await graphAnswer.json()).message)}</p>`;
+    await drawGraph(pictureAnswer);
     view.querySelector("#graph").dataset.executionStatus = description.status;
     view.querySelector("#states-box").innerHTML = statesTable(status, selected);
     if (!selected) {

@@ -17,6 +17,15 @@ export function jobsOf(events) {
   return { training: [...training], tuning: [...tuning] };
 }
 
+// Epoch n/N, latest metrics and time left of running jobs (the lines `run` prints).
+async function progress(kind, name) {
+  const answer = await fetch(`/console/progress.json?${kind}=${encodeURIComponent(name)}`);
+  if (!answer.ok) return "";
+  const { jobs } = await answer.json();
+  if (!jobs.length) return "";
+  return `<ul class="progress" data-progress="${esc(name)}">${jobs.map((j) => `<li>${esc(j.line)}</li>`).join("")}</ul>`;
+}
+
 async function files(name) {
   const answer = await fetch(`/console/jobs/${encodeURIComponent(name)}`);
   return answer.ok ? (await answer.json()).files : {};
@@ -40,11 +49,12 @@ async function trainingJob(name) {
   } catch (err) {
     return `<div class="panel"><h2>${esc(name)}</h2><p class="muted">${esc(err.message)}</p></div>`;
   }
-  const available = await files(name);
+  const [available, running] = await Promise.all([
+    files(name), job.TrainingJobStatus === "InProgress" ? progress("training", name) : ""]);
   const rules = job.DebugRuleEvaluationStatuses || [];
   const metrics = (job.FinalMetricDataList || []).map((m) => `${esc(m.MetricName)} = ${Number(m.Value).toPrecision(4)}`).join(", ");
   return `<div class="panel" data-job="${esc(name)}">
-    <h2>${esc(name)} ${badge(job.TrainingJobStatus)}</h2>
+    <h2>${esc(name)} ${badge(job.TrainingJobStatus)}</h2>${running}
     <dl class="kv"><dt>Secondary status</dt><dd>${esc(job.SecondaryStatus || "")}</dd>
       <dt>Started</dt><dd>${when(job.TrainingStartTime)}</dd><dt>Ended</dt><dd>${when(job.TrainingEndTime)}</dd>
       ${job.FailureReason ? `<dt>Failure</dt><dd class="err">${esc(job.FailureReason)}</dd>` : ""}
@@ -60,7 +70,8 @@ async function tuningJob(name) {
     const job = await sagemaker("DescribeHyperParameterTuningJob", { HyperParameterTuningJobName: name });
     const best = job.BestTrainingJob;
     const c = job.TrainingJobStatusCounters || {};
-    return `<div class="panel" data-tuning="${esc(name)}"><h2>Tuning job ${esc(name)} ${badge(job.HyperParameterTuningJobStatus)}</h2>
+    const running = job.HyperParameterTuningJobStatus === "InProgress" ? await progress("tuning", name) : "";
+    return `<div class="panel" data-tuning="${esc(name)}"><h2>Tuning job ${esc(name)} ${badge(job.HyperParameterTuningJobStatus)}</h2>${running}
       <dl class="kv"><dt>Training jobs</dt><dd>${c.Completed || 0} completed, ${c.InProgress || 0} in progress, ${(c.RetryableError || 0) + (c.NonRetryableError || 0)} failed, ${c.Stopped || 0} stopped</dd>
       <dt>Best job</dt><dd>${best ? `${esc(best.TrainingJobName)} (${esc(best.FinalHyperParameterTuningJobObjectiveMetric?.MetricName)} = ${esc(best.FinalHyperParameterTuningJobObjectiveMetric?.Value)})` : "—"}</dd>
       <dt>Best hyperparameters</dt><dd><code>${best ? esc(JSON.stringify(best.TunedHyperParameters)) : "—"}</code></dd></dl></div>`;

@@ -1,5 +1,6 @@
 // Start an execution: a JSON editor checked against the input schema before anything is sent.
 import { sfn } from "./api.js";
+import { GRAPH_CONTROLS, graphView } from "./graph-view.js";
 import { errorBox, esc, nameOf } from "./util.js";
 import { parseJson, validate } from "./schema.js";
 
@@ -40,11 +41,18 @@ export async function renderStart(view, machineArn) {
         <p><button id="start" class="primary">Start execution</button> <button id="reset">Reset to default</button></p>
         <div id="result"></div>
       </div>
-      <div class="panel grow"><h2>Definition</h2><div class="graph" id="graph"></div></div>
+      <div class="panel grow"><h2>Definition</h2><div class="graph" id="graph">${GRAPH_CONTROLS}</div></div>
     </div>`;
-  fetch(`/console/graph.svg?stateMachine=${encodeURIComponent(machineArn)}`).then(async (r) => {
-    view.querySelector("#graph").innerHTML = r.ok ? await r.text() : `<p class="muted">${esc((await r.json()).message)}</p>`;
-  });
+  // The picture goes into this page's own graph view, even when it arrives after the page was left.
+  const graph = graphView(view.querySelector("#graph"));
+  const allCatches = view.querySelector("#all-catches");
+  const drawGraph = async () => {
+    const r = await fetch(`/console/graph.svg?stateMachine=${encodeURIComponent(machineArn)}`
+      + `&catchEdges=${allCatches.checked ? "all" : "collapsed"}`);
+    graph.show(r.ok ? await r.text() : `<p class="muted">${esc((await r.json()).message)}</p>`);
+  };
+  allCatches.addEventListener("change", drawGraph);
+  drawGraph();
   const editor = view.querySelector("#exec-input");
   const button = view.querySelector("#start");
   const checkNow = () => {

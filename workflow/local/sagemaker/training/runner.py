@@ -131,6 +131,14 @@ class JobRun(threading.Thread):
             self._collect(upload_model=False)
             self._end("Failed", artifacts.failure_reason(self.paths, code, self.process.command))
 
+    def _publish_metrics(self, published: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """FinalMetricDataList while the job runs: the latest value of each metric as the
+        script prints it, which is how a follower sees epochs go by (DescribeTrainingJob)."""
+        latest = self.parser.final()
+        if latest != published:
+            self._update(lambda d: d.update(FinalMetricDataList=latest))
+        return latest
+
     def _rule_results(self) -> dict[str, Any]:
         return self.rules.results() if self.rules is not None else {}
 
@@ -161,10 +169,12 @@ class JobRun(threading.Thread):
             process.terminate()
         started = time.monotonic() - elapsed
         stop_sent: float | None = None
+        published: list[dict[str, Any]] = []
         while process.poll() is None:
             self._feed(process.lines())
             if self._wake.wait(POLL_SECONDS):
                 self._wake.clear()
+            published = self._publish_metrics(published)
             if self.stop_reason is None and time.monotonic() - started > max_runtime:
                 self.request_stop(MAX_RUNTIME)
             if self.stop_reason and stop_sent is None:

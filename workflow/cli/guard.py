@@ -1,0 +1,33 @@
+"""Commands that talk to a target (the local server or a stack on AWS): resolve it, run the
+command, and turn refusals and AWS errors into one readable line and an exit status."""
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from workflow.cli.aws_errors import aws_error
+from workflow.cli.target import Target, TargetError, resolve
+from workflow.execution_input import InputError
+
+
+def guarded(command: Callable[[argparse.Namespace, Target], int],
+            *refusals: type[Exception]) -> Callable[[argparse.Namespace], int]:
+    """Exit 2 for a bad target, input or one of ``refusals``; 1 for an AWS error."""
+    refused = (TargetError, InputError, *refusals)
+
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return command(args, resolve(args))
+        except refused as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        except ClientError as exc:
+            print(f"error: {aws_error(exc)}", file=sys.stderr)
+            return 1
+        except BotoCoreError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+    return run

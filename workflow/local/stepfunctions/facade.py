@@ -1,0 +1,66 @@
+"""The typed interface other local services use to reach Step Functions.
+
+A caller names who makes the call (the role a schedule assumes, a function's role):
+the principal is part of every call so that authorization can be decided here, in
+one place, instead of by each service that calls in. Nothing outside this package
+reads the Step Functions store.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+
+from workflow.local.stepfunctions.naming import check_role
+
+if TYPE_CHECKING:
+    from workflow.local.context import ServerContext
+    from workflow.local.stepfunctions.backend import StepFunctionsBackend
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who makes a call: the IAM role ARN whose credentials sign it."""
+
+    principal_arn: str
+
+
+@dataclass(frozen=True)
+class StartExecutionRequest:
+    state_machine_arn: str
+    name: str
+    input: str = "{}"
+
+
+@dataclass(frozen=True)
+class StartedExecution:
+    execution_arn: str
+    start_date: datetime
+
+
+class StepFunctions(Protocol):
+    def start_execution(self, caller: Caller, request: StartExecutionRequest) -> StartedExecution:
+        """Start (or, for the same name and input while it runs, find) an execution; raises
+        the Step Functions errors StartExecution raises."""
+        ...
+
+
+class LocalStepFunctions:
+    def __init__(self, backend: StepFunctionsBackend) -> None:
+        self._backend = backend
+
+    def start_execution(self, caller: Caller, request: StartExecutionRequest) -> StartedExecution:
+        check_role(caller.principal_arn)
+        answer = self._backend.start_execution({
+            "stateMachineArn": request.state_machine_arn, "name": request.name,
+            "input": request.input})
+        return StartedExecution(answer["executionArn"], answer["startDate"])
+
+
+def step_functions(ctx: ServerContext) -> StepFunctions:
+    """The Step Functions service of this server."""
+    from workflow.local.stepfunctions.backend import StepFunctionsBackend
+
+    backend = ctx.backend("stepfunctions")
+    assert isinstance(backend, StepFunctionsBackend)
+    return LocalStepFunctions(backend)
