@@ -114,7 +114,8 @@ def test_a_run_failed_at_a_late_task_redrives_from_there_without_training_again(
     redriven = sfn.redrive_execution(executionArn=arn)
     done = wait_done(sfn, arn, timeout=60)
     assert done["status"] == "SUCCEEDED", done
-    assert json.loads(done["output"])["check"] == {"p": {"checked": {"status": "Completed", "metrics": ["train:loss"]}}}
+    checked = json.loads(done["output"])["check"]["p"]["checked"]
+    assert checked["status"] == "Completed" and "train:loss" in checked["metrics"]
     assert done["redriveCount"] == 1 and done["redriveDate"] == redriven["redriveDate"]
     assert done["redriveStatus"] == "NOT_REDRIVABLE"
     assert done["redriveStatusReason"] == "Execution is SUCCEEDED and cannot be redriven"
