@@ -23,7 +23,9 @@ from tests.integration.test_pipeline import ROOT, cheap_input, history, latest_e
 from workflow.pipeline.local_run import ensure_synthetic
 from workflow.pipeline.local_setup import function_name
 
-pytestmark = pytest.mark.slow
+# One pipeline run, two restarts and two redrives: minutes on a quiet 2-core machine, more
+# than the default 10-minute limit on a busy one.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 TIME_SCALE = 10.0
 
 

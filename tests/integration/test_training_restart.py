@@ -4,11 +4,13 @@ from __future__ import annotations
 import os
 import signal
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psutil
 
-from tests.integration.conftest import start_local_server
+from tests.integration.conftest import LocalServerHandle, start_local_server
 from tests.integration.test_training_jobs import _child_pid, _gone, job_request, source_tar, wait_for, SCRIPT
 from workflow.local.sagemaker.training.layout import JobPaths
 
@@ -34,12 +36,23 @@ def _crash_during(tmp_path: Path, name: str, seconds: str) -> tuple[Path, int, i
         server.kill()
 
 
+@contextmanager
+def _restarted(data: Path, grandchild: int) -> Iterator[LocalServerHandle]:
+    """The next server on ``data``; whatever the job left running is ended afterwards."""
+    server = start_local_server(data)
+    try:
+        yield server
+    finally:
+        server.stop()
+        if psutil.pid_exists(grandchild):
+            os.kill(grandchild, signal.SIGKILL)
+
+
 def test_a_job_outlives_a_crashed_server_and_the_next_server_sees_it_to_its_end(tmp_path: Path) -> None:
     data, script_pid, grandchild = _crash_during(tmp_path, "outlives", "6")
     assert psutil.pid_exists(script_pid) and not _gone(script_pid, timeout=0.5), \
         "the script must survive its server's crash"
-    server = start_local_server(data)
-    try:
+    with _restarted(data, grandchild) as server:
         sm = server.client("sagemaker")
         assert sm.describe_training_job(TrainingJobName="outlives")["TrainingJobStatus"] == "InProgress"
         job = wait_for(sm, "outlives")
@@ -49,10 +62,6 @@ def test_a_job_outlives_a_crashed_server_and_the_next_server_sees_it_to_its_end(
         model = Path(job["ModelArtifacts"]["S3ModelArtifacts"].removeprefix("file://"))
         assert model.is_file()
         assert _gone(grandchild), "what the script left behind is ended with it"
-    finally:
-        server.stop()
-        if psutil.pid_exists(grandchild):
-            os.kill(grandchild, signal.SIGKILL)
 
 
 def test_a_job_that_ended_while_no_server_watched_ends_from_its_exit_status(tmp_path: Path) -> None:
@@ -60,26 +69,18 @@ def test_a_job_that_ended_while_no_server_watched_ends_from_its_exit_status(tmp_
     exit_file = JobPaths.of(data, "unwatched").exit_code
     _until(exit_file.exists)
     assert exit_file.read_text() == "0"
-    server = start_local_server(data)
-    try:
+    with _restarted(data, grandchild) as server:
         job = wait_for(server.client("sagemaker"), "unwatched")
         assert job["TrainingJobStatus"] == "Completed", job.get("FailureReason")
         assert _gone(grandchild)
-    finally:
-        server.stop()
-        if psutil.pid_exists(grandchild):
-            os.kill(grandchild, signal.SIGKILL)
 
 
 def test_a_job_whose_process_died_with_the_server_fails_saying_so(tmp_path: Path) -> None:
     data, script_pid, grandchild = _crash_during(tmp_path, "died", "300")
     os.killpg(psutil.Process(script_pid).ppid(), signal.SIGKILL)  # the whole job, shell included
     assert _gone(script_pid) and _gone(grandchild)
-    server = start_local_server(data)
-    try:
+    with _restarted(data, grandchild) as server:
         job = server.client("sagemaker").describe_training_job(TrainingJobName="died")
         assert job["TrainingJobStatus"] == "Failed"
         assert "local server stopped while this job was running" in job["FailureReason"]
         assert "did not survive" in job["FailureReason"]
-    finally:
-        server.stop()
