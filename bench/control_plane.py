@@ -6,10 +6,13 @@ Measures, side by side in one run:
     + ``wait`` in this process;
   * DescribeExecution calls per second through the server (boto3, and bare
     HTTP/1.1 keep-alive to separate the client's own cost) vs the same backend
-    method called in-process (no HTTP, same SQLite store).
+    method called in-process (no HTTP, same SQLite store);
+  * DescribeExecution calls per second signed with a role session's credentials, on a
+    server with ``--iam enforce`` (every call's signature verified and authorized) vs one
+    with ``--iam off``, measured in alternating rounds (goal: enforce >= 0.9x off).
 Prints medians and the ratios.
 
-    python bench/control_plane.py [--runs 40] [--seconds 3]
+    python bench/control_plane.py [--runs 40] [--seconds 3] [--rounds 10]
 """
 from __future__ import annotations
 
@@ -26,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import psutil
 from botocore.config import Config
 
 from workflow.engine import ExecutionContext, Interpreter, parse_definition
@@ -36,12 +40,56 @@ from workflow.local.store import Store
 
 PASS = {"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": {"ok": True}, "End": True}}}
 ROLE = "arn:aws:iam::123456789012:role/bench"
+TRUST = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole"}]}
+#: What the reader role may do: describe this machine's executions, nothing else.
+READER = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": "states:DescribeExecution",
+     "Resource": "arn:aws:states:us-east-1:123456789012:execution:bench:*"}]}
 
 
-def client(endpoint: str) -> Any:
-    return boto3.client("stepfunctions", endpoint_url=endpoint, region_name="us-east-1",
-                        aws_access_key_id="x", aws_secret_access_key="x",
-                        config=Config(retries={"mode": "standard", "max_attempts": 1}))
+def client(endpoint: str, service: str = "stepfunctions", **credentials: str) -> Any:
+    keys = credentials or {"aws_access_key_id": "x", "aws_secret_access_key": "x"}
+    return boto3.client(service, endpoint_url=endpoint, region_name="us-east-1",
+                        config=Config(retries={"mode": "standard", "max_attempts": 1}), **keys)
+
+
+def role_session_describe(endpoint: str) -> Any:
+    """A DescribeExecution call made with the credentials of a role allowed only that."""
+    sfn = client(endpoint)
+    machine = sfn.create_state_machine(name="bench", definition=json.dumps(PASS), roleArn=ROLE)["stateMachineArn"]
+    arn = sfn.start_execution(stateMachineArn=machine)["executionArn"]
+    iam = client(endpoint, "iam")
+    role = iam.create_role(RoleName="reader", AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"]
+    iam.put_role_policy(RoleName="reader", PolicyName="describe", PolicyDocument=json.dumps(READER))
+    keys = client(endpoint, "sts").assume_role(RoleArn=role, RoleSessionName="bench")["Credentials"]
+    reader = client(endpoint, aws_access_key_id=keys["AccessKeyId"], aws_secret_access_key=keys["SecretAccessKey"],
+                    aws_session_token=keys["SessionToken"])
+    reader.describe_execution(executionArn=arn)
+    return lambda _: reader.describe_execution(executionArn=arn)
+
+
+def enforcement_rates(tmp: Path, seconds: float, rounds: int) -> tuple[dict[str, list[float]], dict[str, float]]:
+    """DescribeExecution calls/s as a role session, on an enforcing server and on one with
+    --iam off, in alternating rounds so both see the same machine load; and the server's own
+    CPU time per call (which the machine's load does not stretch)."""
+    servers = {mode: lifecycle.start(tmp / f"iam-{mode}", iam=mode) for mode in ("enforce", "off")}
+    try:
+        calls = {mode: role_session_describe(state.endpoint_url) for mode, (state, _) in servers.items()}
+        cpu = {mode: psutil.Process(process.pid) for mode, (_, process) in servers.items()}
+        rates: dict[str, list[float]] = {mode: [] for mode in servers}
+        spent = {mode: 0.0 for mode in servers}
+        for _ in range(rounds):
+            for mode in servers:
+                before = sum(cpu[mode].cpu_times()[:2])
+                rates[mode].append(rate(calls[mode], seconds))
+                spent[mode] += sum(cpu[mode].cpu_times()[:2]) - before
+        per_call = {mode: spent[mode] / (sum(rates[mode]) * seconds) for mode in servers}
+        return rates, per_call
+    finally:
+        for _, process in servers.values():
+            lifecycle.terminate(process.pid)
+            process.wait(timeout=30)
 
 
 def server_latency(sfn: Any, machine: str, runs: int) -> list[float]:
@@ -97,6 +145,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--rounds", type=int, default=10, help="alternating rounds of the IAM comparison")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -139,6 +188,7 @@ def main() -> None:
         backend = StepFunctionsBackend(ctx)
         direct_rate = rate(lambda i: backend.handle("DescribeExecution", {"executionArn": arn}),
                            args.seconds)
+        iam_rates, iam_cpu = enforcement_rates(Path(tmp), args.seconds, args.rounds)
 
     s_med, p_med = statistics.median(via_server), statistics.median(in_process)
     print(f"StartExecution -> SUCCEEDED, one Pass state, {args.runs} runs")
@@ -154,6 +204,15 @@ def main() -> None:
     print(f"  backend in-process             : {direct_rate:8.0f} calls/s")
     print(f"  ratio in-process / server (1)  : {direct_rate / server_rate:8.1f}x")
     print(f"  ratio in-process / raw HTTP    : {direct_rate / raw_rate:8.1f}x")
+    enforce, off = (statistics.median(iam_rates[m]) for m in ("enforce", "off"))
+    print(f"DescribeExecution as a role session, {args.rounds} alternating rounds of {args.seconds:.0f} s")
+    print(f"  --iam enforce (verified, authorized): {enforce:8.0f} calls/s  "
+          f"(rounds: {', '.join(f'{r:.0f}' for r in iam_rates['enforce'])})")
+    print(f"  --iam off                           : {off:8.0f} calls/s  "
+          f"(rounds: {', '.join(f'{r:.0f}' for r in iam_rates['off'])})")
+    print(f"  ratio enforce / off                 : {enforce / off:8.2f}x  (goal >= 0.9)")
+    print(f"  server CPU per call                 : {iam_cpu['enforce'] * 1e6:8.0f} us enforce, "
+          f"{iam_cpu['off'] * 1e6:.0f} us off (+{(iam_cpu['enforce'] - iam_cpu['off']) * 1e6:.0f} us)")
 
 
 if __name__ == "__main__":

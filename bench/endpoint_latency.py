@@ -105,8 +105,15 @@ class Server:
         self.process.wait(timeout=30)
 
 
-def deploy(sm: Any, archive: Path, name: str, count: int) -> None:
-    sm.create_model(ModelName=name, PrimaryContainer={"Image": "bench", "ModelDataUrl": archive.as_uri()})
+def deploy(sm: Any, s3: Any, archive: Path, name: str, count: int) -> None:
+    """The model archive in the local server's S3, then a model, a config and an endpoint on it."""
+    try:
+        s3.create_bucket(Bucket="bench-models")
+    except s3.exceptions.BucketAlreadyOwnedByYou:
+        pass
+    s3.upload_file(str(archive), "bench-models", f"{name}/model.tar.gz")
+    sm.create_model(ModelName=name, PrimaryContainer={"Image": "bench",
+                                                      "ModelDataUrl": f"s3://bench-models/{name}/model.tar.gz"})
     sm.create_endpoint_config(EndpointConfigName=name, ProductionVariants=[{
         "VariantName": "AllTraffic", "ModelName": name, "InitialInstanceCount": count,
         "InstanceType": "ml.m5.large"}])
@@ -176,8 +183,9 @@ def main(argv: list[str] | None = None) -> int:
         server = Server(work / "server")
         try:
             sm, runtime = server.client("sagemaker"), server.client("sagemaker-runtime")
-            deploy(sm, archive, "one", 1)
-            deploy(sm, archive, "two", 2)
+            s3 = server.client("s3")
+            deploy(sm, s3, archive, "one", 1)
+            deploy(sm, s3, archive, "two", 2)
             load_before = os.getloadavg()[0]
             served, full, predict = latencies(local, runtime, "one", body, args.requests)
             # Alternate short rounds so that both endpoints see the same background load.

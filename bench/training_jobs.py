@@ -56,18 +56,19 @@ def run_direct(data: Path, work: Path, hps: dict[str, str]) -> float:
     return time.perf_counter() - start
 
 
-def job_definition(data: Path, source: Path, out: Path, hps: dict[str, str]) -> dict[str, Any]:
+def job_definition(data: str, source: str, out: str, hps: dict[str, str]) -> dict[str, Any]:
+    """The jobs' request: channel, code and output in the local server's S3, as on AWS."""
     return {
         "RoleArn": ROLE,
         "AlgorithmSpecification": {"TrainingImage": "local", "TrainingInputMode": "File",
                                    "MetricDefinitions": METRICS},
         "InputDataConfig": [{"ChannelName": "training", "DataSource": {"S3DataSource": {
-            "S3DataType": "S3Prefix", "S3Uri": data.as_uri()}}}],
-        "OutputDataConfig": {"S3OutputPath": out.as_uri()},
+            "S3DataType": "S3Prefix", "S3Uri": data}}}],
+        "OutputDataConfig": {"S3OutputPath": out},
         "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 1},
         "StoppingCondition": {"MaxRuntimeInSeconds": 1800},
         "_hps": {"sagemaker_program": '"train.py"',
-                 "sagemaker_submit_directory": json.dumps(source.as_uri()), **hps},
+                 "sagemaker_submit_directory": json.dumps(source), **hps},
     }
 
 
@@ -137,7 +138,14 @@ def main() -> None:
         sm = boto3.client("sagemaker", endpoint_url=state.endpoint_url, region_name="us-east-1",
                           aws_access_key_id="local", aws_secret_access_key="local",
                           config=Config(retries={"max_attempts": 1}))
-        definition = job_definition(data, source, work / "artifacts", hps)
+        s3 = boto3.client("s3", endpoint_url=state.endpoint_url, region_name="us-east-1",
+                          aws_access_key_id="local", aws_secret_access_key="local")
+        s3.create_bucket(Bucket="bench")
+        for path in sorted(p for p in data.rglob("*") if p.is_file()):
+            s3.upload_file(str(path), "bench", f"data/{path.relative_to(data).as_posix()}")
+        s3.upload_file(str(source), "bench", "code/sourcedir.tar.gz")
+        definition = job_definition("s3://bench/data/", "s3://bench/code/sourcedir.tar.gz",
+                                    "s3://bench/artifacts", hps)
         run_direct(data, work / "warm-up", hps)  # fill the OS file cache for both sides
         directs, jobs, outside = [], [], []
         for i in range(args.repeats):  # interleaved, so load from elsewhere hits both sides

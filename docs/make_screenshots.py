@@ -82,20 +82,25 @@ def demo_machines(endpoint: str) -> dict[str, str]:
 
 def pipeline(endpoint: str, work: Path) -> str:
     from workflow.pipeline.defaults import DEFAULT_ENDPOINT
+    from workflow.pipeline.local_bucket import ensure_buckets
     from workflow.pipeline.local_setup import deploy_local
 
+    ensure_buckets(client(endpoint, "s3"))
     return deploy_local(lambda service: client(endpoint, service), work / "build",
                         DEFAULT_ENDPOINT).state_machine_arn
 
 
-def quick_pipeline_input(work: Path) -> dict[str, Any]:
-    """The quick input on the synthetic dataset: the run takes about a minute."""
-    from workflow.pipeline.defaults import SYNTHETIC, quick_input
+def quick_pipeline_input(endpoint: str, work: Path) -> dict[str, Any]:
+    """The quick input on the synthetic dataset (uploaded to the local bucket): about a minute."""
+    from workflow.pipeline.defaults import INCOMING_PREFIX, SYNTHETIC, quick_input
+    from workflow.pipeline.local_bucket import upload_zip
     from workflow.synthetic import generate_zip
 
     zip_path = work / "datasets" / "synthetic-dogImages.zip"
     generate_zip(zip_path, work / "datasets" / "synthetic", **SYNTHETIC)
-    return quick_input(work / "pipeline", zip_path.as_uri())
+    uri = f"{INCOMING_PREFIX}/{zip_path.name}"
+    upload_zip(client(endpoint, "s3"), zip_path, uri)
+    return quick_input(uri)
 
 
 def main() -> int:
@@ -119,13 +124,13 @@ def main() -> int:
 def shoot(endpoint: str, work: Path) -> None:
     from playwright.sync_api import sync_playwright
 
-    from workflow.pipeline.defaults import default_input
+    from workflow.pipeline.defaults import INCOMING_PREFIX, default_input
 
     sfn = client(endpoint, "stepfunctions")
     machines = demo_machines(endpoint)
     pipeline_arn = pipeline(endpoint, work)
     # The pipeline with a dataset that does not exist: StageData fails, CleanUp runs, the run fails.
-    bad = default_input(work / "pipeline", (work / "pipeline" / "missing-dogImages.zip").as_uri())
+    bad = default_input(f"{INCOMING_PREFIX}/missing-dogImages.zip")
     failed = sfn.start_execution(stateMachineArn=pipeline_arn, name="retrain-missing-dataset",
                                  input=json.dumps(bad))["executionArn"]
     runs = [sfn.start_execution(stateMachineArn=machines["greeter-demo"], name=name, input=json.dumps(data))
@@ -135,7 +140,7 @@ def shoot(endpoint: str, work: Path) -> None:
     for arn in [failed] + [r["executionArn"] for r in runs]:
         wait_done(sfn, arn)
     succeeded = sfn.start_execution(stateMachineArn=pipeline_arn, name="retrain-synthetic",
-                                    input=json.dumps(quick_pipeline_input(work)))["executionArn"]
+                                    input=json.dumps(quick_pipeline_input(endpoint, work)))["executionArn"]
     wait_done(sfn, succeeded, timeout=900)
     sfn.start_execution(stateMachineArn=machines["long-wait-demo"], name="waiting")
 

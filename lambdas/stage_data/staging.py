@@ -21,7 +21,8 @@ from shared.fetch import fetch
 from stage_data.dataset_zip import DatasetLayout, ImageEntry, read_layout
 
 MAX_ZIP_BYTES = 8 << 30  # dogImages is about 1.1 GB
-UPLOAD_THREADS = 16
+#: Within boto3's default connection pool (10): more threads open and drop connections.
+UPLOAD_THREADS = 8
 
 
 def sha256_of(path: Path) -> str:

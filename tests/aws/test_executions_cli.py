@@ -113,10 +113,10 @@ def test_the_same_commands_against_a_local_endpoint(local_endpoint: str, tmp_pat
     definition = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}})
     arn = sfn.create_state_machine(name="dog-breed-pipeline", definition=definition,
                                    roleArn="arn:aws:iam::123456789012:role/local")["stateMachineArn"]
-    document = {**default_aws_input(StackSettings(
-        stack_name="local", region=REGION, artifact_bucket="b",
-        images=images.retrieve(REGION, "ml.m5.xlarge", "ml.m5.large"), code=CodeLocations(lambdas={}, sourcedir="k"))),
-        "data_prefix": "file:///tmp/data", "output_prefix": "file:///tmp/out"}
+    # The same input as on AWS: s3:// prefixes on the local server too.
+    document = default_aws_input(StackSettings(
+        stack_name="local", region=REGION, artifact_bucket="local-artifacts",
+        images=images.retrieve(REGION, "ml.m5.xlarge", "ml.m5.large"), code=CodeLocations(lambdas={}, sourcedir="k")))
     target = ["--endpoint-url", local_endpoint]
     assert main(["start", *target, "--input", str(_input_file(tmp_path, document)), "--name", "local-1"]) == 0
     assert f"local server {local_endpoint}" in capsys.readouterr().out

@@ -82,3 +82,11 @@ def fresh_local_server(tmp_path: Path) -> Iterator[LocalServerHandle]:
     server = start_local_server(tmp_path / "server", time_scale=10.0)
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def module_local_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServerHandle]:
+    """A server of one test module alone, at real time."""
+    server = start_local_server(tmp_path_factory.mktemp("module-server"))
+    yield server
+    server.stop()

@@ -24,7 +24,7 @@ def pipeline_machine(server: LocalServerHandle) -> str:
         ResourcePrefix="dogs", StageDataFunctionArn="arn:aws:lambda:us-east-1:123456789012:function:stage",
         SmokeTestFunctionArn="arn:aws:lambda:us-east-1:123456789012:function:smoke",
         SageMakerRoleArn=ROLE, TrainingImage="train:latest", InferenceImage="serve:latest",
-        RuleEvaluatorImage="rules:latest", SourceDirUri="file:///tmp/sourcedir.tar.gz")
+        RuleEvaluatorImage="rules:latest", SourceDirUri="s3://dogs-local/dogs/code/sourcedir.tar.gz")
     return server.client("stepfunctions").create_state_machine(
         name="dog-breed-pipeline-console", definition=definition.render(values), roleArn=ROLE)["stateMachineArn"]
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.conftest import start_local_server
+from tests.integration.s3_helpers import Staging
 from tests.integration.test_training_jobs import job_request, source_tar, wait_for_rules
 
 SCRIPT = '''
@@ -81,10 +82,13 @@ def jobs(tmp_path_factory):
     server = start_local_server(tmp / "server")
     try:
         sm = server.client("sagemaker")
+        staging = Staging(server.endpoint_url, tmp)
+        output, debug = staging.prefix("artifacts"), staging.prefix("debug")
         for name, broken in (("healthy-job", "false"), ("broken-job", "true")):
-            request = job_request(name, tmp, source, {"broken": broken})
+            request = job_request(name, staging, source, {"broken": broken})
+            request["OutputDataConfig"]["S3OutputPath"] = output
             request["DebugHookConfig"] = {
-                "S3OutputPath": (tmp / "debug").as_uri(),
+                "S3OutputPath": debug,
                 "CollectionConfigurations": [
                     {"CollectionName": "losses", "CollectionParameters": {"save_interval": "1"}},
                     {"CollectionName": "gradients", "CollectionParameters": {"save_interval": "1"}}]}
@@ -94,7 +98,7 @@ def jobs(tmp_path_factory):
                 "RuleConfigurationName": "ProfilerReport", "RuleEvaluatorImage": "local",
                 "RuleParameters": {"rule_to_invoke": "ProfilerReport"}}]
             sm.create_training_job(**request)
-        yield tmp, _wait(sm, ["healthy-job", "broken-job"])
+        yield (staging, output, debug), _wait(sm, ["healthy-job", "broken-job"])
     finally:
         server.stop()
 
@@ -122,22 +126,21 @@ def test_healthy_job_passes_both_rules(jobs):
 
 
 def test_artefacts_are_published_in_the_job_output(jobs):
-    tmp, done = jobs
-    job_dir = tmp / "artifacts" / "broken-job"
-    png = (job_dir / "rule-output" / "loss-curve.png").read_bytes()
+    (staging, output, debug), done = jobs
+    job_dir = f"{output}/broken-job"
+    png = staging.read(f"{job_dir}/rule-output/loss-curve.png")
     assert png.startswith(b"\x89PNG") and len(png) > 5000
-    summary = json.loads((job_dir / "rule-output" / "rule-summary.json").read_text())
+    summary = json.loads(staging.read(f"{job_dir}/rule-output/rule-summary.json"))
     assert {r["Rule"]: r["RuleEvaluationStatus"] for r in summary["rules"]} == _statuses(
         done["broken-job"])
     assert summary["rules"][0]["Parameters"]["threshold"] == 1e-7
-    report = (job_dir / "rule-output" / "ProfilerReport" / "profiler-output"
-              / "profiler-report.html").read_text()
+    report = staging.read(f"{job_dir}/rule-output/ProfilerReport/profiler-output/profiler-report.html").decode()
     assert "broken-job" in report and "data:image/png;base64," in report
-    samples = (job_dir / "profiler-output" / "system.jsonl").read_text().splitlines()
+    samples = staging.read(f"{job_dir}/profiler-output/system.jsonl").decode().splitlines()
     assert samples and json.loads(samples[0])["rss_bytes"] > 0
     assert done["broken-job"]["ProfilingStatus"] == "Enabled"
     assert done["broken-job"]["ProfilerRuleEvaluationStatuses"][0]["RuleEvaluationStatus"] == "NoIssuesFound"
-    assert list((tmp / "debug" / "broken-job" / "debug-output").glob("events/*/*"))
+    assert [k for k in staging.keys(f"{debug}/broken-job/debug-output") if k.startswith("events/")]
 
 
 def test_a_rule_job_that_crashes_leaves_every_rule_in_error(tmp_path: Path) -> None:
@@ -159,8 +162,8 @@ def test_a_rule_job_that_crashes_leaves_every_rule_in_error(tmp_path: Path) -> N
 def test_a_running_jobs_newest_step_is_left_for_later(jobs) -> None:
     from workflow.local.sagemaker.debugger.trial import TrialData
 
-    tmp, _ = jobs
-    path = str(tmp / "debug" / "broken-job" / "debug-output")
+    (staging, _, _), _ = jobs
+    path = str(staging.tmp / "server" / "training-jobs" / "broken-job" / "debug-output")
     whole, partial = TrialData(path), TrialData(path, complete_only=True)
     [loss] = whole.names(collection="losses")
     # The script's last step is its last validation batch.
@@ -174,9 +177,9 @@ def test_what_the_rules_compute_during_training_gives_the_final_verdicts(jobs, t
     from workflow.local.sagemaker.debugger.evaluation import evaluate_rules, precompute
     from workflow.local.sagemaker.training.layout import JobPaths
 
-    tmp, _ = jobs
+    (staging, _, _), _ = jobs
     paths = JobPaths(tmp_path / "broken-job")
-    shutil.copytree(tmp / "debug" / "broken-job" / "debug-output", paths.debug_output)
+    shutil.copytree(staging.tmp / "server" / "training-jobs" / "broken-job" / "debug-output", paths.debug_output)
     request = {"DebugRuleConfigurations": RULES}
     memo: dict = {}
     precompute(request, paths, memo)

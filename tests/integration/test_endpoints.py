@@ -60,7 +60,7 @@ def test_code_from_the_submit_directory(endpoints: Endpoints, tmp_path: Path) ->
         "def model_fn(d):\n    return open(d + '/weights.bin').read()\n"
         "def predict_fn(data, model):\n    return {'weights': model, 'data': data}\n")})
     name = endpoints.deploy(weights, env={"SAGEMAKER_PROGRAM": "serve.py",
-                                          "SAGEMAKER_SUBMIT_DIRECTORY": source.as_uri()})
+                                          "SAGEMAKER_SUBMIT_DIRECTORY": endpoints.upload(source)})
     # Default input_fn (JSON) and output_fn (JSON) from the toolkit contract.
     body = endpoints.invoke(name, b'{"a": 1}', ContentType="application/json")["Body"]
     assert json.loads(body) == {"weights": "w", "data": {"a": 1}}

@@ -16,6 +16,7 @@ import tarfile
 import textwrap
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -124,6 +125,18 @@ class Endpoints:
         self.runtime = server.client("sagemaker-runtime")
         self.names: list[str] = []
         self._n = 0
+        self._uploaded: dict[Path, str] = {}
+        self.s3 = server.client("s3")
+        self.bucket = f"{prefix.lower()}-models-{uuid.uuid4().hex[:8]}"
+        self.s3.create_bucket(Bucket=self.bucket)
+
+    def upload(self, archive: Path) -> str:
+        """The archive in the local S3 (once), where SageMaker reads model data from."""
+        if archive not in self._uploaded:
+            key = f"{len(self._uploaded)}/{archive.name}"
+            self.s3.upload_file(str(archive), self.bucket, key)
+            self._uploaded[archive] = f"s3://{self.bucket}/{key}"
+        return self._uploaded[archive]
 
     def name(self, kind: str) -> str:
         self._n += 1
@@ -132,7 +145,7 @@ class Endpoints:
     def model(self, archive: Path, env: dict[str, str] | None = None) -> str:
         name = self.name("model")
         self.sm.create_model(ModelName=name, PrimaryContainer={
-            "Image": "local/pytorch-inference", "ModelDataUrl": archive.as_uri(),
+            "Image": "local/pytorch-inference", "ModelDataUrl": self.upload(archive),
             "Environment": env or {}})
         return name
 

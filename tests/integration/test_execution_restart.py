@@ -17,6 +17,7 @@ from typing import Any
 import psutil
 
 from tests.integration.conftest import start_local_server
+from tests.integration.s3_helpers import Staging
 from tests.integration.sfn_helpers import ROLE, create_machine, wait_done, wait_for_event
 from tests.integration.test_training_jobs import SCRIPT, _child_pid, _gone, job_request, source_tar
 from workflow.local.lambda_ import zip_directory
@@ -43,9 +44,9 @@ def assert_well_formed(events: list[dict[str, Any]]) -> None:
         assert len(names) == len(set(names)), (kind, names)
 
 
-def training_state(tmp_path: Path, name: str, seconds: float, **fields: Any) -> dict[str, Any]:
-    script = source_tar(tmp_path / "src", {"entry.py": SCRIPT})
-    parameters = job_request(name, tmp_path, script, {"mode": '"sleep"', "seconds": str(seconds)})
+def training_state(staging: Staging, name: str, seconds: float, **fields: Any) -> dict[str, Any]:
+    script = source_tar(staging.tmp / "src", {"entry.py": SCRIPT})
+    parameters = job_request(name, staging, script, {"mode": '"sleep"', "seconds": str(seconds)})
     parameters.pop("TrainingJobName")
     return {"Type": "Task", "Resource": "arn:aws:states:::sagemaker:createTrainingJob.sync",
             "Parameters": {**parameters, **fields.pop("parameters", {"TrainingJobName": name})},
@@ -56,12 +57,13 @@ def training_state(tmp_path: Path, name: str, seconds: float, **fields: Any) -> 
 
 def test_executions_resume_after_a_crash_in_a_wait_and_in_a_training_job(tmp_path: Path) -> None:
     data = tmp_path / "server"
-    definition = {"StartAt": "Hold", "States": {
-        "Hold": {"Type": "Wait", "Seconds": 30, "Next": "Train"},
-        "Train": {**training_state(tmp_path, "crash-train", seconds=5), "Next": "Done"},
-        "Done": {"Type": "Pass", "Result": "trained", "ResultPath": "$.done", "End": True}}}
     server = start_local_server(data, time_scale=TIME_SCALE)
     try:
+        definition = {"StartAt": "Hold", "States": {
+            "Hold": {"Type": "Wait", "Seconds": 30, "Next": "Train"},
+            "Train": {**training_state(Staging(server.endpoint_url, tmp_path), "crash-train", seconds=5),
+                      "Next": "Done"},
+            "Done": {"Type": "Pass", "Result": "trained", "ResultPath": "$.done", "End": True}}}
         sfn = server.client("stepfunctions")
         machine = create_machine(sfn, definition)
         arn = sfn.start_execution(stateMachineArn=machine, name="survivor", input='{"run": 1}')["executionArn"]
@@ -104,13 +106,13 @@ def test_executions_resume_after_a_crash_in_a_wait_and_in_a_training_job(tmp_pat
 
 def test_a_job_whose_process_died_with_the_server_is_run_again_by_the_tasks_retry(tmp_path: Path) -> None:
     data = tmp_path / "server"
-    definition = {"StartAt": "Train", "States": {"Train": {
-        **training_state(tmp_path, "", seconds=2, parameters={
-            "TrainingJobName.$": "States.Format('attempt-{}', $$.State.RetryCount)"}),
-        "Retry": [{"ErrorEquals": ["States.TaskFailed"], "IntervalSeconds": 1, "MaxAttempts": 1}],
-        "End": True}}}
     server = start_local_server(data, time_scale=TIME_SCALE)
     try:
+        definition = {"StartAt": "Train", "States": {"Train": {
+            **training_state(Staging(server.endpoint_url, tmp_path), "", seconds=2, parameters={
+                "TrainingJobName.$": "States.Format('attempt-{}', $$.State.RetryCount)"}),
+            "Retry": [{"ErrorEquals": ["States.TaskFailed"], "IntervalSeconds": 1, "MaxAttempts": 1}],
+            "End": True}}}
         sfn = server.client("stepfunctions")
         arn = sfn.start_execution(stateMachineArn=create_machine(sfn, definition), name="retried")["executionArn"]
         wait_for_event(sfn, arn, "TaskSubmitted", timeout=60)

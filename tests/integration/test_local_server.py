@@ -43,10 +43,16 @@ def test_unknown_operations(local_server: Any) -> None:
     answer = conn.getresponse()
     body = json.loads(answer.read())
     assert answer.status == 400 and body["__type"] == "UnknownOperationException"
-    conn.request("GET", "/no/such/route")
+    # Signed for a service that has no such route: that service's error shape.
+    scope = "Credential=local/20250101/us-east-1/lambda/aws4_request"
+    conn.request("GET", "/no/such/route", headers={"Authorization": f"AWS4-HMAC-SHA256 {scope}, Signature=0"})
     answer = conn.getresponse()
     assert answer.status == 404
     assert json.loads(answer.read())["__type"] == "UnknownOperationException"
+    # Unsigned, a path is S3's (path-style GetObject), as on S3's endpoint: NoSuchBucket.
+    conn.request("GET", "/no/such/route")
+    answer = conn.getresponse()
+    assert answer.status == 404 and b"<Code>NoSuchBucket</Code>" in answer.read()
     conn.close()
 
 

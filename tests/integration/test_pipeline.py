@@ -25,7 +25,7 @@ from PIL import Image
 
 from tests.integration.conftest import LocalServerHandle, start_local_server
 from workflow.local import lifecycle
-from workflow.pipeline.defaults import DEFAULT_ENDPOINT, quick_input
+from workflow.pipeline.defaults import DEFAULT_ENDPOINT, INCOMING_PREFIX, LOCAL_BUCKET, quick_input
 from workflow.pipeline.local_setup import function_name
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,7 +51,7 @@ def run_cli(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def cheap_input(workdir: Path, **changes: Any) -> Path:
     """quick_input with the given changes (``a__b`` is the nested field a.b)."""
-    doc = quick_input(workdir, (workdir / "datasets" / "synthetic-dogImages.zip").as_uri())
+    doc = quick_input(f"{INCOMING_PREFIX}/synthetic-dogImages.zip")
     for path, value in changes.items():
         target = doc
         keys = path.split("__")
@@ -116,7 +116,20 @@ def test_default_run_succeeds_and_deploys(server: LocalServerHandle, workdir: Pa
     parser = HTMLParser()
     parser.feed(report)
     assert "<html" in report.lower() and job in report
-    assert Path(output["model_data"].removeprefix("file://")).is_file()
+    # Every prefix of the run is in the local S3, as on AWS: the input, the staged dataset,
+    # the model the endpoint serves.
+    document = json.loads(execution["input"])
+    assert all(document[k].startswith(f"s3://{LOCAL_BUCKET}/") for k in ("dataset_uri", "data_prefix",
+                                                                         "output_prefix"))
+    s3 = server.client("s3")
+    bucket, _, key = output["model_data"].removeprefix("s3://").partition("/")
+    assert bucket == LOCAL_BUCKET and s3.head_object(Bucket=bucket, Key=key)["ContentLength"] > 0
+    staged = s3.list_objects_v2(Bucket=LOCAL_BUCKET, Prefix=document["data_prefix"].split("/", 3)[3] + "/")
+    assert any(o["Key"].endswith("manifest.json") for o in staged["Contents"])
+    sagemaker = server.client("sagemaker")
+    urls = [sagemaker.describe_model(ModelName=m["ModelName"])["PrimaryContainer"]["ModelDataUrl"]
+            for m in sagemaker.list_models()["Models"]]
+    assert output["model_data"] in urls  # the endpoint's model reads its data from S3
 
 
 def test_invoke_lambda_answers_through_the_endpoint(server: LocalServerHandle) -> None:
@@ -228,7 +241,7 @@ def test_training_crash_is_caught_and_cleaned_up(server: LocalServerHandle, work
 def test_a_bad_input_stops_the_server_the_run_started(tmp_path: Path) -> None:
     # `run` starts the server before it reads the input (their start-ups overlap); a run
     # that ends on bad input must not leave a server behind that it started.
-    document = quick_input(tmp_path, (tmp_path / "data.zip").as_uri())
+    document = quick_input(f"{INCOMING_PREFIX}/data.zip")
     document["tuning"]["max_jobs"] = "two"
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(document))

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from tests.integration.conftest import LocalServerHandle, start_local_server
+from tests.integration.s3_helpers import Staging
 from tests.integration.sfn_helpers import ROLE, create_machine, wait_definition, wait_done, wait_for_event
 from tests.integration.test_execution_restart import history, training_state
 from workflow.local.lambda_ import zip_directory
@@ -97,7 +98,8 @@ def test_a_run_failed_at_a_late_task_redrives_from_there_without_training_again(
     sfn, sm = server.client("stepfunctions"), server.client("sagemaker")
     check = function(server, tmp_path, "late-check", BROKEN)
     definition = {"StartAt": "Train", "States": {
-        "Train": {**training_state(tmp_path, "early-train", seconds=0), "ResultPath": "$.train",
+        "Train": {**training_state(Staging(server.endpoint_url, tmp_path), "early-train", seconds=0),
+                  "ResultPath": "$.train",
                   "Next": "Check"},
         "Check": {**lambda_state(check, Parameters={"FunctionName": check, "Payload.$": "$.train"}),
                   "ResultPath": "$.check", "End": True}}}

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.integration
 def test_create_list_and_delete_a_local_schedule(local_server: LocalServerHandle, tmp_path: Path,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     machine = create_machine(local_server.client("stepfunctions"), name="schedule-cli")
-    document = quick_input(tmp_path, (tmp_path / "dogImages.zip").as_uri())
+    document = quick_input("s3://dog-breed-pipeline-local/dog-breed-pipeline/incoming/dogImages.zip")
     stored = tmp_path / "input.json"
     stored.write_text(json.dumps(document))
     where = ["--endpoint-url", local_server.endpoint_url, "--state-machine", "schedule-cli"]

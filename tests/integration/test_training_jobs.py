@@ -9,12 +9,14 @@ import sys
 import tarfile
 import textwrap
 import time
+import urllib.request
 from pathlib import Path
 
 import psutil
 import pytest
 
 from tests.integration.conftest import start_local_server
+from tests.integration.s3_helpers import Staging
 from workflow.synthetic import generate_dataset
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -84,28 +86,24 @@ def source_tar(folder: Path, files: dict[str, str]) -> Path:
     return archive
 
 
-def job_request(name: str, tmp: Path, source: Path, hps: dict[str, str], *, program="entry.py",
+def job_request(name: str, staging: Staging, source: Path | str, hps: dict[str, str], *, program="entry.py",
                 channels: dict[str, Path] | None = None, max_runtime: int = 120) -> dict:
-    channels = channels if channels is not None else {"train": _data(tmp)}
+    """A CreateTrainingJob request whose source and channels are uploaded to the local S3."""
+    uris = ({c: staging.upload(p) for c, p in channels.items()} if channels is not None
+            else {"train": staging.sample_data()})
+    source_uri = source if isinstance(source, str) else staging.upload(source)
     return {
         "TrainingJobName": name, "RoleArn": ROLE,
         "AlgorithmSpecification": {"TrainingImage": "local-pytorch", "TrainingInputMode": "File",
                                    "MetricDefinitions": METRICS},
         "HyperParameters": {"sagemaker_program": json.dumps(program),
-                            "sagemaker_submit_directory": json.dumps(source.as_uri()), **hps},
+                            "sagemaker_submit_directory": json.dumps(source_uri), **hps},
         "InputDataConfig": [{"ChannelName": c, "DataSource": {"S3DataSource": {
-            "S3DataType": "S3Prefix", "S3Uri": p.as_uri()}}} for c, p in channels.items()],
-        "OutputDataConfig": {"S3OutputPath": (tmp / "artifacts").as_uri()},
+            "S3DataType": "S3Prefix", "S3Uri": uri}}} for c, uri in uris.items()],
+        "OutputDataConfig": {"S3OutputPath": staging.prefix("artifacts")},
         "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 1},
         "StoppingCondition": {"MaxRuntimeInSeconds": max_runtime},
     }
-
-
-def _data(tmp: Path) -> Path:
-    data = tmp / "data"
-    data.mkdir(parents=True, exist_ok=True)
-    (data / "sample.txt").write_text("x")
-    return data
 
 
 @pytest.fixture(scope="module")
@@ -121,22 +119,27 @@ def sm(server):
 
 
 @pytest.fixture
+def staging(server, tmp_path) -> Staging:
+    return Staging(server.endpoint_url, tmp_path)
+
+
+@pytest.fixture
 def script(tmp_path) -> Path:
     return source_tar(tmp_path / "src", {"entry.py": SCRIPT})
 
 
-def test_train_py_job_on_synthetic_data_completes_with_metrics_and_model(server, sm, tmp_path):
+def test_train_py_job_on_synthetic_data_completes_with_metrics_and_model(server, sm, tmp_path, staging):
     dataset = tmp_path / "dogs"
     generate_dataset(dataset, num_classes=3, train_per_class=6, valid_per_class=2,
                      test_per_class=2, image_size=32, seed=1)
     with tarfile.open(tmp_path / "sourcedir.tar.gz", "w:gz") as tar:
         for path in (ROOT / "training_src").glob("*.py"):
             tar.add(path, arcname=path.name)
-    request = job_request("train-py-job", tmp_path, tmp_path / "sourcedir.tar.gz", {
+    request = job_request("train-py-job", staging, tmp_path / "sourcedir.tar.gz", {
         "epochs": "2", "image-size": "32", "batch-size": "8", "num-workers": "0",
         "pretrained": "false", "arch": '"resnet18"', "lr": "0.003", "profile": "true"},
         program="train.py", channels={"training": dataset}, max_runtime=300)
-    request["DebugHookConfig"] = {"S3OutputPath": (tmp_path / "debug").as_uri(),
+    request["DebugHookConfig"] = {"S3OutputPath": staging.prefix("debug"),
                                   "CollectionConfigurations": [
         {"CollectionName": "losses", "CollectionParameters": {"save_interval": "1"}}]}
     request["DebugRuleConfigurations"] = [
@@ -152,9 +155,9 @@ def test_train_py_job_on_synthetic_data_completes_with_metrics_and_model(server,
     metrics = {m["MetricName"]: m["Value"] for m in job["FinalMetricDataList"]}
     assert {"train:loss", "valid:loss", "valid:accuracy", "test:accuracy"} <= set(metrics)
     assert 0.0 <= metrics["test:accuracy"] <= 1.0
-    model = Path(job["ModelArtifacts"]["S3ModelArtifacts"].removeprefix("file://"))
-    assert model == tmp_path / "artifacts" / "train-py-job" / "output" / "model.tar.gz"
-    with tarfile.open(model) as tar:
+    output = request["OutputDataConfig"]["S3OutputPath"]
+    assert job["ModelArtifacts"]["S3ModelArtifacts"] == f"{output}/train-py-job/output/model.tar.gz"
+    with tarfile.open(staging.download(job["ModelArtifacts"]["S3ModelArtifacts"])) as tar:
         names = tar.getnames()
     assert names, "model.tar.gz is empty"
     assert [t["Status"] for t in job["SecondaryStatusTransitions"]] == [
@@ -165,19 +168,21 @@ def test_train_py_job_on_synthetic_data_completes_with_metrics_and_model(server,
                 for s in job["DebugRuleEvaluationStatuses"]}
     assert set(statuses) == {"LossNotDecreasing", "Overfit"}
     assert set(statuses.values()) <= {"IssuesFound", "NoIssuesFound"}, job["DebugRuleEvaluationStatuses"]
-    rule_output = tmp_path / "artifacts" / "train-py-job" / "rule-output"
-    assert (rule_output / "loss-curve.png").read_bytes().startswith(b"\x89PNG")
-    report = (rule_output / "ProfilerReport" / "profiler-output" / "profiler-report.html").read_text()
+    rule_output = f"{output}/train-py-job/rule-output"
+    assert staging.read(f"{rule_output}/loss-curve.png").startswith(b"\x89PNG")
+    report = staging.read(f"{rule_output}/ProfilerReport/profiler-output/profiler-report.html").decode()
     assert "Training step time" in report and "Waiting for data" in report
     assert report.count("data:image/png;base64,") == 2  # step time and system charts
+    tensors = staging.keys(f"{request['DebugHookConfig']['S3OutputPath']}/train-py-job/debug-output")
+    assert any(k.startswith("events/") for k in tensors)  # the hook's tensors, in S3 as on AWS
     logs = subprocess.run([sys.executable, str(ROOT / "deploy_workflow.py"), "logs", "train-py-job",
                            "--data-dir", str(server.data_dir)], capture_output=True, text=True,
                           timeout=60, check=True)
     assert "test_accuracy=" in logs.stdout
 
 
-def test_crashing_job_fails_with_the_error_from_its_log(sm, tmp_path, script):
-    sm.create_training_job(**job_request("crash-job", tmp_path, script, {"mode": "crash"}))
+def test_crashing_job_fails_with_the_error_from_its_log(sm, staging, script):
+    sm.create_training_job(**job_request("crash-job", staging, script, {"mode": "crash"}))
     job = wait_for(sm, "crash-job")
     assert job["TrainingJobStatus"] == "Failed"
     assert job["SecondaryStatus"] == "Failed"
@@ -186,8 +191,8 @@ def test_crashing_job_fails_with_the_error_from_its_log(sm, tmp_path, script):
     assert "ModelArtifacts" not in job  # as on AWS, a failed job has no model
 
 
-def test_failure_file_is_the_failure_reason(sm, tmp_path, script):
-    sm.create_training_job(**job_request("failure-file-job", tmp_path, script,
+def test_failure_file_is_the_failure_reason(sm, staging, script):
+    sm.create_training_job(**job_request("failure-file-job", staging, script,
                                          {"mode": '"failure-file"'}))
     job = wait_for(sm, "failure-file-job")
     assert job["TrainingJobStatus"] == "Failed"
@@ -213,8 +218,8 @@ def _child_pid(server, name: str, timeout: float = 60) -> int:
     raise AssertionError(f"{path} never appeared")
 
 
-def test_job_past_max_runtime_is_stopped_with_its_whole_process_tree(server, sm, tmp_path, script):
-    sm.create_training_job(**job_request("slow-job", tmp_path, script,
+def test_job_past_max_runtime_is_stopped_with_its_whole_process_tree(server, sm, staging, script):
+    sm.create_training_job(**job_request("slow-job", staging, script,
                                          {"mode": '"sleep"', "seconds": "300"}, max_runtime=3))
     child = _child_pid(server, "slow-job")
     job = wait_for(sm, "slow-job", timeout=60)
@@ -225,9 +230,9 @@ def test_job_past_max_runtime_is_stopped_with_its_whole_process_tree(server, sm,
     assert _gone(child), "the script's child process survived the stop"
 
 
-def test_stopped_job_ends_stopped_and_keeps_its_model(server, sm, tmp_path, script):
-    sm.create_training_job(**job_request("stop-job", tmp_path, script,
-                                         {"mode": '"sleep"', "seconds": "300"}))
+def test_stopped_job_ends_stopped_and_keeps_its_model(server, sm, staging, script):
+    request = job_request("stop-job", staging, script, {"mode": '"sleep"', "seconds": "300"})
+    sm.create_training_job(**request)
     child = _child_pid(server, "stop-job")
     follow = subprocess.Popen([sys.executable, str(ROOT / "deploy_workflow.py"), "logs", "stop-job",
                                "--follow", "--data-dir", str(server.data_dir)],
@@ -241,38 +246,45 @@ def test_stopped_job_ends_stopped_and_keeps_its_model(server, sm, tmp_path, scri
     assert _gone(child)
     printed, _ = follow.communicate(timeout=30)  # --follow returns once the job has ended
     assert "channels" in printed and "epoch=0 train_loss=0.9000" in printed
-    with tarfile.open(tmp_path / "artifacts" / "stop-job" / "output" / "model.tar.gz") as tar:
+    model = f"{request['OutputDataConfig']['S3OutputPath']}/stop-job/output/model.tar.gz"
+    with tarfile.open(staging.download(model)) as tar:
         assert tar.getnames() == ["partial.txt"]
     with pytest.raises(sm.exceptions.ClientError, match="ValidationException"):
         sm.stop_training_job(TrainingJobName="stop-job")
 
 
-def test_checkpoints_are_restored_before_and_synced_after_the_job(server, sm, tmp_path, script):
+def test_checkpoints_are_restored_before_and_synced_after_the_job(server, sm, tmp_path, staging, script):
     saved = tmp_path / "checkpoints"
     saved.mkdir()
     (saved / "epoch-1.pt").write_text("old")
-    request = job_request("ckpt-job", tmp_path, script, {"mode": '"checkpoint"'})
-    request["CheckpointConfig"] = {"S3Uri": saved.as_uri()}
+    uri = staging.upload(saved)
+    request = job_request("ckpt-job", staging, script, {"mode": '"checkpoint"'})
+    request["CheckpointConfig"] = {"S3Uri": uri}
     sm.create_training_job(**request)
     job = wait_for(sm, "ckpt-job")
     assert job["TrainingJobStatus"] == "Completed", job.get("FailureReason")
-    assert job["CheckpointConfig"]["S3Uri"] == saved.as_uri()
+    assert job["CheckpointConfig"]["S3Uri"] == uri
     log = (server.data_dir / "training-jobs" / "ckpt-job" / "training.log").read_text()
     assert "found ['epoch-1.pt']" in log
-    assert sorted(p.name for p in saved.iterdir()) == ["epoch-1.pt", "epoch-2.pt"]
+    assert staging.keys(uri) == ["epoch-1.pt", "epoch-2.pt"]
 
 
-def test_bad_requests_get_aws_errors_and_keep_existing_jobs(sm, tmp_path, script):
-    request = job_request("dup-job", tmp_path, script, {})
+def test_bad_requests_get_aws_errors_and_keep_existing_jobs(sm, tmp_path, staging, script):
+    request = job_request("dup-job", staging, script, {})
     sm.create_training_job(**request)
     with pytest.raises(sm.exceptions.ResourceInUse):
         sm.create_training_job(**request)
-    s3 = job_request("s3-job", tmp_path, script, {})
-    s3["InputDataConfig"][0]["DataSource"]["S3DataSource"]["S3Uri"] = "s3://bucket/data"
-    with pytest.raises(sm.exceptions.ClientError, match="run the job against AWS") as err:
-        sm.create_training_job(**s3)
+    local = job_request("local-path-job", staging, script, {})
+    local["InputDataConfig"][0]["DataSource"]["S3DataSource"]["S3Uri"] = (tmp_path / "data").as_uri()
+    with pytest.raises(sm.exceptions.ClientError, match="regular expression pattern") as err:
+        sm.create_training_job(**local)  # a folder is no S3 URI, here as on AWS
     assert err.value.response["Error"]["Code"] == "ValidationException"
     assert "InputDataConfig.1.DataSource.S3DataSource.S3Uri" in str(err.value)
+    missing = job_request("missing-data-job", staging, script, {})
+    missing["InputDataConfig"][0]["DataSource"]["S3DataSource"]["S3Uri"] = staging.prefix("nothing-here")
+    sm.create_training_job(**missing)  # accepted: the data is read when the job starts
+    failed = wait_for(sm, "missing-data-job")
+    assert failed["TrainingJobStatus"] == "Failed" and "ClientError: Data download failed" in failed["FailureReason"]
     with pytest.raises(sm.exceptions.ResourceNotFound):
         sm.describe_training_job(TrainingJobName="no-such-job")
     assert wait_for(sm, "dup-job")["TrainingJobStatus"] == "Completed"
@@ -281,18 +293,18 @@ def test_bad_requests_get_aws_errors_and_keep_existing_jobs(sm, tmp_path, script
     assert names == ["dup-job"]
 
 
-def test_archive_escaping_the_job_directory_fails_the_job(sm, tmp_path):
+def test_archive_escaping_the_job_directory_fails_the_job(sm, tmp_path, staging):
     source = source_tar(tmp_path / "evil", {"entry.py": "print('hi')", "../../escaped.py": "x"})
-    sm.create_training_job(**job_request("evil-job", tmp_path, source, {}))
+    sm.create_training_job(**job_request("evil-job", staging, source, {}))
     job = wait_for(sm, "evil-job")
     assert job["TrainingJobStatus"] == "Failed"
     assert "unsafe member" in job["FailureReason"]
     assert not list(tmp_path.parent.rglob("escaped.py"))
 
 
-def test_list_sorts_filters_and_pages(sm, tmp_path, script):
+def test_list_sorts_filters_and_pages(sm, staging, script):
     for name in ("list-b", "list-a", "list-c"):
-        sm.create_training_job(**job_request(name, tmp_path, script, {}))
+        sm.create_training_job(**job_request(name, staging, script, {}))
     for name in ("list-b", "list-a", "list-c"):
         wait_for(sm, name)
     first = sm.list_training_jobs(NameContains="list-", SortBy="Name", SortOrder="Ascending",
@@ -304,3 +316,19 @@ def test_list_sorts_filters_and_pages(sm, tmp_path, script):
     assert "NextToken" not in rest
     failed = sm.list_training_jobs(NameContains="list-", StatusEquals="Failed")
     assert failed["TrainingJobSummaries"] == []
+
+
+def test_the_console_links_a_jobs_s3_artifacts_for_download(server, sm, staging, script):
+    request = job_request("console-artifacts-job", staging, script, {})
+    sm.create_training_job(**request)
+    job = wait_for(sm, "console-artifacts-job")
+    assert job["TrainingJobStatus"] == "Completed", job.get("FailureReason")
+    with urllib.request.urlopen(f"{server.endpoint_url}/console/jobs/console-artifacts-job/artifacts") as answer:
+        listed = json.load(answer)
+    [prefix] = listed["prefixes"]
+    assert prefix["uri"] == f"{request['OutputDataConfig']['S3OutputPath']}/console-artifacts-job/"
+    by_key = {o["key"]: o for o in prefix["objects"]}
+    assert "output/model.tar.gz" in by_key
+    with urllib.request.urlopen(by_key["output/model.tar.gz"]["url"]) as download:  # presigned GET
+        assert download.headers["Content-Disposition"] == 'attachment; filename="model.tar.gz"'
+        assert download.read() == staging.read(job["ModelArtifacts"]["S3ModelArtifacts"])

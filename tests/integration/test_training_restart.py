@@ -11,6 +11,7 @@ from pathlib import Path
 import psutil
 
 from tests.integration.conftest import LocalServerHandle, start_local_server
+from tests.integration.s3_helpers import Staging
 from tests.integration.test_training_jobs import _child_pid, _gone, job_request, source_tar, wait_for, SCRIPT
 from workflow.local.sagemaker.training.layout import JobPaths
 
@@ -28,8 +29,9 @@ def _crash_during(tmp_path: Path, name: str, seconds: str) -> tuple[Path, int, i
     script = source_tar(tmp_path / "src", {"entry.py": SCRIPT})
     server = start_local_server(tmp_path / "server")
     try:
+        staging = Staging(server.endpoint_url, tmp_path)
         server.client("sagemaker").create_training_job(
-            **job_request(name, tmp_path, script, {"mode": '"sleep"', "seconds": seconds}))
+            **job_request(name, staging, script, {"mode": '"sleep"', "seconds": seconds}))
         grandchild = _child_pid(server, name)
         return server.data_dir, psutil.Process(grandchild).ppid(), grandchild
     finally:
@@ -59,8 +61,7 @@ def test_a_job_outlives_a_crashed_server_and_the_next_server_sees_it_to_its_end(
         assert job["TrainingJobStatus"] == "Completed", job.get("FailureReason")
         # What the script printed before the crash counts: the log is read again from its start.
         assert {m["MetricName"]: m["Value"] for m in job["FinalMetricDataList"]}["train:loss"] == 0.9
-        model = Path(job["ModelArtifacts"]["S3ModelArtifacts"].removeprefix("file://"))
-        assert model.is_file()
+        assert Staging(server.endpoint_url, tmp_path).read(job["ModelArtifacts"]["S3ModelArtifacts"])
         assert _gone(grandchild), "what the script left behind is ended with it"
 
 

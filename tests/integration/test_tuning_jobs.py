@@ -9,6 +9,7 @@ import time
 import pytest
 
 from tests.integration.conftest import start_local_server
+from tests.integration.s3_helpers import Staging
 from tests.integration.test_training_jobs import job_request, source_tar
 
 # The objective is a known function of the hyperparameters, so the best job can be checked.
@@ -29,9 +30,9 @@ for epoch in range(a.epochs):
 METRICS = [{"Name": "valid:loss", "Regex": r"valid_loss=([0-9.]+)"}]
 
 
-def tuning_request(name: str, tmp, *, max_jobs=4, parallel=2, seconds="0.5", strategy="Bayesian"):
-    source = source_tar(tmp / "src", {"entry.py": SCRIPT})
-    training = job_request("unused", tmp, source, {"epochs": "2", "seconds": seconds})
+def tuning_request(name: str, staging: Staging, *, max_jobs=4, parallel=2, seconds="0.5", strategy="Bayesian"):
+    source = source_tar(staging.tmp / "src", {"entry.py": SCRIPT})
+    training = job_request("unused", staging, source, {"epochs": "2", "seconds": seconds})
     training["AlgorithmSpecification"]["MetricDefinitions"] = METRICS
     definition = {k: training[k] for k in ("AlgorithmSpecification", "RoleArn", "InputDataConfig",
                                            "OutputDataConfig", "ResourceConfig", "StoppingCondition")}
@@ -72,12 +73,17 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture
+def staging(server, tmp_path) -> Staging:
+    return Staging(server.endpoint_url, tmp_path)
+
+
+@pytest.fixture
 def sm(server):
     return server.client("sagemaker")
 
 
-def test_four_jobs_two_in_parallel_and_the_best_is_really_best(sm, tmp_path):
-    sm.create_hyper_parameter_tuning_job(**tuning_request("tune-job", tmp_path))
+def test_four_jobs_two_in_parallel_and_the_best_is_really_best(sm, tmp_path, staging):
+    sm.create_hyper_parameter_tuning_job(**tuning_request("tune-job", staging))
     tuning = wait_tuning(sm, "tune-job")
     assert tuning["HyperParameterTuningJobStatus"] == "Completed", tuning.get("FailureReason")
     assert tuning["TrainingJobStatusCounters"]["Completed"] == 4
@@ -114,8 +120,8 @@ def test_four_jobs_two_in_parallel_and_the_best_is_really_best(sm, tmp_path):
     assert ordered[0]["TrainingJobName"] == best["TrainingJobName"]
 
 
-def test_grid_search_runs_every_combination_once(sm, tmp_path):
-    sm.create_hyper_parameter_tuning_job(**tuning_request("grid-job", tmp_path, max_jobs=10,
+def test_grid_search_runs_every_combination_once(sm, tmp_path, staging):
+    sm.create_hyper_parameter_tuning_job(**tuning_request("grid-job", staging, max_jobs=10,
                                                           seconds="0", strategy="Grid"))
     tuning = wait_tuning(sm, "grid-job")
     assert tuning["HyperParameterTuningJobStatus"] == "Completed", tuning.get("FailureReason")
@@ -127,8 +133,8 @@ def test_grid_search_runs_every_combination_once(sm, tmp_path):
     assert tuning["BestTrainingJob"]["TunedHyperParameters"] == {"optimizer": "adam", "layers": "1"}
 
 
-def test_stopping_the_tuning_job_stops_its_running_jobs(sm, tmp_path):
-    sm.create_hyper_parameter_tuning_job(**tuning_request("stop-tune", tmp_path, seconds="60"))
+def test_stopping_the_tuning_job_stops_its_running_jobs(sm, tmp_path, staging):
+    sm.create_hyper_parameter_tuning_job(**tuning_request("stop-tune", staging, seconds="60"))
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         running = sm.list_training_jobs_for_hyper_parameter_tuning_job(
@@ -149,12 +155,12 @@ def test_stopping_the_tuning_job_stops_its_running_jobs(sm, tmp_path):
     assert [s["HyperParameterTuningJobStatus"] for s in summaries] == ["Stopped"]
 
 
-def test_objective_without_a_regex_is_rejected(sm, tmp_path):
-    request = tuning_request("bad-tune", tmp_path)
+def test_objective_without_a_regex_is_rejected(sm, tmp_path, staging):
+    request = tuning_request("bad-tune", staging)
     request["HyperParameterTuningJobConfig"]["HyperParameterTuningJobObjective"]["MetricName"] = "acc"
     with pytest.raises(sm.exceptions.ClientError, match="MetricName: acc has no regex"):
         sm.create_hyper_parameter_tuning_job(**request)
-    request = tuning_request("bad-tune", tmp_path)
+    request = tuning_request("bad-tune", staging)
     del request["TrainingJobDefinition"]["StaticHyperParameters"]["sagemaker_program"]
     with pytest.raises(sm.exceptions.ClientError, match="sagemaker_program"):
         sm.create_hyper_parameter_tuning_job(**request)
@@ -175,10 +181,10 @@ for epoch in range(6):
 '''
 
 
-def test_auto_early_stopping_stops_a_hopeless_job(sm, tmp_path):
-    request = tuning_request("early-tune", tmp_path, parallel=1)
+def test_auto_early_stopping_stops_a_hopeless_job(sm, tmp_path, staging):
+    request = tuning_request("early-tune", staging, parallel=1)
     request["TrainingJobDefinition"]["StaticHyperParameters"]["sagemaker_submit_directory"] = (
-        '"' + source_tar(tmp_path / "early", {"entry.py": EARLY}).as_uri() + '"')
+        '"' + staging.upload(source_tar(tmp_path / "early", {"entry.py": EARLY})) + '"')
     config = request["HyperParameterTuningJobConfig"]
     # Grid order for seed 5 is a, b, c, bad: two jobs complete before the hopeless one starts.
     config.update(Strategy="Grid", RandomSeed=5, TrainingJobEarlyStoppingType="Auto",

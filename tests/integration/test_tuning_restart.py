@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 from tests.integration.conftest import start_local_server
+from tests.integration.s3_helpers import Staging
 from tests.integration.test_tuning_jobs import tuning_request, wait_tuning
 
 
@@ -14,7 +15,8 @@ def test_a_tuning_job_goes_on_after_a_crash_of_the_server(tmp_path: Path) -> Non
     server = start_local_server(data)
     try:
         sm = server.client("sagemaker")
-        sm.create_hyper_parameter_tuning_job(**tuning_request("survivor", tmp_path, max_jobs=2, parallel=1,
+        staging = Staging(server.endpoint_url, tmp_path)
+        sm.create_hyper_parameter_tuning_job(**tuning_request("survivor", staging, max_jobs=2, parallel=1,
                                                               seconds="1.5"))
         deadline = time.monotonic() + 60
         while not [j for j in sm.list_training_jobs()["TrainingJobSummaries"] if j["SecondaryStatus"] == "Training"]:

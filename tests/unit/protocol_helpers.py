@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from botocore import parsers, serialize
 from botocore.awsrequest import HeadersDict
 from botocore.response import StreamingBody
+from botocore.utils import percent_encode_sequence
 
 from workflow.local.backend import Backend
 from workflow.local.protocol import Dispatcher, Headers, Request, Response
@@ -44,13 +45,15 @@ def botocore_request(service: str, operation: str, params: dict[str, Any],
         params, model)
     target = wire["url_path"]
     if wire["query_string"]:
-        target += "?" + urlencode(wire["query_string"], doseq=True)
+        target += ("&" if "?" in target else "?") + urlencode(wire["query_string"], doseq=True)
     headers = Headers({k: v for k, v in wire["headers"].items()})
     name = signing_name or model.service_model.signing_name
     headers["Authorization"] = (
         f"AWS4-HMAC-SHA256 Credential=local/20250101/us-east-1/{name}/aws4_request, "
         "SignedHeaders=host, Signature=0")
     body = wire["body"]
+    if isinstance(body, dict):  # the query protocol's form fields, as the HTTP layer encodes them
+        body = percent_encode_sequence(body)
     if isinstance(body, str):
         body = body.encode()
     return Request(wire["method"], target, headers, body or b"")

@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 
 import pytest
 
 from workflow.execution_input import InputError, check
 from workflow.pipeline.defaults import default_input
 
-GOOD = default_input(Path("/tmp/work"), "file:///tmp/work/dogImages.zip")
+GOOD = default_input("s3://dog-breed-pipeline-local/dog-breed-pipeline/incoming/dogImages.zip")
 
 
 def test_default_input_is_valid() -> None:
@@ -34,6 +33,10 @@ def _with(change) -> dict:
         (lambda d: d["endpoint"].update(min_capacity=3), "endpoint.min_capacity: must not exceed"),
         (lambda d: d["tuning"].update(max_parallel_jobs=5), "tuning.max_parallel_jobs: must not exceed"),
         (lambda d: d.update(endpoint_name="bad_name!"), "endpoint_name"),
+        # s3:// prefixes on the local server as on AWS: a folder is no prefix.
+        (lambda d: d.update(data_prefix="file:///tmp/data"), "data_prefix: 'file:///tmp/data' does not match"),
+        (lambda d: d.update(output_prefix="/tmp/output"), "output_prefix: '/tmp/output' does not match"),
+        (lambda d: d.update(output_prefix="s3://Bad_Bucket/x"), "output_prefix: 's3://Bad_Bucket/x' does not match"),
     ],
 )
 def test_bad_input_names_the_field(change, message: str) -> None:

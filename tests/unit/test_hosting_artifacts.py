@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import io
+import shutil
 import tarfile
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
-from workflow.local.sagemaker.hosting.artifacts import ArtifactError, local_path, prepare, safe_extract
+from workflow.local.sagemaker.hosting.artifacts import ArtifactError, prepare, safe_extract
 
 
 def _tar(path: Path, members: dict[str, bytes], links: dict[str, str] | None = None) -> Path:
@@ -23,6 +24,25 @@ def _tar(path: Path, members: dict[str, bytes], links: dict[str, str] | None = N
             info.linkname = target
             tar.addfile(info)
     return path
+
+
+def _fetch(*files: Path):  # noqa: ANN202 - a hosting.artifacts.Fetch
+    """Objects at s3://models/<file name>, for the unit under test to download."""
+    objects = {f"s3://models/{f.name}": f for f in files}
+    fetched = []
+
+    def fetch(url: str, dest: Path) -> None:
+        if url not in objects:
+            raise FileNotFoundError(f"Could not access model data at {url}")
+        fetched.append(url)
+        shutil.copyfile(objects[url], dest)
+
+    fetch.fetched = fetched  # type: ignore[attr-defined]
+    return fetch
+
+
+def _s3(path: Path) -> str:
+    return f"s3://models/{path.name}"
 
 
 def _model(url: str, env: dict[str, str] | None = None) -> dict:
@@ -56,20 +76,23 @@ def test_a_corrupt_archive_names_the_file(tmp_path: Path) -> None:
 
 def test_code_comes_from_the_archive_code_folder(tmp_path: Path) -> None:
     archive = _tar(tmp_path / "model.tar.gz", {"weights.bin": b"w", "code/inference.py": b"x = 1\n"})
-    files = prepare(_model(archive.as_uri()), tmp_path / "cache")
+    fetch = _fetch(archive)
+    files = prepare(_model(_s3(archive)), tmp_path / "cache", fetch)
     assert (files.model_dir / "weights.bin").read_bytes() == b"w"
     assert files.code_dir == files.model_dir / "code"
     assert files.program == "inference.py"
-    # Prepared once: a second call reuses the extracted directory.
+    # Prepared once: a second call reuses the extracted directory, downloading nothing.
     (files.model_dir / "marker").write_text("kept")
-    assert (prepare(_model(archive.as_uri()), tmp_path / "cache").model_dir / "marker").exists()
+    assert (prepare(_model(_s3(archive)), tmp_path / "cache", fetch).model_dir / "marker").exists()
+    assert fetch.fetched == [_s3(archive)]
+    assert not list((tmp_path / "cache").rglob("*.tar.gz"))  # the download is not kept
 
 
 def test_submit_directory_tarball_and_program_override(tmp_path: Path) -> None:
     archive = _tar(tmp_path / "model.tar.gz", {"weights.bin": b"w"})
     source = _tar(tmp_path / "sourcedir.tar.gz", {"serve.py": b"x = 1\n"})
-    env = {"SAGEMAKER_SUBMIT_DIRECTORY": source.as_uri(), "SAGEMAKER_PROGRAM": "serve.py"}
-    files = prepare(_model(archive.as_uri(), env), tmp_path / "cache")
+    env = {"SAGEMAKER_SUBMIT_DIRECTORY": _s3(source), "SAGEMAKER_PROGRAM": "serve.py"}
+    files = prepare(_model(_s3(archive), env), tmp_path / "cache", _fetch(archive, source))
     assert (files.code_dir / "serve.py").is_file()
     assert files.program == "serve.py"
 
@@ -78,7 +101,7 @@ def test_submit_directory_inside_the_container_means_the_model_archive(tmp_path:
     # The PyTorch inference container unpacks model.tar.gz at /opt/ml/model.
     archive = _tar(tmp_path / "model.tar.gz", {"weights.bin": b"w", "code/inference.py": b"x = 1\n"})
     env = {"SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code", "SAGEMAKER_PROGRAM": "inference.py"}
-    files = prepare(_model(archive.as_uri(), env), tmp_path / "cache")
+    files = prepare(_model(_s3(archive), env), tmp_path / "cache", _fetch(archive))
     assert files.code_dir == files.model_dir / "code"
     assert (files.code_dir / "inference.py").read_bytes() == b"x = 1\n"
 
@@ -86,11 +109,9 @@ def test_submit_directory_inside_the_container_means_the_model_archive(tmp_path:
 def test_missing_program_is_named(tmp_path: Path) -> None:
     archive = _tar(tmp_path / "model.tar.gz", {"weights.bin": b"w"})
     with pytest.raises(ArtifactError, match="inference.py was not found"):
-        prepare(_model(archive.as_uri()), tmp_path / "cache")
+        prepare(_model(_s3(archive)), tmp_path / "cache", _fetch(archive))
 
 
-def test_only_local_uris_are_reachable() -> None:
-    assert local_path("file:///tmp/a%20b/model.tar.gz") == Path("/tmp/a b/model.tar.gz")
-    assert local_path("/tmp/model.tar.gz") == Path("/tmp/model.tar.gz")
-    with pytest.raises(ArtifactError, match="s3://bucket/model.tar.gz"):
-        local_path("s3://bucket/model.tar.gz")
+def test_model_data_that_cannot_be_read_is_the_failure_reason(tmp_path: Path) -> None:
+    with pytest.raises(ArtifactError, match="s3://models/missing.tar.gz"):
+        prepare(_model("s3://models/missing.tar.gz"), tmp_path / "cache", _fetch())

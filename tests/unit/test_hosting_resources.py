@@ -10,6 +10,8 @@ from botocore.validate import validate_parameters
 
 from workflow.local.context import ServerContext
 from workflow.local.errors import ResourceLimitExceeded, ValidationException
+from workflow.local.identity import Principal
+from workflow.local.s3.backend import S3Backend
 from workflow.local.sagemaker import SageMakerBackend
 from workflow.local.sagemaker.hosting.endpoints import ENDPOINT
 from workflow.local.store import Store
@@ -23,6 +25,9 @@ def sagemaker(tmp_path: Path) -> Any:
                         endpoint_url="http://127.0.0.1:1")
     backend = SageMakerBackend(ctx)
     ctx.backends["sagemaker"] = backend
+    s3 = S3Backend(ctx)
+    ctx.backends["s3"] = s3
+    s3.handle("CreateBucket", {"Bucket": "models"})
 
     def call(operation: str, **params: Any) -> dict[str, Any]:
         # The same validation the protocol layer applies before a backend sees a request.
@@ -30,7 +35,8 @@ def sagemaker(tmp_path: Path) -> Any:
         return backend.handle(operation, params)
 
     (tmp_path / "model.tar.gz").write_bytes(b"")
-    call.url = (tmp_path / "model.tar.gz").as_uri()
+    call.url = "s3://models/model.tar.gz"
+    s3.access.upload_file(Principal("test"), tmp_path / "model.tar.gz", call.url)
     call.ctx = ctx
     return call
 
@@ -66,10 +72,12 @@ def test_model_round_trip_and_list(sagemaker: Any) -> None:
 @pytest.mark.parametrize("params, message", [
     ({"ModelName": "bad_name!", "PrimaryContainer": {"Image": "i"}}, "at 'modelName'"),
     ({"ModelName": "m"}, "PrimaryContainer or Containers"),
-    ({"ModelName": "m", "PrimaryContainer": {"Image": "i", "ModelDataUrl": "s3://b/k.tar.gz"}},
-     "s3://b/k.tar.gz"),
+    ({"ModelName": "m", "PrimaryContainer": {"Image": "i", "ModelDataUrl": "s3://models/k.tar.gz"}},
+     "Could not find model data at s3://models/k.tar.gz"),
+    ({"ModelName": "m", "PrimaryContainer": {"Image": "i", "ModelDataUrl": "s3://no-bucket/k.tar.gz"}},
+     "Could not find model data at s3://no-bucket/k.tar.gz"),
     ({"ModelName": "m", "PrimaryContainer": {"Image": "i", "ModelDataUrl": "file:///no/such.tar.gz"}},
-     "Could not find model data at file:///no/such.tar.gz"),
+     "ModelDataUrl must be an s3:// URI"),
 ])
 def test_bad_models_are_refused(sagemaker: Any, params: dict, message: str) -> None:
     with pytest.raises(ValidationException, match=message):

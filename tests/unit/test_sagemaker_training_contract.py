@@ -22,7 +22,7 @@ from workflow.local.sagemaker.training.toolkit_env import (
     to_cmd_args,
     user_hyperparameters,
 )
-from workflow.local.sagemaker.training.uris import local_path
+from workflow.local.sagemaker.training.uris import s3_uri
 
 HPS = {"batch-size": "64", "lr": "0.01", "optimizer": '"adamw"', "pretrained": "false",
        "layers": "[1, 2]", "sagemaker_program": '"train.py"',
@@ -67,16 +67,14 @@ def test_environment_has_the_toolkit_variables(tmp_path):
     assert env["X"] == "1"
 
 
-def test_s3_uris_are_refused_with_a_way_forward():
-    with pytest.raises(ValidationException, match="run the job against AWS") as err:
-        local_path("s3://bucket/key", "InputDataConfig.1.DataSource.S3DataSource.S3Uri")
-    assert err.value.message.startswith("InputDataConfig.1.DataSource.S3DataSource.S3Uri")
-    with pytest.raises(ValidationException, match="https:// scheme"):
-        local_path("https://example.com/x", "F")
-    with pytest.raises(ValidationException, match="not an absolute path"):
-        local_path("relative/dir", "F")
-    assert local_path("file:///tmp/a%20b", "F") == Path("/tmp/a b")
-    assert local_path("/tmp/x", "F") == Path("/tmp/x")
+def test_only_s3_uris_are_accepted_as_on_aws():
+    assert s3_uri("s3://bucket/key", "F") == "s3://bucket/key"
+    for refused in ("file:///tmp/data", "/tmp/data", "relative/dir"):
+        with pytest.raises(ValidationException, match="regular expression pattern") as err:
+            s3_uri(refused, "InputDataConfig.1.DataSource.S3DataSource.S3Uri")
+        assert "InputDataConfig.1.DataSource.S3DataSource.S3Uri" in err.value.message
+    with pytest.raises(ValidationException, match="s3://bucket/key"):
+        s3_uri("https://bucket.s3.amazonaws.com/x", "F")
 
 
 def _tar(path: Path, members: dict[str, bytes]) -> Path:

@@ -29,6 +29,12 @@ def prefix_from_stack_name(stack_name: str) -> str:
     return check_prefix(prefix or "pipeline")
 
 
+def prefix_uri(bucket: str, resource_prefix: str, name: str) -> str:
+    """Where a pipeline keeps one kind of data in its bucket: ``s3://<bucket>/<prefix>/<name>``
+    (``data``, ``output``, ``incoming``), on AWS and on the local server alike."""
+    return f"s3://{bucket}/{resource_prefix}/{name}"
+
+
 def check_prefix(prefix: str) -> str:
     if not re.match(PREFIX_PATTERN, prefix):
         raise SettingsError(
@@ -109,12 +115,12 @@ class StackSettings:
 
     @property
     def data_prefix(self) -> str:
-        return f"s3://{self.data_bucket}/{self.resource_prefix}/data"
+        return prefix_uri(self.data_bucket, self.resource_prefix, "data")
 
     @property
     def output_prefix(self) -> str:
-        return f"s3://{self.data_bucket}/{self.resource_prefix}/output"
+        return prefix_uri(self.data_bucket, self.resource_prefix, "output")
 
     @property
     def incoming_prefix(self) -> str:
-        return f"s3://{self.data_bucket}/{self.resource_prefix}/incoming"
+        return prefix_uri(self.data_bucket, self.resource_prefix, "incoming")

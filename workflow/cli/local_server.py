@@ -20,6 +20,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     help="divide every wait the server makes by this factor (default 1)")
     up.add_argument("--timeout", type=float, default=60.0,
                     help="seconds to wait for the server to answer (default 60)")
+    up.add_argument("--iam", choices=("enforce", "off"),
+                    help="authorize every call a role session makes as IAM would (enforce), or none "
+                         "(off); your own credentials act as the account either way (default: the data "
+                         "directory's last setting, enforce on a new one)")
     up.set_defaults(func=cmd_up)
 
     status = actions.add_parser("status", help="say whether the server runs, and where")
@@ -37,6 +41,7 @@ def _describe(state: lifecycle.ServerState) -> None:
     print(f"endpoint_url: {state.endpoint_url}")
     print(f"data_dir: {state.data_dir}")
     print(f"pid: {state.pid}")
+    print(f"iam: {state.iam}")
 
 
 def cmd_up(args: argparse.Namespace) -> int:
@@ -47,10 +52,13 @@ def cmd_up(args: argparse.Namespace) -> int:
     if state is not None and lifecycle.healthy(state.endpoint_url):
         print("the local server is already running")
         _describe(state)
+        if args.iam and args.iam != state.iam:
+            print(f"error: it runs with --iam {state.iam}; stop it (local down) to start it with --iam {args.iam}")
+            return 1
         return 0
     try:
         state, _ = lifecycle.start(args.data_dir, port=args.port, time_scale=args.time_scale,
-                                   timeout=args.timeout)
+                                   timeout=args.timeout, iam=args.iam)
     except lifecycle.StartError as exc:
         print(f"error: {exc}")
         return 1

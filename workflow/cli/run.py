@@ -22,8 +22,9 @@ from workflow.pipeline.server_start import ensure_server
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("run", help="run the whole pipeline on the local server (the embedded default)",
                               description=__doc__.splitlines()[0])
-    p.add_argument("--dataset", help="dataset zip in the dogImages layout: a path or an http(s)://, "
-                                     "s3:// or file:// URI (default: a generated synthetic dataset)")
+    p.add_argument("--dataset", help="dataset zip in the dogImages layout: a path (uploaded to the local "
+                                     "bucket first) or an s3://, http(s):// or file:// URI "
+                                     "(default: a generated synthetic dataset)")
     p.add_argument("--input", type=Path, help="a full execution input (JSON); see statemachine.input.schema.json")
     p.add_argument("--endpoint-name", help="serve the model under this endpoint name")
     keep = p.add_mutually_exclusive_group()
@@ -39,6 +40,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         'on the same input and updates the serving endpoint, e.g. "rate(1 day)"')
     p.add_argument("--schedule-timezone", default="UTC", help="time zone of --schedule (default UTC)")
     p.add_argument("--timeout", type=float, default=3600, help="give up following the run after this many seconds")
+    p.add_argument("--iam", choices=("enforce", "off"), default="enforce",
+                   help="start the local server authorizing every call the pipeline's roles make as IAM "
+                        "would (enforce, the default), or none (off)")
     p.set_defaults(func=cmd_run)
 
 
@@ -99,7 +103,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(f"error: {err}", file=sys.stderr)
             return 2
     # First of all: the server's start-up overlaps the imports below and the run's set-up.
-    server = ensure_server(workdir / "server", args.port, sys.stdout)
+    server = ensure_server(workdir / "server", args.port, sys.stdout, iam=args.iam)
     from workflow.execution_input import InputError
     from workflow.pipeline.local_run import RunOptions, run_pipeline
     from workflow.pipeline.summary import print_failure, print_success
@@ -121,7 +125,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 1
     output = json.loads(result.description.get("output") or "{}")
     clients = _clients_for(result.endpoint_url)
-    print_success(output, time.monotonic() - started, data_dir, sys.stdout, clients("sagemaker"))
+    print_success(output, time.monotonic() - started, data_dir, sys.stdout, clients("sagemaker"),
+                  endpoint_url=result.endpoint_url)
     if args.schedule:
         _leave_schedule(args, result, clients)
     if not args.keep_endpoint:

@@ -8,6 +8,7 @@ import sys
 import threading
 from collections.abc import Sequence
 
+from workflow.local.access.authorizer import IamMode
 from workflow.local.lifecycle import DEFAULT_DATA_DIR, DEFAULT_PORT
 from workflow.local.server import LocalServer, ServerAlreadyRunning
 
@@ -19,7 +20,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--data-dir", default=DEFAULT_DATA_DIR,
                         help=f"where state lives (default {DEFAULT_DATA_DIR})")
     parser.add_argument("--time-scale", type=float, default=1.0,
-                        help="divide every wait the server makes by this factor (default 1)")
+                        help="divide every wait the server makes, and role sessions' lifetimes, by this factor "
+                             "(default 1)")
+    parser.add_argument("--iam", choices=("enforce", "off"),
+                        help="authorize every call a role session makes (enforce), or none (off); "
+                             "default: the data directory's last setting, enforce on a new one")
     parser.add_argument("--log-level", default="INFO")
     return parser.parse_args(argv)
 
@@ -32,7 +37,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("--time-scale must be positive", file=sys.stderr)
         return 2
     try:
-        server = LocalServer(args.data_dir, port=args.port, time_scale=args.time_scale)
+        server = LocalServer(args.data_dir, port=args.port, time_scale=args.time_scale,
+                             iam=IamMode(args.iam) if args.iam else None)
     except (ServerAlreadyRunning, OSError) as exc:
         print(f"cannot start the local server: {exc}", file=sys.stderr)
         return 1
@@ -43,7 +49,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    print(f"local AWS server on {server.endpoint_url} (data in {server.data_dir})", flush=True)
+    print(f"local AWS server on {server.endpoint_url} (data in {server.data_dir}, IAM {server.iam.value})",
+          flush=True)
     try:
         server.serve_forever()
     finally:

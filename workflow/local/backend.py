@@ -30,6 +30,9 @@ class Backend:
     #: Orchestrators stop before the HTTP server and the services they call, so
     #: nothing they record afterwards is an artefact of the shutdown itself.
     shutdown_first: ClassVar[bool] = False
+    #: The service authorizes a role session's calls itself (IAM and STS, which know a role's
+    #: real ARN); others are authorized by the protocol layer before ``handle``.
+    authorizes_itself: ClassVar[bool] = False
 
     def __init__(self, ctx: ServerContext) -> None:
         self.ctx = ctx

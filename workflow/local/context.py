@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -9,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 from workflow.local.store import Store
 
 if TYPE_CHECKING:
+    from workflow.local.access.authorizer import Authorizer, Context
+    from workflow.local.access.caller import Caller
     from workflow.local.backend import Backend
 
 ACCOUNT_ID = "123456789012"
@@ -26,11 +29,24 @@ class ServerContext:
     #: Divides every wait the server makes on its own (Wait states, cooldowns, polling).
     time_scale: float = 1.0
     backends: dict[str, Backend] = field(default_factory=dict)
+    #: Decides every call a role session makes; None (no IAM on this server) denies nothing.
+    authorizer: Authorizer | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _session: Any = field(default=None, repr=False)
 
     def arn(self, service: str, resource: str) -> str:
         return f"arn:aws:{service}:{self.region}:{self.account_id}:{resource}"
+
+    def authorize(self, caller: Caller, action: str, resources: Iterable[str],
+                  context: Context | None = None, *, service: str | None = None) -> None:
+        """Return when ``caller`` may perform ``action`` (``sagemaker:CreateEndpoint``) on every
+        one of ``resources`` (ARNs) with the condition keys of ``context`` (a mapping, or a
+        function giving one when a policy reads it); raise AWS's
+        AccessDenied, in the error shape of ``service`` (a botocore service name, default the
+        action's prefix), when IAM would refuse. Callers other than role sessions, and every
+        caller under ``--iam off``, are allowed."""
+        if self.authorizer is not None:
+            self.authorizer.authorize(caller, action, resources, context, service=service)
 
     def backend(self, service: str) -> Backend:
         """Direct in-process access, for what AWS does between services internally."""

@@ -32,6 +32,8 @@ class ServerState:
     endpoint_url: str
     data_dir: Path
     time_scale: float = 1.0
+    #: ``enforce`` or ``off``: whether role sessions' calls are authorized.
+    iam: str = "enforce"
 
 
 class StartError(RuntimeError):
@@ -44,7 +46,8 @@ def read_state(data_dir: Path | str) -> ServerState | None:
     try:
         raw = json.loads(path.read_text())
         state = ServerState(int(raw["pid"]), int(raw["port"]), raw["endpoint_url"],
-                            Path(raw["data_dir"]), float(raw.get("time_scale", 1.0)))
+                            Path(raw["data_dir"]), float(raw.get("time_scale", 1.0)),
+                            str(raw.get("iam", "enforce")))
     except (OSError, ValueError, KeyError):
         return None
     return state if pid_alive(state.pid) else None
@@ -73,21 +76,32 @@ def healthy(endpoint_url: str, timeout: float = 2.0) -> bool:
         return False
 
 
+def private_directory(path: Path) -> None:
+    """Create ``path`` readable by its owner only (the server's data holds session secrets),
+    and take the group's and others' access from one this user already owns."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if path.stat().st_uid == os.getuid() and path.stat().st_mode & 0o077:
+        path.chmod(0o700)
+
+
 def start(
     data_dir: Path | str, *, port: int = 0, time_scale: float = 1.0, timeout: float = 60.0,
-    env: dict[str, str] | None = None,
+    env: dict[str, str] | None = None, iam: str | None = None,
 ) -> tuple[ServerState, subprocess.Popen[bytes]]:
     """Start a server process in its own session; return once it answers ``/health``."""
-    process = spawn(data_dir, port=port, time_scale=time_scale, env=env)
+    process = spawn(data_dir, port=port, time_scale=time_scale, env=env, iam=iam)
     return wait_until_up(data_dir, process, timeout=timeout), process
 
 
 def spawn(
     data_dir: Path | str, *, port: int = 0, time_scale: float = 1.0, env: dict[str, str] | None = None,
+    iam: str | None = None,
 ) -> subprocess.Popen[bytes]:
-    """Start a server process in its own session and return at once (see ``wait_until_up``)."""
+    """Start a server process in its own session and return at once (see ``wait_until_up``).
+
+    ``iam`` is ``enforce`` or ``off``; None keeps the data directory's last setting."""
     data_dir = Path(data_dir).resolve()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_directory(data_dir)
     running = read_state(data_dir)
     if running is not None:
         raise StartError(f"another local server is running on {data_dir} "
@@ -95,6 +109,8 @@ def spawn(
     log = open(data_dir / LOG_FILE, "ab")
     command = [sys.executable, "-m", "workflow.local", "--port", str(port),
                "--data-dir", str(data_dir), "--time-scale", str(time_scale)]
+    if iam is not None:
+        command += ["--iam", iam]
     process = subprocess.Popen(
         command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
         start_new_session=True, env=env,

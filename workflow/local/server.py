@@ -13,12 +13,19 @@ from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import parse_qs, urlsplit
 
 from workflow.local import services
+from workflow.local.access.authorizer import Authorizer, IamMode
+from workflow.local.access.gate import Gate
 from workflow.local.backend import Backend
 from workflow.local.context import ServerContext
-from workflow.local.lifecycle import STATE_FILE
+from workflow.local.iam import roles
+from workflow.local.lifecycle import STATE_FILE, private_directory
+from workflow.local.origin import refusal
 from workflow.local.protocol import Dispatcher, Headers, Request, Response
+from workflow.local.protocol.body import BodyReader
+from workflow.local.protocol.rest_xml import is_virtual_host
 from workflow.local.protocol.models import botocore_session
 from workflow.local.store import Store
 
@@ -27,6 +34,8 @@ log = logging.getLogger(__name__)
 HOST = "127.0.0.1"
 LOCK_FILE = "server.lock"
 STORE_FILE = "state.sqlite3"
+#: The server's own settings in its store, kept across restarts.
+SETTINGS = "server.settings"
 
 
 class ServerAlreadyRunning(RuntimeError):
@@ -45,44 +54,80 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     server: _HTTPServer
 
-    def _body(self) -> bytes:
-        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            chunks = []
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass  # trailers
-                    return b"".join(chunks)
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
+    def handle_expect_100(self) -> bool:
+        # 100 Continue goes out when the body is first read (see _reader), not before the
+        # request is routed: an upload refused up front is then never sent.
+        self._continue_pending = True
+        return True
+
+    def _send_continue(self) -> None:
+        self.send_response_only(100)
+        self.end_headers()
+
+    def _reader(self) -> BodyReader:
+        chunked = "chunked" in (self.headers.get("Transfer-Encoding") or "").lower()
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = 0
+        waiting = getattr(self, "_continue_pending", False)
+        self._continue_pending = False
+        return BodyReader(self.rfile, length, chunked, self._send_continue if waiting else None)
+
+    def _target(self) -> tuple[str, Headers]:
+        """The path and headers; an absolute-form target (``GET http://host/path``, as a
+        client configured with this server as its HTTP proxy sends) names the host."""
+        headers = Headers(dict(self.headers.items()))
+        target = self.path
+        if target.startswith(("http://", "https://")):
+            parts = urlsplit(target)
+            headers["Host"] = parts.netloc
+            target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        return target, headers
 
     def _serve(self) -> None:
-        body = self._body()
-        path = self.path.split("?", 1)[0]
-        if path == "/console" or path.startswith("/console/"):
-            from urllib.parse import parse_qs, urlsplit
-
+        reader = self._reader()
+        target, headers = self._target()
+        path = target.split("?", 1)[0]
+        refused = refusal(headers, self.command, path, self.server.local.port)
+        if refused is not None:
+            response = Response(403, {"Content-Type": "application/json"},
+                                json.dumps({"__type": "AccessDenied", "message": refused}).encode())
+        elif path == "/console" or path.startswith("/console/"):
             from workflow.local.console import handle as console  # loaded on the first page view
             response = Response(*console(
-                self.command, path, parse_qs(urlsplit(self.path).query), body,
+                self.command, path, parse_qs(urlsplit(target).query), reader.readall(),
                 endpoint_url=self.server.local.endpoint_url, data_dir=self.server.local.data_dir))
-        elif self.command in ("GET", "HEAD") and path in ("/", "/health") and not self.headers.get(
-            "X-Amz-Target"
+        elif self.command in ("GET", "HEAD") and path in ("/", "/health") and not (
+            headers.get("X-Amz-Target") or headers.get("Authorization") or "?" in target
+            or is_virtual_host(headers.get("Host"))
         ):
             response = self.server.local.health()
         else:
-            request = Request(self.command, self.path, Headers(dict(self.headers.items())), body)
+            request = Request(self.command, target, headers, stream=reader)
             response = self.server.local.dispatcher.dispatch(request)
+        try:
+            self._send(response)
+        finally:
+            if response.stream is not None:
+                response.stream.close()
+        if not reader.drain():
+            self.close_connection = True
+
+    def _send(self, response: Response) -> None:
         self.send_response(response.status)
         for key, value in response.headers.items():
             self.send_header(key, value)
+        length = response.stream.length if response.stream is not None else len(response.body)
         if "Content-Length" not in response.headers:
-            self.send_header("Content-Length", str(len(response.body)))
+            self.send_header("Content-Length", str(length))
         self.end_headers()
-        if self.command != "HEAD" and response.body:
+        if self.command == "HEAD":
+            return
+        if response.stream is not None:
+            self.wfile.flush()
+            response.stream.send(self.connection)
+        elif response.body:
             self.wfile.write(response.body)
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _serve
@@ -127,12 +172,13 @@ class LocalServer:
 
     def __init__(
         self, data_dir: Path, *, port: int = 0, time_scale: float = 1.0,
-        backends: Sequence[str] | None = None,
+        backends: Sequence[str] | None = None, iam: IamMode | None = None,
     ) -> None:
         if time_scale <= 0:
             raise ValueError("time_scale must be positive")
         self.data_dir = Path(data_dir).resolve()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        # The store holds the secrets of the role sessions it issues: the owner's only.
+        private_directory(self.data_dir)
         self._lock_file = self._lock()
         self.httpd = _HTTPServer((HOST, port), _Handler)
         self.httpd.local = self
@@ -145,11 +191,22 @@ class LocalServer:
         for spec in services.BACKENDS if backends is None else backends:
             backend = load_backend_class(spec)(self.ctx)
             self.ctx.backends[backend.service] = backend
-        self.dispatcher = Dispatcher(self.ctx.backends)
+        self.iam = self._iam_mode(iam)
+        if "iam" in self.ctx.backends:
+            self.ctx.authorizer = Authorizer(roles(self.ctx), self.iam)
+        self.dispatcher = Dispatcher(self.ctx.backends, Gate(self.ctx))
         self._stopped = threading.Event()
         self._serving = threading.Event()
         self._stop_lock = threading.Lock()
         self._stopping = False
+
+    def _iam_mode(self, requested: IamMode | None) -> IamMode:
+        """The mode asked for, else the one this data directory last ran with, else enforce;
+        remembered for the next start."""
+        stored = self.ctx.store.get(SETTINGS, "iam")
+        mode = requested or (IamMode(stored["mode"]) if stored else IamMode.ENFORCE)
+        self.ctx.store.put(SETTINGS, "iam", {"mode": mode.value})
+        return mode
 
     def _lock(self) -> IO[str]:
         # One server per data directory: two would race on the same store and processes.
@@ -193,7 +250,7 @@ class LocalServer:
     def _write_state(self) -> None:
         state = {
             "pid": os.getpid(), "port": self.port, "endpoint_url": self.endpoint_url,
-            "data_dir": str(self.data_dir), "time_scale": self.ctx.time_scale,
+            "data_dir": str(self.data_dir), "time_scale": self.ctx.time_scale, "iam": self.iam.value,
             "started_at": datetime.now(timezone.utc).isoformat(),
         }
         path = self.data_dir / STATE_FILE

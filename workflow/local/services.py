@@ -12,5 +12,8 @@ BACKENDS: tuple[str, ...] = (
     "workflow.local.autoscaling:AutoScalingBackend",
     "workflow.local.sagemaker:SageMakerBackend",
     "workflow.local.cloudwatch:CloudWatchBackend",
+    "workflow.local.s3.backend:S3Backend",
     "workflow.local.scheduler:SchedulerBackend",
+    "workflow.local.iam:IamBackend",
+    "workflow.local.sts:StsBackend",
 )

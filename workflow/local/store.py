@@ -90,6 +90,22 @@ class Store:
             raise
         db.execute("COMMIT")
 
+    # -- tables of a service's own ----------------------------------------------------
+    def create_tables(self, sql: str) -> None:
+        """Create a service's own tables (``CREATE TABLE IF NOT EXISTS ...``), for records a
+        document per key does not serve (S3's objects, listed in key order)."""
+        self._connection().executescript(sql)
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction over a service's own tables."""
+        with self._transaction() as db:
+            yield db
+
+    def query(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """Rows of a read over a service's own tables."""
+        return self._connection().execute(sql, args).fetchall()
+
     def _next(self, db: sqlite3.Connection, name: str) -> int:
         db.execute(
             "INSERT INTO counters (name, value) VALUES (?, 1) "

@@ -6,25 +6,30 @@ may scale to two.
 """
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from workflow.aws.settings import DEFAULT_STACK_NAME, prefix_from_stack_name
+from workflow.aws.settings import DEFAULT_STACK_NAME, prefix_from_stack_name, prefix_uri
 
+PREFIX = prefix_from_stack_name(DEFAULT_STACK_NAME)
 #: Named like the default stack's endpoint on AWS, whose IAM policies require the prefix.
-DEFAULT_ENDPOINT = f"{prefix_from_stack_name(DEFAULT_STACK_NAME)}-endpoint"
+DEFAULT_ENDPOINT = f"{PREFIX}-endpoint"
+#: The local run's bucket on the local server's S3, laid out as the stack's data bucket on
+#: AWS: ``<prefix>/data`` (staged datasets), ``<prefix>/output``, ``<prefix>/incoming`` (zips).
+LOCAL_BUCKET = f"{PREFIX}-local"
+DATA_PREFIX = prefix_uri(LOCAL_BUCKET, PREFIX, "data")
+OUTPUT_PREFIX = prefix_uri(LOCAL_BUCKET, PREFIX, "output")
+INCOMING_PREFIX = prefix_uri(LOCAL_BUCKET, PREFIX, "incoming")
 
 #: What the synthetic dataset of the default run looks like.
 SYNTHETIC = {"num_classes": 5, "train_per_class": 40, "valid_per_class": 10, "test_per_class": 10,
              "image_size": 64, "seed": 0}
 
 
-def default_input(workdir: Path, dataset_uri: str, endpoint_name: str = DEFAULT_ENDPOINT) -> dict[str, Any]:
-    workdir = workdir.resolve()
+def default_input(dataset_uri: str, endpoint_name: str = DEFAULT_ENDPOINT) -> dict[str, Any]:
     return {
         "dataset_uri": dataset_uri,
-        "data_prefix": (workdir / "data").as_uri(),
-        "output_prefix": (workdir / "output").as_uri(),
+        "data_prefix": DATA_PREFIX,
+        "output_prefix": OUTPUT_PREFIX,
         "endpoint_name": endpoint_name,
         "quality_threshold": 0.5,
         "training": {
@@ -57,10 +62,10 @@ def default_input(workdir: Path, dataset_uri: str, endpoint_name: str = DEFAULT_
     }
 
 
-def quick_input(workdir: Path, dataset_uri: str, endpoint_name: str = DEFAULT_ENDPOINT) -> dict[str, Any]:
+def quick_input(dataset_uri: str, endpoint_name: str = DEFAULT_ENDPOINT) -> dict[str, Any]:
     """The default input on less work, for demonstrations and tests: one tuning job in a
     narrow, known-good learning-rate range, two epochs, a lower quality bar (chance is 0.2)."""
-    document = default_input(workdir, dataset_uri, endpoint_name)
+    document = default_input(dataset_uri, endpoint_name)
     document["quality_threshold"] = 0.3
     document["tuning"].update(max_jobs=1, max_parallel_jobs=1)
     document["tuning"]["ranges"] = {"ContinuousParameterRanges": [

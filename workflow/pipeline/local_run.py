@@ -1,9 +1,10 @@
 """``deploy_workflow.py run``: the whole pipeline on the local server, start to summary.
 
 Steps: the local server (started if it is not running), the execution input
-checked against its schema, the dataset zip (synthetic by default), the
-Lambdas and the state machine deployed onto the server, one execution
-followed with progress, and a summary with where to look next.
+checked against its schema, the dataset zip (synthetic by default) uploaded to
+the local bucket on the server's S3, the Lambdas, the training code and the
+state machine deployed onto the server, one execution followed with progress,
+and a summary with where to look next.
 
 The order keeps a first run short: the server's start-up (half a second, and
 its Lambda runtime's imports) overlaps the checks, the dataset and the
@@ -18,14 +19,15 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from workflow.execution_input import check
-from workflow.pipeline.defaults import SYNTHETIC, default_input
+from workflow.pipeline.defaults import INCOMING_PREFIX, SYNTHETIC, default_input
+from workflow.pipeline.local_bucket import ensure_buckets, upload_zip
 from workflow.pipeline.local_setup import deploy_local
 from workflow.pipeline.progress import ProgressPrinter
 from workflow.pipeline.server_start import ServerStart
 from workflow.pipeline.watch import follow
 
 #: The services a run deploys with (its SageMaker client is built while the execution runs).
-DEPLOY_SERVICES = ("lambda", "stepfunctions")
+DEPLOY_SERVICES = ("s3", "lambda", "stepfunctions")
 
 
 @dataclass
@@ -47,16 +49,26 @@ class RunResult:
     endpoint_url: str
 
 
-def dataset_uri(workdir: Path, dataset: str | None) -> str:
-    """A URI for the dataset zip: the one given, or where the synthetic default lives."""
+@dataclass(frozen=True)
+class DatasetPlan:
+    """The execution's ``dataset_uri``, and the local zip to upload there first (if any)."""
+
+    uri: str
+    upload: Path | None = None
+
+
+def dataset_plan(workdir: Path, dataset: str | None) -> DatasetPlan:
+    """A URI (s3://, https://, file://) is used as given; a path, or the synthetic default,
+    is uploaded to the local bucket's incoming prefix, as a zip is on AWS."""
+    if dataset and "://" in dataset:
+        return DatasetPlan(dataset)
     if dataset:
-        if "://" in dataset:
-            return dataset
         path = Path(dataset).expanduser().resolve()
         if not path.is_file():
             raise FileNotFoundError(f"--dataset: no such file: {path}")
-        return path.as_uri()
-    return synthetic_zip(workdir).resolve().as_uri()
+    else:
+        path = synthetic_zip(workdir).resolve()
+    return DatasetPlan(f"{INCOMING_PREFIX}/{path.name}", path)
 
 
 def synthetic_zip(workdir: Path) -> Path:
@@ -80,7 +92,7 @@ def load_input(options: RunOptions, uri: str) -> dict[str, Any]:
         except (OSError, ValueError) as err:
             raise ValueError(f"--input {options.input_file}: {err}") from err
     else:
-        document = default_input(options.workdir, uri)
+        document = default_input(uri)
     if options.endpoint_name and isinstance(document, dict):
         document["endpoint_name"] = options.endpoint_name
     return check(document, str(options.input_file) if options.input_file else "default input")
@@ -91,8 +103,8 @@ def run_pipeline(options: RunOptions, server: ServerStart, clients_for: Any, out
     returns a ``client(service)`` factory."""
     options.workdir.mkdir(parents=True, exist_ok=True)
     try:
-        uri = dataset_uri(options.workdir, options.dataset)
-        document = load_input(options, uri)
+        plan = dataset_plan(options.workdir, options.dataset)
+        document = load_input(options, plan.uri)
         if not options.dataset:
             ensure_synthetic(options.workdir, out)
         if server.endpoint_url:  # clients take a tenth of a second to build: while the server starts
@@ -103,6 +115,10 @@ def run_pipeline(options: RunOptions, server: ServerStart, clients_for: Any, out
         server.abandon()
         raise
     clients = clients_for(state.endpoint_url)
+    s3 = clients("s3")
+    ensure_buckets(s3, document["data_prefix"], document["output_prefix"])
+    if plan.upload is not None and document["dataset_uri"] == plan.uri:
+        upload_zip(s3, plan.upload, plan.uri, out)
     deployment = deploy_local(clients, options.workdir / "build", document["endpoint_name"])
     sfn = clients("stepfunctions")
     name = time.strftime("run-%Y%m%d-%H%M%S")

@@ -1,8 +1,9 @@
 """Deploy the pipeline onto the local server: Lambdas, training code and the state machine.
 
 The same steps as the CloudFormation stack on AWS, through the same APIs
-(Lambda CreateFunction, Step Functions CreateStateMachine), with file:// URIs
-and the same ``workflow.definition`` rendering. Repeating it updates in place.
+(Lambda CreateFunction, S3 PutObject of the training code, Step Functions
+CreateStateMachine) and the same ``workflow.definition`` rendering. Repeating it
+updates in place.
 """
 from __future__ import annotations
 
@@ -14,11 +15,12 @@ from botocore.exceptions import ClientError
 
 from workflow import definition
 from workflow.aws.packaging import lambda_zip, sourcedir_tarball
-from workflow.aws.settings import DEFAULT_STACK_NAME, prefix_from_stack_name
+from workflow.aws.settings import DEFAULT_STACK_NAME
+from workflow.pipeline.defaults import PREFIX
+from workflow.pipeline.local_bucket import upload_code
 
 #: The same names as the default stack on AWS.
 STATE_MACHINE_NAME = DEFAULT_STACK_NAME
-PREFIX = prefix_from_stack_name(DEFAULT_STACK_NAME)
 ROLE = "arn:aws:iam::123456789012:role/{}"
 
 #: Function settings, as the stack declares them on AWS.
@@ -97,12 +99,13 @@ def _put_state_machine(sfn: Any, text: str) -> str:
 
 
 def deploy_local(clients: Any, build_dir: Path, endpoint_name: str) -> LocalDeployment:
-    """``clients(service)`` gives boto3 clients for the local server."""
+    """``clients(service)`` gives boto3 clients for the local server (whose local bucket
+    exists: ``local_bucket.ensure_buckets``)."""
     lam = clients("lambda")
     arns = {name: _put_function(lam, name, lambda_zip(name, build_dir, with_dependencies=False).path.read_bytes(),
                                 endpoint_name)  # the server's environment has the dependencies
             for name in FUNCTIONS}
-    sourcedir_uri = sourcedir_tarball(build_dir).path.resolve().as_uri()
+    sourcedir_uri = upload_code(clients("s3"), sourcedir_tarball(build_dir))
     text = definition.render(substitution_values(arns, sourcedir_uri))
     names = {name: function_name(name) for name in arns}
     return LocalDeployment(_put_state_machine(clients("stepfunctions"), text), names, sourcedir_uri)

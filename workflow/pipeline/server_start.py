@@ -33,12 +33,16 @@ class ServerStart:
             self.process.wait(timeout=30)
 
 
-def ensure_server(data_dir: Path, port: int, out: TextIO) -> ServerStart:
+def ensure_server(data_dir: Path, port: int, out: TextIO, *, iam: str | None = None) -> ServerStart:
     """Start the server unless it runs; its start-up overlaps whatever the caller does
-    until ``wait()``."""
+    until ``wait()``. A running server keeps its ``--iam`` setting (a note says so when it
+    differs from ``iam``)."""
     state = lifecycle.read_state(data_dir)
     if state is not None and lifecycle.healthy(state.endpoint_url):
+        if iam is not None and state.iam != iam:
+            print(f"note: the local server runs with --iam {state.iam}; restart it (local down) for --iam {iam}",
+                  file=out)
         return ServerStart(data_dir, state.endpoint_url, state=state)
     print(f"starting the local server on 127.0.0.1:{port} (data in {data_dir}) ...", file=out)
     return ServerStart(data_dir, f"http://127.0.0.1:{port}" if port else None,
-                       process=lifecycle.spawn(data_dir, port=port))
+                       process=lifecycle.spawn(data_dir, port=port, iam=iam))

@@ -127,7 +127,7 @@ def final_rules(sagemaker: Any, job: str, timeout: float = 300, poll: float = 0.
 
 
 def print_success(output: dict[str, Any], seconds: float, data_dir: Path | None, out: TextIO,
-                  sagemaker: Any | None = None) -> None:
+                  sagemaker: Any | None = None, endpoint_url: str | None = None) -> None:
     def w(line: str = "") -> None:
         print(line, file=out)
 
@@ -160,3 +160,5 @@ def print_success(output: dict[str, Any], seconds: float, data_dir: Path | None,
         w(f"  profiler report:      {paths.rule_output / PROFILER_REPORT}")
         w(f"  training log:         python deploy_workflow.py logs {job}")
     w(f"  model archive:        {output.get('model_data')}")
+    if endpoint_url and str(output.get("model_data", "")).startswith("s3://"):
+        w(f"    download it:        aws s3 cp {output['model_data']} . --endpoint-url {endpoint_url}")

@@ -57,6 +57,8 @@ def handle(method: str, path: str, query: Mapping[str, Any], body: bytes, *,
         from workflow.local.console.graphs import graph_answer
 
         return graph_answer(rel, query, endpoint_url)
+    if rel.startswith("jobs/") and rel.endswith("/artifacts"):
+        return _artifacts(rel[len("jobs/"):-len("/artifacts")], endpoint_url)
     if rel in ("progress.json", "schedules.json"):
         if endpoint_url is None:
             return _error(503, "ServiceUnavailable", "the console is not attached to a server")
@@ -67,6 +69,23 @@ def handle(method: str, path: str, query: Mapping[str, Any], body: bytes, *,
     if rel.startswith("jobs/"):
         return _job(rel[len("jobs/"):], data_dir)
     return _error(404, "ResourceNotFound", f"no console page {path}")
+
+
+def _artifacts(name: str, endpoint_url: str | None) -> Answer:
+    if endpoint_url is None:
+        return _error(503, "ServiceUnavailable", "the console is not attached to a server")
+    if not job_files.NAME.match(name):
+        return _error(400, "ValidationException", f"training job name {name!r} is not valid")
+    from botocore.exceptions import ClientError
+
+    from workflow.local.console.job_artifacts import job_artifacts
+
+    try:
+        return _json(200, job_artifacts(name, endpoint_url))
+    except ClientError as err:
+        error = err.response["Error"]
+        return _error(404 if "not found" in error.get("Message", "").lower() else 400,
+                      error.get("Code", "ClientError"), error.get("Message", str(err)))
 
 
 def _job(rel: str, data_dir: Path | str | None) -> Answer:

@@ -6,18 +6,16 @@ from pathlib import Path
 from typing import Any
 
 from workflow.definition import DEFINITION_FILE, INPUT_SCHEMA_FILE
-from workflow.local.lifecycle import DEFAULT_DATA_DIR
 
 
 def pipeline_document(data_dir: Path | None) -> dict[str, Any]:
     """The schema, a default input, and the state names that identify the pipeline's definition."""
     states = sorted(json.loads(DEFINITION_FILE.read_text(encoding="utf-8"))["States"])
     schema = json.loads(INPUT_SCHEMA_FILE.read_text(encoding="utf-8"))
-    workdir = (data_dir or Path(DEFAULT_DATA_DIR)).resolve() / "pipeline"
     try:
-        from workflow.pipeline.defaults import default_input
+        from workflow.pipeline.defaults import INCOMING_PREFIX, default_input
 
-        default = default_input(workdir, (workdir / "dogImages.zip").as_uri())
+        default = default_input(f"{INCOMING_PREFIX}/dogImages.zip")
     except ImportError:  # the pipeline defaults are optional for a bare server
         default = {}
     return {"schema": schema, "default_input": default, "state_names": states,

@@ -1,7 +1,14 @@
-"""The HTTP exchange as plain data, so protocol code is testable without sockets."""
+"""The HTTP exchange as plain data, so protocol code is testable without sockets.
+
+Most services take and give whole bodies (``body``). S3 streams: its requests carry a
+``stream`` to read the body from, and its responses a ``stream`` to send, so an object
+never sits in memory whole.
+"""
 from __future__ import annotations
 
+import socket
 from dataclasses import dataclass, field
+from typing import BinaryIO, Protocol
 
 
 class Headers(dict):
@@ -32,6 +39,31 @@ class Request:
     target: str
     headers: Headers
     body: bytes = b""
+    #: The unread body, when the server hands it over as a stream (see ``load_body``).
+    stream: BinaryIO | None = None
+
+    def load_body(self, limit: int | None = None) -> bytes:
+        """Read a streamed body into ``body`` (at most ``limit`` bytes; more raises ValueError)."""
+        if self.stream is not None:
+            stream, self.stream = self.stream, None
+            parts, size = [], 0
+            while chunk := stream.read(1 << 20):
+                parts.append(chunk)
+                size += len(chunk)
+                if limit is not None and size > limit:
+                    raise ValueError(f"the request body is over {limit} bytes")
+            self.body = b"".join(parts)
+        return self.body
+
+
+class ResponseStream(Protocol):
+    """A response body sent piece by piece; ``length`` bytes in all."""
+
+    length: int
+
+    def send(self, sock: socket.socket) -> None: ...
+
+    def close(self) -> None: ...
 
 
 @dataclass
@@ -39,3 +71,5 @@ class Response:
     status: int
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
+    #: Sent instead of ``body`` when set; its ``length`` is the Content-Length.
+    stream: ResponseStream | None = None

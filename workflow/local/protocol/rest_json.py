@@ -92,12 +92,11 @@ def _header_value(shape: Shape, text: str) -> Any:
     return parse_text_value(shape, text)
 
 
-def parse_request(
-    operation: OperationModel, request: Request, uri_params: dict[str, str]
-) -> dict[str, Any]:
-    shape = operation.input_shape
-    if shape is None:
-        return {}
+def parse_located(
+    shape: Shape, request: Request, uri_params: dict[str, str]
+) -> tuple[dict[str, Any], dict[str, Shape]]:
+    """The members the URI, query string and headers carry, and the members left to the body
+    (the payload member excluded): the same in rest-json and rest-xml."""
     _, query = split_target(request.target)
     params: dict[str, Any] = {}
     body_members: dict[str, Shape] = {}
@@ -127,6 +126,17 @@ def parse_request(
                 params[name] = found
         elif name != payload:
             body_members[name] = member
+    return params, body_members
+
+
+def parse_request(
+    operation: OperationModel, request: Request, uri_params: dict[str, str]
+) -> dict[str, Any]:
+    shape = operation.input_shape
+    if shape is None:
+        return {}
+    params, body_members = parse_located(shape, request, uri_params)
+    payload = shape.serialization.get("payload")
     if payload is not None:
         member = shape.members[payload]
         if member.type_name in ("blob", "string"):
@@ -156,16 +166,13 @@ def _json_body(raw: bytes) -> dict[str, Any]:
     return body
 
 
-def serialize_members(
-    shape: Shape | None, result: dict[str, Any], status: int
-) -> Response:
-    """Headers, status code and body of a structure whose members have locations."""
+def located_headers(
+    shape: Shape, result: dict[str, Any], status: int
+) -> tuple[dict[str, str], int, dict[str, Any]]:
+    """Headers and status code from the members placed there; the rest of ``result``
+    (payload and body members) is returned for the protocol's body format."""
     headers: dict[str, str] = {}
-    body: bytes | None = None
-    if shape is None:
-        return Response(status, headers, b"")
-    payload = shape.serialization.get("payload")
-    json_members: dict[str, Any] = {}
+    rest: dict[str, Any] = {}
     for name, member in shape.members.items():
         value = result.get(name)
         if value is None:
@@ -182,7 +189,24 @@ def serialize_members(
         elif location == "headers":
             for key, item in value.items():
                 headers[wire + key] = str(item)
-        elif name == payload:
+        else:
+            rest[name] = value
+    return headers, status, rest
+
+
+def serialize_members(
+    shape: Shape | None, result: dict[str, Any], status: int
+) -> Response:
+    """Headers, status code and body of a structure whose members have locations."""
+    if shape is None:
+        return Response(status, {}, b"")
+    headers, status, rest = located_headers(shape, result, status)
+    body: bytes | None = None
+    payload = shape.serialization.get("payload")
+    json_members: dict[str, Any] = {}
+    for name, value in rest.items():
+        member = shape.members[name]
+        if name == payload:
             if member.type_name == "blob":
                 body = value.encode() if isinstance(value, str) else bytes(value)
             elif member.type_name == "string":
@@ -191,7 +215,7 @@ def serialize_members(
                 body = json.dumps(dump_json_value(member, value)).encode()
                 headers.setdefault("Content-Type", "application/json")
         else:
-            json_members[wire] = dump_json_value(member, value)
+            json_members[member.serialization.get("name", name)] = dump_json_value(member, value)
     if body is None:
         if json_members or (payload is None and status != 204):
             body = json.dumps(json_members, separators=(",", ":")).encode()

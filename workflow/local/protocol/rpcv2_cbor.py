@@ -9,7 +9,6 @@ shape. Only this glue is written here; no CBOR encoding or decoding is hand-made
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
 from typing import Any
 
 from botocore.model import DenormalizedStructureBuilder, OperationModel, ServiceModel
@@ -18,6 +17,7 @@ from botocore.serialize import RpcV2CBORSerializer
 
 from workflow.local.errors import ClientError, ServiceError, UnknownOperationException
 from workflow.local.protocol.http import Request, Response
+from workflow.local.protocol.values import to_utc
 
 CONTENT_TYPE = "application/cbor"
 PROTOCOL_HEADER = "smithy-protocol"
@@ -56,17 +56,6 @@ def operation_for(service: ServiceModel, name: str) -> OperationModel:
     return service.operation_model(name)
 
 
-def _utc(value: Any) -> Any:
-    """botocore's parser gives local-zone datetimes; backends work in UTC."""
-    if isinstance(value, datetime):
-        return value.astimezone(timezone.utc)
-    if isinstance(value, dict):
-        return {k: _utc(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_utc(v) for v in value]
-    return value
-
-
 def parse_request(operation: OperationModel, request: Request) -> dict[str, Any]:
     shape = operation.input_shape
     if shape is None or not request.body:
@@ -79,7 +68,7 @@ def parse_request(operation: OperationModel, request: Request) -> dict[str, Any]
         raise SerializationException(
             f"The request body is not valid CBOR for {shape.name}: {exc}") from None
     parsed.pop("ResponseMetadata", None)
-    return _utc(parsed)
+    return to_utc(parsed)
 
 
 def serialize_response(operation: OperationModel, result: dict[str, Any] | None) -> Response:

@@ -8,6 +8,8 @@ JSON services do.
 """
 from __future__ import annotations
 
+import functools
+import re
 from typing import Any
 
 from botocore.model import Shape
@@ -71,3 +73,47 @@ def validate(params: dict[str, Any], shape: Shape | None) -> None:
         count = len(problems)
         noun = "error" if count == 1 else "errors"
         raise ValidationException(f"{count} validation {noun} detected: " + "; ".join(problems))
+
+
+def _camel(name: str) -> str:
+    return name[:1].lower() + name[1:]
+
+
+def pattern_errors(params: dict[str, Any], shape: Shape | None) -> list[str]:
+    """Strings that break their shape's ``pattern`` (AWS checks it on the server; botocore
+    does not), in AWS's words: ``Value 'a b' at 'roleName' failed to satisfy constraint:
+    Member must satisfy regular expression pattern: [\\w+=,.@-]+``."""
+    out: list[str] = []
+    _patterns(params, shape, "", out)
+    return out
+
+
+def _patterns(value: Any, shape: Shape | None, path: str, out: list[str]) -> None:
+    if value is None or shape is None:
+        return
+    kind = shape.type_name
+    if kind == "structure" and isinstance(value, dict) and not shape.is_document_type:
+        for name, member in shape.members.items():
+            if name in value:
+                _patterns(value[name], member, f"{path}.{_camel(name)}" if path else _camel(name), out)
+    elif kind == "list" and isinstance(value, list):
+        for index, item in enumerate(value):
+            _patterns(item, shape.member, f"{path}.{index + 1}.member", out)
+    elif kind == "string" and isinstance(value, str):
+        pattern = shape.metadata.get("pattern")
+        if pattern and not _matches(pattern, value):
+            out.append(f"Value '{value}' at '{path}' failed to satisfy constraint: "
+                       f"Member must satisfy regular expression pattern: {pattern}")
+
+
+@functools.lru_cache(maxsize=512)
+def _compiled(pattern: str) -> re.Pattern[str] | None:
+    try:
+        return re.compile(pattern)
+    except re.error:  # a Java-only construct: leave the check to the backend
+        return None
+
+
+def _matches(pattern: str, value: str) -> bool:
+    compiled = _compiled(pattern)
+    return compiled is None or compiled.fullmatch(value) is not None

@@ -42,6 +42,18 @@ def parse_timestamp(value: Any) -> Any:
     return value
 
 
+def to_utc(value: Any) -> Any:
+    """Datetimes anywhere in ``value`` in UTC: botocore's parsers give local-zone datetimes,
+    and the backends work in UTC."""
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc)
+    if isinstance(value, dict):
+        return {k: to_utc(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [to_utc(v) for v in value]
+    return value
+
+
 def parse_blob(value: Any) -> Any:
     if isinstance(value, str):
         try:

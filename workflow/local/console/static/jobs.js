@@ -42,6 +42,27 @@ function links(name, available) {
   return out.length ? out.join(" · ") : `<span class="muted">no log files on this server</span>`;
 }
 
+async function artifacts(name) {
+  const answer = await fetch(`/console/jobs/${encodeURIComponent(name)}/artifacts`);
+  return answer.ok ? (await answer.json()).prefixes : [];
+}
+
+function size(bytes) {
+  const units = ["B", "KB", "MB", "GB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) { value /= 1024; unit += 1; }
+  return `${unit ? value.toFixed(1) : value} ${units[unit]}`;
+}
+
+// The job's objects in S3, each a link that downloads it (a presigned GET URL).
+function s3Links(prefixes) {
+  const rows = prefixes.filter((p) => p.objects.length).map((p) => `<li><code>${esc(p.uri)}</code><ul>
+    ${p.objects.map((o) => `<li><a href="${esc(o.url)}" download data-artifact="${esc(o.key)}">${esc(o.key)}</a> <span class="muted small">${size(o.size)}</span></li>`).join("")}
+    ${p.more ? `<li class="muted small">… more under this prefix (aws s3 ls ${esc(p.uri)})</li>` : ""}</ul></li>`);
+  return rows.length ? `<ul class="artifacts">${rows.join("")}</ul>` : `<span class="muted">nothing in S3 yet</span>`;
+}
+
 async function trainingJob(name) {
   let job;
   try {
@@ -49,8 +70,8 @@ async function trainingJob(name) {
   } catch (err) {
     return `<div class="panel"><h2>${esc(name)}</h2><p class="muted">${esc(err.message)}</p></div>`;
   }
-  const [available, running] = await Promise.all([
-    files(name), job.TrainingJobStatus === "InProgress" ? progress("training", name) : ""]);
+  const [available, running, stored] = await Promise.all([
+    files(name), job.TrainingJobStatus === "InProgress" ? progress("training", name) : "", artifacts(name)]);
   const rules = job.DebugRuleEvaluationStatuses || [];
   const metrics = (job.FinalMetricDataList || []).map((m) => `${esc(m.MetricName)} = ${Number(m.Value).toPrecision(4)}`).join(", ");
   return `<div class="panel" data-job="${esc(name)}">
@@ -58,7 +79,8 @@ async function trainingJob(name) {
     <dl class="kv"><dt>Secondary status</dt><dd>${esc(job.SecondaryStatus || "")}</dd>
       <dt>Started</dt><dd>${when(job.TrainingStartTime)}</dd><dt>Ended</dt><dd>${when(job.TrainingEndTime)}</dd>
       ${job.FailureReason ? `<dt>Failure</dt><dd class="err">${esc(job.FailureReason)}</dd>` : ""}
-      <dt>Final metrics</dt><dd>${metrics || "—"}</dd><dt>Files</dt><dd>${links(name, available)}</dd></dl>
+      <dt>Final metrics</dt><dd>${metrics || "—"}</dd><dt>Files</dt><dd>${links(name, available)}</dd>
+      <dt>S3 artifacts</dt><dd>${s3Links(stored)}</dd></dl>
     ${rules.length ? `<h2 style="margin-top:12px">Debugger rules</h2><table class="rules"><thead><tr><th>Rule</th><th>Status</th><th>Details</th></tr></thead><tbody>
       ${rules.map((r) => `<tr><td>${esc(r.RuleConfigurationName)}</td><td>${badge(r.RuleEvaluationStatus)}</td><td class="small">${esc(r.StatusDetails || "")}</td></tr>`).join("")}</tbody></table>` : ""}
     ${available["loss-curve"] ? `<h2 style="margin-top:12px">Loss curve</h2><img class="loss" alt="loss curve of ${esc(name)}" src="/console/jobs/${encodeURIComponent(name)}/loss-curve">` : ""}

@@ -111,22 +111,17 @@ def has_analysis(request: dict[str, Any]) -> bool:
 
 def analyse(request: dict[str, Any], paths: JobPaths, job_name: str,
             memo: dict[tuple, Any] | None = None) -> dict[str, Any]:
-    """Evaluate the rules, draw the loss curve, write the profiler report; publish them all.
+    """Evaluate the rules, draw the loss curve, write the profiler report (``publish`` uploads them).
 
     Returns the DescribeTrainingJob fields to update. The server runs this through
     ``rule_job`` in a process of its own.
     """
     from workflow.local.sagemaker.debugger.evaluation import evaluate_rules, write_profiler_report
-    from workflow.local.sagemaker.training.artifacts import publish_folder
 
     fields: dict[str, Any] = {}
     if request.get("DebugHookConfig") or request.get("DebugRuleConfigurations"):
         fields.update(evaluate_rules(request, paths, memo))
-        publish_folder(paths.debug_output, request, job_name, "debug-output",
-                       request.get("DebugHookConfig", {}).get("S3OutputPath"))
     if profiling_enabled(request):
         fields.update(write_profiler_report(request, paths, job_name))
-        publish_folder(paths.root / "profiler-output", request, job_name, "profiler-output",
-                       request["ProfilerConfig"].get("S3OutputPath"))
-    publish_folder(paths.rule_output, request, job_name, "rule-output")
     return fields
+

@@ -2,8 +2,8 @@
 
 The SageMaker inference containers unpack ``model.tar.gz`` into /opt/ml/model and
 load the handler from its ``code/`` folder, or from the ``SAGEMAKER_SUBMIT_DIRECTORY``
-tarball when the model names one. We do the same under the data directory, once per
-model, and refuse archive members that would land outside the target.
+tarball when the model names one (both downloaded from S3). We do the same under the
+data directory, once per model, and refuse archive members that would land outside the target.
 """
 from __future__ import annotations
 
@@ -12,10 +12,12 @@ import tarfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
-from urllib.parse import unquote, urlparse
 
 DEFAULT_PROGRAM = "inference.py"
+#: ``fetch(url, dest)``: a local copy of the S3 object ``url``; FileNotFoundError when it cannot.
+Fetch = Callable[[str, Path], None]
 _lock = threading.Lock()
 
 
@@ -32,18 +34,6 @@ class ServingFiles:
     model_dir: Path
     code_dir: Path
     program: str
-
-
-def local_path(uri: str) -> Path:
-    """``file:///x`` or ``/x`` -> Path; other schemes are not reachable from this machine."""
-    parsed = urlparse(uri)
-    if parsed.scheme == "file":
-        return Path(unquote(parsed.path))
-    if parsed.scheme == "" and uri.startswith("/"):
-        return Path(uri)
-    raise ArtifactError(
-        f"Could not access model data at {uri}: the local server reads file:// URIs only"
-    )
 
 
 def _refuse_absolute(member: tarfile.TarInfo, dest: str) -> tarfile.TarInfo | None:
@@ -72,22 +62,26 @@ def safe_extract(archive: Path, target: Path) -> None:
         raise ArtifactError(f"Failed to extract model data archive {archive}: {e}") from e
 
 
-def _unpack(source: Path, target: Path) -> None:
-    """A directory is used as it is (copied); a file must be a tar archive."""
+def _unpack(url: str, target: Path, fetch: Fetch) -> None:
+    """Download a tar archive the model names and extract it to ``target``."""
     partial = target.with_name(target.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
-    if source.is_dir():
-        shutil.copytree(source, partial)
-    elif source.is_file():
-        partial.mkdir(parents=True)
-        safe_extract(source, partial)
-    else:
-        raise ArtifactError(f"Could not access model data at {source}: no such file")
+    partial.mkdir(parents=True)
+    archive = target.with_name(target.name + ".tar.gz")
+    try:
+        fetch(url, archive)
+    except FileNotFoundError as e:
+        raise ArtifactError(str(e)) from None
+    try:
+        safe_extract(archive, partial)
+    finally:
+        archive.unlink(missing_ok=True)
     partial.rename(target)
 
 
-def prepare(model: dict[str, Any], cache_dir: Path) -> ServingFiles:
-    """Unpack a model (once, cached by its ARN and creation time) for its workers."""
+def prepare(model: dict[str, Any], cache_dir: Path, fetch: Fetch) -> ServingFiles:
+    """Unpack a model (once, cached by its ARN and creation time) for its workers;
+    ``fetch(url, dest)`` downloads what the model names from S3."""
     container = model.get("PrimaryContainer") or (model.get("Containers") or [{}])[0]
     env = container.get("Environment") or {}
     url = container.get("ModelDataUrl")
@@ -98,7 +92,7 @@ def prepare(model: dict[str, Any], cache_dir: Path) -> ServingFiles:
         if not model_dir.exists():
             root.mkdir(parents=True, exist_ok=True)
             if url:
-                _unpack(local_path(url), model_dir)
+                _unpack(url, model_dir, fetch)
             else:
                 model_dir.mkdir()
         code_dir = model_dir / "code"
@@ -107,13 +101,9 @@ def prepare(model: dict[str, Any], cache_dir: Path) -> ServingFiles:
             # A path inside the container, where model.tar.gz is unpacked: our model_dir.
             code_dir = model_dir / submit[len(CONTAINER_MODEL_DIR):].lstrip("/")
         elif submit:
-            source = local_path(submit)
-            if source.is_dir():
-                code_dir = source
-            else:
-                code_dir = root / "submit"
-                if not code_dir.exists():
-                    _unpack(source, code_dir)
+            code_dir = root / "submit"
+            if not code_dir.exists():
+                _unpack(submit, code_dir, fetch)
     program = env.get("SAGEMAKER_PROGRAM") or DEFAULT_PROGRAM
     if not (code_dir / program).is_file():
         raise ArtifactError(

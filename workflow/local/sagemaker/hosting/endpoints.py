@@ -12,8 +12,10 @@ from typing import Any
 
 from workflow.local.context import ServerContext
 from workflow.local.errors import ResourceLimitExceeded, ServiceError, ValidationException
+from workflow.local.s3.access import s3_access
 from workflow.local.sagemaker.hosting import artifacts
 from workflow.local.sagemaker.hosting.fleet import LiveEndpoint, Variant, launch, stop_all
+from workflow.local.sagemaker.hosting.model_data import ModelData
 from workflow.local.sagemaker.hosting.models import ModelOperations
 from workflow.local.sagemaker.hosting.resources import check_name, now, page, public
 from workflow.local.sagemaker.hosting.worker import WorkerSpec, WorkerStartError
@@ -71,7 +73,8 @@ class EndpointOperations(ModelOperations):
 
     def _spec(self, endpoint: str, model_name: str) -> WorkerSpec:
         model = self.get_model(model_name)
-        files = artifacts.prepare(model, self.ctx.data_dir / "hosting" / "models")
+        data = ModelData(s3_access(self.ctx.backends), model.get("ExecutionRoleArn"))
+        files = artifacts.prepare(model, self.ctx.data_dir / "hosting" / "models", data.fetch)
         env = {str(k): str(v) for k, v in (model["PrimaryContainer"].get("Environment") or {}).items()}
         return WorkerSpec(files=files, environment=env,
                           log_dir=self.ctx.data_dir / "hosting" / "logs" / endpoint)

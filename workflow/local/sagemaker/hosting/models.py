@@ -5,6 +5,8 @@ from typing import Any
 
 from workflow.local.context import ServerContext
 from workflow.local.errors import ValidationException
+from workflow.local.s3.access import s3_access
+from workflow.local.sagemaker.hosting.model_data import ModelData
 from workflow.local.sagemaker.hosting.resources import check_name, now, page, public
 
 MODEL = "sagemaker.model"
@@ -52,7 +54,7 @@ class ModelOperations:
         container = params.get("PrimaryContainer") or containers[0]
         url = container.get("ModelDataUrl")
         if url is not None:
-            _check_model_data(url)
+            ModelData(s3_access(self.ctx.backends), params.get("ExecutionRoleArn")).check(url)
         doc = {
             "ModelName": name,
             "ModelArn": self.model_arn(name),
@@ -150,17 +152,3 @@ class ModelOperations:
         if token:
             out["NextToken"] = token
         return out
-
-
-def _check_model_data(url: str) -> None:
-    """SageMaker refuses a model whose data it cannot reach; so do we, by path."""
-    from workflow.local.sagemaker.hosting.artifacts import ArtifactError, local_path
-
-    try:
-        path = local_path(url)
-    except ArtifactError as e:
-        raise ValidationException(str(e)) from None
-    if not path.exists():
-        raise ValidationException(
-            f"Could not find model data at {url}: no such file or directory."
-        )

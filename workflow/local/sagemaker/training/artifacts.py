@@ -6,44 +6,43 @@ from typing import Any
 
 from workflow.local.sagemaker.training.archives import write_tar_gz
 from workflow.local.sagemaker.training.layout import JobPaths
-from workflow.local.sagemaker.training.staging import copy_tree
-from workflow.local.sagemaker.training.uris import join_uri, local_path
+from workflow.local.sagemaker.training.storage import JobStorage
+from workflow.local.sagemaker.training.uris import join_uri
 
 FAILURE_LIMIT = 1024
 LOG_TAIL_LINES = 12
 
 
 def job_output_uri(request: dict[str, Any], job_name: str, *parts: str) -> str:
-    """``<S3OutputPath>/<job>/...`` in the scheme the request used."""
+    """``<S3OutputPath>/<job>/...``."""
     return join_uri(request["OutputDataConfig"]["S3OutputPath"], job_name, *parts)
 
 
-def _local(uri: str) -> Path:
-    return local_path(uri, "OutputDataConfig.S3OutputPath")
-
-
-def upload(paths: JobPaths, request: dict[str, Any], job_name: str) -> dict[str, Any]:
+def upload(paths: JobPaths, request: dict[str, Any], job_name: str, storage: JobStorage) -> dict[str, Any]:
     """Pack model/ and output/data/ as SageMaker does; returns the Describe fields to set."""
     model_uri = job_output_uri(request, job_name, "output", "model.tar.gz")
     # Stored, not deflated: weights shrink by under 10% and deflating a ResNet takes seconds.
-    write_tar_gz(paths.model, _local(model_uri), level=0)
+    archive = paths.root / "model.tar.gz"
+    write_tar_gz(paths.model, archive, level=0)
+    storage.put_file(archive, model_uri)
     if paths.output_data.is_dir() and any(paths.output_data.iterdir()):
-        write_tar_gz(paths.output_data, _local(job_output_uri(request, job_name, "output",
-                                                              "output.tar.gz")))
+        archive = paths.root / "output.tar.gz"
+        write_tar_gz(paths.output_data, archive)
+        storage.put_file(archive, job_output_uri(request, job_name, "output", "output.tar.gz"))
     return {"ModelArtifacts": {"S3ModelArtifacts": model_uri}}
 
 
-def publish_folder(src: Path, request: dict[str, Any], job_name: str, name: str,
+def publish_folder(src: Path, request: dict[str, Any], job_name: str, name: str, storage: JobStorage,
                    base_uri: str | None = None) -> str | None:
     """Publish a finished job folder (rule-output, debug-output) under the job's output URI.
 
-    Hard-linked where it can be: the job writes these folders no more, and Debugger
-    tensors of a full training run are hundreds of megabytes.
+    Shared by link where the disk allows: the job writes these folders no more, and
+    Debugger tensors of a full training run are hundreds of megabytes.
     """
     if not src.is_dir() or not any(src.iterdir()):
         return None
     uri = join_uri(base_uri, job_name, name) if base_uri else job_output_uri(request, job_name, name)
-    copy_tree(src, _local(uri))
+    storage.put_tree(src, uri)
     return uri
 
 

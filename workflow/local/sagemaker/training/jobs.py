@@ -18,7 +18,7 @@ from workflow.local.sagemaker.training.metrics import compile_definitions, read_
 from workflow.local.sagemaker.training.process import ScriptProcess
 from workflow.local.sagemaker.training.runner import SHUTDOWN, STOPPED, JobRun
 from workflow.local.sagemaker.training.status import TERMINAL, finish_times, now, transition
-from workflow.local.sagemaker.training.uris import local_path
+from workflow.local.sagemaker.training.uris import s3_uri
 
 NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 #: Request members echoed back by DescribeTrainingJob.
@@ -135,7 +135,7 @@ class TrainingJobs:
         debugger.validate(params)
         for field in ("DebugHookConfig", "ProfilerConfig"):
             if params.get(field, {}).get("S3OutputPath"):
-                local_path(params[field]["S3OutputPath"], f"{field}.S3OutputPath")
+                s3_uri(params[field]["S3OutputPath"], f"{field}.S3OutputPath")
         arn = self.ctx.arn("sagemaker", f"training-job/{name.lower()}")
         when = now()
         doc: dict[str, Any] = {

@@ -11,11 +11,14 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from workflow.local.errors import ServiceError
+from workflow.local.s3.access import s3_access
+from workflow.local.sagemaker.debugger.publish import publish
 from workflow.local.sagemaker.training import artifacts, staging
 from workflow.local.sagemaker.training.layout import JobPaths
 from workflow.local.sagemaker.training.metrics import MetricParser
 from workflow.local.sagemaker.training.process import STOP_GRACE_SECONDS, ScriptProcess
 from workflow.local.sagemaker.training.status import finish_times, now, transition
+from workflow.local.sagemaker.training.storage import JobStorage
 from workflow.local.sagemaker.training.toolkit_env import build_environment, gpu_count
 
 if TYPE_CHECKING:
@@ -37,6 +40,7 @@ class JobRun(threading.Thread):
         self.job_name = name
         self.request = request
         self.paths = JobPaths.of(part.ctx.data_dir, name)
+        self.storage = JobStorage(s3_access(part.ctx.backends), request["RoleArn"])
         self.stop_reason: str | None = None
         self._wake = threading.Event()
         self.process: ScriptProcess | None = attached
@@ -80,7 +84,7 @@ class JobRun(threading.Thread):
             self.paths.create()
             staging.write_configs(self.paths, self.request, self.part.hook_config(self.request, self.paths),
                                   self.request.get("ProfilerConfig"))
-            staging.stage_inputs(self.paths, self.request)
+            staging.stage_inputs(self.paths, self.request, self.storage)
         except ServiceError as err:
             self._end("Failed", f"ClientError: {err.message}")
             return
@@ -119,8 +123,8 @@ class JobRun(threading.Thread):
             self._end(self._stop_status(), None)
         elif code == 0:
             self._update(lambda d: transition(d, "Uploading"))
-            fields = artifacts.upload(self.paths, self.request, self.job_name)
-            staging.save_checkpoints(self.paths, self.request)
+            fields = artifacts.upload(self.paths, self.request, self.job_name, self.storage)
+            staging.save_checkpoints(self.paths, self.request, self.storage)
             self._update(lambda d: d.update(fields))
             self._end("Completed", None, rules_pending=True)
             # On AWS the rules run as their own jobs beside the training job: it is Completed
@@ -140,7 +144,11 @@ class JobRun(threading.Thread):
         return latest
 
     def _rule_results(self) -> dict[str, Any]:
-        return self.rules.results() if self.rules is not None else {}
+        if self.rules is None:
+            return {}
+        results = self.rules.results()
+        publish(self.request, self.paths, self.job_name, self.storage)
+        return results
 
     def _train(self) -> int:
         program, submit = staging.entry_point(self.request.get("HyperParameters", {}))
@@ -196,9 +204,9 @@ class JobRun(threading.Thread):
 
     def _collect(self, *, upload_model: bool) -> None:
         """Upload what the job produced (AWS keeps the model of a stopped job, not of a failed one)."""
-        fields = artifacts.upload(self.paths, self.request, self.job_name) if upload_model else {}
+        fields = artifacts.upload(self.paths, self.request, self.job_name, self.storage) if upload_model else {}
         fields.update(self._rule_results())
-        staging.save_checkpoints(self.paths, self.request)
+        staging.save_checkpoints(self.paths, self.request, self.storage)
         self._update(lambda d: d.update(fields))
 
     def _end(self, secondary: str, failure: str | None, *, rules_pending: bool = False) -> None:

@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -11,71 +9,49 @@ from workflow.local.errors import ValidationException
 from workflow.local.sagemaker.training.archives import extract_tar
 from workflow.local.sagemaker.training.layout import JobPaths
 from workflow.local.sagemaker.training.toolkit_env import decode_hyperparameters, resource_config
-from workflow.local.sagemaker.training.uris import local_path
+from workflow.local.sagemaker.training.storage import JobStorage
+from workflow.local.sagemaker.training.uris import s3_uri
 
 PROGRAM = "sagemaker_program"
 SUBMIT_DIR = "sagemaker_submit_directory"
 
 
-def channel_source(channel: dict[str, Any], index: int) -> Path:
+def channel_uri(channel: dict[str, Any], index: int) -> str:
     source = channel.get("DataSource", {})
     field = f"InputDataConfig.{index}.DataSource"
     if "S3DataSource" not in source:
         kinds = ", ".join(source) or "nothing"
         raise ValidationException(f"{field}: only S3DataSource is supported locally (got {kinds})")
-    return local_path(source["S3DataSource"]["S3Uri"], f"{field}.S3DataSource.S3Uri")
+    return s3_uri(source["S3DataSource"]["S3Uri"], f"{field}.S3DataSource.S3Uri")
 
 
 def entry_point(hyperparameters: dict[str, str]) -> tuple[str, str]:
-    """The script and source directory URI, from the PyTorch container's hyperparameters."""
+    """The script and source tarball URI, from the PyTorch container's hyperparameters."""
     decoded = decode_hyperparameters(hyperparameters)
     program, submit = decoded.get(PROGRAM), decoded.get(SUBMIT_DIR)
     if not program or not submit:
         raise ValidationException(
             f"HyperParameters: local training jobs run a script, as the SageMaker PyTorch "
             f"container does; set {PROGRAM} (e.g. \"train.py\") and {SUBMIT_DIR} "
-            f"(a file:// URI of a source .tar.gz or folder)"
+            f"(the s3:// URI of a source .tar.gz)"
         )
     return str(program), str(submit)
 
 
 def validate(request: dict[str, Any]) -> None:
-    """Everything that can be checked before the job is accepted (so errors are synchronous)."""
-    program, submit = entry_point(request.get("HyperParameters", {}))
-    source = local_path(submit, f"HyperParameters.{SUBMIT_DIR}")
-    if not source.exists():
-        raise ValidationException(f"HyperParameters.{SUBMIT_DIR}: {submit} does not exist")
-    if source.is_dir() and not (source / program).is_file():
-        raise ValidationException(f"HyperParameters.{PROGRAM}: {program} is not in {submit}")
+    """What SageMaker checks before it accepts a job; the data itself is read when the job
+    starts (a missing channel fails the job, as on AWS)."""
+    _, submit = entry_point(request.get("HyperParameters", {}))
+    s3_uri(submit, f"HyperParameters.{SUBMIT_DIR}")
     names = set()
     for i, channel in enumerate(request.get("InputDataConfig", []), start=1):
-        path = channel_source(channel, i)
-        if not path.exists():
-            raise ValidationException(
-                f"InputDataConfig.{i}.DataSource.S3DataSource.S3Uri: {path} does not exist"
-            )
+        channel_uri(channel, i)
         if channel["ChannelName"] in names:
             raise ValidationException(f"InputDataConfig: channel {channel['ChannelName']} repeats")
         names.add(channel["ChannelName"])
-    local_path(request["OutputDataConfig"]["S3OutputPath"], "OutputDataConfig.S3OutputPath")
+    s3_uri(request["OutputDataConfig"]["S3OutputPath"], "OutputDataConfig.S3OutputPath")
     if request.get("CheckpointConfig"):
-        local_path(request["CheckpointConfig"]["S3Uri"], "CheckpointConfig.S3Uri")
-
-
-def _link_or_copy(src: str, dst: str) -> None:
-    # Hard links make staging a large dataset instant; copy across file systems.
-    try:
-        os.link(src, dst)
-    except OSError:
-        shutil.copy2(src, dst)
-
-
-def copy_tree(src: Path, dst: Path) -> None:
-    if src.is_dir():
-        shutil.copytree(src, dst, copy_function=_link_or_copy, dirs_exist_ok=True)
-    else:
-        dst.mkdir(parents=True, exist_ok=True)
-        _link_or_copy(str(src), str(dst / src.name))
+        s3_uri(request["CheckpointConfig"]["S3Uri"], "CheckpointConfig.S3Uri")
 
 
 def write_configs(paths: JobPaths, request: dict[str, Any], hook_config: dict[str, Any] | None,
@@ -105,24 +81,22 @@ def write_configs(paths: JobPaths, request: dict[str, Any], hook_config: dict[st
         (paths.config / name).write_text(json.dumps(body, indent=2))
 
 
-def stage_inputs(paths: JobPaths, request: dict[str, Any]) -> None:
+def stage_inputs(paths: JobPaths, request: dict[str, Any], storage: JobStorage) -> None:
     for i, channel in enumerate(request.get("InputDataConfig", []), start=1):
-        copy_tree(channel_source(channel, i), paths.data / channel["ChannelName"])
-    _, submit = entry_point(request.get("HyperParameters", {}))
-    source = local_path(submit, f"HyperParameters.{SUBMIT_DIR}")
-    if source.is_dir():
-        copy_tree(source, paths.code)
-    else:
-        extract_tar(source, paths.code, f"HyperParameters.{SUBMIT_DIR}")
+        storage.stage_channel(channel_uri(channel, i), paths.data / channel["ChannelName"])
+    program, submit = entry_point(request.get("HyperParameters", {}))
+    tarball = paths.root / "sourcedir.tar.gz"
+    storage.fetch_file(submit, tarball)
+    extract_tar(tarball, paths.code, f"HyperParameters.{SUBMIT_DIR}")
+    tarball.unlink()
+    if not (paths.code / program).is_file():
+        raise ValidationException(f"HyperParameters.{PROGRAM}: {program} is not in {submit}")
     checkpoint = request.get("CheckpointConfig")
-    if checkpoint:
-        saved = local_path(checkpoint["S3Uri"], "CheckpointConfig.S3Uri")
-        if saved.is_dir():  # a restarted job resumes from what an earlier run saved
-            shutil.copytree(saved, paths.checkpoints, dirs_exist_ok=True)
+    if checkpoint:  # a restarted job resumes from what an earlier run saved
+        storage.fetch_tree(checkpoint["S3Uri"], paths.checkpoints)
 
 
-def save_checkpoints(paths: JobPaths, request: dict[str, Any]) -> None:
+def save_checkpoints(paths: JobPaths, request: dict[str, Any], storage: JobStorage) -> None:
     checkpoint = request.get("CheckpointConfig")
     if checkpoint and paths.checkpoints.is_dir() and any(paths.checkpoints.iterdir()):
-        target = local_path(checkpoint["S3Uri"], "CheckpointConfig.S3Uri")
-        shutil.copytree(paths.checkpoints, target, dirs_exist_ok=True)
+        storage.put_tree(paths.checkpoints, checkpoint["S3Uri"])

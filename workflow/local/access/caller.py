@@ -1,0 +1,91 @@
+"""Who makes a request: the account's administrator, or a session of an assumed role.
+
+The protocol layer identifies the caller of each request (``gate.py``) and serves the
+backend with it current (each request runs on its own thread, so a context variable holds
+it); a backend reads it with ``current()``. Calls one local service makes to another name
+their caller explicitly.
+"""
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Union
+
+from workflow.local.context import ACCOUNT_ID
+
+
+@dataclass(frozen=True)
+class AccountAdmin:
+    """Any caller signing with credentials this server did not issue (the user's CLI, boto3,
+    the console): the account itself, which IAM never denies."""
+
+    account_id: str = ACCOUNT_ID
+    tags: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def arn(self) -> str:
+        return f"arn:aws:iam::{self.account_id}:root"
+
+    @property
+    def user_id(self) -> str:
+        return self.account_id
+
+    @property
+    def principal_arn(self) -> str:
+        return self.arn
+
+
+@dataclass(frozen=True)
+class AssumedRole:
+    """A role session: temporary credentials STS issued for ``role_arn``."""
+
+    account_id: str
+    role_name: str
+    #: The role's ARN, with its path (``arn:aws:iam::123456789012:role/service/name``).
+    role_arn: str
+    #: ``AROA...``: the role's unique id.
+    role_id: str
+    session_name: str
+    access_key_id: str
+    expiration: datetime
+    #: The inline session policy given to AssumeRole, which further limits the session.
+    session_policy: str | None = None
+    #: Session tags and the role's tags: the session's ``aws:PrincipalTag/*``.
+    tags: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def arn(self) -> str:
+        """``arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION``: how AWS names the caller in errors."""
+        return f"arn:aws:sts::{self.account_id}:assumed-role/{self.role_name}/{self.session_name}"
+
+    @property
+    def user_id(self) -> str:
+        return f"{self.role_id}:{self.session_name}"
+
+    @property
+    def principal_arn(self) -> str:
+        """``aws:PrincipalArn`` of a role session is its role's ARN."""
+        return self.role_arn
+
+
+Caller = Union[AccountAdmin, AssumedRole]
+
+ADMIN = AccountAdmin()
+_current: contextvars.ContextVar[Caller] = contextvars.ContextVar("caller", default=ADMIN)
+
+
+def current() -> Caller:
+    """The caller of the request being served (the administrator outside any request)."""
+    return _current.get()
+
+
+@contextmanager
+def serving(caller: Caller) -> Iterator[None]:
+    token = _current.set(caller)
+    try:
+        yield
+    finally:
+        _current.reset(token)

@@ -1,0 +1,139 @@
+"""What other local services do with S3, through one small typed interface.
+
+A training job's channels, checkpoints and artifacts, an endpoint's model data: each call
+names its principal (the role it acts as), so access can be authorised per principal, and
+nothing outside this package touches S3's records or files.
+"""
+from __future__ import annotations
+
+import mimetypes
+from collections.abc import Iterator, Mapping
+from typing import Any
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from urllib.parse import urlparse
+
+from workflow.local.identity import Principal
+from workflow.local.s3.errors import NoSuchKey
+from workflow.local.s3.objects import ObjectStore
+from workflow.local.s3.records import SystemMetadata, StoredObject
+
+
+class UnsafeKey(ValueError):
+    """A key that cannot become a file path under the destination (``..``, NUL, absolute)."""
+
+
+@dataclass(frozen=True)
+class S3Uri:
+    bucket: str
+    key: str
+
+    @classmethod
+    def parse(cls, uri: str) -> S3Uri:
+        parsed = urlparse(uri)
+        if parsed.scheme != "s3" or not parsed.netloc:
+            raise ValueError(f"{uri} is not an s3://bucket/key URI")
+        return cls(parsed.netloc, parsed.path.lstrip("/"))
+
+    def __str__(self) -> str:
+        return f"s3://{self.bucket}/{self.key}"
+
+    def join(self, *parts: str) -> S3Uri:
+        return S3Uri(self.bucket, "/".join([self.key.rstrip("/"), *(p.strip("/") for p in parts)]).lstrip("/"))
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    uri: S3Uri
+    size: int
+    etag: str
+
+
+def relative_path(key: str, prefix: str) -> PurePosixPath | None:
+    """Where an object under ``prefix`` lands below a folder (None for a folder marker)."""
+    rest = key[len(prefix):].lstrip("/")
+    if not rest or rest.endswith("/"):
+        return None
+    parts = rest.split("/")
+    if "\x00" in rest or any(p in ("", ".", "..") for p in parts):
+        raise UnsafeKey(f"object key {key!r} cannot be written below a local folder")
+    return PurePosixPath(*parts)
+
+
+class S3Access:
+    def __init__(self, objects: ObjectStore) -> None:
+        self._objects = objects
+
+    def head(self, principal: Principal, uri: str) -> ObjectInfo:
+        """The object's size and ETag; NoSuchBucket or NoSuchKey when it is not there."""
+        where = S3Uri.parse(uri)
+        record = self._objects.head(where.bucket, where.key)
+        return ObjectInfo(where, record.size, record.etag)
+
+    def download(self, principal: Principal, uri: str, dest: Path) -> ObjectInfo:
+        """A writable local copy of one object (a reflink where the file system has them)."""
+        where = S3Uri.parse(uri)
+        record = self._objects.head(where.bucket, where.key)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        self._objects.blobs.copy_to(record.blob, dest)
+        return ObjectInfo(where, record.size, record.etag)
+
+    def materialise(self, principal: Principal, prefix_uri: str, dest: Path) -> int:
+        """Every object under the prefix as a read-only file below ``dest`` (reflink or hard
+        link, no bytes copied where possible), as SageMaker's File mode lays out a channel.
+        Returns the count; NoSuchKey when nothing is there."""
+        where = S3Uri.parse(prefix_uri)
+        count = 0
+        for _, record in self._scan(where):
+            rel = relative_path(record.key, where.key)
+            if rel is None:
+                continue
+            target = dest.joinpath(*rel.parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._objects.blobs.clone_to(record.blob, target)
+            count += 1
+        if count == 0:
+            raise NoSuchKey(f"No S3 objects found under S3 URL {prefix_uri}", fields={"Key": where.key})
+        return count
+
+    def download_tree(self, principal: Principal, prefix_uri: str, dest: Path) -> int:
+        """Writable copies of every object under the prefix (checkpoints to resume from)."""
+        where = S3Uri.parse(prefix_uri)
+        count = 0
+        for _, record in self._scan(where):
+            rel = relative_path(record.key, where.key)
+            if rel is not None:
+                target = dest.joinpath(*rel.parts)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                self._objects.blobs.copy_to(record.blob, target)
+                count += 1
+        return count
+
+    def _scan(self, where: S3Uri) -> Iterator[tuple[bytes, StoredObject]]:
+        self._objects.bucket(where.bucket)
+        prefix = where.key.encode("utf-8", errors="surrogatepass")
+        return self._objects.catalog.scan(where.bucket, prefix, prefix)
+
+    def upload_file(self, principal: Principal, src: Path, uri: str, content_type: str | None = None) -> ObjectInfo:
+        """Store a local file as an object (shared by link where possible)."""
+        where = S3Uri.parse(uri)
+        kind = content_type or mimetypes.guess_type(src.name)[0] or "binary/octet-stream"
+        record = self._objects.put_file(where.bucket, where.key, src, SystemMetadata(content_type=kind))
+        return ObjectInfo(where, record.size, record.etag)
+
+    def upload_tree(self, principal: Principal, src: Path, prefix_uri: str) -> int:
+        """Every file below ``src`` under the prefix, keyed by its relative path."""
+        where = S3Uri.parse(prefix_uri)
+        count = 0
+        for path in sorted(p for p in src.rglob("*") if p.is_file()):
+            self.upload_file(principal, path, str(where.join(path.relative_to(src).as_posix())))
+            count += 1
+        return count
+
+
+def s3_access(backends: Mapping[str, Any]) -> S3Access:
+    """The S3 interface of this server (its ``s3`` backend must be registered)."""
+    access = getattr(backends.get("s3"), "access", None)
+    if not isinstance(access, S3Access):
+        raise RuntimeError("the local server has no S3 backend registered")
+    return access
