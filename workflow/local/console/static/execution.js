@@ -130,7 +130,6 @@ export async function renderExecution(view, arn) {
     view.querySelector("#exec-error").innerHTML = description.error || description.cause
       ? `<div class="error-box" id="execution-failure"><span class="err">${esc(description.error || "")}</span><pre>${esc(pretty(description.cause || ""))}</pre></div>` : "";
     if (events.length === lastCount && !running) return;
-    lastCount = events.length;
     const [statusAnswer, pictureAnswer] = await Promise.all([
       fetch(`/console/status.json?execution=${encodeURIComponent(arn)}`), graphAnswer()]);
     if (statusAnswer.ok) status = await statusAnswer.json();
@@ -144,6 +143,7 @@ export async function renderExecution(view, arn) {
     select(selected);
     view.querySelector("#history-box").innerHTML = historyTable(events);
     await renderJobs(view.querySelector("#jobs"), events);
+    lastCount = events.length; // drawn in full: the next refresh may skip an unchanged history
   };
   document.title = `Execution · ${nameOf(arn)}`;
   let stopLoop = () => {};
@@ -151,16 +151,20 @@ export async function renderExecution(view, arn) {
   const follow = () => {
     stopLoop();
     let ended = false;
+    let failures = 0;
     running = true;
     lastCount = -1;
     stopLoop = every(1000, async () => {
       try {
         await refresh();
+        failures = 0;
+        if (!running) ended = true;
       } catch (err) {
+        // A busy server may fail one refresh: the page gives up after a few in a row.
+        failures += 1;
         view.querySelector("#exec-error").innerHTML = errorBox(err);
-        ended = !running || err.code === "ExecutionDoesNotExist" || err.code === "InvalidArn";
+        ended = err.code === "ExecutionDoesNotExist" || err.code === "InvalidArn" || (!running && failures >= 3);
       }
-      if (!running) ended = true;
     }, () => !ended);
   };
   follow();
