@@ -7,13 +7,20 @@ that machine load affects both alike. Printed:
 
 * ``engine/plain``: train.py's ``train_one_epoch`` over the plain loop
   (target >= 0.95, debugger off);
+* ``checks/plain``: the same loop with what train.py always runs beside it, the
+  five built-in checks (``diagnostics``) and the step timings of the profile
+  summary, over the plain loop (target >= 0.97);
 * ``debugger/engine``: the same loop with the smdebug hook registered from a
   hook configuration (losses, weights, biases, gradients every
   ``--save-interval`` steps) over the loop without it;
 * each ratio from wall time and from this process's CPU time (on a shared
   CPU machine other processes disturb wall time far more than CPU time);
 * peak memory of each variant (CUDA: peak allocated; CPU: peak RSS rise);
-* with CUDA, images/s with AMP + channels_last against fp32.
+* with CUDA, images/s with AMP + channels_last against fp32;
+* MLflow's cost per epoch against a real tracking server started for the
+  benchmark: on the training thread (handing the epoch's metrics to the
+  tracking thread) and on the tracking thread (the HTTP call), and the one-off
+  costs of a job (MLflow's import, the run's creation).
 
     python bench/train_throughput.py [--device cuda] [--image-size 32] [--rounds 5]
 """
@@ -42,8 +49,12 @@ sys.path.insert(0, str(ROOT))
 
 import breed_data  # noqa: E402
 import debugger  # noqa: E402
+from diagnostics import Diagnostics  # noqa: E402
 from engine import train_one_epoch  # noqa: E402
 from network import build_model  # noqa: E402
+from profile_summary import StepTimes  # noqa: E402
+from tracking import Tracker  # noqa: E402
+from workflow.local.mlflow_server import TrackingServer  # noqa: E402
 from workflow.synthetic import generate_dataset  # noqa: E402
 
 
@@ -119,6 +130,7 @@ def main() -> int:
     p.add_argument("--classes", type=int, default=5)
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--save-interval", type=int, default=10)
+    p.add_argument("--no-mlflow", action="store_true", help="skip the MLflow measurement")
     p.add_argument("--threads", type=int, default=1,
                    help="CPU threads for torch; 1 keeps OpenMP from spin-waiting on a busy machine")
     args = p.parse_args()
@@ -147,6 +159,11 @@ def measure(args: argparse.Namespace, device: torch.device, scratch: Path) -> in
         "engine": lambda m, o: train_one_epoch(m, criterion, o, batches, device, 1),
     }
     models = {name: fresh() for name in variants}
+    checked_model, checked_opt = fresh()
+    checks, timings = Diagnostics(checked_model), StepTimes(device.type == "cuda").start()
+    models["checks"] = (checked_model, checked_opt)
+    variants["checks"] = lambda m, o: train_one_epoch(m, criterion, o, batches, device, 1,
+                                                      diagnostics=checks, timings=timings)
     if device.type == "cuda":
         amp_model, amp_opt = fresh()
         amp_model.to(memory_format=torch.channels_last)
@@ -185,6 +202,8 @@ def measure(args: argparse.Namespace, device: torch.device, scratch: Path) -> in
             cpu_rates[name].append(images / cpu)
             peaks[name] = max(peaks[name], mem.peak)
     debugger.close(hook)
+    checks.close()
+    timings.summary()
 
     # Best round per variant (as timeit does): other processes on a shared machine only
     # ever slow a round down, so the fastest round is the least disturbed measurement.
@@ -200,12 +219,54 @@ def measure(args: argparse.Namespace, device: torch.device, scratch: Path) -> in
     cpu_rate = {name: max(values) for name, values in cpu_rates.items()}
     print(f"ratio engine/plain = {rate['engine'] / rate['plain']:.3f} wall, "
           f"{cpu_rate['engine'] / cpu_rate['plain']:.3f} per CPU-second  (target >= 0.95)")
+    print(f"ratio checks/plain = {rate['checks'] / rate['plain']:.3f} wall, "
+          f"{cpu_rate['checks'] / cpu_rate['plain']:.3f} per CPU-second  (target >= 0.97; "
+          f"checks/engine {rate['checks'] / rate['engine']:.3f})")
     print(f"ratio debugger/engine = {rate['debugger'] / rate['engine']:.3f} wall, "
           f"{cpu_rate['debugger'] / cpu_rate['engine']:.3f} per CPU-second  "
           f"(smdebug hook, save_interval={args.save_interval})")
     if "engine_amp" in rate:
         print(f"ratio amp+channels_last/fp32 = {rate['engine_amp'] / rate['engine']:.3f}")
+    if not args.no_mlflow:
+        measure_mlflow(scratch / "mlflow")
     return 0
+
+
+def measure_mlflow(folder: Path, epochs: int = 20) -> None:
+    """MLflow's cost per epoch, against a tracking server like the local server's."""
+    server = TrackingServer(folder)
+    server.start()
+    try:
+        if not server.ready.wait(300):
+            print("MLflow: the tracking server did not start; no figures")
+            return
+        started = time.perf_counter()
+        tracker = Tracker(server.url, "bench", "bench-job", None, None).start({"lr": 0.01})
+        while tracker.run_id is None and time.perf_counter() - started < 120:
+            time.sleep(0.01)
+        ready = time.perf_counter() - started
+        metrics = {"train_loss": 0.5, "train_accuracy": 0.8, "valid_loss": 0.6, "valid_accuracy": 0.7,
+                   "train_images_per_second": 100.0}
+        handed, sent = [], []
+        from mlflow.entities import Metric
+        from mlflow.tracking import MlflowClient
+
+        client = MlflowClient(server.url)
+        for epoch in range(1, epochs + 1):
+            t0 = time.perf_counter()
+            tracker.epoch(epoch, metrics)
+            handed.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()  # what the tracking thread does with it
+            client.log_batch(tracker.run_id, metrics=[Metric(k, v, int(time.time() * 1000), epoch)
+                                                      for k, v in metrics.items()])
+            sent.append(time.perf_counter() - t0)
+        tracker.failed("benchmark over", timeout=30)
+        print(f"MLflow per epoch: {statistics.median(handed) * 1e6:.0f} us on the training thread, "
+              f"{statistics.median(sent) * 1000:.1f} ms on the tracking thread (median of {epochs}); "
+              f"once per job: {ready:.1f} s from start to a run (import and run creation, on the "
+              f"tracking thread)")
+    finally:
+        server.stop()
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@ SageMaker writes the hook configuration to
 file exists, the hook is built with ``smdebug.pytorch.Hook.create_from_json_file()``
 so its ``LocalPath``, ``HookParameters`` and ``CollectionConfigurations``
 decide what is saved; the model and the loss module are registered, and the
-hook is switched to TRAIN during training and EVAL during evaluation. With
+hook is switched to TRAIN during training, EVAL during validation and PREDICT during
+the final test pass. With
 no configuration, or without smdebug installed, training goes on without
 it and says so once. smdebug refuses an ``out_dir`` that already exists.
 """
@@ -54,11 +55,13 @@ def create_hook(model: nn.Module, criterion: nn.Module) -> Any | None:
 
 
 def set_mode(hook: Any | None, mode: str) -> None:
-    """``mode`` is "train" or "eval"; a no-op without a hook."""
+    """``mode`` is "train", "eval" (validation) or "test" (the final pass, saved as PREDICT
+    so that the rules, which read TRAIN and EVAL steps, judge training and validation only);
+    a no-op without a hook."""
     if hook is None:
         return
     import smdebug.pytorch as smd
-    hook.set_mode(smd.modes.TRAIN if mode == "train" else smd.modes.EVAL)
+    hook.set_mode({"train": smd.modes.TRAIN, "eval": smd.modes.EVAL}.get(mode, smd.modes.PREDICT))
 
 
 def close(hook: Any | None) -> None:

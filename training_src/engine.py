@@ -63,11 +63,26 @@ def _to_device(images: torch.Tensor, targets: torch.Tensor, device: torch.device
     return images, targets.to(device, non_blocking=True)
 
 
+def _record(mode: str, epoch: int, step: int, data_seconds: float, started: float, batch: int,
+            profiler: Any, timings: Any) -> None:
+    """Time one step for the profile summary (no synchronisation) and for ``--profile``."""
+    if timings is not None:
+        timings.record(mode, data_seconds, time.perf_counter() - started, batch)
+    if profiler is not None:
+        profiler.synchronize()
+        profiler.record(epoch, step, mode, data_seconds, time.perf_counter() - started, batch)
+
+
 def train_one_epoch(model: nn.Module, criterion: nn.Module, optimizer: torch.optim.Optimizer,
                     loader: Iterable, device: torch.device, epoch: int,
                     scaler: torch.amp.GradScaler | None = None, hook: Any = None,
-                    profiler: Any = None, channels_last: bool = False) -> PassStats:
-    """Trains over ``loader`` once; AMP is on exactly when ``scaler`` is given."""
+                    profiler: Any = None, channels_last: bool = False, diagnostics: Any = None,
+                    timings: Any = None) -> PassStats:
+    """Trains over ``loader`` once; AMP is on exactly when ``scaler`` is given.
+
+    ``diagnostics`` (``diagnostics.Diagnostics``) sees each step's loss and gradients;
+    ``timings`` (``profile_summary.StepTimes``) each step's data wait and compute time.
+    """
     model.train()
     debugger.set_mode(hook, "train")
     loss_sum = torch.zeros((), device=device)
@@ -81,32 +96,34 @@ def train_one_epoch(model: nn.Module, criterion: nn.Module, optimizer: torch.opt
             outputs = model(images)
             loss = criterion(outputs, targets)
         optimizer.zero_grad(set_to_none=True)
+        (scaler.scale(loss) if scaler is not None else loss).backward()
+        if diagnostics is not None:  # before the scaler's step unscales the gradients in place
+            diagnostics.train_step(loss, scaler)
         if scaler is not None:
-            scaler.scale(loss).backward()
             scaler.step(optimizer)
             scaler.update()
         else:
-            loss.backward()
             optimizer.step()
         batch = targets.shape[0]
         loss_sum += loss.detach().float() * batch
         correct += (outputs.detach().argmax(dim=1) == targets).sum()
         total += batch
-        if profiler is not None:
-            profiler.synchronize()
-            now = time.perf_counter()
-            profiler.record(epoch, step, "train", loaded - tick, now - loaded, batch)
-            tick = time.perf_counter()
+        _record("train", epoch, step, loaded - tick, loaded, batch, profiler, timings)
+        tick = time.perf_counter()
+    if diagnostics is not None:
+        diagnostics.end_pass()
     return _stats(loss_sum, correct, total, time.perf_counter() - start)
 
 
 @torch.inference_mode()
 def evaluate(model: nn.Module, criterion: nn.Module, loader: Iterable, device: torch.device,
              epoch: int = 0, amp: bool = False, hook: Any = None, profiler: Any = None,
-             channels_last: bool = False, mode: str = "eval") -> PassStats:
-    """One pass without gradients; ``mode`` ("eval" or "test") labels profiler steps."""
+             channels_last: bool = False, mode: str = "eval", diagnostics: Any = None,
+             timings: Any = None) -> PassStats:
+    """One pass without gradients; ``mode`` is "eval" (validation: the checks see its
+    losses) or "test" (the final pass, which the hook saves as PREDICT and the checks ignore)."""
     model.eval()
-    debugger.set_mode(hook, "eval")
+    debugger.set_mode(hook, mode)
     loss_sum = torch.zeros((), device=device)
     correct = torch.zeros((), device=device, dtype=torch.long)
     total = 0
@@ -121,11 +138,12 @@ def evaluate(model: nn.Module, criterion: nn.Module, loader: Iterable, device: t
         loss_sum += loss.float() * batch
         correct += (outputs.argmax(dim=1) == targets).sum()
         total += batch
-        if profiler is not None:
-            profiler.synchronize()
-            now = time.perf_counter()
-            profiler.record(epoch, step, mode, loaded - tick, now - loaded, batch)
-            tick = time.perf_counter()
+        if diagnostics is not None and mode == "eval":
+            diagnostics.eval_step(loss)
+        _record(mode, epoch, step, loaded - tick, loaded, batch, profiler, timings)
+        tick = time.perf_counter()
+    if diagnostics is not None:
+        diagnostics.end_pass()
     return _stats(loss_sum, correct, total, time.perf_counter() - start)
 
 

@@ -5,6 +5,15 @@ One line per epoch and one final test line, on stdout, exactly::
     epoch=3 train_loss=0.4100 train_accuracy=0.8500 valid_loss=0.5200 valid_accuracy=0.8300
     test_loss=0.5000 test_accuracy=0.8400
 
+and, once training has ended, one line per built-in check (``checks``), 1 when it
+found an issue and 0 when it did not::
+
+    rule=VanishingGradient issues_found=0
+
+and, when the model was registered in MLflow, its version::
+
+    registered model version=7
+
 Values have four decimals (``nan``/``inf`` when training diverged, which the
 regexes deliberately do not match). Accuracies are correct/total over the
 whole split, in [0, 1].
@@ -30,6 +39,14 @@ def epoch_line(epoch: int, train_loss: float, train_accuracy: float,
 
 def test_line(test_loss: float, test_accuracy: float) -> str:
     return f"test_loss={test_loss:.4f} test_accuracy={test_accuracy:.4f}"
+
+
+def rule_line(rule: str, issues_found: bool) -> str:
+    return f"rule={rule} issues_found={int(issues_found)}"
+
+
+def model_version_line(version: int) -> str:
+    return f"registered model version={version}"
 
 
 def metric_definitions() -> list[dict[str, str]]:

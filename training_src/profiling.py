@@ -44,12 +44,18 @@ import torch
 
 
 class SystemSampler(threading.Thread):
-    def __init__(self, path: Path, interval: float, cuda: bool) -> None:
+    """This process's CPU and memory (and the GPU's) every ``interval`` seconds: written to
+    ``path`` when given, and summed up in ``totals()`` either way."""
+
+    def __init__(self, path: Path | None, interval: float, cuda: bool) -> None:
         super().__init__(name="system-sampler", daemon=True)
         self.path, self.interval, self.cuda = path, max(0.05, interval), cuda
         self._stop_event = threading.Event()
         self._process = psutil.Process()
         self.peak_rss = 0
+        self._samples = 0
+        self._sums = {"cpu_percent": 0.0, "gpu_utilization_percent": 0.0}
+        self._gpu_samples = 0
 
     def sample(self) -> dict[str, Any]:
         rss = self._process.memory_info().rss
@@ -63,19 +69,41 @@ class SystemSampler(threading.Thread):
                 row["gpu_utilization_percent"] = torch.cuda.utilization()
             except Exception:  # no NVML in this environment; keep the memory figure
                 pass
+        self._samples += 1
+        self._sums["cpu_percent"] += row["cpu_percent"]
+        if "gpu_utilization_percent" in row:
+            self._gpu_samples += 1
+            self._sums["gpu_utilization_percent"] += row["gpu_utilization_percent"]
         return row
 
     def run(self) -> None:
-        with self.path.open("a", encoding="utf-8") as out:
-            while True:
-                out.write(json.dumps(self.sample()) + "\n")
-                out.flush()
-                if self._stop_event.wait(self.interval):
-                    return
+        self._process.cpu_percent(None)  # the first reading only starts the interval
+        out = self.path.open("a", encoding="utf-8") if self.path is not None else None
+        try:
+            while not self._stop_event.wait(self.interval):
+                row = self.sample()
+                if out is not None:
+                    out.write(json.dumps(row) + "\n")
+                    out.flush()
+        finally:
+            if out is not None:
+                out.close()
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stop_event.set()
         self.join(timeout)
+
+    def totals(self) -> dict[str, Any]:
+        """Mean CPU (100 = one core) and GPU utilisation, peak memory, over the samples taken."""
+        return {
+            "samples": self._samples, "sample_seconds": self.interval,
+            "cpu_percent_mean": self._sums["cpu_percent"] / self._samples if self._samples else None,
+            "cpu_count": psutil.cpu_count(),
+            "peak_rss_bytes": self.peak_rss or self._process.memory_info().rss,
+            "gpu_utilization_percent_mean": (self._sums["gpu_utilization_percent"] / self._gpu_samples
+                                             if self._gpu_samples else None),
+            "peak_gpu_memory_bytes": torch.cuda.max_memory_allocated() if self.cuda else None,
+        }
 
 
 class StepProfiler:

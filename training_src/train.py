@@ -14,6 +14,10 @@ Contracts (each module's docstring has the details):
 * the model directory inference loads: :mod:`model_dir`;
 * checkpoints and resume: :mod:`checkpoint`; Debugger hook: :mod:`debugger`;
   ``--profile`` output: :mod:`profiling`;
+* the five built-in checks (Debugger's rules without Debugger), their metric lines,
+  ``diagnostics.json`` and ``loss-curve.png``: :mod:`diagnostics`, :mod:`checks`;
+  where the time goes, ``profile-summary.json``: :mod:`profile_summary`;
+* MLflow tracking and the model registry when ``MLFLOW_TRACKING_URI`` is set: :mod:`tracking`;
 * failure: a one-paragraph reason in the failure file and exit status 1
   (:mod:`failure`); ``<output-data-dir>/metrics.json`` holds the epoch history
   and the test result on success.
@@ -40,13 +44,18 @@ import breed_data
 import checkpoint
 import debugger
 import metric_lines
+from diagnostics import LOSS_CURVE, Diagnostics
+from diagnostics import REPORT as DIAGNOSTICS_REPORT
 from engine import EarlyStopping, evaluate, train_one_epoch
 from failure import TrainingError, report_failure
 from hyperparams import get_args_parser, parse_args
 from model_dir import model_config, save_model_dir
 from network import PretrainedWeightsUnavailable, build_model
 from preprocess import IMAGENET_MEAN, IMAGENET_STD, default_resize_size
+from profile_summary import SUMMARY as PROFILE_SUMMARY
+from profile_summary import StepTimes
 from profiling import StepProfiler
+from tracking import Tracker, epoch_metrics
 
 __all__ = ["get_args_parser", "train_one_epoch", "evaluate", "main", "run"]
 
@@ -93,6 +102,18 @@ def build_scheduler(args: argparse.Namespace, optimizer: torch.optim.Optimizer):
 
 def main(args: argparse.Namespace) -> dict[str, Any]:
     """Trains, evaluates on test once, writes the model directory; returns the results."""
+    tracker = Tracker.from_environment(datetime.now(UTC).strftime("train-%Y%m%d-%H%M%S"))
+    if tracker is not None:
+        tracker.start(vars(args))
+    try:
+        return fit(args, tracker)
+    except BaseException as exc:
+        if tracker is not None:
+            tracker.failed(f"{type(exc).__name__}: {exc}")
+        raise
+
+
+def fit(args: argparse.Namespace, tracker: Tracker | None) -> dict[str, Any]:
     seed_everything(args.seed)
     device = select_device(args.device)
     amp = _flag(args.amp, device) and device.type == "cuda"
@@ -140,6 +161,8 @@ def main(args: argparse.Namespace) -> dict[str, Any]:
         log(f"resumed from checkpoint in {args.checkpoint_dir} after epoch {state['epoch']}")
 
     hook = debugger.create_hook(model, criterion)
+    checks = Diagnostics(model)
+    timings = StepTimes(device.type == "cuda").start()
     profiler = None
     if args.profile:
         profiler = StepProfiler(args.output_data_dir, args.profile_trace_steps,
@@ -149,9 +172,9 @@ def main(args: argparse.Namespace) -> dict[str, Any]:
             if stopper.should_stop:  # a resumed job that had already stopped early
                 break
             train = train_one_epoch(model, criterion, optimizer, loaders["train"], device, epoch,
-                                    scaler, hook, profiler, channels_last)
+                                    scaler, hook, profiler, channels_last, checks, timings)
             valid = evaluate(model, criterion, loaders["valid"], device, epoch, amp, hook,
-                             profiler, channels_last)
+                             profiler, channels_last, "eval", checks, timings)
             if scheduler is not None:
                 scheduler.step()
             print(metric_lines.epoch_line(epoch, train.loss, train.accuracy, valid.loss,
@@ -160,6 +183,8 @@ def main(args: argparse.Namespace) -> dict[str, Any]:
                             "train_accuracy": train.accuracy, "valid_loss": valid.loss,
                             "valid_accuracy": valid.accuracy,
                             "train_images_per_second": train.images_per_second})
+            if tracker is not None:
+                tracker.epoch(epoch, epoch_metrics(history[-1]))
             if stopper.update(valid.loss):
                 best_state = copy.deepcopy(model.state_dict())
                 if args.checkpoint_dir:
@@ -178,9 +203,13 @@ def main(args: argparse.Namespace) -> dict[str, Any]:
 
         model.load_state_dict(best_state)
         test = evaluate(model, criterion, loaders["test"], device, len(history), amp, hook,
-                        profiler, channels_last, mode="test")
+                        profiler, channels_last, "test", None, timings)
         print(metric_lines.test_line(test.loss, test.accuracy), flush=True)
+        verdicts = checks.finish(args.output_data_dir)
+        profile = timings.write(args.output_data_dir)
+        log(f"profile: {profile['verdict']}: {profile['evidence']}")
     finally:
+        checks.close()
         if profiler is not None:
             profiler.close()
         debugger.close(hook)
@@ -191,11 +220,20 @@ def main(args: argparse.Namespace) -> dict[str, Any]:
     save_model_dir(args.model_dir, model, classes, config)
     results = {"history": history, "test_loss": test.loss, "test_accuracy": test.accuracy,
                "test_correct": test.correct, "test_total": test.total,
-               "model_dir": str(args.model_dir), "model_version": version}
+               "model_dir": str(args.model_dir), "model_version": version,
+               "rules": {v.rule: v.issues_found for v in verdicts},
+               "profile": {"verdict": profile["verdict"], "evidence": profile["evidence"]}}
     out = Path(args.output_data_dir)
     out.mkdir(parents=True, exist_ok=True)
     (out / "metrics.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
     log(f"model written to {args.model_dir} (version {version})")
+    if tracker is not None:
+        registered = tracker.finish(
+            {"test_loss": test.loss, "test_accuracy": test.accuracy}, results["rules"],
+            [out / name for name in (DIAGNOSTICS_REPORT, LOSS_CURVE, PROFILE_SUMMARY)],
+            Path(args.model_dir), {"profile.verdict": profile["verdict"]})
+        if registered is not None:
+            print(metric_lines.model_version_line(registered), flush=True)
     return results
 
 

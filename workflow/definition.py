@@ -17,6 +17,9 @@ DEFINITION_FILE = ROOT / "statemachine.json"
 INPUT_SCHEMA_FILE = ROOT / "statemachine.input.schema.json"
 METRIC_DEFINITIONS_FILE = ROOT / "training_src" / "metric_definitions.json"
 
+#: MlflowTrackingUri when nothing is tracked (a substitution value is never empty).
+TRACKING_OFF = "none"
+
 PLACEHOLDER = re.compile(r"\$\{([A-Za-z][A-Za-z0-9]*)\}")
 
 #: Every placeholder of statemachine.json and what fills it.
@@ -25,11 +28,14 @@ PLACEHOLDERS = {
     "MetricDefinitions": "training_src/metric_definitions.json, as a JSON string",
     "StageDataFunctionArn": "ARN of the stage_data Lambda function",
     "SmokeTestFunctionArn": "ARN of the smoke_test Lambda function",
+    "PromoteModelFunctionArn": "ARN of the promote_model Lambda function",
     "SageMakerRoleArn": "execution role of training jobs and models",
     "TrainingImage": "PyTorch training container image URI",
     "InferenceImage": "PyTorch inference container image URI",
     "RuleEvaluatorImage": "SageMaker Debugger rule evaluator image URI",
     "SourceDirUri": "URI of sourcedir.tar.gz (training_src/ packaged)",
+    "DebuggerSupported": "\"true\" when the training image can run the SageMaker Debugger hook, else \"false\"",
+    "MlflowTrackingUri": "the MLflow tracking server jobs log to (TRACKING_OFF: none)",
 }
 
 

@@ -80,6 +80,16 @@ def test_start_on_aws_refuses_an_endpoint_outside_the_prefix(stack: dict[str, An
     assert f"must start with the stack's resource prefix '{PREFIX}'" in capsys.readouterr().err
 
 
+def test_start_on_aws_refuses_debugger_where_the_training_image_has_no_smdebug(
+        stack: dict[str, Any], tmp_path: Path, capsys: Capture) -> None:
+    document = {**stack["input"], "diagnostics": {"sagemaker_debugger": True}}
+    assert main(["start", *AWS_TARGET, "--input", str(_input_file(tmp_path, document))]) == 2
+    err = capsys.readouterr().err
+    assert "diagnostics.sagemaker_debugger" in err and "ships no smdebug" in err and "Traceback" not in err
+    sfn = stack["session"].client("stepfunctions")
+    assert sfn.list_executions(stateMachineArn=stack["arn"])["executions"] == []
+
+
 def test_unknown_stack_and_unknown_execution_are_clear_errors(stack: dict[str, Any], capsys: Capture) -> None:
     assert main(["executions", "--region", REGION, "--stack-name", "nope"]) == 2
     assert "stack nope does not exist" in capsys.readouterr().err

@@ -7,20 +7,25 @@ import os
 import shutil
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from workflow import definition
+from workflow.aws.iam import role_statements
+from workflow.aws.settings import LAMBDA_FUNCTIONS, SettingsError
 from workflow.aws import release
 
 ROOT = Path(__file__).resolve().parents[2]
+MLFLOW_ARN = "arn:aws:sagemaker:us-east-1:111122223333:mlflow-tracking-server/dogs"
 VARIANTS = {
     "minimal": {},
     "everything": {"schedule": "cron(0 3 ? * SUN *)", "create_data_bucket": True, "data_bucket": "dogs-data",
                    "kms_key_arn": "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
-                   "subnet_ids": ("subnet-0abc",), "security_group_ids": ("sg-0abc",)},
+                   "subnet_ids": ("subnet-0abc",), "security_group_ids": ("sg-0abc",),
+                   "mlflow_tracking_server_arn": MLFLOW_ARN},
 }
 
 
@@ -35,6 +40,10 @@ def synthesised(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Pat
         path = folder / "template.json"
         path.write_text(prepared.text)
         out[name] = (path, prepared.template)
+        # The training code as uploaded: its requirements.txt is what the container installs.
+        with tarfile.open(prepared.artifacts["sourcedir"][1].path) as tar:
+            requirements = tar.extractfile("requirements.txt").read().decode()
+        out[f"{name}-requirements"] = requirements
     return out
 
 
@@ -88,7 +97,7 @@ def test_functions_have_reserved_concurrency_and_the_inference_alias_is_provisio
     _, template = synthesised["minimal"]
     resources = template["Resources"]
     functions = {k: v["Properties"] for k, v in resources.items() if v["Type"] == "AWS::Lambda::Function"}
-    assert len(functions) == 3
+    assert len(functions) == len(LAMBDA_FUNCTIONS)
     for props in functions.values():
         assert props["ReservedConcurrentExecutions"] >= 1
         assert props["TracingConfig"] == {"Mode": "Active"}
@@ -133,3 +142,54 @@ def test_create_data_bucket_needs_a_new_bucket_name(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match="--create-data-bucket needs --data-bucket"):
         release.prepare(release.Request(stack_name="dog-breed-pipeline", region="us-east-1", bucket="artifacts",
                                         build_dir=tmp_path, with_dependencies=False, create_data_bucket=True))
+
+
+def _mlflow_statements(template: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """Role -> its statements with an action of the sagemaker-mlflow service."""
+    out = {}
+    for name, resource in template["Resources"].items():
+        if resource["Type"] != "AWS::IAM::Role":
+            continue
+        found = [s for s in role_statements(resource) if any(a.startswith("sagemaker-mlflow:") for a in s["Action"])]
+        if found:
+            out[name] = found
+    return out
+
+
+def test_mlflow_permissions_are_granted_on_the_given_tracking_server_only(synthesised: dict[str, Any]) -> None:
+    from policy_sentry.querying.actions import get_actions_for_service
+
+    known = set(get_actions_for_service("sagemaker-mlflow"))
+    _, template = synthesised["everything"]
+    granted = _mlflow_statements(template)
+    # The training jobs log and register; the promotion step aliases; nobody else gets MLflow.
+    assert sorted(granted) == ["PromoteModelRole", "SageMakerExecutionRole"]
+    for statements in granted.values():
+        assert [s["Resource"] for s in statements] == [[MLFLOW_ARN]]
+        actions = statements[0]["Action"]
+        assert all(a.startswith("sagemaker-mlflow:") for a in actions) and set(actions) <= known
+    assert "sagemaker-mlflow:SetRegisteredModelAlias" in granted["PromoteModelRole"][0]["Action"]
+    assert "sagemaker-mlflow:SetRegisteredModelAlias" not in granted["SageMakerExecutionRole"][0]["Action"]
+    assert "sagemaker-mlflow:CreateModelVersion" in granted["SageMakerExecutionRole"][0]["Action"]
+    substitutions = template["Resources"]["StateMachine"]["Properties"]["DefinitionSubstitutions"]
+    assert substitutions["MlflowTrackingUri"] == MLFLOW_ARN
+    requirements = synthesised["everything-requirements"].splitlines()
+    assert "sagemaker-mlflow>=0.2" in requirements and "mlflow-skinny>=3,<4" in requirements
+
+
+def test_without_a_tracking_server_nothing_is_tracked_or_granted(synthesised: dict[str, Any]) -> None:
+    _, template = synthesised["minimal"]
+    assert _mlflow_statements(template) == {}
+    substitutions = template["Resources"]["StateMachine"]["Properties"]["DefinitionSubstitutions"]
+    assert substitutions["MlflowTrackingUri"] == definition.TRACKING_OFF
+    requirements = [line for line in synthesised["minimal-requirements"].splitlines() if not line.startswith("#")]
+    assert not [line for line in requirements if "mlflow" in line]
+    # The 2.6 training image has no smdebug: the state machine refuses the Debugger variant.
+    assert substitutions["DebuggerSupported"] == "false"
+
+
+def test_a_bad_tracking_server_arn_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="--mlflow-tracking-server-arn"):
+        release.prepare(release.Request(stack_name="dog-breed-pipeline", region="us-east-1", bucket="artifacts",
+                                        build_dir=tmp_path, with_dependencies=False,
+                                        mlflow_tracking_server_arn="arn:aws:s3:::not-a-tracking-server"))

@@ -30,6 +30,7 @@ class LocalServerHandle:
         self.data_dir = state.data_dir
         self.port = state.port
         self.time_scale = state.time_scale
+        self.mlflow_url = state.mlflow_url
 
     def client(self, service_name: str, **config: Any) -> Any:
         """A boto3 client with dummy credentials; no retries, so errors surface at once."""
@@ -64,9 +65,12 @@ class LocalServerHandle:
 
 
 def start_local_server(
-    data_dir: Path | str, time_scale: float = 1.0, port: int | None = None,
+    data_dir: Path | str, time_scale: float = 1.0, port: int | None = None, mlflow: bool = False,
 ) -> LocalServerHandle:
-    state, process = lifecycle.start(data_dir, port=port or 0, time_scale=time_scale)
+    """``mlflow``: with the MLflow tracking server beside it (seconds of CPU to start: only
+    for the tests that look at tracking)."""
+    state, process = lifecycle.start(data_dir, port=port or 0, time_scale=time_scale,
+                                     mlflow_port=0 if mlflow else -1)
     return LocalServerHandle(state, process)
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,15 @@ def require_browser() -> None:
         if os.environ.get("CI"):
             pytest.fail(message + "; .ci/run installs them")
         pytest.skip(message)
+
+
+@contextmanager
+def browser_page(timeout_ms: int = 60_000) -> Iterator[Any]:
+    """One page of a browser of its own, for a test that needs only that."""
+    for browser in launch():
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(timeout_ms)
+        yield page
 
 
 def launch() -> Iterator[Any]:

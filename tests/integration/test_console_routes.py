@@ -73,3 +73,19 @@ def test_job_files_are_served_when_present(local_server: LocalServerHandle) -> N
     assert (status, body) == (200, b"epoch 1 loss 0.5\n") and kind.startswith("text/plain")
     assert get(local_server, "/console/jobs/console-job-1/loss-curve")[0] == 404
     assert get(local_server, "/console/jobs/console-job-1/secret")[0] == 404
+
+
+def test_a_jobs_checks_and_profile_are_served_from_its_output_data(local_server: LocalServerHandle) -> None:
+    data = local_server.data_dir / "training-jobs" / "console-job-2" / "output" / "data"
+    data.mkdir(parents=True)
+    (data / "diagnostics.json").write_text('{"rules": []}')
+    (data / "profile-summary.json").write_text('{"verdict": "compute-bound"}')
+    files = json.loads(get(local_server, "/console/jobs/console-job-2")[2])["files"]
+    assert files["diagnostics"] and files["profile-summary"] and not files["debugger-loss-curve"]
+    status, kind, body = get(local_server, "/console/jobs/console-job-2/profile-summary")
+    assert status == 200 and kind.startswith("application/json") and json.loads(body)["verdict"] == "compute-bound"
+
+
+def test_without_a_tracking_server_the_console_says_so(local_server: LocalServerHandle) -> None:
+    status, _, body = get(local_server, "/console/mlflow.json?execution=arn:aws:states:us-east-1:1:execution:m:e")
+    assert status == 200 and json.loads(body) == {"tracking_url": None, "run_url": None}

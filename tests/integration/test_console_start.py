@@ -23,6 +23,8 @@ def pipeline_machine(server: LocalServerHandle) -> str:
     values = definition.substitutions(
         ResourcePrefix="dogs", StageDataFunctionArn="arn:aws:lambda:us-east-1:123456789012:function:stage",
         SmokeTestFunctionArn="arn:aws:lambda:us-east-1:123456789012:function:smoke",
+        PromoteModelFunctionArn="arn:aws:lambda:us-east-1:123456789012:function:promote",
+        DebuggerSupported="true", MlflowTrackingUri=definition.TRACKING_OFF,
         SageMakerRoleArn=ROLE, TrainingImage="train:latest", InferenceImage="serve:latest",
         RuleEvaluatorImage="rules:latest", SourceDirUri="s3://dogs-local/dogs/code/sourcedir.tar.gz")
     return server.client("stepfunctions").create_state_machine(

@@ -36,7 +36,7 @@ def render(**parameters: str) -> dict[str, Any]:
 def test_every_intrinsic_is_resolved_for_the_local_account() -> None:
     roles = render()
     assert set(roles) == {"SageMakerExecutionRole", "StateMachineRole", "StageDataRole", "SmokeTestRole",
-                          "InvokeEndpointRole", "SchedulerRole"}
+                          "PromoteModelRole", "InvokeEndpointRole", "SchedulerRole"}
     for role in roles.values():
         text = role.trust_policy + "".join(role.policies.values())
         assert "Fn::" not in text and '"Ref"' not in text and "${" not in text, role.logical_id

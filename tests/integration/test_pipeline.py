@@ -24,12 +24,15 @@ from botocore.exceptions import ClientError
 from PIL import Image
 
 from tests.integration.conftest import LocalServerHandle, start_local_server
+from tests.integration.console_browser import browser_page
+from workflow.local.mlflow_lookup import execution_run_url
 from workflow.local import lifecycle
 from workflow.pipeline.defaults import DEFAULT_ENDPOINT, INCOMING_PREFIX, LOCAL_BUCKET, quick_input
 from workflow.pipeline.local_setup import function_name
 
 ROOT = Path(__file__).resolve().parents[2]
 RUN_TIMEOUT = 900
+RULES = ("VanishingGradient", "Overfit", "Overtraining", "PoorWeightInitialization", "LossNotDecreasing")
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +42,7 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(workdir: Path):
-    handle = start_local_server(workdir / "server")
+    handle = start_local_server(workdir / "server", mlflow=True)
     yield handle
     handle.stop()
 
@@ -107,15 +110,27 @@ def test_default_run_succeeds_and_deploys(server: LocalServerHandle, workdir: Pa
     targets = server.client("application-autoscaling").describe_scalable_targets(ServiceNamespace="sagemaker")
     assert [t["ResourceId"] for t in targets["ScalableTargets"]] == [f"endpoint/{DEFAULT_ENDPOINT}/variant/AllTraffic"]
 
-    # The artefacts a person opens: the loss curve decodes, the profiler report parses.
+    # Diagnostics without Debugger: train.py's five verdicts reach the run's output through
+    # the job's metric definitions, and the summary shows them.
+    assert "Train" in states and "TrainWithDebugger" not in states
     job = output["training_job"]
-    rule_output = server.data_dir / "training-jobs" / job / "rule-output"
-    with Image.open(rule_output / "loss-curve.png") as png:
+    described = server.client("sagemaker").describe_training_job(TrainingJobName=job)
+    assert not {"DebugHookConfig", "DebugRuleConfigurations", "ProfilerConfig"} & described.keys()
+    assert sorted(output["rules"]) == sorted(RULES)
+    assert all(values in ([0.0], [1.0]) for values in output["rules"].values()), output["rules"]
+    checks = next(line for line in done.stdout.splitlines() if line.strip().startswith("checks (train.py):"))
+    for rule, values in output["rules"].items():
+        assert f"{rule}={'IssuesFound' if values[0] else 'NoIssuesFound'}" in checks
+    assert "Debugger rules:" not in done.stdout
+
+    # The artefacts a person opens, in the job's output data: the loss curve decodes, the
+    # profile summary gives its verdict with the evidence.
+    data = server.data_dir / "training-jobs" / job / "output" / "data"
+    with Image.open(data / "loss-curve.png") as png:
         png.verify()
-    report = (rule_output / "ProfilerReport" / "profiler-output" / "profiler-report.html").read_text()
-    parser = HTMLParser()
-    parser.feed(report)
-    assert "<html" in report.lower() and job in report
+    profile = json.loads((data / "profile-summary.json").read_text())
+    assert profile["verdict"] in ("input-bound", "compute-bound") and "waiting for data" in profile["evidence"]
+    assert {r["rule"] for r in json.loads((data / "diagnostics.json").read_text())["rules"]} == set(RULES)
     # Every prefix of the run is in the local S3, as on AWS: the input, the staged dataset,
     # the model the endpoint serves.
     document = json.loads(execution["input"])
@@ -130,6 +145,33 @@ def test_default_run_succeeds_and_deploys(server: LocalServerHandle, workdir: Pa
     urls = [sagemaker.describe_model(ModelName=m["ModelName"])["PrimaryContainer"]["ModelDataUrl"]
             for m in sagemaker.list_models()["Models"]]
     assert output["model_data"] in urls  # the endpoint's model reads its data from S3
+
+    # MLflow: the summary links the execution's run; the deployed version is the champion.
+    assert output["model_registry"]["promoted"] is True
+    assert f"MLflow run:           {server.mlflow_url}/#/experiments/" in done.stdout
+
+
+def test_mlflow_ui_shows_the_run_its_trials_and_the_champion(server: LocalServerHandle) -> None:
+    execution = latest_execution(server)
+    assert execution["status"] == "SUCCEEDED"
+    output = json.loads(execution["output"])
+    job, tuning = output["training_job"], output["tuning_job"]
+    trials = [j["TrainingJobName"] for j in server.client("sagemaker").list_training_jobs_for_hyper_parameter_tuning_job(
+        HyperParameterTuningJobName=tuning)["TrainingJobSummaries"]]
+    with browser_page() as page:
+        page.goto(f"{server.mlflow_url}/#/models/dog-breed-classifier")
+        version = page.locator("[role=row]", has_text=job).first  # the version this run registered
+        version.wait_for()
+        assert "champion" in version.inner_text()
+
+        run_url = execution_run_url(server.mlflow_url, execution["executionArn"])
+        assert run_url, "no MLflow run for the execution"
+        page.goto(run_url.split("/runs/")[0] + "/runs")
+        parent = page.locator("[role=row]", has_text=execution["name"]).first
+        parent.wait_for()
+        parent.locator("button").first.click()  # unfold the nested runs
+        for name in [*trials, job]:
+            page.get_by_text(name, exact=True).wait_for()
 
 
 def test_invoke_lambda_answers_through_the_endpoint(server: LocalServerHandle) -> None:
@@ -190,6 +232,28 @@ def test_second_run_updates_the_endpoint_without_failed_requests(server: LocalSe
                                       "scheduled_time": "<aws.scheduler.scheduled-time>"}
     assert stored == json.loads(execution["input"]) and stored["endpoint_name"] == DEFAULT_ENDPOINT
     assert timedelta(hours=23) < schedule["StartDate"] - execution["startDate"] < timedelta(hours=25)
+
+
+def test_the_debugger_option_runs_the_debugger_variant(server: LocalServerHandle, workdir: Path) -> None:
+    done = run_cli(workdir, "--input", str(cheap_input(workdir, diagnostics={"sagemaker_debugger": True})))
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    execution = latest_execution(server)
+    assert "TrainWithDebugger" in entered(history(server, execution["executionArn"]))
+    job = json.loads(execution["output"])["training_job"]
+    described = server.client("sagemaker").describe_training_job(TrainingJobName=job)
+    assert described["DebugHookConfig"] and described["ProfilerConfig"]
+    # As before the built-in checks: the summary waits for the five rules' final statuses.
+    debugger = next(line for line in done.stdout.splitlines() if line.strip().startswith("Debugger rules:"))
+    for rule in RULES:
+        assert f"{rule}=IssuesFound" in debugger or f"{rule}=NoIssuesFound" in debugger
+    assert "checks (train.py):" in done.stdout
+    rule_output = server.data_dir / "training-jobs" / job / "rule-output"
+    with Image.open(rule_output / "loss-curve.png") as png:
+        png.verify()
+    report = (rule_output / "ProfilerReport" / "profiler-output" / "profiler-report.html").read_text()
+    parser = HTMLParser()
+    parser.feed(report)
+    assert "<html" in report.lower() and job in report
 
 
 def test_quality_gate_not_met_deploys_nothing(server: LocalServerHandle, workdir: Path) -> None:

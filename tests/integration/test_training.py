@@ -5,6 +5,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import tempfile
 import sys
@@ -171,6 +172,29 @@ def test_profile_writes_steps_system_samples_and_a_trace(tiny, tmp_path):
     assert trace["traceEvents"]
     summary = json.loads((out / "profiler" / "summary.json").read_text())
     assert summary["images"] == 8 + 4 + 4  # train, valid, test
+
+
+def test_checks_and_profile_are_written_and_an_unreachable_tracking_server_is_only_mentioned(tiny, tmp_path):
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    out = tmp_path / "o"
+    proc = run_train(["--data-dir", str(tiny), "--model-dir", str(tmp_path / "m"),
+                      "--output-data-dir", str(out), "--epochs", "2", *TINY],
+                     {"MLFLOW_TRACKING_URI": f"http://127.0.0.1:{port}", "TRACKING_CONNECT_SECONDS": "3",
+                      "PIPELINE_EXECUTION_ARN": "arn:aws:states:us-east-1:123456789012:execution:m:e",
+                      "PIPELINE_STEP": "training"})
+    assert proc.returncode == 0, proc.stderr
+    mentions = [line for line in proc.stderr.splitlines() if line.startswith("MLflow:")]
+    assert len(mentions) == 1 and f"127.0.0.1:{port}" in mentions[0], mentions
+    for name in ("VanishingGradient", "Overfit", "Overtraining", "PoorWeightInitialization", "LossNotDecreasing"):
+        assert metric(f"rule:{name}", proc.stdout) in ([0.0], [1.0]), name
+    assert not metric("registry:model_version", proc.stdout)
+    report = json.loads((out / "diagnostics.json").read_text())
+    assert [r["rule"] for r in report["rules"]] == ["VanishingGradient", "Overfit", "Overtraining",
+                                                   "PoorWeightInitialization", "LossNotDecreasing"]
+    assert (out / "loss-curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert json.loads((out / "profile-summary.json").read_text())["train"]["images"] == 16
 
 
 def test_local_training_command_trains_on_the_embedded_dataset(tmp_path):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflow.aws.settings import StackSettings
+from workflow.aws.settings import DEBUGGER_SUPPORTED, FRAMEWORK_VERSION, StackSettings
 from workflow.execution_input import InputError, check
 
 
@@ -16,6 +16,12 @@ def check_for_stack(document: dict[str, Any], prefix: str, source: str = "execut
     for key in ("data_prefix", "output_prefix"):
         if not str(document.get(key, "")).startswith("s3://"):
             raise InputError(f"ValidationException: {source}: {key} must be an s3:// URI on AWS")
+    if (document.get("diagnostics") or {}).get("sagemaker_debugger") and not DEBUGGER_SUPPORTED:
+        raise InputError(
+            f"ValidationException: {source}: diagnostics.sagemaker_debugger cannot run on AWS with this "
+            f"stack: its PyTorch {FRAMEWORK_VERSION} training image ships no smdebug (only the 2.0 and 2.1 "
+            "images do), so the Debugger hook would never run and its rules would see no tensors. Leave it "
+            "off: train.py's built-in checks judge the same five rules on every account.")
 
 
 def default_aws_input(settings: StackSettings, *, dataset_uri: str = "",

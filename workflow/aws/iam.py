@@ -57,6 +57,27 @@ def any_resource(sid: str, actions: list[str], *, condition: Json | None = None)
     return statement(sid, actions, "*", condition=condition)
 
 
+#: What the MLflow client does on a SageMaker AI MLflow tracking server (actions from AWS's
+#: authorization reference for the sagemaker-mlflow service; the tests check them there).
+MLFLOW_TRAINING_ACTIONS = (
+    "sagemaker-mlflow:GetExperimentByName", "sagemaker-mlflow:CreateExperiment",
+    "sagemaker-mlflow:SearchRuns", "sagemaker-mlflow:CreateRun", "sagemaker-mlflow:DeleteRun",
+    "sagemaker-mlflow:GetRun", "sagemaker-mlflow:UpdateRun", "sagemaker-mlflow:LogBatch",
+    "sagemaker-mlflow:SetTag", "sagemaker-mlflow:CreateRegisteredModel",
+    "sagemaker-mlflow:CreateModelVersion", "sagemaker-mlflow:GetModelVersion",
+)
+MLFLOW_PROMOTION_ACTIONS = (
+    "sagemaker-mlflow:SetRegisteredModelAlias", "sagemaker-mlflow:SetModelVersionTag",
+    "sagemaker-mlflow:GetModelVersion", "sagemaker-mlflow:GetRun", "sagemaker-mlflow:SearchRuns",
+    "sagemaker-mlflow:SetTag", "sagemaker-mlflow:UpdateRun",
+)
+
+
+def mlflow_statement(arn: str, actions: tuple[str, ...]) -> list[Json]:
+    """The MLflow actions on the one tracking server given (none without one)."""
+    return [statement("MlflowTracking", list(actions), arn)] if arn else []
+
+
 def xray_statement() -> Json:
     return any_resource("XRayTracing", ["xray:PutTraceSegments", "xray:PutTelemetryRecords",
                                         "xray:GetSamplingRules", "xray:GetSamplingTargets"])

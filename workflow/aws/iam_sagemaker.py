@@ -1,7 +1,8 @@
 """The SageMaker execution role: what training jobs, Debugger rules and models run as."""
 from __future__ import annotations
 
-from workflow.aws.iam import Json, any_resource, kms_statement, role, statement, sub
+from workflow.aws.iam import (MLFLOW_TRAINING_ACTIONS, Json, any_resource, kms_statement, mlflow_statement, role,
+                              statement, sub)
 from workflow.aws.settings import StackSettings
 
 
@@ -53,6 +54,7 @@ def statements(settings: StackSettings) -> list[Json]:
         any_resource("SageMakerMetrics", ["cloudwatch:PutMetricData"],
                      condition={"StringLike": {"cloudwatch:namespace": ["/aws/sagemaker/*", "aws/sagemaker/*"]}}),
         kms_statement(["kms:Decrypt", "kms:GenerateDataKey", "kms:CreateGrant"]),
+        *mlflow_statement(settings.mlflow_tracking_server_arn, MLFLOW_TRAINING_ACTIONS),
     ]
 
 

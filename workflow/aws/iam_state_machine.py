@@ -4,6 +4,8 @@ from __future__ import annotations
 from workflow.aws.iam import Json, any_resource, role, statement, sub, xray_statement
 
 SAGEMAKER = "arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}"
+#: The functions the state machine invokes (the inference function serves users, not the pipeline).
+PIPELINE_FUNCTIONS = ("StageDataFunction", "SmokeTestFunction", "PromoteModelFunction")
 #: The managed rules Step Functions creates to learn when a .sync SageMaker job ends.
 SYNC_RULES = ("StepFunctionsGetEventsForSageMakerTrainingJobsRule",
               "StepFunctionsGetEventsForSageMakerTuningJobsRule")
@@ -49,8 +51,8 @@ def statements(prefix: str) -> list[Json]:
                   [sub(f"arn:${{AWS::Partition}}:events:${{AWS::Region}}:${{AWS::AccountId}}:rule/{rule}")
                    for rule in SYNC_RULES]),
         statement("InvokeOwnFunctions", ["lambda:InvokeFunction"],
-                  [{"Fn::GetAtt": [fn, "Arn"]} for fn in ("StageDataFunction", "SmokeTestFunction")]
-                  + [sub(f"${{{fn}.Arn}}:*") for fn in ("StageDataFunction", "SmokeTestFunction")]),
+                  [{"Fn::GetAtt": [fn, "Arn"]} for fn in PIPELINE_FUNCTIONS]
+                  + [sub(f"${{{fn}.Arn}}:*") for fn in PIPELINE_FUNCTIONS]),
         any_resource("ApplicationAutoScaling", [
             "application-autoscaling:RegisterScalableTarget",
             "application-autoscaling:DeregisterScalableTarget",

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 
-from workflow.aws.iam import (Json, any_resource, kms_statement, log_writer_statement, role, statement,
-                              sub, xray_statement)
+from workflow.aws.iam import (MLFLOW_PROMOTION_ACTIONS, Json, any_resource, kms_statement, log_writer_statement,
+                              mlflow_statement, role, statement, sub, xray_statement)
 from workflow.aws.settings import LAMBDA_RUNTIME, StackSettings
+from workflow.definition import TRACKING_OFF
 
 #: Logical id prefix, memory (MB), timeout (s) and /tmp size (MB) of each function.
 #: stage_data holds the whole dataset zip in /tmp (dogImages is about 1.1 GB).
@@ -14,6 +15,7 @@ FUNCTIONS = {
     "stage_data": ("StageData", 2048, 900, 4096),
     "smoke_test": ("SmokeTest", 512, 300, 512),
     "invoke_endpoint": ("InvokeEndpoint", 512, 30, 512),
+    "promote_model": ("PromoteModel", 512, 60, 512),
 }
 ALIAS_NAME = "live"
 NO_DLQ = ("CKV_AWS_116", "invoked synchronously (by the state machine, or by the caller of the "
@@ -52,6 +54,8 @@ def own_statements(name: str, settings: StackSettings) -> list[Json]:
                           [_s3_object(bucket, f"{prefix}/incoming/*"), _s3_object(bucket, f"{prefix}/data/*")]),
                 statement("WriteData", ["s3:PutObject"], _s3_object(bucket, f"{prefix}/data/*")),
                 _list_prefix(settings)]
+    if name == "promote_model":
+        return mlflow_statement(settings.mlflow_tracking_server_arn, MLFLOW_PROMOTION_ACTIONS)
     if name == "smoke_test":
         return [statement("ReadData", ["s3:GetObject"], _s3_object(bucket, f"{prefix}/data/*")),
                 _list_prefix(settings),
@@ -87,6 +91,8 @@ def resources(settings: StackSettings) -> dict[str, Json]:
                        "POWERTOOLS_LOG_LEVEL": "INFO"}
         if name == "invoke_endpoint":
             environment["ENDPOINT_NAME"] = settings.endpoint_name
+        if name == "promote_model":
+            environment["MLFLOW_TRACKING_URI"] = settings.mlflow_tracking_server_arn or TRACKING_OFF
         concurrency = settings.reserved_concurrency[name]
         out[f"{lid}Function"] = {
             "Type": "AWS::Lambda::Function",

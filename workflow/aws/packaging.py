@@ -102,14 +102,23 @@ def _reset(info: tarfile.TarInfo) -> tarfile.TarInfo:
     return info
 
 
-def sourcedir_tarball(build_dir: Path, source: Path = TRAINING_SRC) -> Artifact:
-    """``training_src/`` as the ``sourcedir.tar.gz`` the SageMaker PyTorch container unpacks (train.py at its root)."""
+def sourcedir_tarball(build_dir: Path, source: Path = TRAINING_SRC, extra_requirements: tuple[str, ...] = ()
+                      ) -> Artifact:
+    """``training_src/`` as the ``sourcedir.tar.gz`` the SageMaker PyTorch container unpacks (train.py at its
+    root); ``extra_requirements`` are added to its requirements.txt, which the container installs."""
     if not (source / "train.py").is_file():
         raise PackagingError(f"{source} has no train.py at its root")
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
         for path in _files(source):
-            tar.add(path, arcname=path.relative_to(source).as_posix(), recursive=False, filter=_reset)
+            arcname = path.relative_to(source).as_posix()
+            if arcname == "requirements.txt" and extra_requirements:
+                data = path.read_bytes().rstrip(b"\n") + b"\n" + "\n".join(extra_requirements).encode() + b"\n"
+                info = _reset(tar.gettarinfo(str(path), arcname=arcname))
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))
+                continue
+            tar.add(path, arcname=arcname, recursive=False, filter=_reset)
     build_dir.mkdir(parents=True, exist_ok=True)
     out = build_dir / "sourcedir.tar.gz"
     with open(out, "wb") as handle:
@@ -119,8 +128,8 @@ def sourcedir_tarball(build_dir: Path, source: Path = TRAINING_SRC) -> Artifact:
     return Artifact(out, _digest(out))
 
 
-def build_all(build_dir: Path, functions: tuple[str, ...], *, with_dependencies: bool = True
-              ) -> tuple[dict[str, Artifact], Artifact]:
+def build_all(build_dir: Path, functions: tuple[str, ...], *, with_dependencies: bool = True,
+              training_requirements: tuple[str, ...] = ()) -> tuple[dict[str, Artifact], Artifact]:
     build_dir.mkdir(parents=True, exist_ok=True)
     zips = {name: lambda_zip(name, build_dir, with_dependencies=with_dependencies) for name in functions}
-    return zips, sourcedir_tarball(build_dir)
+    return zips, sourcedir_tarball(build_dir, extra_requirements=training_requirements)

@@ -12,8 +12,8 @@ from workflow.aws import changeset, images, packaging, template, upload
 from workflow.aws.execution_input import check_for_stack, default_aws_input
 from workflow.execution_input import check, load
 from workflow.aws.schedule import validate_expression
-from workflow.aws.settings import (LAMBDA_FUNCTIONS, CodeLocations, StackSettings, check_stack_name,
-                                    prefix_from_stack_name)
+from workflow.aws.settings import (LAMBDA_FUNCTIONS, MLFLOW_TRAINING_REQUIREMENTS, CodeLocations, StackSettings,
+                                    check_mlflow_arn, check_stack_name, prefix_from_stack_name)
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,7 @@ class Request:
     security_group_ids: tuple[str, ...] = ()
     provisioned_concurrency: int = 1
     with_dependencies: bool = True
+    mlflow_tracking_server_arn: str = ""
 
 
 @dataclass(frozen=True)
@@ -51,8 +52,10 @@ def prepare(request: Request) -> Prepared:
     if request.schedule:
         validate_expression(request.schedule)
     prefix = prefix_from_stack_name(request.stack_name)
-    zips, sourcedir = packaging.build_all(request.build_dir, LAMBDA_FUNCTIONS,
-                                          with_dependencies=request.with_dependencies)
+    check_mlflow_arn(request.mlflow_tracking_server_arn)
+    zips, sourcedir = packaging.build_all(
+        request.build_dir, LAMBDA_FUNCTIONS, with_dependencies=request.with_dependencies,
+        training_requirements=MLFLOW_TRAINING_REQUIREMENTS if request.mlflow_tracking_server_arn else ())
     artifacts = {name: (art.key(prefix), art) for name, art in zips.items()}
     artifacts["sourcedir"] = (sourcedir.key(prefix), sourcedir)
     settings = StackSettings(
@@ -62,7 +65,8 @@ def prepare(request: Request) -> Prepared:
                            sourcedir=artifacts["sourcedir"][0]),
         resource_prefix=prefix, data_bucket=request.data_bucket, create_data_bucket=request.create_data_bucket,
         kms_key_arn=request.kms_key_arn, subnet_ids=request.subnet_ids,
-        security_group_ids=request.security_group_ids, provisioned_concurrency=request.provisioned_concurrency)
+        security_group_ids=request.security_group_ids, provisioned_concurrency=request.provisioned_concurrency,
+        mlflow_tracking_server_arn=request.mlflow_tracking_server_arn)
     if request.schedule:
         stored = (load(request.schedule_input) if request.schedule_input else
                   default_aws_input(settings, dataset_uri=request.dataset_uri,

@@ -16,7 +16,19 @@ DEFAULT_STACK_NAME = "dog-breed-pipeline"
 FRAMEWORK_VERSION = "2.6"
 PY_VERSION = "py312"
 LAMBDA_RUNTIME = "python3.12"
-LAMBDA_FUNCTIONS = ("stage_data", "smoke_test", "invoke_endpoint")
+LAMBDA_FUNCTIONS = ("stage_data", "smoke_test", "invoke_endpoint", "promote_model")
+#: PyTorch training images that ship smdebug, so that the SageMaker Debugger hook runs in them
+#: (the Deep Learning Containers' Dockerfiles install it in the SageMaker images of 2.0, smdebug
+#: 1.0.26, and 2.1, smdebug 1.0.34; from 2.2 on no image has it).
+SMDEBUG_TRAINING_VERSIONS = ("2.0", "2.1")
+#: Whether this stack's training image can run the Debugger variant of the Train state.
+DEBUGGER_SUPPORTED = FRAMEWORK_VERSION in SMDEBUG_TRAINING_VERSIONS
+#: A SageMaker AI MLflow tracking server (or MLflow App) ARN.
+MLFLOW_ARN_PATTERN = (r"^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:[0-9]{12}:"
+                      r"(mlflow-tracking-server|mlflow-app)/[A-Za-z0-9][A-Za-z0-9-]*$")
+#: What a training job installs to log to a SageMaker AI MLflow tracking server: the MLflow
+#: client and the plugin that signs its requests with the job's role.
+MLFLOW_TRAINING_REQUIREMENTS = ("mlflow-skinny>=3,<4", "sagemaker-mlflow>=0.2")
 
 
 class SettingsError(ValueError):
@@ -41,6 +53,14 @@ def check_prefix(prefix: str) -> str:
             f"ValidationException: resource prefix {prefix!r} must be 2-23 lowercase letters, digits or "
             "hyphens, starting with a letter (SageMaker tuning job names are at most 32 characters)")
     return prefix
+
+
+def check_mlflow_arn(arn: str) -> str:
+    if arn and not re.match(MLFLOW_ARN_PATTERN, arn):
+        raise SettingsError(f"ValidationException: --mlflow-tracking-server-arn {arn!r} is not the ARN of a "
+                            "SageMaker AI MLflow tracking server (arn:aws:sagemaker:REGION:ACCOUNT:"
+                            "mlflow-tracking-server/NAME)")
+    return arn
 
 
 def check_stack_name(name: str) -> str:
@@ -85,8 +105,10 @@ class StackSettings:
     security_group_ids: tuple[str, ...] = ()
     provisioned_concurrency: int = 1
     reserved_concurrency: dict[str, int] = field(default_factory=lambda: {
-        "stage_data": 2, "smoke_test": 2, "invoke_endpoint": 20})
+        "stage_data": 2, "smoke_test": 2, "invoke_endpoint": 20, "promote_model": 2})
     log_retention_days: int = 90
+    #: ``--mlflow-tracking-server-arn``: where the jobs and the registry step log (empty: nowhere).
+    mlflow_tracking_server_arn: str = ""
 
     def __post_init__(self) -> None:
         check_stack_name(self.stack_name)
@@ -105,6 +127,7 @@ class StackSettings:
                                 f"resource prefix {self.resource_prefix!r} (the IAM policies are scoped to it)")
         if bool(self.subnet_ids) != bool(self.security_group_ids):
             raise SettingsError("ValidationException: --subnet-ids and --security-group-ids go together")
+        check_mlflow_arn(self.mlflow_tracking_server_arn)
         if self.provisioned_concurrency > self.reserved_concurrency["invoke_endpoint"]:
             raise SettingsError("ValidationException: provisioned concurrency of invoke_endpoint exceeds its "
                                 "reserved concurrency")

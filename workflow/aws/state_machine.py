@@ -11,7 +11,7 @@ from workflow import definition
 from workflow.aws import iam_state_machine
 from workflow.aws.iam import Json
 from workflow.aws.lambdas import logical_id
-from workflow.aws.settings import StackSettings
+from workflow.aws.settings import DEBUGGER_SUPPORTED, StackSettings
 
 LOG_GROUP = "StateMachineLogs"
 
@@ -22,11 +22,14 @@ def substitution_values(settings: StackSettings) -> dict[str, object]:
         ResourcePrefix=settings.resource_prefix,
         StageDataFunctionArn={"Fn::GetAtt": [f"{logical_id('stage_data')}Function", "Arn"]},
         SmokeTestFunctionArn={"Fn::GetAtt": [f"{logical_id('smoke_test')}Function", "Arn"]},
+        PromoteModelFunctionArn={"Fn::GetAtt": [f"{logical_id('promote_model')}Function", "Arn"]},
         SageMakerRoleArn={"Fn::GetAtt": ["SageMakerExecutionRole", "Arn"]},
         TrainingImage=settings.images.training,
         InferenceImage=settings.images.inference,
         RuleEvaluatorImage=settings.images.rule_evaluator,
         SourceDirUri=settings.source_dir_uri,
+        DebuggerSupported="true" if DEBUGGER_SUPPORTED else "false",
+        MlflowTrackingUri=settings.mlflow_tracking_server_arn or definition.TRACKING_OFF,
     )
 
 

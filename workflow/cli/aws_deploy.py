@@ -40,6 +40,9 @@ def _template_options(parser: argparse.ArgumentParser, *, bucket_required: bool)
     parser.add_argument("--security-group-ids", default="", help="comma-separated security groups (with subnets)")
     parser.add_argument("--provisioned-concurrency", type=int, default=1,
                         help="warm environments of the inference function's alias (default 1)")
+    parser.add_argument("--mlflow-tracking-server-arn", default="", metavar="ARN",
+                        help="SageMaker AI MLflow tracking server the jobs log to and whose registry "
+                             "gets each deployed model (default: no tracking)")
     parser.add_argument("--build-dir", type=Path, default=DEFAULT_BUILD_DIR,
                         help=f"where the packages are built (default {DEFAULT_BUILD_DIR})")
     parser.add_argument("--no-deps", action="store_true",
@@ -79,7 +82,8 @@ def request_from(args: argparse.Namespace):  # noqa: ANN201 - Request, imported 
         schedule_input=args.schedule_input, dataset_uri=args.dataset, data_bucket=args.data_bucket,
         create_data_bucket=args.create_data_bucket, kms_key_arn=args.kms_key_arn,
         subnet_ids=_split(args.subnet_ids), security_group_ids=_split(args.security_group_ids),
-        provisioned_concurrency=args.provisioned_concurrency, with_dependencies=not args.no_deps)
+        provisioned_concurrency=args.provisioned_concurrency, with_dependencies=not args.no_deps,
+        mlflow_tracking_server_arn=args.mlflow_tracking_server_arn)
 
 
 def _fail(message: str, code: int = 2) -> int:

@@ -18,6 +18,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     help=f"port on 127.0.0.1 (default {DEFAULT_PORT}; 0 picks a free one)")
     up.add_argument("--time-scale", type=float, default=1.0,
                     help="divide every wait the server makes by this factor (default 1)")
+    up.add_argument("--mlflow-port", type=int, default=None,
+                    help="port of the MLflow tracking server started beside it (default --port + 1; "
+                         "0: any free port; -1: none)")
     up.add_argument("--timeout", type=float, default=60.0,
                     help="seconds to wait for the server to answer (default 60)")
     up.add_argument("--iam", choices=("enforce", "off"),
@@ -42,6 +45,8 @@ def _describe(state: lifecycle.ServerState) -> None:
     print(f"data_dir: {state.data_dir}")
     print(f"pid: {state.pid}")
     print(f"iam: {state.iam}")
+    if state.mlflow_url:
+        print(f"mlflow_url: {state.mlflow_url}  (the MLflow UI; it may take a few seconds to answer)")
 
 
 def cmd_up(args: argparse.Namespace) -> int:
@@ -58,7 +63,7 @@ def cmd_up(args: argparse.Namespace) -> int:
         return 0
     try:
         state, _ = lifecycle.start(args.data_dir, port=args.port, time_scale=args.time_scale,
-                                   timeout=args.timeout, iam=args.iam)
+                                   timeout=args.timeout, iam=args.iam, mlflow_port=args.mlflow_port)
     except lifecycle.StartError as exc:
         print(f"error: {exc}")
         return 1

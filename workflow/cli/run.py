@@ -35,6 +35,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--work-dir", type=Path, default=Path(".local"),
                    help="datasets, outputs and the local server's data (default .local)")
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"local server port (default {DEFAULT_PORT})")
+    p.add_argument("--mlflow-port", type=int, default=None,
+                   help="port of the MLflow tracking server the local server starts (default --port + 1; "
+                        "-1: none, nothing is tracked)")
     p.add_argument("--schedule", metavar="EXPRESSION",
                    help='after a successful run, leave a local EventBridge Scheduler schedule that retrains '
                         'on the same input and updates the serving endpoint, e.g. "rate(1 day)"')
@@ -103,7 +106,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(f"error: {err}", file=sys.stderr)
             return 2
     # First of all: the server's start-up overlaps the imports below and the run's set-up.
-    server = ensure_server(workdir / "server", args.port, sys.stdout, iam=args.iam)
+    server = ensure_server(workdir / "server", args.port, sys.stdout, iam=args.iam, mlflow_port=args.mlflow_port)
     from workflow.execution_input import InputError
     from workflow.pipeline.local_run import RunOptions, run_pipeline
     from workflow.pipeline.summary import print_failure, print_success
@@ -126,7 +129,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     output = json.loads(result.description.get("output") or "{}")
     clients = _clients_for(result.endpoint_url)
     print_success(output, time.monotonic() - started, data_dir, sys.stdout, clients("sagemaker"),
-                  endpoint_url=result.endpoint_url)
+                  endpoint_url=result.endpoint_url, mlflow_url=result.mlflow_url,
+                  execution_arn=result.execution_arn)
     if args.schedule:
         _leave_schedule(args, result, clients)
     if not args.keep_endpoint:

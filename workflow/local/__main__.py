@@ -25,8 +25,17 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--iam", choices=("enforce", "off"),
                         help="authorize every call a role session makes (enforce), or none (off); "
                              "default: the data directory's last setting, enforce on a new one")
+    parser.add_argument("--mlflow-port", type=int, default=None,
+                        help="port of the MLflow tracking server started beside this one (default: "
+                             "--port + 1, or any free port with --port 0; -1: no tracking server)")
     parser.add_argument("--log-level", default="INFO")
     return parser.parse_args(argv)
+
+
+def mlflow_port(port: int, asked: int | None) -> int | None:
+    if asked is None:
+        return port + 1 if port else 0
+    return None if asked < 0 else asked
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -38,7 +47,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         server = LocalServer(args.data_dir, port=args.port, time_scale=args.time_scale,
-                             iam=IamMode(args.iam) if args.iam else None)
+                             iam=IamMode(args.iam) if args.iam else None,
+                             mlflow_port=mlflow_port(args.port, args.mlflow_port))
     except (ServerAlreadyRunning, OSError) as exc:
         print(f"cannot start the local server: {exc}", file=sys.stderr)
         return 1

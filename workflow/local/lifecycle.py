@@ -34,6 +34,8 @@ class ServerState:
     time_scale: float = 1.0
     #: ``enforce`` or ``off``: whether role sessions' calls are authorized.
     iam: str = "enforce"
+    #: The MLflow tracking server started beside it (None: none runs).
+    mlflow_url: str | None = None
 
 
 class StartError(RuntimeError):
@@ -47,7 +49,7 @@ def read_state(data_dir: Path | str) -> ServerState | None:
         raw = json.loads(path.read_text())
         state = ServerState(int(raw["pid"]), int(raw["port"]), raw["endpoint_url"],
                             Path(raw["data_dir"]), float(raw.get("time_scale", 1.0)),
-                            str(raw.get("iam", "enforce")))
+                            str(raw.get("iam", "enforce")), raw.get("mlflow_url"))
     except (OSError, ValueError, KeyError):
         return None
     return state if pid_alive(state.pid) else None
@@ -86,16 +88,19 @@ def private_directory(path: Path) -> None:
 
 def start(
     data_dir: Path | str, *, port: int = 0, time_scale: float = 1.0, timeout: float = 60.0,
-    env: dict[str, str] | None = None, iam: str | None = None,
+    env: dict[str, str] | None = None, iam: str | None = None, mlflow_port: int | None = -1,
 ) -> tuple[ServerState, subprocess.Popen[bytes]]:
-    """Start a server process in its own session; return once it answers ``/health``."""
-    process = spawn(data_dir, port=port, time_scale=time_scale, env=env, iam=iam)
+    """Start a server process in its own session; return once it answers ``/health``.
+
+    ``mlflow_port``: as ``--mlflow-port`` (None: the server's default; -1, the default
+    here: no MLflow tracking server)."""
+    process = spawn(data_dir, port=port, time_scale=time_scale, env=env, iam=iam, mlflow_port=mlflow_port)
     return wait_until_up(data_dir, process, timeout=timeout), process
 
 
 def spawn(
     data_dir: Path | str, *, port: int = 0, time_scale: float = 1.0, env: dict[str, str] | None = None,
-    iam: str | None = None,
+    iam: str | None = None, mlflow_port: int | None = None,
 ) -> subprocess.Popen[bytes]:
     """Start a server process in its own session and return at once (see ``wait_until_up``).
 
@@ -109,6 +114,8 @@ def spawn(
     log = open(data_dir / LOG_FILE, "ab")
     command = [sys.executable, "-m", "workflow.local", "--port", str(port),
                "--data-dir", str(data_dir), "--time-scale", str(time_scale)]
+    if mlflow_port is not None:
+        command += ["--mlflow-port", str(mlflow_port)]
     if iam is not None:
         command += ["--iam", iam]
     process = subprocess.Popen(

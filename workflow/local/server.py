@@ -22,6 +22,8 @@ from workflow.local.backend import Backend
 from workflow.local.context import ServerContext
 from workflow.local.iam import roles
 from workflow.local.lifecycle import STATE_FILE, private_directory
+from workflow.local.mlflow_server import TrackingServer
+from workflow.local.mlflow_server import available as mlflow_available
 from workflow.local.origin import refusal
 from workflow.local.protocol import Dispatcher, Headers, Request, Response
 from workflow.local.protocol.body import BodyReader
@@ -97,7 +99,8 @@ class _Handler(BaseHTTPRequestHandler):
             from workflow.local.console import handle as console  # loaded on the first page view
             response = Response(*console(
                 self.command, path, parse_qs(urlsplit(target).query), reader.readall(),
-                endpoint_url=self.server.local.endpoint_url, data_dir=self.server.local.data_dir))
+                endpoint_url=self.server.local.endpoint_url, data_dir=self.server.local.data_dir,
+                mlflow_url=self.server.local.mlflow_url))
         elif self.command in ("GET", "HEAD") and path in ("/", "/health") and not (
             headers.get("X-Amz-Target") or headers.get("Authorization") or "?" in target
             or is_virtual_host(headers.get("Host"))
@@ -168,11 +171,16 @@ def _import(name: str) -> None:
 
 
 class LocalServer:
-    """Binds, builds the backends, serves until ``shutdown()``."""
+    """Binds, builds the backends, serves until ``shutdown()``.
+
+    ``mlflow_port``: the MLflow tracking server's port (0: any free one; None: no tracking
+    server); it starts with ``serve_forever`` and stops with ``shutdown``.
+    """
 
     def __init__(
         self, data_dir: Path, *, port: int = 0, time_scale: float = 1.0,
         backends: Sequence[str] | None = None, iam: IamMode | None = None,
+        mlflow_port: int | None = None,
     ) -> None:
         if time_scale <= 0:
             raise ValueError("time_scale must be positive")
@@ -195,6 +203,10 @@ class LocalServer:
         if "iam" in self.ctx.backends:
             self.ctx.authorizer = Authorizer(roles(self.ctx), self.iam)
         self.dispatcher = Dispatcher(self.ctx.backends, Gate(self.ctx))
+        self.tracking = (TrackingServer(self.data_dir, mlflow_port)
+                         if mlflow_port is not None and mlflow_available() else None)
+        if mlflow_port is not None and self.tracking is None:
+            log.warning("MLflow is not installed: no tracking server (pip install -e '.[local]')")
         self._stopped = threading.Event()
         self._serving = threading.Event()
         self._stop_lock = threading.Lock()
@@ -224,7 +236,13 @@ class LocalServer:
         body = json.dumps({"status": "ok", "services": sorted(self.ctx.backends)}).encode()
         return Response(200, {"Content-Type": "application/json"}, body)
 
+    @property
+    def mlflow_url(self) -> str | None:
+        return self.tracking.url if self.tracking is not None else None
+
     def serve_forever(self) -> None:
+        if self.tracking is not None:  # boots beside the backends; nothing waits for it
+            self.tracking.start()
         for backend in self.ctx.backends.values():
             backend.start()
         _warm_up(self.ctx)
@@ -251,6 +269,7 @@ class LocalServer:
         state = {
             "pid": os.getpid(), "port": self.port, "endpoint_url": self.endpoint_url,
             "data_dir": str(self.data_dir), "time_scale": self.ctx.time_scale, "iam": self.iam.value,
+            "mlflow_url": self.mlflow_url,
             "started_at": datetime.now(timezone.utc).isoformat(),
         }
         path = self.data_dir / STATE_FILE
@@ -275,6 +294,8 @@ class LocalServer:
         if self._serving.is_set():
             self._stopped.wait(timeout=10)
         self._shutdown([b for b in reversed(self.ctx.backends.values()) if not b.shutdown_first])
+        if self.tracking is not None:
+            self.tracking.stop()
         self.httpd.server_close()
         (self.data_dir / STATE_FILE).unlink(missing_ok=True)
         self._lock_file.close()

@@ -47,6 +47,7 @@ class RunResult:
     description: dict[str, Any]
     history: list[dict[str, Any]]
     endpoint_url: str
+    mlflow_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,7 @@ def run_pipeline(options: RunOptions, server: ServerStart, clients_for: Any, out
     ensure_buckets(s3, document["data_prefix"], document["output_prefix"])
     if plan.upload is not None and document["dataset_uri"] == plan.uri:
         upload_zip(s3, plan.upload, plan.uri, out)
-    deployment = deploy_local(clients, options.workdir / "build", document["endpoint_name"])
+    deployment = deploy_local(clients, options.workdir / "build", document["endpoint_name"], state.mlflow_url)
     sfn = clients("stepfunctions")
     name = time.strftime("run-%Y%m%d-%H%M%S")
     arn = sfn.start_execution(stateMachineArn=deployment.state_machine_arn, name=name,
@@ -131,4 +132,4 @@ def run_pipeline(options: RunOptions, server: ServerStart, clients_for: Any, out
         history.append(event)
         printer.event(event)
     description = sfn.describe_execution(executionArn=arn)
-    return RunResult(description["status"], arn, description, history, state.endpoint_url)
+    return RunResult(description["status"], arn, description, history, state.endpoint_url, state.mlflow_url)

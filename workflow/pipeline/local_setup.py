@@ -28,6 +28,7 @@ FUNCTIONS: dict[str, dict[str, Any]] = {
     "stage_data": {"Timeout": 900, "MemorySize": 2048},
     "smoke_test": {"Timeout": 120, "MemorySize": 512},
     "invoke_endpoint": {"Timeout": 30, "MemorySize": 512, "ReservedConcurrency": 8},
+    "promote_model": {"Timeout": 60, "MemorySize": 512},
 }
 
 
@@ -42,7 +43,7 @@ def function_name(name: str) -> str:
     return f"{PREFIX}-{name.replace('_', '-')}"
 
 
-def _environment(name: str, endpoint_name: str) -> dict[str, str]:
+def _environment(name: str, endpoint_name: str, mlflow_url: str) -> dict[str, str]:
     env = {
         "POWERTOOLS_SERVICE_NAME": name,
         "POWERTOOLS_METRICS_NAMESPACE": "DogBreedPipeline",
@@ -52,16 +53,18 @@ def _environment(name: str, endpoint_name: str) -> dict[str, str]:
     }
     if name == "invoke_endpoint":
         env["ENDPOINT_NAME"] = endpoint_name
+    if name == "promote_model":
+        env["MLFLOW_TRACKING_URI"] = mlflow_url
     return env
 
 
-def _put_function(client: Any, name: str, zip_bytes: bytes, endpoint_name: str) -> str:
+def _put_function(client: Any, name: str, zip_bytes: bytes, endpoint_name: str, mlflow_url: str) -> str:
     """Create or update one function; returns its ARN."""
     settings = dict(FUNCTIONS[name])
     reserved = settings.pop("ReservedConcurrency", None)
     fname = function_name(name)
     config = {"Runtime": "python3.11", "Role": ROLE.format(f"{fname}-role"), "Handler": f"{name}.app.handler",
-              "Environment": {"Variables": _environment(name, endpoint_name)}, **settings}
+              "Environment": {"Variables": _environment(name, endpoint_name, mlflow_url)}, **settings}
     try:
         arn = client.create_function(FunctionName=fname, Code={"ZipFile": zip_bytes}, **config)["FunctionArn"]
     except ClientError as err:
@@ -74,17 +77,23 @@ def _put_function(client: Any, name: str, zip_bytes: bytes, endpoint_name: str) 
     return arn
 
 
-def substitution_values(function_arns: dict[str, str], sourcedir_uri: str) -> dict[str, str]:
+def substitution_values(function_arns: dict[str, str], sourcedir_uri: str,
+                        mlflow_url: str = definition.TRACKING_OFF) -> dict[str, str]:
     return definition.substitutions(
         ResourcePrefix=PREFIX,
         StageDataFunctionArn=function_arns["stage_data"],
         SmokeTestFunctionArn=function_arns["smoke_test"],
+        PromoteModelFunctionArn=function_arns["promote_model"],
         SageMakerRoleArn=ROLE.format(f"{PREFIX}-sagemaker"),
         # The local runtime runs training_src/ itself; the image names only say what AWS would run.
         TrainingImage="local/pytorch-training:2.14-cpu-py311",
         InferenceImage="local/pytorch-inference:2.14-cpu-py311",
         RuleEvaluatorImage="local/sagemaker-debugger-rules:latest",
         SourceDirUri=sourcedir_uri,
+        # smdebug is part of the local runtime, so the Debugger variant runs here as on AWS
+        # accounts whose training image has it.
+        DebuggerSupported="true",
+        MlflowTrackingUri=mlflow_url,
     )
 
 
@@ -98,14 +107,16 @@ def _put_state_machine(sfn: Any, text: str) -> str:
                                     roleArn=ROLE.format(f"{PREFIX}-states"))["stateMachineArn"]
 
 
-def deploy_local(clients: Any, build_dir: Path, endpoint_name: str) -> LocalDeployment:
+def deploy_local(clients: Any, build_dir: Path, endpoint_name: str, mlflow_url: str | None = None
+                 ) -> LocalDeployment:
     """``clients(service)`` gives boto3 clients for the local server (whose local bucket
-    exists: ``local_bucket.ensure_buckets``)."""
+    exists: ``local_bucket.ensure_buckets``); ``mlflow_url`` is its MLflow tracking server
+    (None: nothing is tracked)."""
     lam = clients("lambda")
     arns = {name: _put_function(lam, name, lambda_zip(name, build_dir, with_dependencies=False).path.read_bytes(),
-                                endpoint_name)  # the server's environment has the dependencies
+                                endpoint_name, mlflow_url or definition.TRACKING_OFF)  # the server has the dependencies
             for name in FUNCTIONS}
     sourcedir_uri = upload_code(clients("s3"), sourcedir_tarball(build_dir))
-    text = definition.render(substitution_values(arns, sourcedir_uri))
+    text = definition.render(substitution_values(arns, sourcedir_uri, mlflow_url or definition.TRACKING_OFF))
     names = {name: function_name(name) for name in arns}
     return LocalDeployment(_put_state_machine(clients("stepfunctions"), text), names, sourcedir_uri)

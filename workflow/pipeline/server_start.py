@@ -33,10 +33,11 @@ class ServerStart:
             self.process.wait(timeout=30)
 
 
-def ensure_server(data_dir: Path, port: int, out: TextIO, *, iam: str | None = None) -> ServerStart:
+def ensure_server(data_dir: Path, port: int, out: TextIO, *, iam: str | None = None,
+                  mlflow_port: int | None = None) -> ServerStart:
     """Start the server unless it runs; its start-up overlaps whatever the caller does
     until ``wait()``. A running server keeps its ``--iam`` setting (a note says so when it
-    differs from ``iam``)."""
+    differs from ``iam``). ``mlflow_port``: as the server's ``--mlflow-port``."""
     state = lifecycle.read_state(data_dir)
     if state is not None and lifecycle.healthy(state.endpoint_url):
         if iam is not None and state.iam != iam:
@@ -45,4 +46,4 @@ def ensure_server(data_dir: Path, port: int, out: TextIO, *, iam: str | None = N
         return ServerStart(data_dir, state.endpoint_url, state=state)
     print(f"starting the local server on 127.0.0.1:{port} (data in {data_dir}) ...", file=out)
     return ServerStart(data_dir, f"http://127.0.0.1:{port}" if port else None,
-                       process=lifecycle.spawn(data_dir, port=port, iam=iam))
+                       process=lifecycle.spawn(data_dir, port=port, iam=iam, mlflow_port=mlflow_port))

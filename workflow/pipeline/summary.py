@@ -126,8 +126,19 @@ def final_rules(sagemaker: Any, job: str, timeout: float = 300, poll: float = 0.
         time.sleep(poll)
 
 
+def _verdicts(rules: Any) -> str:
+    """The Train state's ``rules`` (each rule's metric values: [1.0] issues found, [0.0] none)."""
+    def status(values: Any) -> str:
+        if not values:
+            return "NotReported"
+        return "IssuesFound" if float(values[0]) else "NoIssuesFound"
+
+    return ", ".join(f"{rule}={status(values)}" for rule, values in (rules or {}).items())
+
+
 def print_success(output: dict[str, Any], seconds: float, data_dir: Path | None, out: TextIO,
-                  sagemaker: Any | None = None, endpoint_url: str | None = None) -> None:
+                  sagemaker: Any | None = None, endpoint_url: str | None = None, *,
+                  mlflow_url: str | None = None, execution_arn: str | None = None) -> None:
     def w(line: str = "") -> None:
         print(line, file=out)
 
@@ -137,10 +148,12 @@ def print_success(output: dict[str, Any], seconds: float, data_dir: Path | None,
       + (f"  ({objective.get('MetricName')}={objective.get('Value'):.4f})" if objective else ""))
     w(f"  test accuracy:        {output.get('test_accuracy'):.4f}")
     job = output.get("training_job")
-    rules = (final_rules(sagemaker, job) if sagemaker and job else None) or output.get("rules") or []
-    if rules:
+    if isinstance(output.get("rules"), dict):
+        w("  checks (train.py):    " + _verdicts(output["rules"]))
+    debugger_rules = final_rules(sagemaker, job) if sagemaker and job else []
+    if debugger_rules:
         w("  Debugger rules:       " + ", ".join(
-            f"{r['RuleConfigurationName']}={r['RuleEvaluationStatus']}" for r in rules))
+            f"{r['RuleConfigurationName']}={r['RuleEvaluationStatus']}" for r in debugger_rules))
     smoke = output.get("smoke_test") or {}
     latency = smoke.get("latency_ms") or {}
     w(f"  smoke test:           {smoke.get('images', 0)} images passed, "
@@ -150,14 +163,32 @@ def print_success(output: dict[str, Any], seconds: float, data_dir: Path | None,
     w(f"  endpoint:             {endpoint} ({output.get('endpoint_action', '')}d, InService)")
     w(f"    invoke it:          python deploy_workflow.py invoke --endpoint {endpoint} --image PATH_OR_URL")
     w(f"    load it:            python deploy_workflow.py load --endpoint {endpoint} --rps 20 --duration 30")
+    registry = output.get("model_registry") or {}
+    if registry.get("promoted"):
+        w(f"  model registry:       {registry['detail']['model']} version {registry['detail']['version']} "
+          f"is now '{registry['detail']['alias']}'")
+    elif registry.get("Error"):
+        w(f"  model registry:       not updated: {registry['Error']}: {_cause_text(registry.get('Cause', ''))[:300]}")
+    if mlflow_url and execution_arn:
+        from workflow.local.mlflow_lookup import execution_run_url
+
+        w(f"  MLflow run:           {execution_run_url(mlflow_url, execution_arn) or mlflow_url}")
     if job and data_dir:
-        # Deferred: the evaluation module pulls in numpy, which the command line needs nowhere else.
-        from workflow.local.sagemaker.debugger.evaluation import LOSS_CURVE, PROFILER_REPORT
         from workflow.local.sagemaker.training.layout import JobPaths
 
         paths = JobPaths.of(data_dir, job)
-        w(f"  loss curve:           {paths.rule_output / LOSS_CURVE}")
-        w(f"  profiler report:      {paths.rule_output / PROFILER_REPORT}")
+        w(f"  loss curve:           {paths.output_data / 'loss-curve.png'}")
+        profile = paths.output_data / "profile-summary.json"
+        if profile.is_file():
+            summary = json.loads(profile.read_text())
+            w(f"  profile:              {summary.get('verdict')}: {summary.get('evidence')}")
+        w(f"  profile summary:      {profile}")
+        if debugger_rules:
+            # Deferred: the evaluation module pulls in numpy, which the command line needs nowhere else.
+            from workflow.local.sagemaker.debugger.evaluation import LOSS_CURVE, PROFILER_REPORT
+
+            w(f"  Debugger loss curve:  {paths.rule_output / LOSS_CURVE}")
+            w(f"  profiler report:      {paths.rule_output / PROFILER_REPORT}")
         w(f"  training log:         python deploy_workflow.py logs {job}")
     w(f"  model archive:        {output.get('model_data')}")
     if endpoint_url and str(output.get("model_data", "")).startswith("s3://"):

@@ -35,8 +35,11 @@ def _static(rel: str) -> Answer:
 
 
 def handle(method: str, path: str, query: Mapping[str, Any], body: bytes, *,
-           endpoint_url: str | None = None, data_dir: Path | str | None = None) -> Answer | None:
-    """The answer to one console request, or None when ``path`` is not the console's."""
+           endpoint_url: str | None = None, data_dir: Path | str | None = None,
+           mlflow_url: str | None = None) -> Answer | None:
+    """The answer to one console request, or None when ``path`` is not the console's.
+
+    ``mlflow_url``: the MLflow tracking server beside the local server (None: none runs)."""
     if path != PREFIX and not path.startswith(PREFIX + "/"):
         return None
     if method not in ("GET", "HEAD"):
@@ -68,6 +71,8 @@ def handle(method: str, path: str, query: Mapping[str, Any], body: bytes, *,
                        else schedules_document(endpoint_url)))
     if rel.startswith("jobs/"):
         return _job(rel[len("jobs/"):], data_dir)
+    if rel == "mlflow.json":
+        return _json(200, _mlflow(mlflow_url, (query.get("execution") or [""])[0]))
     return _error(404, "ResourceNotFound", f"no console page {path}")
 
 
@@ -86,6 +91,16 @@ def _artifacts(name: str, endpoint_url: str | None) -> Answer:
         error = err.response["Error"]
         return _error(404 if "not found" in error.get("Message", "").lower() else 400,
                       error.get("Code", "ClientError"), error.get("Message", str(err)))
+
+
+def _mlflow(mlflow_url: str | None, execution_arn: str) -> dict[str, Any]:
+    """The tracking server's UI and, for an execution, its parent run there (None when unknown)."""
+    run_url = None
+    if mlflow_url and execution_arn:
+        from workflow.local.mlflow_lookup import execution_run_url
+
+        run_url = execution_run_url(mlflow_url, execution_arn)
+    return {"tracking_url": mlflow_url, "run_url": run_url}
 
 
 def _job(rel: str, data_dir: Path | str | None) -> Answer:

@@ -17,7 +17,12 @@ FILES: dict[str, tuple[str, str]] = {
     "log": ("training.log", "text/plain; charset=utf-8"),
     "metrics": ("metrics.jsonl", "text/plain; charset=utf-8"),
     "failure": ("output/failure", "text/plain; charset=utf-8"),
-    "loss-curve": ("rule-output/loss-curve.png", "image/png"),
+    # What train.py writes into its output data (output.tar.gz on AWS), for every job.
+    "loss-curve": ("output/data/loss-curve.png", "image/png"),
+    "diagnostics": ("output/data/diagnostics.json", "application/json"),
+    "profile-summary": ("output/data/profile-summary.json", "application/json"),
+    # What the Debugger rules and profiler leave, for jobs that ran with Debugger.
+    "debugger-loss-curve": ("rule-output/loss-curve.png", "image/png"),
     "rule-summary": ("rule-output/rule-summary.json", "application/json"),
     "profiler-report": ("rule-output/ProfilerReport/profiler-output/profiler-report.html",
                         "text/html; charset=utf-8"),

@@ -31,5 +31,12 @@ async function route() {
 window.addEventListener("hashchange", route);
 window.addEventListener("DOMContentLoaded", () => {
   document.getElementById("endpoint").innerHTML = `AWS APIs at ${esc(location.origin)}/`;
+  fetch("/console/mlflow.json").then((answer) => answer.json()).then((mlflow) => {
+    const link = document.getElementById("mlflow-link");
+    if (mlflow.tracking_url) {
+      link.href = mlflow.tracking_url;
+      link.hidden = false;
+    }
+  }).catch(() => {});
   route();
 });

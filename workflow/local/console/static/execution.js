@@ -69,6 +69,19 @@ export async function renderExecution(view, arn) {
   let status = { states: {} };
   let running = true;
   let lastCount = -1;
+  // The execution's run in MLflow: looked up until found (the first job creates it).
+  let mlflowRun = `<span class="muted">—</span>`;
+  let runFound = false;
+  const findRun = async () => {
+    const answer = await fetch(`/console/mlflow.json?execution=${encodeURIComponent(arn)}`);
+    const mlflow = answer.ok ? await answer.json() : {};
+    if (mlflow.run_url) {
+      mlflowRun = `<a href="${esc(mlflow.run_url)}" target="_blank" rel="noopener" data-link="mlflow-run">parent run and its training jobs</a>`;
+    } else if (!mlflow.tracking_url) {
+      mlflowRun = `<span class="muted">no tracking server</span>`;
+    }
+    runFound = Boolean(mlflow.run_url || !mlflow.tracking_url);
+  };
   const graph = graphView(view.querySelector("#graph"));
   const allCatches = view.querySelector("#all-catches");
   const graphAnswer = () => fetch(`/console/graph.svg?execution=${encodeURIComponent(arn)}`
@@ -111,6 +124,7 @@ export async function renderExecution(view, arn) {
   });
   const refresh = async () => {
     const description = await sfn("DescribeExecution", { executionArn: arn });
+    if (!runFound) await findRun().catch(() => {});
     const events = await all("stepfunctions", "GetExecutionHistory", { executionArn: arn, includeExecutionData: true }, "events");
     running = description.status === "RUNNING";
     view.querySelector("#exec-status").innerHTML = badge(description.status);
@@ -125,6 +139,7 @@ export async function renderExecution(view, arn) {
       <dt>Started</dt><dd>${when(description.startDate)}</dd><dt>Stopped</dt><dd>${when(description.stopDate)}</dd>
       <dt>Duration</dt><dd>${duration((description.stopDate || now) - description.startDate)}</dd>
       ${description.redriveCount ? `<dt>Redrives</dt><dd id="redrives">${description.redriveCount}, the last on ${when(description.redriveDate)}</dd>` : ""}
+      <dt>MLflow run</dt><dd id="mlflow-run">${mlflowRun}</dd>
       <dt>Input</dt><dd><details><summary class="small">show</summary><pre>${esc(pretty(description.input))}</pre></details></dd>
       ${description.output ? `<dt>Output</dt><dd><details><summary class="small">show</summary><pre>${esc(pretty(description.output))}</pre></details></dd>` : ""}`;
     view.querySelector("#exec-error").innerHTML = description.error || description.cause

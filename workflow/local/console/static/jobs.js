@@ -1,4 +1,5 @@
-// Training and tuning jobs an execution started: status, Debugger rules, loss curve, logs.
+// Training and tuning jobs an execution started: status, the five checks, profile, loss curve, logs,
+// and the Debugger rules of jobs that ran with Debugger.
 import { sagemaker } from "./api.js";
 import { badge, esc, when } from "./util.js";
 
@@ -39,6 +40,8 @@ function links(name, available) {
   if (available.failure) out.push(`<a href="${href("failure")}" target="_blank">failure reason</a>`);
   if (available["profiler-report"]) out.push(`<a href="${href("profiler-report")}" target="_blank" data-link="profiler">profiler report</a>`);
   if (available["rule-summary"]) out.push(`<a href="${href("rule-summary")}" target="_blank">rule summary</a>`);
+  if (available.diagnostics) out.push(`<a href="${href("diagnostics")}" target="_blank">checks report</a>`);
+  if (available["profile-summary"]) out.push(`<a href="${href("profile-summary")}" target="_blank" data-link="profile-summary">profile summary</a>`);
   return out.length ? out.join(" · ") : `<span class="muted">no log files on this server</span>`;
 }
 
@@ -63,6 +66,29 @@ function s3Links(prefixes) {
   return rows.length ? `<ul class="artifacts">${rows.join("")}</ul>` : `<span class="muted">nothing in S3 yet</span>`;
 }
 
+async function jobJson(name, kind, available) {
+  if (!available[kind]) return null;
+  const answer = await fetch(`/console/jobs/${encodeURIComponent(name)}/${kind}`);
+  return answer.ok ? answer.json() : null;
+}
+
+// The five checks train.py judged: verdicts from its metric lines, details from its report.
+function checksTable(job, report) {
+  const details = Object.fromEntries(((report && report.rules) || []).map((r) => [r.rule, r.details]));
+  const verdicts = (job.FinalMetricDataList || []).filter((m) => m.MetricName.startsWith("rule:"));
+  if (!verdicts.length) return "";
+  const row = (m) => {
+    const rule = m.MetricName.slice("rule:".length);
+    return `<tr data-check="${esc(rule)}"><td>${esc(rule)}</td><td>${badge(Number(m.Value) ? "IssuesFound" : "NoIssuesFound")}</td><td class="small">${esc(details[rule] || "")}</td></tr>`;
+  };
+  return `<h2 style="margin-top:12px">Checks (train.py)</h2><table class="rules checks"><thead><tr><th>Rule</th><th>Verdict</th><th>Details</th></tr></thead><tbody>${verdicts.map(row).join("")}</tbody></table>`;
+}
+
+function profileLine(profile) {
+  if (!profile) return "";
+  return `<dt>Profile</dt><dd data-profile="${esc(profile.verdict)}"><b>${esc(profile.verdict)}</b>: ${esc(profile.evidence)}</dd>`;
+}
+
 async function trainingJob(name) {
   let job;
   try {
@@ -72,18 +98,22 @@ async function trainingJob(name) {
   }
   const [available, running, stored] = await Promise.all([
     files(name), job.TrainingJobStatus === "InProgress" ? progress("training", name) : "", artifacts(name)]);
+  const [report, profile] = await Promise.all([jobJson(name, "diagnostics", available),
+                                               jobJson(name, "profile-summary", available)]);
   const rules = job.DebugRuleEvaluationStatuses || [];
-  const metrics = (job.FinalMetricDataList || []).map((m) => `${esc(m.MetricName)} = ${Number(m.Value).toPrecision(4)}`).join(", ");
+  const lossCurve = available["loss-curve"] ? "loss-curve" : available["debugger-loss-curve"] ? "debugger-loss-curve" : null;
+  const metrics = (job.FinalMetricDataList || []).filter((m) => !m.MetricName.startsWith("rule:")).map((m) => `${esc(m.MetricName)} = ${Number(m.Value).toPrecision(4)}`).join(", ");
   return `<div class="panel" data-job="${esc(name)}">
     <h2>${esc(name)} ${badge(job.TrainingJobStatus)}</h2>${running}
     <dl class="kv"><dt>Secondary status</dt><dd>${esc(job.SecondaryStatus || "")}</dd>
       <dt>Started</dt><dd>${when(job.TrainingStartTime)}</dd><dt>Ended</dt><dd>${when(job.TrainingEndTime)}</dd>
       ${job.FailureReason ? `<dt>Failure</dt><dd class="err">${esc(job.FailureReason)}</dd>` : ""}
-      <dt>Final metrics</dt><dd>${metrics || "—"}</dd><dt>Files</dt><dd>${links(name, available)}</dd>
+      <dt>Final metrics</dt><dd>${metrics || "—"}</dd>${profileLine(profile)}<dt>Files</dt><dd>${links(name, available)}</dd>
       <dt>S3 artifacts</dt><dd>${s3Links(stored)}</dd></dl>
+    ${checksTable(job, report)}
     ${rules.length ? `<h2 style="margin-top:12px">Debugger rules</h2><table class="rules"><thead><tr><th>Rule</th><th>Status</th><th>Details</th></tr></thead><tbody>
       ${rules.map((r) => `<tr><td>${esc(r.RuleConfigurationName)}</td><td>${badge(r.RuleEvaluationStatus)}</td><td class="small">${esc(r.StatusDetails || "")}</td></tr>`).join("")}</tbody></table>` : ""}
-    ${available["loss-curve"] ? `<h2 style="margin-top:12px">Loss curve</h2><img class="loss" alt="loss curve of ${esc(name)}" src="/console/jobs/${encodeURIComponent(name)}/loss-curve">` : ""}
+    ${lossCurve ? `<h2 style="margin-top:12px">Loss curve</h2><img class="loss" alt="loss curve of ${esc(name)}" src="/console/jobs/${encodeURIComponent(name)}/${lossCurve}">` : ""}
   </div>`;
 }
 
