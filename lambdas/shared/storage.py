@@ -54,16 +54,13 @@ def join(prefix: str, *parts: str) -> str:
 def exists(uri: str) -> bool:
     if scheme(uri) == "file":
         return _local_path(uri).exists()
-    from botocore.exceptions import ClientError
-
+    # Listed, not HEAD: S3 answers HeadObject on a missing key with 403, not 404, unless the
+    # caller may s3:ListBucket the bucket (HeadObject, S3 API Reference), and the functions'
+    # ListBucket is limited by an s3:prefix condition that only a listing request carries.
+    # Keys are listed in byte order, so the key itself comes first if it exists.
     bucket, key = _split_s3(uri)
-    try:
-        _s3_client().head_object(Bucket=bucket, Key=key)
-    except ClientError as err:
-        if err.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
-            return False
-        raise
-    return True
+    listing = _s3_client().list_objects_v2(Bucket=bucket, Prefix=key, MaxKeys=1)
+    return any(item["Key"] == key for item in listing.get("Contents", []))
 
 
 def read_bytes(uri: str) -> bytes:

@@ -176,3 +176,45 @@ def test_executions_list_filters_by_status(server: LocalServerHandle, page: Any)
     page.wait_for_selector("#list table, #list p")
     names = page.eval_on_selector_all("#executions tr[data-execution]", "rows => rows.map(r => r.dataset.execution)")
     assert "quick-one" not in names
+
+
+FLAKY = '''
+import os
+
+def handler(event, context):
+    if not os.path.exists(event["fixed"]):
+        raise ValueError("not fixed yet")
+    return {"ok": True, "greeting": "fixed"}
+'''
+
+
+def test_redrive_a_failed_execution_from_the_console(server: LocalServerHandle, page: Any, tmp_path: Any) -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("app.py", FLAKY)
+    name = f"flaky-{uuid.uuid4().hex[:6]}"
+    server.client("lambda").create_function(FunctionName=name, Runtime="python3.11", Role=ROLE,
+                                            Handler="app.handler", Code={"ZipFile": buffer.getvalue()}, Timeout=10)
+    arn = machine(server, {"StartAt": "Before", "States": {
+        "Before": {"Type": "Pass", "Next": "Greet"},
+        "Greet": greet_task(name, End=True)}}, "redrive")
+    sfn = server.client("stepfunctions")
+    marker = tmp_path / "fixed"
+    execution = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"fixed": str(marker)}))["executionArn"]
+    page.goto(f"{server.endpoint_url}/console#/execution/{execution}")
+    page.wait_for_selector('#graph[data-execution-status="FAILED"]')
+    assert node_fill(page, "Greet") == STATUS_COLOURS["failed"][0]
+    marker.touch()
+    page.click("#redrive:not([disabled])")
+    page.wait_for_selector('#exec-status [data-status="SUCCEEDED"]')
+    page.wait_for_selector('#graph[data-execution-status="SUCCEEDED"]')
+    assert node_fill(page, "Greet") == STATUS_COLOURS["succeeded"][0]
+    assert "redriven" in page.text_content('#graph g[id="state-Greet"]')
+    assert "redriven" not in page.text_content('#graph g[id="state-Before"]')
+    assert "redriven" in page.inner_text('#states tr[data-state="Greet"]')
+    assert page.inner_text("#redrives").startswith("1,")
+    assert page.locator('#history tr[data-type="ExecutionRedriven"]').count() == 1
+    assert page.is_disabled("#redrive")
+    assert "SUCCEEDED" in page.get_attribute("#redrive", "title")
+    described = sfn.describe_execution(executionArn=execution)
+    assert (described["status"], described["redriveCount"]) == ("SUCCEEDED", 1)

@@ -44,13 +44,14 @@ def test_pipeline_input_is_prefilled_valid_and_checked_before_sending(
         default = json.loads(page.input_value("#exec-input"))
         assert default["quality_threshold"] == 0.5 and default["training"]["instance_type"] == "ml.m5.xlarge"
         bad = dict(default, quality_threshold=2, surprise=True)
-        bad["tuning"] = dict(default["tuning"], max_jobs=0)
+        bad["tuning"] = dict(default["tuning"], max_jobs=0, strategy="Hyperband", early_stopping="Auto")
         page.fill("#exec-input", json.dumps(bad, indent=2))
         page.wait_for_selector("#check .issues")
         issues = page.eval_on_selector_all("#check .issues li", "items => items.map(i => i.textContent)")
         assert "$.quality_threshold: must be <= 1" in issues
         assert "$.tuning.max_jobs: must be >= 1" in issues
         assert "$.surprise: is not an allowed field" in issues
+        assert '$.tuning.early_stopping: must be "Off"' in issues
         assert page.is_disabled("#start")
         page.click("#reset")
         page.wait_for_selector("#valid")

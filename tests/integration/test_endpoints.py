@@ -58,12 +58,12 @@ def test_code_from_the_submit_directory(endpoints: Endpoints, tmp_path: Path) ->
     weights = write_tar(tmp_path / "model.tar.gz", {"weights.bin": "w"})
     source = write_tar(tmp_path / "sourcedir.tar.gz", {"serve.py": (
         "def model_fn(d):\n    return open(d + '/weights.bin').read()\n"
-        "def predict_fn(data, model):\n    return {'weights': model, 'data': data}\n")})
+        "def predict_fn(data, model):\n    return {'weights': model, 'data': data.tolist()}\n")})
     name = endpoints.deploy(weights, env={"SAGEMAKER_PROGRAM": "serve.py",
                                           "SAGEMAKER_SUBMIT_DIRECTORY": endpoints.upload(source)})
-    # Default input_fn (JSON) and output_fn (JSON) from the toolkit contract.
-    body = endpoints.invoke(name, b'{"a": 1}', ContentType="application/json")["Body"]
-    assert json.loads(body) == {"weights": "w", "data": {"a": 1}}
+    # The PyTorch toolkit's default input_fn (JSON to a float tensor) and output_fn (JSON).
+    body = endpoints.invoke(name, b'[1, 2]', ContentType="application/json")["Body"]
+    assert json.loads(body) == {"weights": "w", "data": [1.0, 2.0]}
 
 
 def test_control_plane_errors(endpoints: Endpoints, echo_archive: Path, tmp_path: Path) -> None:

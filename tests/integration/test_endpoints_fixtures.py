@@ -33,10 +33,14 @@ VARIANT = "AllTraffic"
 
 ECHO = """
 import json, os
+from sagemaker_inference.errors import GenericInferenceToolkitError
 def model_fn(model_dir):
     return {"version": os.environ.get("MODEL_VERSION", "v1"), "pid": os.getpid()}
 def input_fn(body, content_type):
     if content_type == "application/x-reject":
+        raise GenericInferenceToolkitError(415, "rejected " + content_type)
+    if content_type == "application/x-status-attribute":
+        # Not a toolkit error: the status it carries means nothing to the container.
         error = ValueError("rejected " + content_type)
         error.status_code = 415
         raise error
@@ -183,14 +187,26 @@ class Endpoints:
         response["Body"] = response["Body"].read()
         return response
 
+    def delete(self, name: str) -> None:
+        """DeleteEndpoint once the endpoint is no longer Creating or Updating (SageMaker refuses it then)."""
+        until(lambda: _deleted(self.sm, name), WAIT, f"endpoint {name} to accept DeleteEndpoint")
+
     def delete_all(self) -> None:
         for name in self.names:
-            try:
-                self.sm.delete_endpoint(EndpointName=name)
-            except self.sm.exceptions.ClientError:
-                continue
+            self.delete(name)
         for name in self.names:
             until(lambda n=name: _gone(self.sm, n), 60, f"endpoint {name} to be deleted")
+
+
+def _deleted(sm: Any, name: str) -> bool:
+    try:
+        sm.delete_endpoint(EndpointName=name)
+    except sm.exceptions.ClientError as e:
+        message = e.response["Error"]["Message"]
+        if message.startswith("Cannot delete in-progress endpoint"):
+            return False
+        return message.startswith("Could not find endpoint")
+    return True
 
 
 def _gone(sm: Any, name: str) -> bool:

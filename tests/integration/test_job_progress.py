@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from tests.integration.conftest import LocalServerHandle
+from tests.integration.s3_helpers import Staging
 from tests.integration.test_training_jobs import job_request, source_tar, wait_for
 from workflow.pipeline.progress import ProgressPrinter
 
@@ -57,7 +58,8 @@ def test_progress_of_a_running_training_job(local_server: LocalServerHandle, tmp
     sagemaker = local_server.client("sagemaker")
     name = f"progress-{int(time.time())}"
     source = source_tar(tmp_path / "src", {"entry.py": EPOCHS})
-    sagemaker.create_training_job(**job_request(name, tmp_path, source, {"epochs": "8"}))
+    staging = Staging(local_server.endpoint_url, tmp_path)
+    sagemaker.create_training_job(**job_request(name, staging, source, {"epochs": "8"}))
     try:
         _wait_for_epoch(sagemaker, name, 2)
         plain = io.StringIO()

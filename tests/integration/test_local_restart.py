@@ -1,4 +1,5 @@
-"""State survives a restart; an execution cut off by a stop or a crash ends FAILED, saying so."""
+"""State survives a restart; an execution cut off by a stop or a crash goes on when the server is back,
+and one the server cannot continue ends FAILED, saying so."""
 from __future__ import annotations
 
 import json
@@ -16,7 +17,10 @@ from tests.integration.sfn_helpers import (
     wait_for_event,
 )
 from workflow.local.lambda_ import zip_directory
+from workflow.local.server import STORE_FILE
+from workflow.local.stepfunctions.journal import EXECUTION, LANE
 from workflow.local.stepfunctions.runner import SERVER_STOPPED
+from workflow.local.store import Store
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -26,16 +30,14 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=120, cwd=REPO)
 
 
-def _assert_cut_off(sfn, arn: str) -> None:
-    described = sfn.describe_execution(executionArn=arn)
-    assert described["status"] == "FAILED"
-    assert described["error"] == SERVER_STOPPED
-    assert "local server stopped" in described["cause"]
+def _assert_resumed(sfn, arn: str) -> None:
+    described = wait_done(sfn, arn, timeout=60)
+    assert described["status"] == "SUCCEEDED", described
     events = sfn.get_execution_history(executionArn=arn)["events"]
-    assert events[-1]["type"] == "ExecutionFailed"
-    assert events[-1]["id"] == len(events)
-    assert events[-1]["previousEventId"] == events[-2]["id"]
-    assert "WaitStateEntered" in [e["type"] for e in events]
+    types = [e["type"] for e in events]
+    assert types == ["ExecutionStarted", "WaitStateEntered", "WaitStateExited", "ExecutionSucceeded"]
+    assert [e["id"] for e in events] == [1, 2, 3, 4]
+    assert events[2]["previousEventId"] == 2
 
 
 def test_state_survives_local_down_and_up(tmp_path: Path) -> None:
@@ -66,7 +68,7 @@ def test_state_survives_local_down_and_up(tmp_path: Path) -> None:
         finished = sfn.start_execution(stateMachineArn=machine, name="finished")["executionArn"]
         wait_done(sfn, finished)
         history = sfn.get_execution_history(executionArn=finished)["events"]
-        slow = create_machine(sfn, definition=wait_definition(3600))
+        slow = create_machine(sfn, definition=wait_definition(40))
         cut = sfn.start_execution(stateMachineArn=slow, name="cut")["executionArn"]
         wait_for_event(sfn, cut, "WaitStateEntered")
 
@@ -85,7 +87,7 @@ def test_state_survives_local_down_and_up(tmp_path: Path) -> None:
         assert sfn.get_execution_history(executionArn=finished)["events"] == history
         assert {m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"]} == {
             machine, slow}
-        _assert_cut_off(sfn, cut)
+        _assert_resumed(sfn, cut)
         assert lam.get_function_concurrency(FunctionName="keeper")["ReservedConcurrentExecutions"] == 3
         answer = lam.invoke(FunctionName="keeper", Payload=b"{}")
         assert json.loads(answer["Payload"].read()) == "still here"
@@ -93,7 +95,7 @@ def test_state_survives_local_down_and_up(tmp_path: Path) -> None:
         server.stop()
 
 
-def test_execution_cut_off_by_a_crash_ends_failed(tmp_path: Path) -> None:
+def test_an_execution_the_server_cannot_continue_ends_failed_saying_why(tmp_path: Path) -> None:
     data_dir = tmp_path / "server"
     server = start_local_server(data_dir, time_scale=10)
     sfn = server.client("stepfunctions")
@@ -102,11 +104,21 @@ def test_execution_cut_off_by_a_crash_ends_failed(tmp_path: Path) -> None:
         "executionArn"]
     wait_for_event(sfn, arn, "WaitStateEntered")
     server.kill()
+    # What a server that kept no record of where the states stood left behind.
+    store = Store(data_dir / STORE_FILE)
+    store.update(EXECUTION, arn, lambda doc: doc.pop("_journaled"))
+    for key, _ in store.items(LANE, arn):
+        store.delete(LANE, key)
 
     server = start_local_server(data_dir, time_scale=10)
     try:
         sfn = server.client("stepfunctions")
-        _assert_cut_off(sfn, arn)
+        described = sfn.describe_execution(executionArn=arn)
+        assert described["status"] == "FAILED"
+        assert described["error"] == SERVER_STOPPED
+        assert "local server stopped" in described["cause"] and "kept no record" in described["cause"]
+        events = sfn.get_execution_history(executionArn=arn)["events"]
+        assert events[-1]["type"] == "ExecutionFailed" and events[-1]["id"] == len(events)
         # The machine still works after the crash.
         again = sfn.start_execution(stateMachineArn=machine)["executionArn"]
         assert sfn.describe_execution(executionArn=again)["status"] == "RUNNING"

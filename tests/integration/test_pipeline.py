@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import shutil
 import subprocess
 import sys
 import threading
@@ -25,10 +26,12 @@ from PIL import Image
 
 from tests.integration.conftest import LocalServerHandle, start_local_server
 from tests.integration.console_browser import browser_page
+from workflow.aws.packaging import TRAINING_SRC, sourcedir_tarball
 from workflow.local.mlflow_lookup import execution_run_url
 from workflow.local import lifecycle
 from workflow.pipeline.defaults import DEFAULT_ENDPOINT, INCOMING_PREFIX, LOCAL_BUCKET, quick_input
-from workflow.pipeline.local_setup import function_name
+from workflow.pipeline.local_bucket import upload_code
+from workflow.pipeline.local_setup import STATE_MACHINE_NAME, function_name
 
 ROOT = Path(__file__).resolve().parents[2]
 RUN_TIMEOUT = 900
@@ -74,7 +77,8 @@ def history(server: LocalServerHandle, execution_arn: str) -> list[dict[str, Any
 
 def latest_execution(server: LocalServerHandle) -> dict[str, Any]:
     sfn = server.client("stepfunctions")
-    machine = sfn.list_state_machines()["stateMachines"][0]["stateMachineArn"]
+    machine = next(m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"]
+                   if m["name"] == STATE_MACHINE_NAME)
     newest = sfn.list_executions(stateMachineArn=machine)["executions"][0]
     return sfn.describe_execution(executionArn=newest["executionArn"])
 
@@ -193,7 +197,18 @@ def test_invoke_lambda_answers_through_the_endpoint(server: LocalServerHandle) -
 
 def test_second_run_updates_the_endpoint_without_failed_requests(server: LocalServerHandle, workdir: Path) -> None:
     runtime = server.client("sagemaker-runtime", retries={"mode": "standard", "max_attempts": 1})
-    before = server.client("sagemaker").describe_endpoint(EndpointName=DEFAULT_ENDPOINT)["EndpointConfigName"]
+    sagemaker = server.client("sagemaker")
+    before = sagemaker.describe_endpoint(EndpointName=DEFAULT_ENDPOINT)["EndpointConfigName"]
+    # Autoscaling took the variant to 2 instances (and may not scale in during the run).
+    server.client("application-autoscaling").register_scalable_target(
+        ServiceNamespace="sagemaker", ResourceId=f"endpoint/{DEFAULT_ENDPOINT}/variant/AllTraffic",
+        ScalableDimension="sagemaker:variant:DesiredInstanceCount", SuspendedState={"DynamicScalingInSuspended": True})
+    sagemaker.update_endpoint_weights_and_capacities(EndpointName=DEFAULT_ENDPOINT, DesiredWeightsAndCapacities=[
+        {"VariantName": "AllTraffic", "DesiredInstanceCount": 2}])
+    deadline = time.monotonic() + 120
+    while sagemaker.describe_endpoint(EndpointName=DEFAULT_ENDPOINT)["EndpointStatus"] != "InService":
+        assert time.monotonic() < deadline, "the endpoint did not scale to 2 instances"
+        time.sleep(0.2)
     stop, results = threading.Event(), {"ok": 0, "failed": []}
 
     def invoke_until_stopped() -> None:
@@ -217,9 +232,12 @@ def test_second_run_updates_the_endpoint_without_failed_requests(server: LocalSe
     execution = latest_execution(server)
     states = entered(history(server, execution["executionArn"]))
     assert "UpdateEndpoint" in states and "CreateEndpoint" not in states
-    after = server.client("sagemaker").describe_endpoint(EndpointName=DEFAULT_ENDPOINT)
+    after = sagemaker.describe_endpoint(EndpointName=DEFAULT_ENDPOINT)
     assert after["EndpointStatus"] == "InService" and after["EndpointConfigName"] != before
     assert results["failed"] == [] and results["ok"] > 10
+    # The retrain kept the capacity autoscaling reached instead of the config's InitialInstanceCount.
+    (variant,) = after["ProductionVariants"]
+    assert (variant["CurrentInstanceCount"], variant["DesiredInstanceCount"]) == (2, 2)
 
     # --schedule left a local schedule that retrains on this run's input, against the serving
     # endpoint, a day from now (this run has just trained).
@@ -276,7 +294,9 @@ def test_failed_smoke_test_removes_the_new_endpoint(server: LocalServerHandle, w
     assert done.returncode == 1
     assert "SmokeTestFailed" in done.stdout and "state SmokeTest failed" in done.stdout
     states = entered(history(server, latest_execution(server)["executionArn"]))
-    assert states[-4:] == ["DeleteEndpoint", "DeleteEndpointConfig", "DeleteModel", "PipelineFailed"]
+    # The config and model go only once the endpoint is gone (SageMaker must not delete what it uses).
+    assert states[-3:] == ["DeleteEndpointConfig", "DeleteModel", "PipelineFailed"]
+    assert states.index("DeleteEndpoint") < states.index("MarkEndpointDeleting") < states.index("DeleteEndpointConfig")
     sagemaker = server.client("sagemaker")
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -300,6 +320,43 @@ def test_training_crash_is_caught_and_cleaned_up(server: LocalServerHandle, work
     states = entered(history(server, execution["executionArn"]))
     assert "CleanUp" in states and "Train" not in states and states[-1] == "PipelineFailed"
     assert "state Tune failed" in done.stdout
+
+
+def test_a_retrain_whose_model_cannot_serve_fails_and_the_old_model_keeps_serving(
+        server: LocalServerHandle, workdir: Path, tmp_path: Path) -> None:
+    # The training code of this retrain ships an inference.py whose import fails in the container.
+    source = tmp_path / "training_src"
+    shutil.copytree(TRAINING_SRC, source, ignore=shutil.ignore_patterns("__pycache__"))
+    program = source / "inference.py"
+    future = "from __future__ import annotations\n"
+    program.write_text(program.read_text().replace(future, future + "import serving_library_that_is_not_installed\n", 1))
+    sourcedir = upload_code(server.client("s3"), sourcedir_tarball(tmp_path / "build", source))
+    sfn, sagemaker = server.client("stepfunctions"), server.client("sagemaker")
+    pipeline = sfn.describe_state_machine(stateMachineArn=next(
+        m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"] if m["name"] == STATE_MACHINE_NAME))
+    broken = json.loads(pipeline["definition"])
+    broken["States"]["Prepare"]["Parameters"]["entry_point"]["sagemaker_submit_directory"] = sourcedir
+    machine = sfn.create_state_machine(name="dog-breed-pipeline-broken-serving", roleArn=pipeline["roleArn"],
+                                       definition=json.dumps(broken))["stateMachineArn"]
+    serving = sagemaker.describe_endpoint(EndpointName=DEFAULT_ENDPOINT)["EndpointConfigName"]
+    configs = {c["EndpointConfigName"] for c in sagemaker.list_endpoint_configs()["EndpointConfigs"]}
+
+    arn = sfn.start_execution(stateMachineArn=machine, input=cheap_input(workdir).read_text())["executionArn"]
+    deadline = time.monotonic() + RUN_TIMEOUT
+    while (execution := sfn.describe_execution(executionArn=arn))["status"] == "RUNNING":
+        assert time.monotonic() < deadline, "the run did not end"
+        time.sleep(1)
+    assert (execution["status"], execution["error"]) == ("FAILED", "EndpointUpdateFailed")
+    assert "No module named 'serving_library_that_is_not_installed'" in execution["cause"]
+    states = entered(history(server, arn))
+    assert "SmokeTest" not in states and "RollBackEndpoint" not in states  # SageMaker rolled it back itself
+    after = sagemaker.describe_endpoint(EndpointName=DEFAULT_ENDPOINT)
+    assert (after["EndpointStatus"], after["EndpointConfigName"]) == ("InService", serving)
+    body = server.client("sagemaker-runtime").invoke_endpoint(
+        EndpointName=DEFAULT_ENDPOINT, Body=jpeg(), ContentType="image/jpeg")["Body"].read()
+    assert json.loads(body)["predictions"]
+    # The run's own config and model are gone again.
+    assert {c["EndpointConfigName"] for c in sagemaker.list_endpoint_configs()["EndpointConfigs"]} == configs
 
 
 def test_a_bad_input_stops_the_server_the_run_started(tmp_path: Path) -> None:

@@ -318,29 +318,6 @@ def test_list_sorts_filters_and_pages(sm, staging, script):
     assert failed["TrainingJobSummaries"] == []
 
 
-def test_job_cut_off_by_a_server_stop_is_failed_after_restart(tmp_path, script):
-    server = start_local_server(tmp_path / "server")
-    try:
-        sm = server.client("sagemaker")
-        sm.create_training_job(**job_request("cut-job", Staging(server.endpoint_url, tmp_path), script,
-                                             {"mode": '"sleep"', "seconds": "300"}))
-        child = _child_pid(server, "cut-job")
-        script_pid = psutil.Process(child).ppid()
-    finally:
-        server.kill()
-    assert psutil.pid_exists(script_pid), "the job should outlive a crashed server"
-    server = start_local_server(tmp_path / "server")
-    try:
-        job = server.client("sagemaker").describe_training_job(TrainingJobName="cut-job")
-        assert job["TrainingJobStatus"] == "Failed"
-        assert "local server stopped while this job was running" in job["FailureReason"]
-        assert _gone(script_pid) and _gone(child)
-    finally:
-        server.stop()
-        if psutil.pid_exists(child):
-            os.kill(child, 9)
-
-
 def test_the_console_links_a_jobs_s3_artifacts_for_download(server, sm, staging, script):
     request = job_request("console-artifacts-job", staging, script, {})
     sm.create_training_job(**request)

@@ -33,6 +33,8 @@ def _with(change) -> dict:
         (lambda d: d["endpoint"].update(min_capacity=3), "endpoint.min_capacity: must not exceed"),
         (lambda d: d["tuning"].update(max_parallel_jobs=5), "tuning.max_parallel_jobs: must not exceed"),
         (lambda d: d.update(endpoint_name="bad_name!"), "endpoint_name"),
+        (lambda d: d["tuning"].update(strategy="Hyperband", early_stopping="Auto"),
+         "tuning.early_stopping: 'Off' was expected"),
         # s3:// prefixes on the local server as on AWS: a folder is no prefix.
         (lambda d: d.update(data_prefix="file:///tmp/data"), "data_prefix: 'file:///tmp/data' does not match"),
         (lambda d: d.update(output_prefix="/tmp/output"), "output_prefix: '/tmp/output' does not match"),

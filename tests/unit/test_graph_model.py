@@ -107,8 +107,8 @@ def test_start_and_end_markers(all_states: m.Graph) -> None:
 
 def test_real_pipeline_has_the_endpoint_wait_loop_and_cleanup_catches(pipeline: m.Graph) -> None:
     assert ("default", "WaitForEndpoint", "Default") in edges(pipeline, "EndpointReady")
-    assert ("choice", "RegisterScalableTarget", '$.endpoint_status.status == "InService"') in edges(
-        pipeline, "EndpointReady")
+    assert ("choice", "RegisterScalableTarget", '$.endpoint_status.status == "InService" and '
+            '$.endpoint_status.config == $.names.endpoint_config') in edges(pipeline, "EndpointReady")
     assert ("choice", "EndpointTimedOut", "$.run.endpoint_checks.count >= $.endpoint.max_checks") in edges(
         pipeline, "EndpointReady")
     assert edges(pipeline, "WaitForEndpoint") == [("next", "DescribeEndpoint", "")]

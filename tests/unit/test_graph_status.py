@@ -108,3 +108,25 @@ def test_assigned_variables_and_a_jsonata_error_from_a_real_history() -> None:
     assert status.states["Set"].assigned == {"limit": "3"}
     assert status.states["Use"].status == FAILED
     assert status.states["Use"].error == "States.QueryEvaluationError"
+
+
+def test_a_redriven_execution_shows_what_the_redrive_ran_again() -> None:
+    from tests.unit.engine.test_redrive import FlakyFunction, run_then_redrive, task
+
+    definition = {"StartAt": "First", "States": {
+        **task("First", "Second", ResultPath="$.first", Parameters={"FunctionName": "fn", "Payload": {"item": 1}}),
+        **task("Second", ResultPath="$.second")}}
+    _, _, journal, closed = run_then_redrive(definition, {"item": 4}, FlakyFunction({4}), FlakyFunction(set()))
+    failed = execution_status(journal.events[:closed])
+    assert (failed.status, failed.of("Second").status, failed.redrives) == ("FAILED", FAILED, 0)
+    running = execution_status(journal.events[:closed + 2])  # ExecutionRedriven, TaskScheduled
+    assert (running.status, running.redrives, running.error) == ("RUNNING", 1, None)
+    assert running.of("Second").status == RUNNING
+    done = execution_status(journal.events)
+    assert (done.status, done.redrives) == ("SUCCEEDED", 1)
+    second, first = done.of("Second"), done.of("First")
+    assert (second.status, second.redrives, second.retries, second.visits) == (SUCCEEDED, 1, 0, 1)
+    assert (first.status, first.redrives) == (SUCCEEDED, 0)
+    from workflow.graph.styles import status_text
+
+    assert status_text(second).endswith("redriven")

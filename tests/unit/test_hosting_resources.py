@@ -1,6 +1,7 @@
 """Models and endpoint configurations in-process: records, AWS error codes and wording."""
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -141,3 +142,92 @@ def test_an_endpoint_in_progress_cannot_be_updated(sagemaker: Any) -> None:
     with pytest.raises(ValidationException, match="Cannot create already existing endpoint"):
         sagemaker("CreateEndpoint", EndpointName="e", EndpointConfigName="c")
     assert sagemaker.ctx.store.get(ENDPOINT, "e")["EndpointStatus"] == "Creating"
+
+
+def _endpoint(sagemaker: Any, status: str, config: str = "c", **extra: Any) -> None:
+    doc = {"EndpointName": "e", "EndpointArn": "arn:aws:sagemaker:us-east-1:123456789012:endpoint/e",
+           "EndpointConfigName": config, "EndpointStatus": status,
+           "ProductionVariants": [{"VariantName": "AllTraffic", "CurrentInstanceCount": 1, "DesiredInstanceCount": 1,
+                                   "CurrentWeight": 1.0, "DesiredWeight": 1.0}], **extra}
+    sagemaker.ctx.store.put(ENDPOINT, "e", doc)
+
+
+@pytest.mark.parametrize("status", ["Creating", "Updating", "SystemUpdating", "RollingBack", "Deleting"])
+def test_an_endpoint_in_progress_can_be_neither_updated_nor_deleted(sagemaker: Any, status: str) -> None:
+    sagemaker("CreateModel", ModelName="m", PrimaryContainer={"Image": "i"})
+    sagemaker("CreateEndpointConfig", EndpointConfigName="c", ProductionVariants=[_variant()])
+    _endpoint(sagemaker, status)
+    for operation, params in (("DeleteEndpoint", {}), ("UpdateEndpoint", {"EndpointConfigName": "c"})):
+        verb = operation.removesuffix("Endpoint").lower()
+        with pytest.raises(ValidationException, match=f'Cannot {verb} in-progress endpoint ".*endpoint/e"'):
+            sagemaker(operation, EndpointName="e", **params)
+    assert sagemaker.ctx.store.get(ENDPOINT, "e")["EndpointStatus"] == status
+
+
+def test_a_failed_endpoint_can_only_be_deleted(sagemaker: Any) -> None:
+    sagemaker("CreateModel", ModelName="m", PrimaryContainer={"Image": "i"})
+    sagemaker("CreateEndpointConfig", EndpointConfigName="c", ProductionVariants=[_variant()])
+    _endpoint(sagemaker, "Failed")
+    with pytest.raises(ValidationException, match='Cannot update failed endpoint ".*endpoint/e"'):
+        sagemaker("UpdateEndpoint", EndpointName="e", EndpointConfigName="c")
+    sagemaker("DeleteEndpoint", EndpointName="e")
+
+
+def test_configs_and_models_an_endpoint_uses_cannot_be_deleted(sagemaker: Any) -> None:
+    for model in ("m", "m2", "spare"):
+        sagemaker("CreateModel", ModelName=model, PrimaryContainer={"Image": "i"})
+    sagemaker("CreateEndpointConfig", EndpointConfigName="c", ProductionVariants=[_variant("m")])
+    sagemaker("CreateEndpointConfig", EndpointConfigName="c2", ProductionVariants=[_variant("m2")])
+    sagemaker("CreateEndpointConfig", EndpointConfigName="unused", ProductionVariants=[_variant("spare")])
+    _endpoint(sagemaker, "Updating", PendingDeploymentSummary={"EndpointConfigName": "c2"})
+    for config, model in (("c", "m"), ("c2", "m2")):  # serving, and being deployed
+        with pytest.raises(ValidationException, match=f'Cannot delete endpoint configuration ".*{config}": endpoint "e" uses it'):
+            sagemaker("DeleteEndpointConfig", EndpointConfigName=config)
+        with pytest.raises(ValidationException, match=f'Cannot delete model ".*{model}": endpoint "e" serves it'):
+            sagemaker("DeleteModel", ModelName=model)
+    sagemaker("DeleteModel", ModelName="spare")  # only an unused config names it
+    sagemaker("DeleteEndpointConfig", EndpointConfigName="unused")
+    assert {c["EndpointConfigName"] for c in sagemaker("ListEndpointConfigs")["EndpointConfigs"]} == {"c", "c2"}
+
+
+def test_retained_properties_come_from_the_running_endpoint_unless_excluded() -> None:
+    from workflow.local.sagemaker.hosting import rules
+
+    config = {"EndpointConfigName": "new", "ProductionVariants": [
+        {"VariantName": "AllTraffic", "InitialInstanceCount": 1, "InitialVariantWeight": 1.0},
+        {"VariantName": "Fresh", "InitialInstanceCount": 1, "InitialVariantWeight": 0.5}]}
+    doc = {"ProductionVariants": [{"VariantName": "AllTraffic", "DesiredInstanceCount": 3, "DesiredWeight": 0.7}]}
+    kept = rules.retained_variants(config, doc, [])["ProductionVariants"]
+    assert [(v["InitialInstanceCount"], v["InitialVariantWeight"]) for v in kept] == [(3, 0.7), (1, 0.5)]
+    kept = rules.retained_variants(config, doc, ["DesiredInstanceCount"])["ProductionVariants"]
+    assert (kept[0]["InitialInstanceCount"], kept[0]["InitialVariantWeight"]) == (1, 0.7)
+    assert config["ProductionVariants"][0]["InitialInstanceCount"] == 1  # the stored config is untouched
+
+
+def test_an_update_cannot_change_the_instance_type_of_a_scalable_variant(sagemaker: Any) -> None:
+    from workflow.local.autoscaling import AutoScalingBackend
+
+    sagemaker.ctx.backends["application-autoscaling"] = scaling = AutoScalingBackend(sagemaker.ctx)
+    sagemaker("CreateModel", ModelName="m", PrimaryContainer={"Image": "i"})
+    sagemaker("CreateEndpointConfig", EndpointConfigName="c", ProductionVariants=[_variant()])
+    sagemaker("CreateEndpointConfig", EndpointConfigName="bigger", ProductionVariants=[
+        {**_variant(), "InstanceType": "ml.c5.xlarge"}])
+    sagemaker("CreateEndpointConfig", EndpointConfigName="renamed", ProductionVariants=[_variant(name="Blue")])
+    _endpoint(sagemaker, "InService")
+    target = {"ServiceNamespace": "sagemaker", "ResourceId": "endpoint/e/variant/AllTraffic",
+              "ScalableDimension": "sagemaker:variant:DesiredInstanceCount"}
+    scaling.handle("RegisterScalableTarget", {**target, "MinCapacity": 1, "MaxCapacity": 2})
+    with pytest.raises(ValidationException, match=r"registered as a scalable target .* cannot change its "
+                                                  r"instance type \(ml.m5.large to ml.c5.xlarge\)"):
+        sagemaker("UpdateEndpoint", EndpointName="e", EndpointConfigName="bigger")
+    with pytest.raises(ValidationException, match="cannot remove it"):
+        sagemaker("UpdateEndpoint", EndpointName="e", EndpointConfigName="renamed")
+    assert sagemaker.ctx.store.get(ENDPOINT, "e")["EndpointStatus"] == "InService"
+    scaling.handle("DeregisterScalableTarget", target)
+    sagemaker("UpdateEndpoint", EndpointName="e", EndpointConfigName="bigger")
+    # Accepted: it runs, and rolls back since this test's model ships no inference code.
+    deadline = time.monotonic() + 30
+    while (doc := sagemaker.ctx.store.get(ENDPOINT, "e"))["EndpointStatus"] != "InService":
+        assert time.monotonic() < deadline, doc
+        time.sleep(0.05)
+    assert "inference.py was not found" in doc["FailureReason"] and doc["EndpointConfigName"] == "c"

@@ -111,7 +111,7 @@ def test_state_machine_role_is_scoped(template: dict[str, Any]) -> None:
     rules = {text(r).rsplit("/", 1)[1] for r in sids["SyncJobEvents"]["Resource"]}
     assert rules == {"StepFunctionsGetEventsForSageMakerTrainingJobsRule",
                      "StepFunctionsGetEventsForSageMakerTuningJobsRule"}
-    for sid in ("TrainingJobs", "TuningJobs", "Models", "EndpointConfigs", "Endpoints"):
+    for sid in ("TrainingJobs", "TuningJobs", "Models", "EndpointConfigs", "Endpoints", "DeployEndpoints"):
         assert all(text(r).endswith(f"/{PREFIX}*") for r in sids[sid]["Resource"]), sid
     slr = sids["AutoScalingServiceLinkedRole"]
     assert slr["Condition"]["StringLike"]["iam:AWSServiceName"] == "sagemaker.application-autoscaling.amazonaws.com"

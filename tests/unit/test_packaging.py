@@ -90,3 +90,11 @@ def test_dependency_install_failure_names_the_requirements_file(tmp_path: Path) 
     with pytest.raises(packaging.PackagingError, match="requirements.txt"):
         packaging.install_dependencies(requirements, tmp_path / "target")
 
+
+
+def test_a_partial_sdk_is_refused_naming_what_is_missing(tmp_path: Path) -> None:
+    requirements = tmp_path / "requirements.txt"
+    with pytest.raises(packaging.PackagingError, match="botocore 1.40.1 without boto3, s3transfer"):
+        packaging.check_sdk({"aws-xray-sdk": "2.15.0", "botocore": "1.40.1"}, requirements)
+    packaging.check_sdk({"pillow": "12.0"}, requirements)
+    packaging.check_sdk({"boto3": "1.40.1", "botocore": "1.40.1", "s3transfer": "0.14.0"}, requirements)

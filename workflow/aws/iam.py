@@ -32,6 +32,10 @@ RESOURCE_STAR_ALLOWED: dict[str, str] = {
 
 #: Resource patterns whose wildcard is not narrowed by the resource prefix, and why.
 UNPREFIXED_PATTERNS: dict[str, str] = {
+    "/aws/sagemaker/TrainingJobs:*": "SageMaker writes every training job's logs to this fixed group; "
+        "':*' is how IAM names a log group for CreateLogGroup and DescribeLogStreams",
+    "/aws/sagemaker/ProcessingJobs:*": "the fixed group of the Debugger rule-evaluation jobs' logs; "
+        "':*' is how IAM names a log group for CreateLogGroup and DescribeLogStreams",
     "/aws/sagemaker/ProcessingJobs:log-stream:*": "SageMaker Debugger names its rule-evaluation "
         "processing jobs (and so their log streams) itself; the log group is fixed",
 }

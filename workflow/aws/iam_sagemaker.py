@@ -22,7 +22,11 @@ LOGS = "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/a
 
 def log_statements(prefix: str) -> list[Json]:
     """SageMaker writes job logs to fixed groups, one stream per job, and endpoint logs to a group per endpoint."""
-    groups = [sub(f"{LOGS}/{kind}") for kind in ("TrainingJobs", "ProcessingJobs")]
+    # CloudWatch Logs authorizes CreateLogGroup and DescribeLogStreams on the group's
+    # "log-group:NAME:log-stream:" ARN, which only the ":*" form matches ("Overview of managing
+    # access permissions to your CloudWatch Logs resources", CloudWatch Logs User Guide): a
+    # grant on the bare group ARN is never used, and a fresh region has no group yet.
+    groups = [sub(f"{LOGS}/{kind}:*") for kind in ("TrainingJobs", "ProcessingJobs")]
     return [
         statement("SageMakerLogGroups", ["logs:CreateLogGroup", "logs:DescribeLogStreams"],
                   [*groups, sub(f"{LOGS}/Endpoints/{prefix}*")]),

@@ -39,9 +39,12 @@ def statements(prefix: str) -> list[Json]:
                                       "sagemaker:DescribeEndpointConfig"], config),
         # Describe/Update are also what Application Auto Scaling checks on the caller when
         # registering the variant (UpdateEndpointWeightsAndCapacities).
-        statement("Endpoints", ["sagemaker:CreateEndpoint", "sagemaker:UpdateEndpoint",
-                                "sagemaker:DeleteEndpoint", "sagemaker:DescribeEndpoint",
+        statement("Endpoints", ["sagemaker:DeleteEndpoint", "sagemaker:DescribeEndpoint",
                                 "sagemaker:UpdateEndpointWeightsAndCapacities"], endpoint),
+        # AWS authorizes CreateEndpoint and UpdateEndpoint on the endpoint and on the endpoint
+        # config the request names (Service Authorization Reference, Amazon SageMaker AI).
+        statement("DeployEndpoints", ["sagemaker:CreateEndpoint", "sagemaker:UpdateEndpoint"],
+                  [endpoint, config]),
         statement("TagOwnResources", ["sagemaker:AddTags", "sagemaker:ListTags"],
                   [training, tuning, model, config, endpoint]),
         any_resource("ListEndpoints", ["sagemaker:ListEndpoints"]),

@@ -64,6 +64,14 @@ def own_statements(name: str, settings: StackSettings) -> list[Json]:
                       sub(f"{endpoint}{settings.endpoint_name}"))]
 
 
+def kms_actions(statements: list[Json]) -> list[str]:
+    """What a function does with the customer key: decrypt its environment and the objects it
+    reads; a function that writes to the SSE-KMS data bucket also has S3 make data keys with it
+    ("Using server-side encryption with AWS KMS keys (SSE-KMS)", S3 User Guide)."""
+    writes = any("s3:PutObject" in stmt["Action"] for stmt in statements)
+    return ["kms:Decrypt", "kms:GenerateDataKey"] if writes else ["kms:Decrypt"]
+
+
 def vpc_statement() -> Json:
     return {"Fn::If": ["HasVpc", any_resource("VpcNetworkInterfaces", [
         "ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface",
@@ -83,10 +91,11 @@ def resources(settings: StackSettings) -> dict[str, Json]:
                 "KmsKeyId": {"Fn::If": ["HasKmsKey", {"Ref": "KmsKeyArn"}, {"Ref": "AWS::NoValue"}]},
             },
         }
+        own = own_statements(name, settings)
         out[f"{lid}Role"] = role(
             f"The {name} Lambda function of {settings.resource_prefix}.", "lambda.amazonaws.com", name,
-            [log_writer_statement(log_group), xray_statement(), *own_statements(name, settings),
-             kms_statement(["kms:Decrypt"]), vpc_statement()])
+            [log_writer_statement(log_group), xray_statement(), *own, kms_statement(kms_actions(own)),
+             vpc_statement()])
         environment = {"POWERTOOLS_SERVICE_NAME": name, "POWERTOOLS_METRICS_NAMESPACE": "DogBreedPipeline",
                        "POWERTOOLS_LOG_LEVEL": "INFO"}
         if name == "invoke_endpoint":

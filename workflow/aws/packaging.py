@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import json
 import shutil
 import subprocess
 import sys
@@ -25,6 +26,10 @@ SHARED = "shared"
 #: Lambda runs Amazon Linux on x86_64; pip picks wheels for that platform, never building from source.
 PIP_PLATFORM = ("--platform", "manylinux2014_x86_64", "--implementation", "cp",
                 "--python-version", "3.12", "--only-binary=:all:")
+#: The AWS SDK for Python comes in three packages released in lockstep. Lambda's runtime has its
+#: own copy; a zip that bundles only some of them (aws-xray-sdk pulls in botocore) makes the
+#: runtime's boto3 run on another botocore, so a function bundles all three or none.
+SDK = ("boto3", "botocore", "s3transfer")
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 _SKIP_DIRS = {"__pycache__", ".pytest_cache"}
 _SKIP_SUFFIXES = {".pyc", ".pyo"}
@@ -60,14 +65,41 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def install_dependencies(requirements: Path, target: Path) -> None:
-    """pip-install ``requirements`` for the Lambda platform into ``target``."""
+def _pip_install(requirements: Path, target: Path, *options: str) -> dict[str, str]:
+    """pip-install ``requirements`` for the Lambda platform; returns what pip chose (name -> version)."""
+    report = target.parent / f".{target.name}-pip-report.json"
     command = [sys.executable, "-m", "pip", "install", "--quiet", "--no-compile", "--disable-pip-version-check",
-               "--target", str(target), *PIP_PLATFORM, "-r", str(requirements)]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=900)
-    if result.returncode != 0:
-        raise PackagingError(f"pip could not install {requirements} for the Lambda platform:\n"
-                             f"{result.stderr.strip()[-2000:]}")
+               "--target", str(target), "--report", str(report), *options, *PIP_PLATFORM, "-r", str(requirements)]
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=900)
+        if result.returncode != 0:
+            raise PackagingError(f"pip could not install {requirements} for the Lambda platform:\n"
+                                 f"{result.stderr.strip()[-2000:]}")
+        chosen = json.loads(report.read_text(encoding="utf-8"))["install"]
+    finally:
+        report.unlink(missing_ok=True)
+    return {item["metadata"]["name"].lower().replace("_", "-"): item["metadata"]["version"] for item in chosen}
+
+
+def check_sdk(packages: dict[str, str], requirements: Path) -> None:
+    """Refuse a bundle holding part of the SDK (see ``SDK``)."""
+    present = [name for name in SDK if name in packages]
+    if present and len(present) != len(SDK):
+        missing = ", ".join(name for name in SDK if name not in packages)
+        raise PackagingError(
+            f"{requirements} bundles {', '.join(f'{n} {packages[n]}' for n in present)} without {missing}: "
+            "the Lambda runtime's copy would run on a different botocore. Require boto3 as well, so pip "
+            "bundles a consistent SDK.")
+
+
+def resolve_dependencies(requirements: Path, scratch: Path) -> dict[str, str]:
+    """What ``install_dependencies`` would bundle (name -> version), resolved without installing."""
+    return _pip_install(requirements, scratch / "resolved", "--dry-run", "--ignore-installed")
+
+
+def install_dependencies(requirements: Path, target: Path) -> None:
+    """pip-install ``requirements`` for the Lambda platform into ``target``; the SDK whole or not at all."""
+    check_sdk(_pip_install(requirements, target), requirements)
 
 
 def lambda_zip(name: str, build_dir: Path, *, with_dependencies: bool = True) -> Artifact:

@@ -88,5 +88,5 @@ def cmd_down(args: argparse.Namespace) -> int:
     if not lifecycle.stop(args.data_dir):
         print(f"the local server is not running (data dir {args.data_dir.resolve()})")
         return 0
-    print("the local server is stopped")
+    print("the local server is stopped; executions it was running go on when it starts again")
     return 0

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 COMMANDS: dict[str, tuple[str, ...]] = {
     "workflow.cli.run": ("run",),
     "workflow.cli.local_server": ("local",),
-    "workflow.cli.executions": ("start", "executions", "describe", "history", "stop"),
+    "workflow.cli.executions": ("start", "executions", "describe", "history", "stop", "redrive"),
     "workflow.cli.schedules": ("schedule",),
     "workflow.cli.logs": ("logs",),
     "workflow.cli.graph": ("graph",),

@@ -121,8 +121,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 2
     data_dir = workdir / "server"
     if result.status != "SUCCEEDED":
+        redrivable = result.description.get("redriveStatus") == "REDRIVABLE"
         print_failure(result.history, result.status, data_dir, sys.stdout,
-                      _clients_for(result.endpoint_url)("sagemaker"))
+                      _clients_for(result.endpoint_url)("sagemaker"),
+                      redrivable=result.description["name"] if redrivable else None)
         return 1
     output = json.loads(result.description.get("output") or "{}")
     clients = _clients_for(result.endpoint_url)

@@ -1,7 +1,8 @@
 """An Amazon States Language interpreter (JSONPath query language).
 
 Public API: validate a definition, compile it, run executions on their own threads with
-an AWS-shaped event history, calling services through a boto3-style client factory.
+an AWS-shaped event history, calling services through a boto3-style client factory;
+journal an execution's lanes with its events, and resume or redrive it from them.
 """
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from .definition import parse_definition
 from .diagnostics import Diagnostic, InvalidDefinition
 from .errors import FailureError, StatesError
 from .history import Sink
-from .interpreter import ClientFactory, ExecutionHandle, ExecutionResult, Interpreter
+from .interpreter import ClientFactory, ExecutionHandle, ExecutionResult, ExecutionStatus, Interpreter
+from .lanes import ExecutionSnapshot, Journal, LaneRecord, Step
 from .program import StateMachine
 from .runtime import ExecutionContext
 from .validation import validate_definition
@@ -34,7 +36,8 @@ def run_execution(definition_or_state_machine: str | dict | StateMachine, input:
 
 
 __all__ = [
-    "Clock", "Diagnostic", "ExecutionContext", "ExecutionHandle", "ExecutionResult", "FailureError",
-    "InvalidDefinition", "Interpreter", "StateMachine", "StatesError", "SystemClock", "VirtualClock",
-    "parse_definition", "run_execution", "validate_definition",
+    "Clock", "Diagnostic", "ExecutionContext", "ExecutionHandle", "ExecutionResult", "ExecutionSnapshot",
+    "ExecutionStatus", "FailureError", "InvalidDefinition", "Interpreter", "Journal", "LaneRecord",
+    "StateMachine", "StatesError", "Step", "SystemClock", "VirtualClock", "parse_definition",
+    "run_execution", "validate_definition",
 ]

@@ -1,27 +1,47 @@
-"""Running a state machine: an execution on its own thread, its handle and its result."""
+"""Running a state machine: an execution on its own thread, its handle and its result.
+
+``Interpreter.start`` runs a new execution; ``Interpreter.resume`` continues one from the
+lane records its journal kept (see ``lanes.py``): a running execution whose host
+restarted, or a closed one being redriven.
+"""
 from __future__ import annotations
 
 import random
 import threading
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any, Callable
 
 from .clock import Clock, SystemClock
 from .errors import ExecutionStopped, FailureError, StatesError
 from .history import History, Lane, Sink
 from .jsonata_expressions import release_thread
+from .lanes import MAIN, ExecutionSnapshot, Journal, LaneRecord
 from .limits import MAX_PAYLOAD_BYTES, payload_size, to_json
 from .program import StateMachine
-from .runtime import CancelScope, ExecutionContext, Frame, JobWatch, Runtime
+from .redrive import redriven_lanes
+from .runtime import SUSPENDED, CancelScope, ExecutionContext, Frame, JobWatch, Runtime
 
 ClientFactory = Callable[[str], Any]
 # How long stop() waits for the execution thread to unwind (and stop its jobs).
 STOP_GRACE_SECONDS = 5.0
 
 
+class ExecutionStatus(str, Enum):
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    TIMED_OUT = "TIMED_OUT"
+    ABORTED = "ABORTED"
+    #: Its host went away (``ExecutionHandle.suspend``): nothing ended, it can be resumed.
+    SUSPENDED = SUSPENDED
+
+    def __str__(self) -> str:
+        return self.value
+
+
 @dataclass
 class ExecutionResult:
-    status: str  # SUCCEEDED | FAILED | TIMED_OUT | ABORTED
+    status: ExecutionStatus
     output: Any = None
     error: str | None = None
     cause: str | None = None
@@ -45,12 +65,22 @@ class ExecutionHandle:
 
     def stop(self, error: str | None = None, cause: str | None = None) -> None:
         """Abort the execution; what it started (e.g. a ``.sync`` training job) is stopped."""
+        self._end(ExecutionStatus.ABORTED.value, error, cause)
+
+    def suspend(self, grace: float = STOP_GRACE_SECONDS) -> None:
+        """Let go of the execution without ending it: no event is written from now on and what
+        it started goes on, so that ``Interpreter.resume`` can continue it later. Waits at
+        most ``grace`` seconds for its thread to unwind."""
+        self._runtime.history.suspend()
+        self._end(SUSPENDED, None, None, grace)
+
+    def _end(self, status: str, error: str | None, cause: str | None, grace: float = STOP_GRACE_SECONDS) -> None:
         if self.done:
             return
-        self._runtime.stop("ABORTED", error, cause)
+        self._runtime.stop(status, error, cause)
         if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(STOP_GRACE_SECONDS)
-        # The thread may still be blocked in a service call: the abort is recorded anyway.
+            self._thread.join(grace)
+        # The thread may still be blocked in a service call: the end is recorded anyway.
         self._finish_stopped()
 
     # Callback pattern (.waitForTaskToken): answers for a task token.
@@ -73,14 +103,17 @@ class ExecutionHandle:
     def _finish_stopped(self) -> None:
         runtime = self._runtime
         history = runtime.history
-        if history.limit_failure is not None:
-            self._finish(ExecutionResult("FAILED", None, *history.limit_failure))
+        if runtime.suspended:
+            self._finish(ExecutionResult(ExecutionStatus.SUSPENDED))
             return
-        status, error, cause = runtime.stop_reason or ("ABORTED", None, None)
+        if history.limit_failure is not None:
+            self._finish(ExecutionResult(ExecutionStatus.FAILED, None, *history.limit_failure))
+            return
+        status, error, cause = runtime.stop_reason or (ExecutionStatus.ABORTED.value, None, None)
         details = {key: value for key, value in (("error", error), ("cause", cause)) if value is not None}
-        event = "ExecutionTimedOut" if status == "TIMED_OUT" else "ExecutionAborted"
+        event = "ExecutionTimedOut" if status == ExecutionStatus.TIMED_OUT else "ExecutionAborted"
         history.close(Lane(history.count), event, details)
-        self._finish(ExecutionResult(status, None, error, cause))
+        self._finish(ExecutionResult(ExecutionStatus(status), None, error, cause))
 
 
 class Interpreter:
@@ -95,25 +128,47 @@ class Interpreter:
         self.poll_interval = poll_interval
         self.rng = rng
 
-    def start(self, input: Any, ctx: ExecutionContext, sink: Sink | None = None) -> ExecutionHandle:
-        history = History(sink, self.clock)
-        runtime = Runtime(
+    def _runtime(self, history: History, ctx: ExecutionContext, input: Any) -> Runtime:
+        return Runtime(
             history=history, clock=self.clock, ctx=ctx, client_factory=self.client_factory,
             time_scale=self.time_scale, poll_interval=self.poll_interval,
             rng=self.rng or random.Random(), execution_input=input, job_watch=self.job_watch,
         )
-        handle = ExecutionHandle(runtime)
-        # The first state's events do not link back to ExecutionStarted (previousEventId 0),
-        # as in Step Functions histories.
-        lane = Lane()
+
+    def start(self, input: Any, ctx: ExecutionContext, sink: Sink | None = None,
+              journal: Journal | None = None) -> ExecutionHandle:
+        """Run a new execution; its events go to ``sink``, or with its lanes to ``journal``."""
+        history = History(sink, self.clock, journal=journal)
+        runtime = self._runtime(history, ctx, input)
         input_text = to_json(input)
         history.emit(Lane(), "ExecutionStarted", {
             "input": input_text, "inputDetails": {"truncated": False}, "roleArn": ctx.role_arn,
         })
         runtime.set_timeout(self.state_machine.timeout_seconds)
+        # The first state's events do not link back to ExecutionStarted (previousEventId 0),
+        # as in Step Functions histories.
+        return self._launch(runtime, Lane(path=MAIN), input, input_text, None)
+
+    def resume(self, snapshot: ExecutionSnapshot, ctx: ExecutionContext, journal: Journal) -> ExecutionHandle:
+        """Continue an execution from its journal: where it stood when its host stopped, or,
+        for a redrive, from the states that did not succeed (``ctx.redrive_count`` already
+        counts this redrive)."""
+        history = History(None, self.clock, journal=journal, first_id=snapshot.last_event + 1)
+        runtime = self._runtime(history, ctx, snapshot.input)
+        lanes = redriven_lanes(snapshot.lanes) if snapshot.redrive else dict(snapshot.lanes)
+        main = lanes.pop(MAIN, None)
+        runtime.restored = lanes
+        if snapshot.redrive:
+            history.emit(Lane(snapshot.last_event), "ExecutionRedriven", {"redriveCount": ctx.redrive_count})
+        runtime.set_timeout(self.state_machine.timeout_seconds, start=snapshot.timeout_from)
+        return self._launch(runtime, Lane(path=MAIN), snapshot.input, None, main)
+
+    def _launch(self, runtime: Runtime, lane: Lane, data: Any, text: str | None,
+                restored: LaneRecord | None) -> ExecutionHandle:
+        handle = ExecutionHandle(runtime)
         timer = None
         if runtime.deadline is not None and isinstance(self.clock, SystemClock):
-            seconds = runtime.scaled(self.state_machine.timeout_seconds or 0)
+            seconds = max((runtime.deadline - self.clock.now()).total_seconds(), 0.0)
             timer = threading.Timer(seconds, runtime.stop, ("TIMED_OUT", StatesError.TIMEOUT.value,
                                                              "The execution timed out."))
             timer.daemon = True
@@ -121,22 +176,25 @@ class Interpreter:
 
         def main() -> None:
             try:
-                self._run(runtime, handle, lane, input, input_text)
+                self._run(runtime, handle, lane, data, text, restored)
             finally:
                 release_thread()
                 if timer is not None:
                     timer.cancel()
 
-        thread = threading.Thread(target=main, name=f"execution-{ctx.execution_name}", daemon=True)
+        thread = threading.Thread(target=main, name=f"execution-{runtime.ctx.execution_name}", daemon=True)
         handle._thread = thread
         thread.start()
         return handle
 
-    def _run(self, runtime: Runtime, handle: ExecutionHandle, lane: Lane, data: Any, text: str) -> None:
+    def _run(self, runtime: Runtime, handle: ExecutionHandle, lane: Lane, data: Any, text: str | None,
+             restored: LaneRecord | None) -> None:
         history = runtime.history
         frame = Frame(runtime, lane, CancelScope(runtime.root))
+        if restored is not None:
+            frame.restore(restored)
         try:
-            size = payload_size(text)
+            size = payload_size(text) if text is not None else 0
             if size > MAX_PAYLOAD_BYTES:
                 raise FailureError(StatesError.DATA_LIMIT_EXCEEDED.value,
                                    f"The execution input has a size of {size} bytes, over the limit of {MAX_PAYLOAD_BYTES}.")
@@ -144,19 +202,21 @@ class Interpreter:
             frame.check()
             out_text = to_json(output)
             if history.close(lane, "ExecutionSucceeded", {"output": out_text, "outputDetails": {"truncated": False}}):
-                handle._finish(ExecutionResult("SUCCEEDED", output))
+                handle._finish(ExecutionResult(ExecutionStatus.SUCCEEDED, output))
             else:
                 handle._finish_stopped()
         except FailureError as failure:
             details = {key: value for key, value in (("error", failure.error), ("cause", failure.cause))
                        if value is not None}
             if history.close(lane, "ExecutionFailed", details):
-                handle._finish(ExecutionResult("FAILED", None, failure.error, failure.cause))
+                handle._finish(ExecutionResult(ExecutionStatus.FAILED, None, failure.error, failure.cause))
             else:
                 handle._finish_stopped()
         except ExecutionStopped:
             handle._finish_stopped()
         except Exception as exc:  # an engine defect must still end the execution cleanly
             cause = f"{type(exc).__name__}: {exc}"
-            history.close(lane, "ExecutionFailed", {"error": StatesError.RUNTIME.value, "cause": cause})
-            handle._finish(ExecutionResult("FAILED", None, StatesError.RUNTIME.value, cause))
+            if history.close(lane, "ExecutionFailed", {"error": StatesError.RUNTIME.value, "cause": cause}):
+                handle._finish(ExecutionResult(ExecutionStatus.FAILED, None, StatesError.RUNTIME.value, cause))
+            else:
+                handle._finish_stopped()

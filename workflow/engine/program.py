@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .lanes import Step
 from .query_language import QueryLanguage, language_of
 from .runtime import Frame
 
@@ -23,9 +24,18 @@ class Program:
                        for name, body in spec["States"].items()}
 
     def run(self, frame: Frame, data: Any) -> Any:
-        """Run from StartAt to a terminal state; raises FailureError for an unhandled error."""
+        """Run from StartAt (or, on a restored lane, from where it stood) to a terminal state;
+        raises FailureError for an unhandled error."""
         states = self.states
         name: str | None = self.start_at
+        resuming = frame.resuming
+        if resuming is not None:
+            if resuming.step is Step.DONE:
+                frame.resuming = None
+                return resuming.output
+            name, data = resuming.state, resuming.input
+            if resuming.step is Step.ENTER:
+                frame.resuming = None
         while name is not None:
             data, name = states[name].execute(frame, data)
         return data

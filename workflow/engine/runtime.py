@@ -11,9 +11,13 @@ from .callbacks import CallbackRegistry
 from .clock import Clock
 from .errors import ExecutionStopped
 from .history import History, Lane
+from .lanes import LaneRecord
 from .timestamps import format_timestamp
 from .variables import VariableScope
 
+
+#: The stop status of an execution whose host goes away: nothing is ended, it resumes later.
+SUSPENDED = "SUSPENDED"
 
 #: ``job_watch(kind, name, changed)`` sets ``changed`` whenever the SageMaker job ``name``
 #: (kind "TrainingJob" or "HyperParameterTuningJob") reaches its final status, until the
@@ -33,6 +37,7 @@ class ExecutionContext:
     role_arn: str
     start_time: datetime
     redrive_count: int = 0
+    redrive_time: datetime | None = None
 
     @property
     def region(self) -> str:
@@ -107,6 +112,9 @@ class Runtime:
         self.deadline: datetime | None = None
         # (status, error, cause) once the execution is stopped or timed out.
         self.stop_reason: tuple[str, str | None, str | None] | None = None
+        #: Lanes a resumed execution continues, by path (see ``lanes.py``); taken as they start.
+        self.restored: dict[str, LaneRecord] = {}
+        self._restored_lock = threading.Lock()
         self._start_text = format_timestamp(ctx.start_time)
         self.callbacks = CallbackRegistry()
         self._clients: dict[str, Any] = {}
@@ -125,14 +133,25 @@ class Runtime:
     def scaled(self, seconds: float) -> float:
         return seconds / self.time_scale
 
-    def set_timeout(self, seconds: float | None) -> None:
+    def set_timeout(self, seconds: float | None, start: datetime | None = None) -> None:
         if seconds is not None:
-            self.deadline = self.clock.now() + timedelta(seconds=self.scaled(seconds))
+            self.deadline = (start or self.clock.now()) + timedelta(seconds=self.scaled(seconds))
 
     def stop(self, status: str, error: str | None, cause: str | None) -> None:
         if self.stop_reason is None:
             self.stop_reason = (status, error, cause)
         self.root.cancel()
+
+    @property
+    def suspended(self) -> bool:
+        """Stopped by its host going away: it ends nothing, a resume continues it."""
+        return self.stop_reason is not None and self.stop_reason[0] == SUSPENDED
+
+    def take_restored(self, path: str | None) -> LaneRecord | None:
+        if path is None:
+            return None
+        with self._restored_lock:
+            return self.restored.pop(path, None)
 
     def check_deadline(self) -> None:
         if self.deadline is not None and self.stop_reason is None and self.clock.now() >= self.deadline:
@@ -148,6 +167,7 @@ class Runtime:
                 "RoleArn": ctx.role_arn,
                 "StartTime": self._start_text,
                 "RedriveCount": ctx.redrive_count,
+                **({"RedriveTime": format_timestamp(ctx.redrive_time)} if ctx.redrive_time else {}),
             },
             "StateMachine": {"Id": ctx.state_machine_arn, "Name": ctx.state_machine_name},
         }
@@ -157,11 +177,13 @@ class Frame:
     """One line of work: the main flow, a Parallel branch, or a Map iteration."""
 
     __slots__ = ("runtime", "lane", "scope", "state_name", "entered_time", "retry_count",
-                 "map_item", "task_token", "rng", "variables", "entered_event_id", "assigned")
+                 "map_item", "task_token", "rng", "variables", "entered_event_id", "assigned", "resuming")
 
     def __init__(self, runtime: Runtime, lane: Lane, scope: CancelScope,
                  map_item: tuple[int, Any] | None = None, variables: VariableScope | None = None) -> None:
         self.runtime = runtime
+        if lane.record is None:
+            lane.record = LaneRecord(last_event=lane.last)
         self.lane = lane
         self.scope = scope
         self.state_name = ""
@@ -177,6 +199,14 @@ class Frame:
         # What the current state assigns: bound when it exits, so that every field of
         # the state (OutputPath, Output) still sees the values from before it.
         self.assigned: dict[str, Any] | None = None
+        #: The record of a restored lane, until its current state has taken over from it.
+        self.resuming: LaneRecord | None = None
+
+    @property
+    def record(self) -> LaneRecord:
+        record = self.lane.record
+        assert record is not None
+        return record
 
     def child(self, lane: Lane, map_item: tuple[int, Any] | None = None) -> "Frame":
         return Frame(self.runtime, lane, CancelScope(self.scope), map_item, self.variables.child())
@@ -185,16 +215,26 @@ class Frame:
         """A workflow variable's value (``$name`` in a path); KeyError when none is defined."""
         return self.variables.get(name)
 
+    def restore(self, record: LaneRecord, outer: VariableScope | None = None) -> None:
+        """Continue ``record``: the lane's events link on from its last one, with the variables
+        it held (inside ``outer``, the scope of the state that runs it as a branch or iteration)."""
+        self.lane.record = record
+        self.lane.last = record.last_event
+        self.resuming = record
+        if record.variables:
+            self.variables = VariableScope.restore(record.variables, outer)
+
     def emit(self, event_type: str, details: dict | None = None) -> int:
         return self.runtime.history.emit(self.lane, event_type, details)
 
     def emit_unlinked(self, event_type: str, details: dict | None = None) -> int:
         """An event the next one on this lane does not link to (e.g. ParallelStateSucceeded,
         whose following ParallelStateExited links to the branches' last event, as in AWS)."""
-        last = self.lane.last
-        event_id = self.runtime.history.emit(self.lane, event_type, details)
-        self.lane.last = last
-        return event_id
+        return self.runtime.history.emit(self.lane, event_type, details, link=False)
+
+    def save(self) -> None:
+        """Journal a change of this lane's record that comes with no event."""
+        self.runtime.history.save(self.lane)
 
     def check(self) -> None:
         """Unwind when this line of work was cancelled or the execution ran out of time."""
@@ -202,10 +242,11 @@ class Frame:
         if self.scope.event.is_set():
             raise ExecutionStopped()
 
-    def sleep(self, seconds: float) -> None:
-        """Wait engine seconds (scaled), cut short by a stop or the execution timeout."""
+    def sleep(self, seconds: float, already: float = 0.0) -> None:
+        """Wait engine seconds (scaled), less ``already`` real seconds spent before a restart,
+        cut short by a stop or the execution timeout."""
         runtime = self.runtime
-        real = runtime.scaled(seconds)
+        real = max(runtime.scaled(seconds) - already, 0.0)
         if runtime.deadline is not None:
             remaining = (runtime.deadline - runtime.clock.now()).total_seconds()
             if remaining <= real:

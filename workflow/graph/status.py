@@ -73,6 +73,8 @@ class _Visit:
     cause: str | None = None
     iterations: int = 0
     assigned: dict[str, str] | None = None   # assignedVariables of its StateExited
+    generation: int = 0      # the redrive (0: the first attempt) of the visit's latest event
+    redriven: int = 0        # redrives that rescheduled work of this visit
 
 
 @dataclass
@@ -89,6 +91,8 @@ class StateStatus:
     output: str | None = None
     # The variables its last visit assigned (name -> JSON text), as the history shows them.
     assigned: dict[str, str] | None = None
+    #: Redrives of the execution that ran this state again.
+    redrives: int = 0
 
 
 @dataclass
@@ -97,6 +101,8 @@ class ExecutionStatus:
     error: str | None = None
     cause: str | None = None
     states: dict[str, StateStatus] = field(default_factory=dict)
+    #: ExecutionRedriven events so far: each one continues the execution from where it failed.
+    redrives: int = 0
 
     def of(self, name: str) -> StateStatus:
         return self.states.get(name) or StateStatus(name, NOT_REACHED)
@@ -128,9 +134,13 @@ def execution_status(events: Iterable[dict[str, Any]], now: datetime | None = No
         when = timestamp(event.get("timestamp"))
         last_time = when or last_time
         details = details_of(event)
+        if kind == "ExecutionRedriven":
+            result.redrives += 1
+            result.status, result.error, result.cause = "RUNNING", None, None
+            continue
         if kind.endswith("StateEntered"):
             visit = _Visit(str(details.get("name", "")), kind[: -len("StateEntered")], len(visits),
-                           when, details.get("input"))
+                           when, details.get("input"), generation=result.redrives)
             visits.append(visit)
             open_visits.append(visit)
             owner[event_id] = visit
@@ -141,6 +151,9 @@ def execution_status(events: Iterable[dict[str, Any]], now: datetime | None = No
             if visit is None or visit.name != name or visit.closed:
                 visit = next((v for v in reversed(open_visits) if v.name == name), None)
             if visit is not None:
+                if result.redrives > visit.generation:
+                    visit.redriven += result.redrives - visit.generation
+                    visit.generation = result.redrives
                 visit.closed, visit.end, visit.output = True, when, details.get("output")
                 visit.assigned = details.get("assignedVariables")
                 open_visits.remove(visit)
@@ -150,6 +163,10 @@ def execution_status(events: Iterable[dict[str, Any]], now: datetime | None = No
             visit = open_visits[-1]  # histories without previousEventId links
         if visit is not None:
             owner[event_id] = visit
+            if result.redrives > visit.generation:
+                # A redrive rescheduled this visit's work (it had not succeeded).
+                visit.redriven += result.redrives - visit.generation
+                visit.generation = result.redrives
             if kind in _ATTEMPTS:
                 visit.attempts += 1
             elif kind in _FAILURES:
@@ -177,9 +194,11 @@ def execution_status(events: Iterable[dict[str, Any]], now: datetime | None = No
             state.status = status
         if seconds is not None:
             state.duration_s = (state.duration_s or 0.0) + max(seconds, 0.0)
-        state.retries += max(visit.attempts - 1, 0)
+        # A redrive schedules the task once more: that is not one of its retries.
+        state.retries += max(visit.attempts - 1 - visit.redriven, 0)
         state.visits += 1
         state.iterations += visit.iterations
+        state.redrives += visit.redriven
         state.input = visit.input if visit.input is not None else state.input
         state.output = visit.output if visit.output is not None else state.output
         state.assigned = visit.assigned if visit.assigned is not None else state.assigned

@@ -53,6 +53,8 @@ def status_text(state: StateStatus) -> str:
         parts.append(f"{state.retries} retr{'y' if state.retries == 1 else 'ies'}")
     if state.visits > 1:
         parts.append(f"{state.visits} visits")
+    if state.redrives:
+        parts.append(f"redriven{'' if state.redrives == 1 else f' {state.redrives}x'}")
     if state.iterations:
         parts.append(f"{state.iterations} items")
     return " · ".join(parts)

@@ -147,18 +147,17 @@ class _Handler(BaseHTTPRequestHandler):
         length = response.stream.length if response.stream is not None else len(response.body)
         if "Content-Length" not in response.headers:
             self.send_header("Content-Length", str(length))
-        if self.command != "HEAD" and response.stream is None and response.body:
-            # The head and a whole body leave in one write: one system call, and the client
-            # reads the answer in one piece (two writes cost each side a call per request).
-            self._headers_buffer += [b"\r\n", response.body]  # type: ignore[attr-defined]
-            self.flush_headers()
-            return
-        self.end_headers()
         if self.command == "HEAD":
+            self.end_headers()
             return
         if response.stream is not None:
+            self.end_headers()
             self.wfile.flush()
             response.stream.send(self.connection)
+            return
+        # Status, headers and body in one write: the client wakes up once per answer.
+        self._headers_buffer.append(b"\r\n" + response.body)
+        self.flush_headers()
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _serve
 

@@ -117,16 +117,18 @@ class Store:
     # -- documents --------------------------------------------------------
     def put(self, kind: str, key: str, doc: dict[str, Any]) -> None:
         """Insert or replace; a replaced document keeps its place in ``list``."""
-        body = dumps(doc)
         with self._transaction() as db:
-            row = db.execute(
-                "SELECT seq FROM documents WHERE kind = ? AND key = ?", (kind, key)
-            ).fetchone()
-            seq = row[0] if row else self._next(db, "documents")
-            db.execute(
-                "INSERT OR REPLACE INTO documents (kind, key, seq, body) VALUES (?, ?, ?, ?)",
-                (kind, key, seq, body),
-            )
+            self._put(db, kind, key, dumps(doc))
+
+    def _put(self, db: sqlite3.Connection, kind: str, key: str, body: str) -> None:
+        row = db.execute(
+            "SELECT seq FROM documents WHERE kind = ? AND key = ?", (kind, key)
+        ).fetchone()
+        seq = row[0] if row else self._next(db, "documents")
+        db.execute(
+            "INSERT OR REPLACE INTO documents (kind, key, seq, body) VALUES (?, ?, ?, ?)",
+            (kind, key, seq, body),
+        )
 
     def insert(self, kind: str, key: str, doc: dict[str, Any]) -> bool:
         """Insert only if absent; returns False (and changes nothing) when it exists."""
@@ -176,21 +178,34 @@ class Store:
             cur = db.execute("DELETE FROM documents WHERE kind = ? AND key = ?", (kind, key))
             return cur.rowcount > 0
 
-    def list(self, kind: str) -> list[dict[str, Any]]:
-        """All documents of a kind, oldest first."""
-        rows = self._connection().execute(
-            "SELECT body FROM documents WHERE kind = ? ORDER BY seq", (kind,)
-        )
-        return [loads(body) for (body,) in rows]
+    def list(self, kind: str, prefix: str | None = None) -> list[dict[str, Any]]:
+        """All documents of a kind (whose key starts with ``prefix``), oldest first."""
+        return [doc for _, doc in self.items(kind, prefix)]
+
+    def items(self, kind: str, prefix: str | None = None) -> list[tuple[str, dict[str, Any]]]:
+        """(key, document) pairs of a kind (whose key starts with ``prefix``), oldest first."""
+        sql, args = "SELECT key, body FROM documents WHERE kind = ?", [kind]
+        if prefix:
+            # A key range rather than LIKE: the primary key's index answers it, whatever the key holds.
+            sql += " AND key >= ? AND key < ?"
+            args += [prefix, prefix + "\U0010ffff"]
+        rows = self._connection().execute(sql + " ORDER BY seq", args)
+        return [(key, loads(body)) for key, body in rows]
 
     # -- event logs -------------------------------------------------------
-    def append_event(self, scope: str, event: dict[str, Any]) -> None:
-        """Append an event whose ``id`` is its position in the log (1, 2, ...)."""
+    def append_event(self, scope: str, event: dict[str, Any],
+                     document: tuple[str, str, dict[str, Any]] | None = None) -> None:
+        """Append an event whose ``id`` is its position in the log (1, 2, ...); with
+        ``document`` (kind, key, doc), put that document in the same transaction."""
+        body = dumps(event)
+        doc_body = dumps(document[2]) if document is not None else None
         with self._transaction() as db:
             db.execute(
                 "INSERT INTO events (scope, id, body) VALUES (?, ?, ?)",
-                (scope, int(event["id"]), dumps(event)),
+                (scope, int(event["id"]), body),
             )
+            if document is not None and doc_body is not None:
+                self._put(db, document[0], document[1], doc_body)
 
     def events(
         self, scope: str, *, after: int = 0, before: int | None = None, reverse: bool = False,

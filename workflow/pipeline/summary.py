@@ -83,7 +83,8 @@ def _job_failures(sagemaker: Any, history: list[dict[str, Any]], state: str) -> 
 
 
 def print_failure(history: list[dict[str, Any]], status: str, data_dir: Path | None, out: TextIO,
-                  sagemaker: Any | None = None) -> None:
+                  sagemaker: Any | None = None, redrivable: str | None = None) -> None:
+    """What failed and where to look; ``redrivable``: the execution's name when it can be redriven."""
     failure = failing_state(history)
     print(f"\nPipeline {status}: state {failure['state'] or '?'} failed", file=out)
     if failure["error"]:
@@ -95,6 +96,15 @@ def print_failure(history: list[dict[str, Any]], status: str, data_dir: Path | N
         print(f"    logs: python deploy_workflow.py logs {job}", file=out)
     if data_dir and failure["state"] in ("StageData", "SmokeTest"):
         print(f"  logs:  {data_dir / 'lambda' / 'logs'}", file=out)
+    if redrivable and not _ended_in_a_fail_state(history):
+        print(f"  once fixed, continue from {failure['state']} (what succeeded is not run again): "
+              f"python deploy_workflow.py redrive {redrivable}", file=out)
+
+
+def _ended_in_a_fail_state(history: list[dict[str, Any]]) -> bool:
+    """A redrive reruns the state that failed: rerunning a Fail state fails again."""
+    states = [e["type"] for e in history if e["type"].endswith(("StateEntered", "StateExited"))]
+    return bool(states) and states[-1] == "FailStateEntered"
 
 
 def _fmt_params(params: dict[str, str]) -> str:

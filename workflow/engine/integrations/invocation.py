@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from ..clock import SystemClock
+from ..lanes import Step
 from ..limits import to_json
 from ..runtime import CancelScope, Frame
 from .resource import Resource
@@ -16,18 +17,22 @@ from .resource import Resource
 class TaskInterrupted(Exception):
     """The task must end now: ``timed_out`` (TimeoutSeconds) or the execution was stopped.
 
-    Integrations catch it to clean up (e.g. StopTrainingJob) and re-raise it.
+    Integrations catch it to clean up (e.g. StopTrainingJob) and re-raise it, except when
+    ``suspended``: the execution's host is going away and will resume the task later, so
+    what the task started must go on.
     """
 
-    def __init__(self, timed_out: bool) -> None:
-        super().__init__("task timed out" if timed_out else "task stopped")
+    def __init__(self, timed_out: bool, suspended: bool = False) -> None:
+        super().__init__("task timed out" if timed_out else "task suspended" if suspended else "task stopped")
         self.timed_out = timed_out
+        self.suspended = suspended
 
 
 class TaskInvocation:
     def __init__(self, frame: Frame, resource: Resource, parameters: Any,
                  timeout_seconds: float | None, heartbeat_seconds: float | None,
-                 state_spec: dict | None = None) -> None:
+                 state_spec: dict | None = None, *, deadline: datetime | None = None,
+                 job: str | None = None) -> None:
         self.frame = frame
         self.state_spec = state_spec or {}
         self.resource = resource
@@ -35,10 +40,12 @@ class TaskInvocation:
         self.timeout_seconds = timeout_seconds
         self.heartbeat_seconds = heartbeat_seconds
         runtime = frame.runtime
-        self.deadline: datetime | None = (
+        self.deadline: datetime | None = deadline if deadline is not None else (
             runtime.clock.now() + timedelta(seconds=runtime.scaled(timeout_seconds))
             if timeout_seconds is not None else None
         )
+        #: The job a resumed `.sync` task waits for (submitted before its host restarted).
+        self.job = job
         self.submitted_output: Any = None
 
     @property
@@ -48,9 +55,11 @@ class TaskInvocation:
     def client(self, service: str) -> Any:
         return self.runtime.client(service)
 
-    def submitted(self, output: Any) -> None:
-        """Record TaskSubmitted: the job was accepted (``.sync`` integrations)."""
+    def submitted(self, output: Any, job: str | None = None) -> None:
+        """Record TaskSubmitted: the job ``job`` was accepted (``.sync`` integrations)."""
         self.submitted_output = output
+        record = self.frame.record
+        record.step, record.job = Step.JOB, job
         self.frame.emit("TaskSubmitted", {
             "resourceType": self.resource.resource_type,
             "resource": self.resource.resource_name,
@@ -61,7 +70,7 @@ class TaskInvocation:
     def _check(self) -> None:
         self.runtime.check_deadline()
         if self.frame.scope.cancelled:
-            raise TaskInterrupted(False)
+            raise TaskInterrupted(False, suspended=self.runtime.suspended)
         if self.deadline is not None and self.runtime.clock.now() >= self.deadline:
             raise TaskInterrupted(True)
 

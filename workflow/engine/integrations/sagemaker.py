@@ -83,6 +83,9 @@ def invoke(invocation: TaskInvocation) -> Any:
     resource = invocation.resource
     if resource.api not in REQUEST_RESPONSE:
         raise runtime_error(f"The SageMaker API '{resource.api}' is not supported by the optimized integration")
+    if resource.pattern == "sync" and invocation.job is not None:
+        # Submitted before the host restarted: wait for the same job.
+        return _wait(invocation, SYNC_JOBS[resource.api], invocation.job)
     params = invocation.parameters if "Parameters" in invocation.state_spec else {}
     if not isinstance(params, dict):
         raise runtime_error("Parameters of a SageMaker task must be a JSON object")
@@ -90,8 +93,12 @@ def invoke(invocation: TaskInvocation) -> Any:
     if resource.pattern != "sync":
         return created
     job = SYNC_JOBS[resource.api]
-    invocation.submitted(created)
     name = params.get(job.name_field)
+    invocation.submitted(created, name)
+    return _wait(invocation, job, name)
+
+
+def _wait(invocation: TaskInvocation, job: JobKind, name: Any) -> Any:
     try:
         with invocation.job_changes(job.kind, name) as changed:
             while True:
@@ -102,8 +109,9 @@ def invoke(invocation: TaskInvocation) -> Any:
                 if status in _FAILED:
                     raise FailureError(StatesError.TASK_FAILED.value, json.dumps(description))
                 invocation.sleep(invocation.runtime.poll_interval, changed)
-    except TaskInterrupted:
-        _stop(invocation, job, name)
+    except TaskInterrupted as interrupted:
+        if not interrupted.suspended:
+            _stop(invocation, job, name)
         raise
 
 

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 from ..assign import Assignment, compile_assign
 from ..errors import FailureError, StatesError, runtime_error
 from ..jsonata_fields import Evaluator, QueryEnv, compile_value
+from ..lanes import Step
 from ..limits import check_payload, to_json
 from ..paths import JsonPath, PathNotFound, ResultPathFailure, merge_result, parse_path
 from ..query_language import QueryLanguage, language_of
@@ -128,40 +129,83 @@ class State:
         return None if self.end else self.next
 
     def run_with_retry(self, frame: Frame, raw_input: Any) -> Any:
-        if not self.retriers:
-            return self.process(frame, raw_input)
         retry = RetryState(self.retriers)
-        while True:
+        # A restored lane goes on with the attempts counted so far, and decides about an
+        # attempt that had failed before the restart as it would have then.
+        pending, elapsed = self._restored_attempts(frame, retry)
+        if not self.retriers and pending is None:
             try:
                 return self.process(frame, raw_input)
+            finally:
+                frame.resuming = None
+        while True:
+            try:
+                if pending is not None:
+                    raise pending
+                return self.process(frame, raw_input)
             except FailureError as failure:
+                frame.resuming = None
                 frame.assigned = None
                 delay = retry.next_delay(failure.error, frame.rng)
                 if delay is None:
                     raise
-                frame.sleep(delay)
+                frame.record.attempts = list(retry.attempts)
+                frame.sleep(delay, already=elapsed if failure is pending else 0.0)
+                pending = None
                 frame.retry_count = retry.total
 
+    @staticmethod
+    def _restored_attempts(frame: Frame, retry: RetryState) -> tuple[FailureError | None, float]:
+        resuming = frame.resuming
+        if resuming is None:
+            return None, 0.0
+        if len(resuming.attempts) == len(retry.attempts):
+            retry.attempts = list(resuming.attempts)
+        if resuming.step is not Step.RETRY:
+            return None, 0.0
+        frame.resuming = None
+        failed_at = resuming.failed_at or frame.runtime.clock.now()
+        elapsed = max((frame.runtime.clock.now() - failed_at).total_seconds(), 0.0)
+        return FailureError(resuming.error, resuming.cause), elapsed
+
     def enter(self, frame: Frame, raw_input: Any) -> str:
-        """Record StateEntered; returns the input's JSON text."""
+        """Record StateEntered, unless the lane is resumed inside this state already; returns
+        the input's JSON text."""
         frame.check()
         frame.state_name = self.name
-        frame.entered_time = frame.runtime.clock.now()
-        frame.retry_count = 0
         frame.task_token = None
         frame.assigned = None
         text = to_json(raw_input)
+        resuming = frame.resuming
+        if resuming is not None:
+            frame.entered_time = resuming.entered_time or frame.runtime.clock.now()
+            frame.retry_count = sum(resuming.attempts)
+            frame.entered_event_id = resuming.entered_event
+            return text
+        frame.entered_time = frame.runtime.clock.now()
+        frame.retry_count = 0
+        record = frame.record
+        record.enter(self.name, raw_input)
+        record.step = Step.WORK
         frame.entered_event_id = frame.emit(self.event_prefix + "StateEntered",
                                             {"name": self.name, "input": text, "inputDetails": {"truncated": False}})
         return text
 
-    def exit(self, frame: Frame, out_text: str) -> None:
-        """Bind what the state assigned, then record StateExited with assignedVariables."""
+    def exit(self, frame: Frame, output: Any, out_text: str, next_state: str | None) -> None:
+        """Bind what the state assigned, then record StateExited with assignedVariables; the
+        lane's record moves on to ``next_state`` (or ends) with the variables it holds."""
+        frame.resuming = None
         details: dict[str, Any] = {"name": self.name, "output": out_text, "outputDetails": {"truncated": False}}
+        record = frame.record
         if frame.assigned is not None:
             assigned, frame.assigned = frame.assigned, None
             details["assignedVariables"] = frame.variables.assign(assigned)
             details["assignedVariablesDetails"] = {"truncated": False}
+            record.variables = frame.variables.snapshot()
+        if next_state is None:
+            record.finish(output)
+        else:
+            record.enter(next_state, output)
         frame.emit(self.event_prefix + "StateExited", details)
 
     def execute(self, frame: Frame, raw_input: Any) -> tuple[Any, str | None]:
@@ -173,6 +217,7 @@ class State:
             next_state = self.transition(output)
             out_text = check_payload(output, "state output")
         except FailureError as failure:
+            frame.resuming = None
             index = catcher_index(self.catchers, failure.error)
             if index is None:
                 raise
@@ -180,7 +225,7 @@ class State:
             output = self.caught(frame, raw_input, failure, index)
             next_state = catcher.next
             out_text = to_json(output)
-        self.exit(frame, out_text)
+        self.exit(frame, output, out_text, next_state)
         return output, next_state
 
     def caught(self, frame: Frame, raw_input: Any, failure: FailureError, index: int) -> Any:

@@ -61,6 +61,7 @@ class ChoiceState(State):
         # Choice has no Retry or Catch: its own execute keeps the chosen target per call,
         # which matters because Map iterations share this object across threads.
         text = self.enter(frame, raw_input)
+        frame.resuming = None
         check_payload(raw_input, "state input", text)
         env = self.env(frame, raw_input) if self.jsonata else None
         data = raw_input if env is not None else self.select_input(frame, raw_input)
@@ -84,6 +85,6 @@ class ChoiceState(State):
                 frame.assigned = assign(frame, data, None)
             output = self.select_output(frame, data)
         out_text = to_json(output) if output is not raw_input else text
-        self.exit(frame, out_text)
         assert target is not None
+        self.exit(frame, output, out_text, target)
         return output, target

@@ -7,6 +7,7 @@ from typing import Any, Callable
 from ..errors import ExecutionStopped, FailureError
 from ..history import Lane
 from ..jsonata_expressions import release_thread
+from ..lanes import LaneRecord, Step, child_path
 from ..runtime import CancelScope, Frame
 
 # Inline Map with MaxConcurrency 0 means "as many as possible"; threads are capped so a
@@ -22,7 +23,9 @@ def run_children(frame: Frame, count: int, body: Body, max_concurrency: int = 0,
     """Run ``body(index, child_frame)`` for each index; results in index order.
 
     The first failure cancels the others (their ``on_abort`` runs) and is re-raised;
-    a stop of the whole execution unwinds with ExecutionStopped.
+    a stop of the whole execution unwinds with ExecutionStopped. In a resumed execution
+    the children that had ended keep their outcome and the others continue their lanes
+    (the body sees ``child_frame.resuming``).
     """
     results: list[Any] = [None] * count
     if count == 0:
@@ -31,20 +34,28 @@ def run_children(frame: Frame, count: int, body: Body, max_concurrency: int = 0,
     start = frame.lane.last
     failures: list[tuple[int, FailureError]] = []
     lock = threading.Lock()
+    fan_out = frame.record.fan_out
+    restored, pending = _restored_children(frame, count, results, failures)
+    if failures and on_abort is not None:
+        # It was failing when its host stopped: what still ran was being aborted.
+        for index in pending:
+            if index in restored:
+                on_abort(index, _child(frame, group, restored[index], start, fan_out, index))
+        pending = []
     next_index = [0]
-    workers = min(count, max_concurrency if max_concurrency > 0 else MAX_WORKERS)
+    workers = min(len(pending), max_concurrency if max_concurrency > 0 else MAX_WORKERS)
     sequential = workers == 1
     # Run one after the other, each child's first event follows the previous child's
     # last state event; run side by side, each links to the state's Started event.
     previous = Lane(start)
 
     def run_one(index: int) -> None:
-        lane = Lane(previous.last) if sequential else Lane(start)
-        child = Frame(frame.runtime, lane, CancelScope(group), None, frame.variables.child())
+        child = _child(frame, group, restored.get(index), previous.last if sequential else start,
+                       fan_out, index)
         try:
             results[index] = body(index, child)
             if sequential:
-                previous.last = lane.last
+                previous.last = child.lane.last
         except FailureError as failure:
             with lock:
                 failures.append((index, failure))
@@ -59,11 +70,11 @@ def run_children(frame: Frame, count: int, body: Body, max_concurrency: int = 0,
     def worker() -> None:
         while True:
             with lock:
-                index = next_index[0]
-                if index >= count or group.cancelled:
+                position = next_index[0]
+                if position >= len(pending) or group.cancelled:
                     return
                 next_index[0] += 1
-            run_one(index)
+            run_one(pending[position])
 
     def thread_worker() -> None:
         try:
@@ -73,7 +84,7 @@ def run_children(frame: Frame, count: int, body: Body, max_concurrency: int = 0,
 
     if sequential:
         worker()
-    else:
+    elif workers:
         threads = [threading.Thread(target=thread_worker, daemon=True) for _ in range(workers)]
         for thread in threads:
             thread.start()
@@ -87,3 +98,59 @@ def run_children(frame: Frame, count: int, body: Body, max_concurrency: int = 0,
         failures.sort(key=lambda item: item[0])
         raise failures[0][1]
     return results
+
+
+def _child(frame: Frame, group: CancelScope, record: LaneRecord | None, last: int, fan_out: int,
+           index: int) -> Frame:
+    """A branch's or iteration's frame: its own lane and variable scope inside ``frame``'s."""
+    child = Frame(frame.runtime, Lane(last, child_path(frame.lane.path or "", fan_out, index)),
+                  CancelScope(group), None, frame.variables.child())
+    if record is not None:
+        child.restore(record, frame.variables)
+    return child
+
+
+def _restored_children(frame: Frame, count: int, results: list[Any],
+                       failures: list[tuple[int, FailureError]]) -> tuple[dict[int, LaneRecord], list[int]]:
+    """The children a resumed fan-out continues, and the indexes still to run."""
+    runtime = frame.runtime
+    if not runtime.restored:
+        return {}, list(range(count))
+    restored: dict[int, LaneRecord] = {}
+    pending: list[int] = []
+    parent = frame.lane.path or ""
+    fan_out = frame.record.fan_out
+    for index in range(count):
+        record = runtime.take_restored(child_path(parent, fan_out, index))
+        if record is None:
+            pending.append(index)
+            continue
+        restored[index] = record
+        if record.step is Step.DONE:
+            results[index] = record.output
+        elif record.step is Step.FAILED:
+            failures.append((index, FailureError(record.error, record.cause)))
+        elif record.step is not Step.ABORTED:
+            pending.append(index)
+    return restored, pending
+
+
+def fan_out(frame: Frame, resuming: LaneRecord | None, prefix: str, details: dict | None,
+            run: Callable[[], list[Any]]) -> list[Any]:
+    """A Map or Parallel state's Started ... Succeeded/Failed events around ``run()``, and
+    the step its lane records; a resumed state goes on from where it stood."""
+    record = frame.record
+    if resuming is not None and resuming.step is Step.RESULT:
+        return resuming.output
+    if resuming is None or resuming.step is not Step.FAN_OUT:
+        record.step = Step.FAN_OUT
+        frame.emit(prefix + "StateStarted", details)  # the history notes it as record.fan_out
+    try:
+        outputs = run()
+    except FailureError as failure:
+        record.failed(failure.error, failure.cause, frame.runtime.clock.now())
+        frame.emit(prefix + "StateFailed")
+        raise
+    record.step, record.output = Step.RESULT, outputs
+    frame.emit_unlinked(prefix + "StateSucceeded")
+    return outputs

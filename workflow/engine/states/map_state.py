@@ -11,6 +11,7 @@ from typing import Any
 from ..errors import FailureError, StatesError, runtime_error
 from ..jsonata_fields import QueryEnv, compile_value, unexpected_type
 from ..jsonata_expressions import is_expression
+from ..lanes import Step
 from ..limits import to_json
 from ..paths import PathNotFound, parse_path
 from ..program import Program
@@ -18,7 +19,7 @@ from ..query_language import QueryLanguage
 from ..runtime import Frame
 from ..template import compile_template
 from .base import State
-from .fan_out import run_children
+from .fan_out import fan_out, run_children
 
 
 class MapState(State):
@@ -85,15 +86,24 @@ class MapState(State):
 
     def process(self, frame: Frame, raw_input: Any) -> Any:
         env = self.env(frame, raw_input) if self.jsonata else None
-        if env is not None:
-            data = raw_input
-            items = self._jsonata_items(env, raw_input)
+        resuming, frame.resuming = frame.resuming, None
+        if resuming is not None and resuming.step is Step.RESULT:
+            outputs = resuming.output  # every iteration had ended before the restart
         else:
-            data = self.select_input(frame, raw_input)
-            items = self._items(frame, data)
-        concurrency = self._concurrency(frame, data, env)
-        frame.emit("MapStateStarted", {"length": len(items)})
+            if env is not None:
+                data = raw_input
+                items = self._jsonata_items(env, raw_input)
+            else:
+                data = self.select_input(frame, raw_input)
+                items = self._items(frame, data)
+            concurrency = self._concurrency(frame, data, env)
+            outputs = fan_out(frame, resuming, "Map", {"length": len(items)},
+                              lambda: self._iterate(frame, raw_input, data, items, concurrency))
+        if env is not None:
+            return self.finish_jsonata(frame, env.but(result=outputs), outputs)
+        return self.finish(frame, raw_input, self.select_result(frame, outputs))
 
+    def _iterate(self, frame: Frame, raw_input: Any, data: Any, items: list[Any], concurrency: int) -> list[Any]:
         def select(index: int, child: Frame) -> Any:
             if self.item_selector is None and self.jsonata_selector is None:
                 return items[index]
@@ -109,25 +119,28 @@ class MapState(State):
                 child.map_item = None
 
         def iterate(index: int, child: Frame) -> Any:
-            child.emit("MapIterationStarted", {"name": self.name, "index": index})
-            value = select(index, child)
+            value, failure = None, None
+            if child.resuming is None:  # a resumed iteration has started, with its input
+                try:
+                    value = select(index, child)
+                except FailureError as exc:
+                    failure = exc
+                child.record.enter(self.processor.start_at, value)
+                child.emit("MapIterationStarted", {"name": self.name, "index": index})
             try:
+                if failure is not None:
+                    raise failure
                 output = self.processor.run(child, value)
-            except FailureError:
+            except FailureError as exc:
+                record = child.record
+                record.step, record.error, record.cause = Step.FAILED, exc.error, exc.cause
                 child.emit("MapIterationFailed", {"name": self.name, "index": index})
                 raise
             child.emit_unlinked("MapIterationSucceeded", {"name": self.name, "index": index})
             return output
 
         def aborted(index: int, child: Frame) -> None:
+            child.record.step = Step.ABORTED
             frame.runtime.history.emit(child.lane, "MapIterationAborted", {"name": self.name, "index": index})
 
-        try:
-            outputs = run_children(frame, len(items), iterate, concurrency, aborted)
-        except FailureError:
-            frame.emit("MapStateFailed")
-            raise
-        frame.emit_unlinked("MapStateSucceeded")
-        if env is not None:
-            return self.finish_jsonata(frame, env.but(result=outputs), outputs)
-        return self.finish(frame, raw_input, self.select_result(frame, outputs))
+        return run_children(frame, len(items), iterate, concurrency, aborted)

@@ -3,12 +3,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import FailureError
 from ..program import Program
 from ..query_language import QueryLanguage
 from ..runtime import Frame
 from .base import State
-from .fan_out import run_children
+from .fan_out import fan_out, run_children
 
 
 class ParallelState(State):
@@ -26,16 +25,10 @@ class ParallelState(State):
             effective = self.arguments(env) if self.arguments is not None else raw_input
         else:
             effective = self.apply_parameters(frame, self.select_input(frame, raw_input))
-        frame.emit("ParallelStateStarted")
-        try:
-            outputs = run_children(
-                frame, len(self.branches), lambda index, child: self.branches[index].run(child, effective)
-            )
-        except FailureError:
-            # A branch's error fails the whole state under the branch's own error name.
-            frame.emit("ParallelStateFailed")
-            raise
-        frame.emit_unlinked("ParallelStateSucceeded")
+        resuming, frame.resuming = frame.resuming, None
+        # A branch's error fails the whole state under the branch's own error name.
+        outputs = fan_out(frame, resuming, "Parallel", None, lambda: run_children(
+            frame, len(self.branches), lambda index, child: self.branches[index].run(child, effective)))
         if self.jsonata:
             return self.finish_jsonata(frame, env.but(result=outputs), outputs)
         return self.finish(frame, raw_input, self.select_result(frame, outputs))

@@ -70,6 +70,7 @@ class FailState(State):
 
     def execute(self, frame: Frame, raw_input: Any) -> tuple[Any, str | None]:
         self.enter(frame, raw_input)
+        frame.resuming = None
         if self.jsonata:
             error = self._expression(frame, raw_input, "Error", self.error_field)
             cause = self._expression(frame, raw_input, "Cause", self.cause_field)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
 from typing import Any
 
 from ..errors import ExecutionStopped, FailureError, StatesError, runtime_error
@@ -9,6 +10,7 @@ from ..integrations import TaskInterrupted, TaskInvocation, handler_for, parse_r
 from ..integrations.resource import CALLBACK
 from ..jsonata_expressions import is_expression
 from ..jsonata_fields import Evaluator, QueryEnv, compile_value, unexpected_type
+from ..lanes import LaneRecord, Step
 from ..limits import check_payload, to_json
 from ..paths import PathNotFound, parse_path
 from ..query_language import QueryLanguage
@@ -66,45 +68,52 @@ class TaskState(State):
         return value
 
     def process(self, frame: Frame, raw_input: Any) -> Any:
+        resuming, frame.resuming = frame.resuming, None
+        if resuming is not None and resuming.step is Step.WORK:
+            resuming = None  # entered, nothing called yet (or redriven): call afresh
         if self.resource.pattern == CALLBACK:
-            frame.task_token = str(uuid.UUID(int=frame.rng.getrandbits(128), version=4))
+            frame.task_token = (resuming.token if resuming is not None and resuming.token
+                                else str(uuid.UUID(int=frame.rng.getrandbits(128), version=4)))
+        # A resumed call was scheduled before the restart: its parameters are in the history.
+        fresh = resuming is None
         if self.jsonata:
             env = self.env(frame, raw_input)
-            arguments = self.arguments(env) if self.arguments is not None else raw_input
+            arguments = (self.arguments(env) if self.arguments is not None else raw_input) if fresh else None
             timeout = self._jsonata_seconds(env, "TimeoutSeconds", self.timeout_field, self.timeout_seconds)
             heartbeat = self._jsonata_seconds(env, "HeartbeatSeconds", self.heartbeat_field, self.heartbeat_seconds)
-            result = self.invoke(frame, arguments, timeout, heartbeat)
+            result = self._result(frame, arguments, timeout, heartbeat, resuming)
             return self.finish_jsonata(frame, env.but(result=result), result)
         data = self.select_input(frame, raw_input)
-        parameters = self.apply_parameters(frame, data)
+        parameters = self.apply_parameters(frame, data) if fresh else None
         timeout = self._seconds(frame, data, self.timeout_seconds, self.timeout_path, "TimeoutSecondsPath")
         heartbeat = self._seconds(frame, data, self.heartbeat_seconds, self.heartbeat_path, "HeartbeatSecondsPath")
-        result = self.invoke(frame, parameters, timeout, heartbeat)
+        result = self._result(frame, parameters, timeout, heartbeat, resuming)
         return self.finish(frame, raw_input, self.select_result(frame, result))
 
+    def _result(self, frame: Frame, parameters: Any, timeout: float | None, heartbeat: float | None,
+                resuming: LaneRecord | None) -> Any:
+        if resuming is not None and resuming.step is Step.RESULT:
+            return resuming.output  # the task had succeeded: its result is in the history
+        return self.invoke(frame, parameters, timeout, heartbeat, resuming)
+
     # --- events -----------------------------------------------------------------------
-    def invoke(self, frame: Frame, parameters: Any, timeout: float | None, heartbeat: float | None) -> Any:
+    def invoke(self, frame: Frame, parameters: Any, timeout: float | None, heartbeat: float | None,
+               resuming: LaneRecord | None = None) -> Any:
         resource = self.resource
         lambda_arn = resource.kind == "lambda-function"
-        params_text = to_json(parameters)
-        if lambda_arn:
-            details: dict[str, Any] = {"resource": resource.arn, "input": params_text, "inputDetails": {"truncated": False}}
-            if timeout is not None:
-                details["timeoutInSeconds"] = int(timeout)
-            frame.emit("LambdaFunctionScheduled", details)
-            frame.emit("LambdaFunctionStarted")
+        record = frame.record
+        if resuming is None:
+            deadline = self._deadline(frame, timeout)
+            record.step, record.deadline, record.token = Step.CALL, deadline, frame.task_token
+            self._scheduled(frame, parameters, timeout, heartbeat)
         else:
-            details = {"resourceType": resource.resource_type, "resource": resource.resource_name,
-                       "region": frame.runtime.ctx.region, "parameters": params_text}
-            if timeout is not None:
-                details["timeoutInSeconds"] = int(timeout)
-            if heartbeat is not None:
-                details["heartbeatInSeconds"] = int(heartbeat)
-            frame.emit("TaskScheduled", details)
-            frame.emit("TaskStarted", {"resourceType": resource.resource_type, "resource": resource.resource_name})
-        invocation = TaskInvocation(frame, resource, parameters, timeout, heartbeat, self.invocation_spec)
+            deadline = resuming.deadline
+        invocation = TaskInvocation(frame, resource, parameters, timeout, heartbeat, self.invocation_spec,
+                                    deadline=deadline, job=resuming.job if resuming is not None else None)
         try:
-            result = self._run(invocation)
+            if resuming is not None and resuming.step is Step.CALL:
+                raise FailureError(StatesError.TASK_FAILED.value, self._interrupted_cause())
+            result = self._run(invocation, resuming)
             out_text = check_payload(result, "task result")
         except TaskInterrupted as interrupted:
             if not interrupted.timed_out:
@@ -115,6 +124,7 @@ class TaskState(State):
         except FailureError as failure:
             self._failed(frame, failure, timed_out=failure.error in _TIMEOUTS)
             raise
+        record.step, record.output = Step.RESULT, result
         if lambda_arn:
             frame.emit("LambdaFunctionSucceeded", {"output": out_text, "outputDetails": {"truncated": False}})
         else:
@@ -122,7 +132,37 @@ class TaskState(State):
                                          "output": out_text, "outputDetails": {"truncated": False}})
         return result
 
+    @staticmethod
+    def _deadline(frame: Frame, timeout: float | None) -> datetime | None:
+        if timeout is None:
+            return None
+        return frame.runtime.clock.now() + timedelta(seconds=frame.runtime.scaled(timeout))
+
+    def _scheduled(self, frame: Frame, parameters: Any, timeout: float | None, heartbeat: float | None) -> None:
+        resource = self.resource
+        params_text = to_json(parameters)
+        if resource.kind == "lambda-function":
+            details: dict[str, Any] = {"resource": resource.arn, "input": params_text, "inputDetails": {"truncated": False}}
+            if timeout is not None:
+                details["timeoutInSeconds"] = int(timeout)
+            frame.emit("LambdaFunctionScheduled", details)
+            frame.emit("LambdaFunctionStarted")
+            return
+        details = {"resourceType": resource.resource_type, "resource": resource.resource_name,
+                   "region": frame.runtime.ctx.region, "parameters": params_text}
+        if timeout is not None:
+            details["timeoutInSeconds"] = int(timeout)
+        if heartbeat is not None:
+            details["heartbeatInSeconds"] = int(heartbeat)
+        frame.emit("TaskScheduled", details)
+        frame.emit("TaskStarted", {"resourceType": resource.resource_type, "resource": resource.resource_name})
+
+    def _interrupted_cause(self) -> str:
+        return (f"The task '{self.name}' was interrupted: the execution's host stopped while its call "
+                f"of {self.resource.arn} was in flight, so the call's outcome is unknown.")
+
     def _failed(self, frame: Frame, failure: FailureError, timed_out: bool) -> None:
+        frame.record.failed(failure.error, failure.cause, frame.runtime.clock.now())
         details: dict[str, Any] = {key: value for key, value in (("error", failure.error), ("cause", failure.cause))
                                    if value is not None}
         if self.resource.kind == "lambda-function":
@@ -132,7 +172,7 @@ class TaskState(State):
             frame.emit("TaskTimedOut" if timed_out else "TaskFailed", details)
 
     # --- the call itself ------------------------------------------------------------
-    def _run(self, invocation: TaskInvocation) -> Any:
+    def _run(self, invocation: TaskInvocation, resuming: LaneRecord | None) -> Any:
         frame = invocation.frame
         if self.resource.pattern != CALLBACK:
             return self.handler(invocation)
@@ -140,7 +180,11 @@ class TaskState(State):
         token = frame.task_token or ""
         waiter = registry.open(token)
         try:
-            self.handler(invocation)
+            if resuming is None or resuming.step is not Step.CALLBACK:
+                self.handler(invocation)
+                # The token is out: from here a restart waits for its answer again.
+                frame.record.step = Step.CALLBACK
+                frame.save()
             beats, last_beat = waiter.heartbeats, frame.runtime.clock.now()
             while not waiter.event.is_set():
                 invocation.sleep(min(1.0, invocation.heartbeat_seconds or 1.0))
@@ -156,5 +200,3 @@ class TaskState(State):
             return waiter.output
         finally:
             registry.close(token)
-
-

@@ -67,13 +67,23 @@ class WaitState(State):
         # The interval until the instant is what gets time-scaled, like any other wait.
         return max((target - frame.runtime.clock.now()).total_seconds(), 0.0)
 
+    def _already(self, frame: Frame) -> float:
+        """Seconds a resumed wait (its host restarted) has waited already: the time since the
+        state was entered counts. A Timestamp is an instant, whenever it is read."""
+        resumed, frame.resuming = frame.resuming, None
+        if resumed is None or resumed.entered_time is None or "Timestamp" in self.spec \
+                or "TimestampPath" in self.spec:
+            return 0.0
+        return max((frame.runtime.clock.now() - resumed.entered_time).total_seconds(), 0.0)
+
     def process(self, frame: Frame, raw_input: Any) -> Any:
+        already = self._already(frame)
         if self.jsonata:
             env = self.env(frame, raw_input)
-            frame.sleep(self._jsonata_seconds(frame, env))
+            frame.sleep(self._jsonata_seconds(frame, env), already=already)
             return self.finish_jsonata(frame, env, raw_input)
         data = self.select_input(frame, raw_input)
-        frame.sleep(self.seconds_to_wait(frame, data))
+        frame.sleep(self.seconds_to_wait(frame, data), already=already)
         if self.assign is not None:
             # Wait has no result: its Assign reads the state input.
             frame.assigned = self.assign(frame, data, None)

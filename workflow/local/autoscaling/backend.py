@@ -149,6 +149,23 @@ class AutoScalingBackend(Backend):
             )
         return {}
 
+    # -- what SageMaker asks -------------------------------------------------------
+    def registered_variants(self, endpoint: str, *, caller: str) -> frozenset[str]:
+        """The variants of ``endpoint`` registered as scalable targets (SageMaker checks them
+        before an update; ``caller`` is who asks)."""
+        return frozenset(variant for variant_endpoint, variant in self._endpoint_targets()
+                         if variant_endpoint == endpoint)
+
+    def deregister_endpoint(self, endpoint: str, *, caller: str) -> None:
+        """Drop the targets and policies of a deleted endpoint: DeleteEndpoint deregisters
+        them on AWS ("Delete endpoints configured for auto scaling", SageMaker Developer Guide)."""
+        for target in self.ctx.store.list(t.TARGET):
+            if t.parse(target)[0] == endpoint:
+                self.deregister_scalable_target(target)
+
+    def _endpoint_targets(self) -> list[tuple[str, str]]:
+        return [t.parse(target) for target in self.ctx.store.list(t.TARGET)]
+
     # -- activities --------------------------------------------------------------
     def describe_scaling_activities(self, params: dict[str, Any]) -> dict[str, Any]:
         docs = [{k: v for k, v in d.items() if not k.startswith("_")}

@@ -1,13 +1,16 @@
 """The local Step Functions service: state machines and their executions.
 
 State machines and executions are documents keyed by ARN; each execution's
-history is an event log under its ARN. Executions run on the ASL engine
-(``runner.py``), whose Task states call the services of this same server.
+history is an event log under its ARN, with the records of where its lanes stand
+(``journal.py``). Executions run on the ASL engine (``runner.py``), whose Task
+states call the services of this same server; they survive a restart of the
+server, and a failed, aborted or timed-out one can be redriven (``redrive.py``).
 """
 from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import threading
 import uuid
 from datetime import datetime, timezone
@@ -15,9 +18,12 @@ from typing import Any
 
 from workflow.local.backend import Backend
 from workflow.local.context import ServerContext
+from workflow.local.stepfunctions import redrive
 from workflow.local.stepfunctions.errors import (
     ExecutionAlreadyExists,
     ExecutionDoesNotExist,
+    ExecutionLimitExceeded,
+    ExecutionNotRedrivable,
     InvalidDefinition,
     InvalidExecutionInput,
     MissingRequiredParameter,
@@ -33,13 +39,19 @@ from workflow.local.stepfunctions.naming import (
     page_size,
     parse_arn,
 )
-from workflow.local.stepfunctions.runner import EXECUTION, Runner
+from workflow.local.stepfunctions.journal import EXECUTION
+from workflow.local.stepfunctions.runner import Runner
 
 STATE_MACHINE = "sfn.state_machine"
 #: The Step Functions limit on execution input and output.
 MAX_PAYLOAD = 256 * 1024
 _SUMMARY = ("stateMachineArn", "name", "type", "creationDate")
-_EXEC_SUMMARY = ("executionArn", "stateMachineArn", "name", "status", "startDate", "stopDate")
+_EXEC_SUMMARY = ("executionArn", "stateMachineArn", "name", "status", "startDate", "stopDate",
+                 "redriveCount", "redriveDate")
+#: "Maximum open executions per account: 1,000,000 ... Exceeding this will cause an
+#: ExecutionLimitExceeded error" (Step Functions service quotas); the variable lowers it.
+OPEN_EXECUTIONS_QUOTA = "LOCAL_SFN_MAX_OPEN_EXECUTIONS"
+DEFAULT_OPEN_EXECUTIONS = 1_000_000
 
 
 def _now() -> datetime:
@@ -57,8 +69,8 @@ class StepFunctionsBackend(Backend):
         self._parsed_lock = threading.Lock()
 
     def start(self) -> None:
-        self.runner.fail_interrupted()
         self.runner.listen_to_jobs()
+        self.runner.resume_interrupted()
 
     def shutdown(self) -> None:
         self.runner.shutdown()
@@ -216,8 +228,10 @@ class StepFunctionsBackend(Backend):
             "name": name, "status": "RUNNING", "startDate": _now(), "input": raw_input,
             "inputDetails": {"included": True}, "redriveCount": 0,
             "_stateMachineName": machine_doc["name"], "_definition": machine_doc["definition"],
-            "_roleArn": machine_doc["roleArn"],
+            "_roleArn": machine_doc["roleArn"], "_journaled": True,
         }
+        if self.ctx.store.get(EXECUTION, arn) is None:
+            self._check_open_executions()
         if not self.ctx.store.insert(EXECUTION, arn, doc):
             existing = self.ctx.store.get(EXECUTION, arn) or {}
             # The name is an idempotency key while the execution runs: the same input gets the
@@ -232,7 +246,53 @@ class StepFunctionsBackend(Backend):
         doc = self._execution(params["executionArn"])
         if doc.get("output") is not None:
             doc["outputDetails"] = {"included": True}
+        doc.update(self._redrivability(doc).fields)
         return doc
+
+    def _redrivability(self, doc: dict[str, Any]) -> redrive.Redrivability:
+        if doc["status"] in ("RUNNING", "SUCCEEDED"):  # no need to count events
+            return redrive.redrivability(doc, events=0, machine_exists=True, now=_now())
+        return redrive.redrivability(
+            doc, events=self.ctx.store.event_count(doc["executionArn"]),
+            machine_exists=self.ctx.store.get(STATE_MACHINE, doc["stateMachineArn"]) is not None, now=_now())
+
+    def _check_open_executions(self) -> None:
+        quota = int(os.environ.get(OPEN_EXECUTIONS_QUOTA) or DEFAULT_OPEN_EXECUTIONS)
+        if self.runner.running_count() >= quota:
+            raise ExecutionLimitExceeded(
+                f"The maximum number of running executions ({quota}) has been reached. Running executions "
+                "must end or be stopped before a new execution can be started.")
+
+    def redrive_execution(self, params: dict[str, Any]) -> dict[str, Any]:
+        arn = params["executionArn"]
+        doc = self._execution(arn)
+        token = params.get("clientToken")
+        now = _now()
+        earlier = redrive.answered(doc, token, now)
+        if earlier is not None:
+            # The same request again: the same answer, whatever the execution does now.
+            return {"redriveDate": earlier}
+        eligibility = self._redrivability(doc)
+        if eligibility.reason is not None:
+            raise ExecutionNotRedrivable(f"{eligibility.reason.value}: '{arn}'")
+        self._check_open_executions()
+        closed_status = doc["status"]
+
+        def reopen(current: dict[str, Any]) -> None:
+            if current["status"] != closed_status:
+                return  # a concurrent redrive got there first
+            current.update(status="RUNNING", redriveCount=current.get("redriveCount", 0) + 1, redriveDate=now)
+            for key in ("stopDate", "output", "error", "cause", "outputDetails"):
+                current.pop(key, None)
+            redrive.remember(current, token, now)
+
+        reopened = self.ctx.store.update(EXECUTION, arn, reopen)
+        if reopened is None or reopened.get("redriveDate") != now:
+            raise ExecutionNotRedrivable(f"{redrive.Reason.RUNNING.value}: '{arn}'")
+        # The definition the execution started with, even if the state machine changed since:
+        # "Redriven executions use the same state machine definition" (API reference).
+        self.runner.redrive(reopened, self._machine(reopened["_definition"]))
+        return {"redriveDate": now}
 
     def list_executions(self, params: dict[str, Any]) -> dict[str, Any]:
         arn = params.get("stateMachineArn")
@@ -240,8 +300,10 @@ class StepFunctionsBackend(Backend):
             raise MissingRequiredParameter("stateMachineArn is required")
         self._state_machine(arn)
         status = params.get("statusFilter")
+        redriven = params.get("redriveFilter")
         docs = [d for d in self.ctx.store.list(EXECUTION)
-                if d["stateMachineArn"] == arn and (status is None or d["status"] == status)]
+                if d["stateMachineArn"] == arn and (status is None or d["status"] == status)
+                and (redriven is None or (d.get("redriveCount", 0) > 0) == (redriven == "REDRIVEN"))]
         # Newest first, as AWS lists them; the token is the last key returned.
         docs.sort(key=_exec_key, reverse=True)
         after = decode_token(params.get("nextToken"))

@@ -42,3 +42,11 @@ class InvalidToken(ClientError):
 
 class MissingRequiredParameter(ClientError):
     code = "MissingRequiredParameter"
+
+
+class ExecutionNotRedrivable(ClientError):
+    code = "ExecutionNotRedrivable"
+
+
+class ExecutionLimitExceeded(ClientError):
+    code = "ExecutionLimitExceeded"

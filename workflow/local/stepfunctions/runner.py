@@ -1,30 +1,32 @@
-"""Runs executions on the ASL engine and keeps their documents and histories.
+"""Runs executions on the ASL engine; their events and lane records go to the store together.
 
-Every event the engine emits is appended to the store before the execution
-document changes, so a reader never sees a terminal status without its
-terminal event. An execution the server cannot finish (it stops, or it
-stopped earlier without finishing) ends FAILED with a cause that says so.
+An execution outlives the server: when the server stops it lets go of its executions
+(they stay RUNNING, nothing more is written) and when it starts it resumes every RUNNING
+execution from its journal (``workflow.engine.Interpreter.resume``). Only an execution
+that cannot be continued (its journal predates lane records, its definition no longer
+parses) ends FAILED with a cause that says so.
 """
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from workflow.engine import ExecutionContext, ExecutionHandle, ExecutionStatus, Interpreter, StateMachine
+from workflow.engine import parse_definition
 from workflow.local.context import ServerContext
+from workflow.local.stepfunctions.journal import EXECUTION, TERMINAL, StoreJournal, snapshot
 
 log = logging.getLogger(__name__)
 
-EXECUTION = "sfn.execution"
 SERVER_STOPPED = "Local.ServerStopped"
 SERVER_STOPPED_CAUSE = (
-    "The local server stopped while this execution was running; "
-    "start a new execution to run it again."
+    "The local server stopped while this execution was running and cannot continue it "
+    "({why}); start a new execution to run it again."
 )
 #: Seconds between Describe calls of `.sync` integrations (the engine divides by time_scale).
 #: A SageMaker job's end wakes its task at once (``_watch_job``); the poll is the fallback.
@@ -32,12 +34,8 @@ POLL_INTERVAL = 1.0
 STOP_WAIT = 10.0
 WATCH_INTERVAL = 30.0
 
-_TERMINAL = {
-    "ExecutionSucceeded": ("SUCCEEDED", "executionSucceededEventDetails"),
-    "ExecutionFailed": ("FAILED", "executionFailedEventDetails"),
-    "ExecutionAborted": ("ABORTED", "executionAbortedEventDetails"),
-    "ExecutionTimedOut": ("TIMED_OUT", "executionTimedOutEventDetails"),
-}
+#: ``begin(interpreter, ctx, journal)`` starts or continues the engine's run of an execution.
+Begin = Callable[[Interpreter, ExecutionContext, StoreJournal], ExecutionHandle]
 
 
 def _now() -> datetime:
@@ -46,10 +44,8 @@ def _now() -> datetime:
 
 @dataclass
 class _Running:
-    handle: Any = None
-    lock: threading.RLock = field(default_factory=threading.RLock)
-    #: Set once the execution is finalised here; later engine events are dropped.
-    closed: bool = False
+    journal: StoreJournal
+    handle: ExecutionHandle | None = None
 
 
 class Runner:
@@ -114,28 +110,67 @@ class Runner:
             changed.set()
 
     # -- running ----------------------------------------------------------
-    def start(self, doc: dict[str, Any], machine: Any, execution_input: Any) -> None:
-        from workflow.engine import ExecutionContext, Interpreter
+    def start(self, doc: dict[str, Any], machine: StateMachine, execution_input: Any) -> None:
+        self._launch(doc, machine, lambda engine, ctx, journal: engine.start(execution_input, ctx, journal=journal))
 
+    def redrive(self, doc: dict[str, Any], machine: StateMachine) -> None:
+        """Continue a closed execution from its unsuccessful states (``doc`` is RUNNING again)."""
+        state = snapshot(self.ctx.store, doc, redrive=True)
+        self._launch(doc, machine, lambda engine, ctx, journal: engine.resume(state, ctx, journal))
+
+    def resume_interrupted(self) -> int:
+        """Continue the executions a previous server left RUNNING; returns how many."""
+        count = 0
+        for doc in self.ctx.store.list(EXECUTION):
+            arn = doc["executionArn"]
+            if doc["status"] != "RUNNING" or self.is_running(arn):
+                continue
+            last = self.ctx.store.events(arn, reverse=True, limit=1)
+            if last and last[0]["type"] in TERMINAL:
+                # It ended just as the server stopped: close its document from the event.
+                status, key = TERMINAL[last[0]["type"]]
+                self._finish(arn, status, last[0]["timestamp"], last[0].get(key) or {})
+                continue
+            why = self._resume(doc)
+            if why is None:
+                count += 1
+            else:
+                self._close(arn, "ExecutionFailed", "FAILED",
+                            {"error": SERVER_STOPPED, "cause": SERVER_STOPPED_CAUSE.format(why=why)})
+        return count
+
+    def _resume(self, doc: dict[str, Any]) -> str | None:
+        """Resume ``doc``; None, or why it cannot be resumed."""
+        if not doc.get("_journaled"):
+            return "it was started by a server that kept no record of where its states stood"
+        try:
+            machine = parse_definition(doc["_definition"])
+            state = snapshot(self.ctx.store, doc, redrive=False)
+        except Exception as exc:  # noqa: BLE001 - whatever it is, the execution must end, saying why
+            log.exception("cannot resume %s", doc["executionArn"])
+            return f"{type(exc).__name__}: {exc}"
+        self._launch(doc, machine, lambda engine, ctx, journal: engine.resume(state, ctx, journal))
+        return None
+
+    def _launch(self, doc: dict[str, Any], machine: StateMachine, begin: Begin) -> None:
         arn = doc["executionArn"]
-        running = _Running()
+        running = _Running(StoreJournal(self.ctx.store, arn, lambda *end: self._finish(arn, *end)))
         with self._lock:
             self._running[arn] = running
         ctx = ExecutionContext(
             execution_arn=arn, execution_name=doc["name"],
             state_machine_arn=doc["stateMachineArn"], state_machine_name=doc["_stateMachineName"],
             role_arn=doc["_roleArn"], start_time=doc["startDate"],
+            redrive_count=doc.get("redriveCount", 0), redrive_time=doc.get("redriveDate"),
         )
         interpreter = Interpreter(machine, client_factory=self.client, time_scale=self.ctx.time_scale,
                                   poll_interval=POLL_INTERVAL, job_watch=self._watch_job)
         try:
-            running.handle = interpreter.start(
-                execution_input, ctx, functools.partial(self._sink, arn, running))
+            running.handle = begin(interpreter, ctx, running.journal)
         except Exception as exc:
             # Never leave an execution RUNNING that nothing runs.
             log.exception("the engine could not start %s", arn)
-            with running.lock:
-                running.closed = True
+            running.journal.close()
             with self._lock:
                 self._running.pop(arn, None)
             self._close(arn, "ExecutionFailed", "FAILED",
@@ -143,18 +178,6 @@ class Runner:
             return
         threading.Thread(target=self._watch, args=(arn, running), daemon=True,
                          name=f"sfn-watch-{doc['name'][:40]}").start()
-
-    def _sink(self, arn: str, running: _Running, event: dict[str, Any]) -> None:
-        with running.lock:
-            if running.closed:
-                return
-            self.ctx.store.append_event(arn, event)
-            terminal = _TERMINAL.get(event["type"])
-            if terminal:
-                status, details_key = terminal
-                details = event.get(details_key) or {}
-                self._finish(arn, status, event.get("timestamp") or _now(), details)
-                running.closed = True
 
     def _finish(self, arn: str, status: str, when: datetime, details: dict[str, Any]) -> None:
         def change(doc: dict[str, Any]) -> None:
@@ -168,22 +191,26 @@ class Runner:
         self.ctx.store.update(EXECUTION, arn, change)
 
     def _watch(self, arn: str, running: _Running) -> None:
+        assert running.handle is not None
         result = None
         # Executions may run for hours; wake up now and then to notice a close here.
-        while result is None and not running.closed:
+        while result is None and not running.journal.closed:
             result = running.handle.wait(timeout=WATCH_INTERVAL)
-        with running.lock:
-            if not running.closed and result is not None:
-                # The engine ended without a terminal event: keep the document honest.
-                self._finish(arn, result.status, _now(), {
-                    "output": None, "error": result.error, "cause": result.cause})
-                running.closed = True
+        if result is not None and result.status != ExecutionStatus.SUSPENDED and running.journal.close():
+            # The engine ended without a terminal event: keep the document honest.
+            self._finish(arn, result.status.value, _now(), {
+                "output": None, "error": result.error, "cause": result.cause})
         with self._lock:
-            self._running.pop(arn, None)
+            if self._running.get(arn) is running:
+                self._running.pop(arn, None)
 
     def is_running(self, arn: str) -> bool:
         with self._lock:
             return arn in self._running
+
+    def running_count(self) -> int:
+        with self._lock:
+            return len(self._running)
 
     # -- stopping ---------------------------------------------------------
     def stop(self, arn: str, error: str | None, cause: str | None) -> None:
@@ -192,10 +219,8 @@ class Runner:
         if running is not None and running.handle is not None:
             running.handle.stop(error=error, cause=cause)
             running.handle.wait(timeout=STOP_WAIT)
-            with running.lock:
-                if running.closed:
-                    return
-                running.closed = True
+            if not running.journal.close():
+                return
         self._close(arn, "ExecutionAborted", "ABORTED", {"error": error, "cause": cause})
 
     def _close(self, arn: str, event_type: str, status: str, details: dict[str, Any]) -> None:
@@ -214,29 +239,15 @@ class Runner:
         })
         self._finish(arn, status, when, details)
 
-    def fail_interrupted(self) -> int:
-        """Mark executions a previous server left RUNNING as FAILED; returns how many."""
-        count = 0
-        for doc in self.ctx.store.list(EXECUTION):
-            if doc["status"] == "RUNNING" and not self.is_running(doc["executionArn"]):
-                self._close(doc["executionArn"], "ExecutionFailed", "FAILED",
-                            {"error": SERVER_STOPPED, "cause": SERVER_STOPPED_CAUSE})
-                count += 1
-        return count
-
     def shutdown(self) -> None:
+        """Let go of every execution: they stay RUNNING and resume when a server starts again."""
         with self._lock:
             running = dict(self._running)
         for arn, record in running.items():
-            with record.lock:
-                if record.closed:
-                    continue
-                record.closed = True
-                self._close(arn, "ExecutionFailed", "FAILED",
-                            {"error": SERVER_STOPPED, "cause": SERVER_STOPPED_CAUSE})
-        for record in running.values():
+            record.journal.close()
             if record.handle is not None and not record.handle.done:
                 try:
-                    record.handle.stop(error=SERVER_STOPPED, cause=SERVER_STOPPED_CAUSE)
+                    # No wait: the threads unwind on their own, writing nothing, stopping nothing.
+                    record.handle.suspend(grace=0)
                 except Exception:
-                    log.exception("stopping an execution at shutdown failed")
+                    log.exception("suspending %s at shutdown failed", arn)

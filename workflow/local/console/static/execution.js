@@ -1,4 +1,4 @@
-// One execution: live graph, states with their input and output, errors, jobs, history; Stop.
+// One execution: live graph, states with their input and output, errors, jobs, history; Stop, Redrive.
 import { all, sfn } from "./api.js";
 import { GRAPH_CONTROLS, graphView } from "./graph-view.js";
 import { renderJobs } from "./jobs.js";
@@ -35,7 +35,7 @@ function statesTable(status, selected) {
   if (!rows.length) return `<p class="muted">No state entered yet.</p>`;
   return `<table id="states"><thead><tr><th>State</th><th>Status</th><th>Duration</th><th>Retries</th><th>Error</th></tr></thead><tbody>
     ${rows.map((s) => `<tr data-state="${esc(s.name)}" class="${s.name === selected ? "selected" : ""}" style="cursor:pointer">
-      <td>${esc(s.name)}</td><td>${badge(s.status)}</td><td>${duration(s.duration_s)}</td><td>${s.retries || ""}</td>
+      <td>${esc(s.name)}</td><td>${badge(s.status)}${s.redrives ? ` <span class="small redriven">redriven${s.redrives > 1 ? ` ${s.redrives}x` : ""}</span>` : ""}</td><td>${duration(s.duration_s)}</td><td>${s.retries || ""}</td>
       <td class="small">${esc(s.error || "")}</td></tr>`).join("")}</tbody></table>`;
 }
 
@@ -54,6 +54,7 @@ function stateDetail(state) {
 export async function renderExecution(view, arn) {
   view.innerHTML = `
     <div class="toolbar"><h1 id="exec-name">${esc(nameOf(arn))}</h1><span id="exec-status"></span>
+      <button id="redrive" disabled>Redrive</button>
       <button id="stop" class="danger" disabled>Stop execution</button></div>
     <div id="exec-error"></div>
     <div class="panel"><dl class="kv" id="summary"></dl></div>
@@ -68,6 +69,7 @@ export async function renderExecution(view, arn) {
   let status = { states: {} };
   let running = true;
   let lastCount = -1;
+  let lastStatus = null;
   // The execution's run in MLflow: looked up until found (the first job creates it).
   let mlflowRun = `<span class="muted">—</span>`;
   let runFound = false;
@@ -89,6 +91,7 @@ export async function renderExecution(view, arn) {
     : `<p class="muted">${esc((await answer.json()).message)}</p>`);
   allCatches.addEventListener("change", async () => drawGraph(await graphAnswer()));
   const stop = view.querySelector("#stop");
+  const redrive = view.querySelector("#redrive");
   const select = (name) => {
     selected = name;
     view.querySelector("#state-detail").innerHTML = stateDetail(status.states[name]);
@@ -110,6 +113,16 @@ export async function renderExecution(view, arn) {
       view.querySelector("#exec-error").innerHTML = errorBox(err);
     }
   });
+  redrive.addEventListener("click", async () => {
+    redrive.disabled = true;
+    try {
+      // Continues from the states that did not succeed; what succeeded is not run again.
+      await sfn("RedriveExecution", { executionArn: arn });
+      follow();
+    } catch (err) {
+      view.querySelector("#exec-error").innerHTML = errorBox(err);
+    }
+  });
   const refresh = async () => {
     const description = await sfn("DescribeExecution", { executionArn: arn });
     if (!runFound) await findRun().catch(() => {});
@@ -117,19 +130,24 @@ export async function renderExecution(view, arn) {
     running = description.status === "RUNNING";
     view.querySelector("#exec-status").innerHTML = badge(description.status);
     stop.disabled = !running;
+    redrive.disabled = description.redriveStatus !== "REDRIVABLE";
+    redrive.title = description.redriveStatusReason
+      || (running ? "" : "Continue from the states that did not succeed, with the same input");
     const now = Date.now() / 1000;
     view.querySelector("#summary").innerHTML = `
       <dt>State machine</dt><dd><a href="#/?machine=${encodeURIComponent(description.stateMachineArn)}">${esc(nameOf(description.stateMachineArn))}</a></dd>
       <dt>Execution ARN</dt><dd class="small">${esc(arn)}</dd>
       <dt>Started</dt><dd>${when(description.startDate)}</dd><dt>Stopped</dt><dd>${when(description.stopDate)}</dd>
       <dt>Duration</dt><dd>${duration((description.stopDate || now) - description.startDate)}</dd>
+      ${description.redriveCount ? `<dt>Redrives</dt><dd id="redrives">${description.redriveCount}, the last on ${when(description.redriveDate)}</dd>` : ""}
       <dt>MLflow run</dt><dd id="mlflow-run">${mlflowRun}</dd>
       <dt>Input</dt><dd><details><summary class="small">show</summary><pre>${esc(pretty(description.input))}</pre></details></dd>
       ${description.output ? `<dt>Output</dt><dd><details><summary class="small">show</summary><pre>${esc(pretty(description.output))}</pre></details></dd>` : ""}`;
     view.querySelector("#exec-error").innerHTML = description.error || description.cause
       ? `<div class="error-box" id="execution-failure"><span class="err">${esc(description.error || "")}</span><pre>${esc(pretty(description.cause || ""))}</pre></div>` : "";
-    if (events.length === lastCount && !running) return;
-    lastCount = events.length;
+    // The history can hold the execution's last event before DescribeExecution says it
+    // ended: a refresh skips only when both are unchanged, or the graph keeps RUNNING.
+    if (events.length === lastCount && description.status === lastStatus && !running) return;
     const [statusAnswer, pictureAnswer] = await Promise.all([
       fetch(`/console/status.json?execution=${encodeURIComponent(arn)}`), graphAnswer()]);
     if (statusAnswer.ok) status = await statusAnswer.json();
@@ -143,16 +161,32 @@ export async function renderExecution(view, arn) {
     select(selected);
     view.querySelector("#history-box").innerHTML = historyTable(events);
     await renderJobs(view.querySelector("#jobs"), events);
+    lastCount = events.length; // drawn in full: the next refresh may skip an unchanged history
+    lastStatus = description.status;
   };
   document.title = `Execution · ${nameOf(arn)}`;
-  let ended = false;
-  return every(1000, async () => {
-    try {
-      await refresh();
-    } catch (err) {
-      view.querySelector("#exec-error").innerHTML = errorBox(err);
-      ended = !running || err.code === "ExecutionDoesNotExist" || err.code === "InvalidArn";
-    }
-    if (!running) ended = true;
-  }, () => !ended);
+  let stopLoop = () => {};
+  // Polls while the execution runs; a redrive makes it run again, and polling starts over.
+  const follow = () => {
+    stopLoop();
+    let ended = false;
+    let failures = 0;
+    running = true;
+    lastCount = -1;
+    lastStatus = null;
+    stopLoop = every(1000, async () => {
+      try {
+        await refresh();
+        failures = 0;
+        if (!running) ended = true;
+      } catch (err) {
+        // A busy server may fail one refresh: the page gives up after a few in a row.
+        failures += 1;
+        view.querySelector("#exec-error").innerHTML = errorBox(err);
+        ended = err.code === "ExecutionDoesNotExist" || err.code === "InvalidArn" || (!running && failures >= 3);
+      }
+    }, () => !ended);
+  };
+  follow();
+  return () => stopLoop();
 }

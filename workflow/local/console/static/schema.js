@@ -3,10 +3,11 @@
 // so this covers exactly the keywords statemachine.input.schema.json uses:
 // type, enum, required, properties, additionalProperties, propertyNames,
 // minProperties, items, minItems, pattern, maxLength, minimum, maximum,
-// exclusiveMinimum and local $ref. An unknown keyword is reported, never ignored.
-const KNOWN = new Set(["$schema", "$id", "title", "description", "$defs", "type", "enum", "required",
-  "properties", "additionalProperties", "propertyNames", "minProperties", "items", "minItems", "pattern",
-  "maxLength", "minimum", "maximum", "exclusiveMinimum", "$ref"]);
+// exclusiveMinimum, const, if/then and local $ref. An unknown keyword is reported,
+// never ignored.
+const KNOWN = new Set(["$schema", "$id", "$comment", "title", "description", "$defs", "type", "enum",
+  "required", "properties", "additionalProperties", "propertyNames", "minProperties", "items", "minItems",
+  "pattern", "maxLength", "minimum", "maximum", "exclusiveMinimum", "const", "if", "then", "$ref"]);
 
 function typeOf(value) {
   if (value === null) return "null";
@@ -38,6 +39,14 @@ function check(root, schema, value, at, problems) {
   if (schema.type && !matchesType(value, schema.type)) return say(`must be ${schema.type === "integer" ? "an integer" : `a ${schema.type}`}, not ${typeOf(value)}`);
   if (schema.enum && !schema.enum.some((v) => JSON.stringify(v) === JSON.stringify(value))) {
     say(`must be one of ${schema.enum.map((v) => JSON.stringify(v)).join(", ")}`);
+  }
+  if ("const" in schema && JSON.stringify(schema.const) !== JSON.stringify(value)) {
+    say(`must be ${JSON.stringify(schema.const)}`);
+  }
+  if (schema.if && schema.then) {
+    const unmet = [];
+    check(root, schema.if, value, at, unmet);
+    if (!unmet.length) check(root, schema.then, value, at, problems);
   }
   if (typeof value === "string") {
     if (schema.pattern && !new RegExp(schema.pattern, "u").test(value)) say(`does not match ${schema.pattern}`);

@@ -6,21 +6,25 @@ as it goes, like SageMaker does asynchronously; the running workers live in
 """
 from __future__ import annotations
 
+import logging
 import os
 import threading
-from typing import Any
+from typing import Any, Protocol
 
 from workflow.local.context import ServerContext
 from workflow.local.errors import ResourceLimitExceeded, ServiceError, ValidationException
 from workflow.local.s3.access import s3_access
-from workflow.local.sagemaker.hosting import artifacts
+from workflow.local.sagemaker.hosting import artifacts, rules
 from workflow.local.sagemaker.hosting.fleet import LiveEndpoint, Variant, launch, stop_all
 from workflow.local.sagemaker.hosting.model_data import ModelData
-from workflow.local.sagemaker.hosting.models import ModelOperations
+from workflow.local.sagemaker.hosting.models import CONFIG, ENDPOINT, ModelOperations
 from workflow.local.sagemaker.hosting.resources import check_name, now, page, public
+from workflow.local.sagemaker.hosting.rules import EndpointStatus
 from workflow.local.sagemaker.hosting.worker import WorkerSpec, WorkerStartError
 
-ENDPOINT = "sagemaker.endpoint"
+log = logging.getLogger(__name__)
+#: Who SageMaker's own calls to other services come from.
+CALLER = "sagemaker.amazonaws.com"
 #: In-flight requests on retired workers get this long to finish (the model timeout).
 DRAIN_TIMEOUT = 60.0
 
@@ -28,6 +32,14 @@ DRAIN_TIMEOUT = 60.0
 class ServiceUnavailable(ServiceError):
     code = "ServiceUnavailable"
     status = 503
+
+
+class ScalableTargets(Protocol):
+    """What hosting asks Application Auto Scaling."""
+
+    def registered_variants(self, endpoint: str, *, caller: str) -> frozenset[str]: ...
+
+    def deregister_endpoint(self, endpoint: str, *, caller: str) -> None: ...
 
 
 def max_instances() -> int:
@@ -57,6 +69,13 @@ class EndpointOperations(ModelOperations):
             for key in [k for k, v in changes.items() if v is None]:
                 doc.pop(key)
         return self.ctx.store.update(ENDPOINT, name, change)
+
+    def _scaling(self) -> ScalableTargets | None:
+        return self.ctx.backends.get("application-autoscaling")  # type: ignore[return-value]
+
+    def _scalable(self, name: str) -> frozenset[str]:
+        scaling = self._scaling()
+        return scaling.registered_variants(name, caller=CALLER) if scaling else frozenset()
 
     def _check_capacity(self, name: str, delta: int, instance_type: str) -> None:
         used = sum(
@@ -96,12 +115,12 @@ class EndpointOperations(ModelOperations):
     def create_endpoint(self, params: dict[str, Any]) -> dict[str, Any]:
         name, config_name = params["EndpointName"], params["EndpointConfigName"]
         check_name(name, "EndpointName", "endpointName")
-        config = self.get_config(config_name)
         arn = self.endpoint_arn(name)
-        if self.ctx.store.get(ENDPOINT, name) is not None:
-            raise ValidationException(f'Cannot create already existing endpoint "{arn}".')
-        pvs = config["ProductionVariants"]
-        with self.lock:
+        with self.lock:  # the config cannot be deleted between this look and the insert
+            config = self.get_config(config_name)
+            if self.ctx.store.get(ENDPOINT, name) is not None:
+                raise ValidationException(f'Cannot create already existing endpoint "{arn}".')
+            pvs = config["ProductionVariants"]
             self._check_capacity(name, sum(v["InitialInstanceCount"] for v in pvs),
                                  pvs[0]["InstanceType"])
             stamp = now()
@@ -128,12 +147,7 @@ class EndpointOperations(ModelOperations):
         doc = self.get_endpoint(name)
         if self.stopping:
             raise ServiceUnavailable("The local server is shutting down.")
-        if doc["EndpointStatus"] != "InService":
-            raise ValidationException(
-                f'Cannot {verb} {doc["EndpointStatus"].lower()} endpoint "{doc["EndpointArn"]}".'
-                if doc["EndpointStatus"] == "Failed"
-                else f'Cannot {verb} in-progress endpoint "{doc["EndpointArn"]}".'
-            )
+        rules.check_can_change(doc, verb)
         return doc
 
     def update_endpoint(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -141,15 +155,21 @@ class EndpointOperations(ModelOperations):
         with self.lock:
             doc = self._settled(name, "update")
             config = self.get_config(params["EndpointConfigName"])
+            current = self.ctx.store.get(CONFIG, doc["EndpointConfigName"])
+            if current is not None:
+                rules.check_scalable_variants(doc["EndpointArn"], current, config, self._scalable(name))
             if params.get("RetainAllVariantProperties"):
-                config = _retain(config, doc)
+                excluded = [p["VariantPropertyType"] for p in params.get("ExcludeRetainedVariantProperties") or []]
+                config = rules.retained_variants(config, doc, excluded)
             live = self.fleets.get(name)
             # Old and new workers overlap during the switch, so both count.
             self._check_capacity(
                 "", sum(v["InitialInstanceCount"] for v in config["ProductionVariants"]),
                 config["ProductionVariants"][0]["InstanceType"],
             )
-            self._set(name, EndpointStatus="Updating", FailureReason=None)
+            self._set(name, EndpointStatus=EndpointStatus.UPDATING.value, FailureReason=None,
+                      PendingDeploymentSummary={"EndpointConfigName": config["EndpointConfigName"],
+                                                "StartTime": now()})
         self._spawn(self._update, name, config, live)
         return {"EndpointArn": doc["EndpointArn"]}
 
@@ -177,16 +197,34 @@ class EndpointOperations(ModelOperations):
     def delete_endpoint(self, params: dict[str, Any]) -> dict[str, Any]:
         name = params["EndpointName"]
         with self.lock:
-            self.get_endpoint(name)
-            self._set(name, EndpointStatus="Deleting")
+            rules.check_can_change(self.get_endpoint(name), "delete")
+            self._set(name, EndpointStatus=EndpointStatus.DELETING.value)
             live = self.fleets.pop(name, None)
+        scaling = self._scaling()
+        if scaling is not None:
+            scaling.deregister_endpoint(name, caller=CALLER)
         self._spawn(self._delete, name, live)
         return {}
 
     # -- lifecycle threads -------------------------------------------------------
     def _spawn(self, target: Any, *args: Any) -> None:
-        threading.Thread(target=target, args=args, daemon=True,
+        threading.Thread(target=self._guarded, args=(target, *args), daemon=True,
                          name=f"endpoint-{target.__name__}").start()
+
+    def _guarded(self, target: Any, name: str, *args: Any) -> None:
+        """A change that fails in an unforeseen way still ends as SageMaker's would: a
+        creation Failed, an update or a resize back InService on what served before."""
+        try:
+            target(name, *args)
+        except Exception as e:  # noqa: BLE001 - any error must leave the endpoint settled
+            log.exception("endpoint %s: %s failed", name, target.__name__)
+            with self.lock:
+                doc = self.ctx.store.get(ENDPOINT, name)
+                if doc is None or doc["EndpointStatus"] == EndpointStatus.DELETING:
+                    return
+                creating = doc["EndpointStatus"] == EndpointStatus.CREATING
+                self._set(name, EndpointStatus=(EndpointStatus.FAILED if creating else EndpointStatus.IN_SERVICE).value,
+                          FailureReason=f"{type(e).__name__}: {e}"[:1024], PendingDeploymentSummary=None)
 
     def _start_variants(self, name: str, config: dict[str, Any]) -> dict[str, Variant]:
         variants: dict[str, Variant] = {}
@@ -208,8 +246,7 @@ class EndpointOperations(ModelOperations):
             variants = self._start_variants(name, config)
         except (artifacts.ArtifactError, WorkerStartError, ValidationException) as e:
             with self.lock:
-                if self._set(name, EndpointStatus="Failed", FailureReason=str(e)[:1024]) is None:
-                    return
+                self._set(name, EndpointStatus="Failed", FailureReason=str(e)[:1024])
             return
         live = LiveEndpoint(name, variants)
         with self.lock:
@@ -225,8 +262,11 @@ class EndpointOperations(ModelOperations):
         try:
             variants = self._start_variants(name, config)
         except (artifacts.ArtifactError, WorkerStartError, ValidationException) as e:
-            # SageMaker rolls a failed update back: the old configuration keeps serving.
-            self._set(name, EndpointStatus="InService", FailureReason=str(e)[:1024])
+            # SageMaker rolls a failed update back: the old fleet keeps serving, and the endpoint
+            # is InService on its old config with the reason ("FailureReason: ... or the status
+            # is InService but update operation fails", DescribeEndpoint, SageMaker API Reference).
+            self._set(name, EndpointStatus="InService", FailureReason=str(e)[:1024],
+                      PendingDeploymentSummary=None)
             return
         with self.lock:
             if self.fleets.get(name) is not live or live is None or self.stopping:
@@ -234,7 +274,7 @@ class EndpointOperations(ModelOperations):
                 return
             old = live.swap(variants)
             self._set(name, EndpointStatus="InService", EndpointConfigName=config["EndpointConfigName"],
-                      ProductionVariants=self._variant_docs(config, live))
+                      ProductionVariants=self._variant_docs(config, live), PendingDeploymentSummary=None)
         live.retire(old, DRAIN_TIMEOUT)
 
     def _resize(self, name: str, wanted: list[dict[str, Any]]) -> None:
@@ -285,15 +325,3 @@ class EndpointOperations(ModelOperations):
             runtime.metrics.forget(name)
         self.ctx.store.delete(ENDPOINT, name)
 
-
-def _retain(config: dict[str, Any], doc: dict[str, Any]) -> dict[str, Any]:
-    """RetainAllVariantProperties: keep the running weights and counts of same-named variants."""
-    current = {v["VariantName"]: v for v in doc.get("ProductionVariants", [])}
-    variants = []
-    for pv in config["ProductionVariants"]:
-        old = current.get(pv["VariantName"])
-        if old:
-            pv = {**pv, "InitialInstanceCount": old["DesiredInstanceCount"],
-                  "InitialVariantWeight": old["DesiredWeight"]}
-        variants.append(pv)
-    return {**config, "ProductionVariants": variants}

@@ -1,20 +1,24 @@
 """CreateModel / EndpointConfig operations: records in the store, checked like SageMaker."""
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from workflow.local.context import ServerContext
 from workflow.local.errors import ValidationException
 from workflow.local.s3.access import s3_access
+from workflow.local.sagemaker.hosting import rules
 from workflow.local.sagemaker.hosting.model_data import ModelData
 from workflow.local.sagemaker.hosting.resources import check_name, now, page, public
 
 MODEL = "sagemaker.model"
 CONFIG = "sagemaker.endpoint-config"
+ENDPOINT = "sagemaker.endpoint"
 
 
 class ModelOperations:
     ctx: ServerContext
+    lock: threading.RLock
 
     # -- ARNs and lookups --------------------------------------------------------
     def model_arn(self, name: str) -> str:
@@ -71,10 +75,17 @@ class ModelOperations:
     def describe_model(self, params: dict[str, Any]) -> dict[str, Any]:
         return public(self.get_model(params["ModelName"]))
 
+    def _configs_in_use(self) -> dict[str, str]:
+        return rules.configs_in_use(self.ctx.store.list(ENDPOINT))
+
     def delete_model(self, params: dict[str, Any]) -> dict[str, Any]:
         name = params["ModelName"]
-        if not self.ctx.store.delete(MODEL, name):
-            raise ValidationException(f'Could not find model "{self.model_arn(name)}".')
+        with self.lock:  # no endpoint starts using it meanwhile
+            self.get_model(name)
+            rules.check_model_deletable(self.model_arn(name), name, self.ctx.store.list(CONFIG),
+                                        self._configs_in_use())
+            if not self.ctx.store.delete(MODEL, name):
+                raise ValidationException(f'Could not find model "{self.model_arn(name)}".')
         return {}
 
     def list_models(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -135,10 +146,13 @@ class ModelOperations:
 
     def delete_endpoint_config(self, params: dict[str, Any]) -> dict[str, Any]:
         name = params["EndpointConfigName"]
-        if not self.ctx.store.delete(CONFIG, name):
-            raise ValidationException(
-                f'Could not find endpoint configuration "{self.config_arn(name)}".'
-            )
+        with self.lock:  # no endpoint starts using it meanwhile
+            self.get_config(name)
+            rules.check_config_deletable(self.config_arn(name), name, self._configs_in_use())
+            if not self.ctx.store.delete(CONFIG, name):
+                raise ValidationException(
+                    f'Could not find endpoint configuration "{self.config_arn(name)}".'
+                )
         return {}
 
     def list_endpoint_configs(self, params: dict[str, Any]) -> dict[str, Any]:

@@ -87,7 +87,8 @@ class Hosting(EndpointOperations):
                     self._replacing.add(worker.id)
                     log.warning("endpoint %s: worker %s exited (code %s); replacing it",
                                 name, worker.id, worker.process.returncode if worker.process else None)
-                    self._spawn(self._replace, live, worker)
+                    threading.Thread(target=self._replace, args=(live, worker), daemon=True,
+                                     name="endpoint-replace").start()
 
     def _replace(self, live: LiveEndpoint, dead: Worker) -> None:
         try:

@@ -1,10 +1,14 @@
-"""One endpoint instance: a process serving the SageMaker container contract.
+"""One endpoint instance: the SageMaker PyTorch inference container's serving stack.
 
-``GET /ping`` answers 200 once the model is loaded; ``POST /invocations`` runs the
-user module's ``input_fn -> predict_fn -> output_fn`` on the loaded model, like the
-SageMaker inference toolkit: each function is looked up on the user module and
-falls back to a default. One request runs at a time (a worker is one model
-server worker); ``/ping`` never waits for it.
+In the container, the model server (TorchServe) hands every request to the handler
+service of ``sagemaker-pytorch-inference``, which runs the user's program through the
+``sagemaker-inference`` toolkit's Transformer: ``model_fn`` once, then ``input_fn ->
+predict_fn -> output_fn`` per request (the toolkit's PyTorch defaults for any the program
+leaves out); an error of the toolkit's types (``BaseInferenceToolkitError``) keeps its
+HTTP status, any other is a 500. This process runs that same handler service and takes
+the model server's place: ``GET /ping`` answers 200 once the model is loaded, ``POST
+/invocations`` passes one request at a time to the handler (a worker is one model server
+worker); ``/ping`` never waits for it.
 
 The parent reads ``port N``, then ``ready`` or ``failed REASON`` from ``--status-fd``
 and keeps our stdin open: when it closes (the server died), this process exits,
@@ -13,82 +17,70 @@ so a killed server leaves no orphans.
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import json
 import os
 import sys
 import threading
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import ModuleType
 from typing import Any
+
+from sagemaker_pytorch_serving_container.handler_service import HandlerService
 
 CUSTOM_ATTRIBUTES = "X-Amzn-SageMaker-Custom-Attributes"
 
 
-class HandlerError(Exception):
-    def __init__(self, message: str, status_code: int) -> None:
-        super().__init__(message)
-        self.status_code = status_code
+class _Request:
+    def __init__(self, headers: dict[str, str]) -> None:
+        self._headers = headers
+
+    def get_request_properties(self) -> dict[str, str]:
+        return self._headers
 
 
-def default_model_fn(model_dir: str) -> Any:
-    raise HandlerError(f"model_fn is not defined by the inference program ({model_dir})", 500)
+class RequestContext:
+    """The model server's side of one request, as the handler service reads and sets it
+    (TorchServe's ``Context``): the model directory, the request's headers, and the status,
+    content type and headers of the answer."""
 
+    def __init__(self, model_dir: str, headers: dict[str, str]) -> None:
+        self.model_name = "model"  # what the container's TorchServe calls the one model it serves
+        self.system_properties = {"model_dir": model_dir, "gpu_id": None, "batch_size": 1}
+        self.request_processor = [_Request(headers)]
+        self.status, self.phrase = 200, ""
+        self.content_type: str | None = None
+        self.headers: dict[str, str] = {}
 
-def default_input_fn(body: bytes, content_type: str) -> Any:
-    if content_type.split(";")[0].strip() in ("application/json", ""):
-        try:
-            return json.loads(body)
-        except ValueError as e:
-            raise HandlerError(f"Request body is not valid JSON: {e}", 400) from e
-    raise HandlerError(f"Unsupported content type {content_type}", 415)
+    def set_response_status(self, code: int = 200, phrase: str = "", idx: int = 0) -> None:
+        self.status, self.phrase = code, phrase
 
+    def set_response_content_type(self, idx: int, value: str) -> None:
+        self.content_type = value
 
-def default_predict_fn(data: Any, model: Any) -> Any:
-    return model(data)
-
-
-def default_output_fn(prediction: Any, accept: str) -> Any:
-    if hasattr(prediction, "tolist"):
-        prediction = prediction.tolist()
-    return json.dumps(prediction), "application/json"
-
-
-def load_program(code_dir: Path, program: str) -> ModuleType:
-    """Import the user's program the way the toolkit does: its folder on sys.path."""
-    sys.path.insert(0, str(code_dir))
-    name = Path(program).stem
-    spec = importlib.util.spec_from_file_location(name, code_dir / program)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot import {program} from {code_dir}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+    def set_response_header(self, idx: int, key: str, value: str) -> None:
+        self.headers[key] = value
 
 
 class Handler:
-    """The user's four functions (or the defaults) around one loaded model."""
+    """The container's handler service around one loaded model."""
 
-    def __init__(self, module: ModuleType, model_dir: Path) -> None:
-        self.input_fn = getattr(module, "input_fn", default_input_fn)
-        self.predict_fn = getattr(module, "predict_fn", default_predict_fn)
-        self.output_fn = getattr(module, "output_fn", default_output_fn)
-        self.model = getattr(module, "model_fn", default_model_fn)(str(model_dir))
+    def __init__(self, model_dir: Path, code_dir: Path, program: str) -> None:
+        # The container puts the code folder on PYTHONPATH before the model server starts
+        # (sagemaker_pytorch_serving_container.torchserve) and names the program in
+        # SAGEMAKER_PROGRAM, which the Transformer imports by module name.
+        sys.path.insert(0, str(code_dir))
+        os.environ["SAGEMAKER_PROGRAM"] = program
+        self.model_dir = str(model_dir)
+        self.service = HandlerService()
+        self.service.initialize(RequestContext(self.model_dir, {}))
         self.lock = threading.Lock()
 
-    def __call__(self, body: bytes, content_type: str, accept: str) -> tuple[bytes, str]:
+    def __call__(self, body: bytes, headers: dict[str, str]) -> tuple[RequestContext, bytes]:
+        context = RequestContext(self.model_dir, headers)
         with self.lock:
-            data = self.input_fn(body, content_type)
-            prediction = self.predict_fn(data, self.model)
-            result = self.output_fn(prediction, accept)
-        if isinstance(result, tuple):
-            result, accept = result
-        if isinstance(result, str):
-            result = result.encode()
-        return bytes(result), accept
+            # TorchServe hands the handler a batch of one: the body as a bytearray.
+            answer = self.service.handle([{"body": bytearray(body)}], context)[0]
+        return context, answer.encode() if isinstance(answer, str) else bytes(answer)
 
 
 class State:
@@ -111,8 +103,9 @@ class Server(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         for key, value in (extra or {}).items():
             self.send_header(key, value)
-        self.end_headers()
-        self.wfile.write(body)
+        # Status, headers and body in one write: the router wakes up once per answer.
+        self._headers_buffer.append(b"\r\n" + body)
+        self.flush_headers()
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
         if self.path != "/ping":
@@ -131,22 +124,14 @@ class Server(BaseHTTPRequestHandler):
         if handler is None:
             self._reply(503, b"model is loading", "text/plain")
             return
-        content_type = self.headers.get("Content-Type") or "application/json"
-        accept = self.headers.get("Accept") or "application/json"
-        if accept == "*/*":
-            accept = "application/json"
-        extra = {}
-        if self.headers.get(CUSTOM_ATTRIBUTES):
-            extra[CUSTOM_ATTRIBUTES] = self.headers[CUSTOM_ATTRIBUTES]
-        try:
-            result, result_type = handler(body, content_type, accept)
-        except Exception as e:  # noqa: BLE001 - any user error becomes an HTTP status
-            status = getattr(e, "status_code", 500)
-            status = status if isinstance(status, int) and 400 <= status <= 599 else 500
-            traceback.print_exc()
-            self._reply(status, str(e).encode(), "text/plain", extra)
+        context, answer = handler(body, dict(self.headers.items()))
+        extra = {k: v for k, v in context.headers.items() if k.lower() == CUSTOM_ATTRIBUTES.lower()}
+        if context.status != 200:
+            # The toolkit's answer is the message and its traceback; it has logged the
+            # traceback to this instance's log (CloudWatch on AWS): the caller gets the message.
+            self._reply(context.status, context.phrase.encode(), "text/plain", extra)
             return
-        self._reply(200, result, result_type, extra)
+        self._reply(200, answer, context.content_type or "application/json", extra)
 
 
 def _watch_parent() -> None:
@@ -168,8 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     status.write(f"port {httpd.server_address[1]}\n")
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     try:
-        module = load_program(args.code_dir, args.program)
-        handler = Handler(module, args.model_dir)
+        handler = Handler(args.model_dir, args.code_dir, args.program)
     except BaseException as e:  # noqa: BLE001 - the reason goes to the endpoint's FailureReason
         traceback.print_exc()
         reason = f"{type(e).__name__}: {e}".replace("\n", " ")

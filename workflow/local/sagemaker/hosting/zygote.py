@@ -24,9 +24,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-#: What a PyTorch serving container has imported before the user's program runs;
-#: the fork server skips any that is not installed.
-PRELOAD = ["torch", "torchvision", "torchvision.transforms", "PIL.Image", "numpy"]
+#: What a PyTorch serving container has imported before the user's program runs (its
+#: handler service brings the inference toolkit); the fork server skips any that is not installed.
+PRELOAD = ["torch", "torchvision", "torchvision.transforms", "PIL.Image", "numpy",
+           "sagemaker_pytorch_serving_container.handler_service"]
 
 _context = multiprocessing.get_context("forkserver")
 _context.set_forkserver_preload(PRELOAD)

@@ -15,7 +15,7 @@ from workflow.local.sagemaker.training import staging
 from workflow.local.sagemaker.training.layout import JobPaths
 from workflow.local.sagemaker.training.listing import page
 from workflow.local.sagemaker.training.metrics import compile_definitions, read_series
-from workflow.local.sagemaker.training.process import kill_group
+from workflow.local.sagemaker.training.process import ScriptProcess
 from workflow.local.sagemaker.training.runner import SHUTDOWN, STOPPED, JobRun
 from workflow.local.sagemaker.training.status import TERMINAL, finish_times, now, transition
 from workflow.local.sagemaker.training.uris import s3_uri
@@ -54,15 +54,30 @@ class TrainingJobs:
 
     # -- lifecycle --------------------------------------------------------------
     def start(self) -> None:
-        """Jobs a stopped server left running cannot be resumed: end their processes, fail them."""
+        """Watch again the jobs whose script outlived the previous server; fail the others."""
         for doc in self.ctx.store.list(self.KIND):
             if doc["TrainingJobStatus"] not in TERMINAL:
-                local = doc.get("_local", {})
-                if local.get("pid"):
-                    kill_group(local["pid"], local.get("pid_started"))
-                self.ctx.store.update(self.KIND, doc["TrainingJobName"], self._interrupted)
+                self._watch_again(doc)
             elif self._rules_in_progress(doc):
                 self.ctx.store.update(self.KIND, doc["TrainingJobName"], self._rules_interrupted)
+
+    def _watch_again(self, doc: dict[str, Any]) -> None:
+        name = doc["TrainingJobName"]
+        local = doc.get("_local", {})
+        paths = JobPaths.of(self.ctx.data_dir, name)
+        process = None
+        if local.get("request"):
+            process = ScriptProcess.attach(local.get("command", []), paths.log, paths.launcher_pid,
+                                           paths.exit_code)
+        if process is None:
+            self.ctx.store.update(self.KIND, name, self._interrupted)
+            return
+        run = JobRun(self, name, local["request"], attached=process)
+        with self._lock:
+            self.runs[name] = run
+        if doc["TrainingJobStatus"] == "Stopping":
+            run.request_stop(STOPPED)
+        run.start()
 
     @staticmethod
     def _rules_in_progress(doc: dict[str, Any]) -> list[dict[str, Any]]:
@@ -81,9 +96,9 @@ class TrainingJobs:
         when = now()
         transition(doc, "Failed", when=when)
         doc["FailureReason"] = ("InternalServerError: the local server stopped while this job was "
-                                "running, so the job was ended. Start it again under a new name.")
+                                "running, and the job's process did not survive it. Start it again "
+                                "under a new name.")
         finish_times(doc, when)
-        doc.get("_local", {}).pop("pid", None)
 
     def shutdown(self) -> None:
         with self._lock:
@@ -132,7 +147,8 @@ class TrainingJobs:
             "EnableInterContainerTrafficEncryption": params.get(
                 "EnableInterContainerTrafficEncryption", False),
             "EnableManagedSpotTraining": params.get("EnableManagedSpotTraining", False),
-            "_local": {"tags": params.get("Tags", [])},
+            # The request itself: a server that restarts watches the job's script again with it.
+            "_local": {"tags": params.get("Tags", []), "request": copy.deepcopy(params)},
             **debugger.initial_statuses(params, when),
         }
         doc.setdefault("StoppingCondition", {}).setdefault("MaxRuntimeInSeconds", 86400)

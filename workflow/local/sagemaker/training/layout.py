@@ -12,6 +12,8 @@
     debug-output/   the smdebug hook's tensors
     rule-output/    loss curve, rule summary, profiler report and system metrics
     training.log    everything the script printed
+    launcher.pid    the id of the process the script runs under
+    exit-code       the script's exit status, written when it ends
     metrics.jsonl   every metric value the MetricDefinitions regexes matched
 """
 from __future__ import annotations
@@ -73,6 +75,14 @@ class JobPaths:
     @property
     def log(self) -> Path:
         return self.root / "training.log"
+
+    @property
+    def launcher_pid(self) -> Path:
+        return self.root / "launcher.pid"
+
+    @property
+    def exit_code(self) -> Path:
+        return self.root / "exit-code"
 
     @property
     def metrics(self) -> Path:

@@ -1,4 +1,8 @@
-"""One training job from Starting to a terminal status, on its own thread."""
+"""One training job from Starting to a terminal status, on its own thread.
+
+A job whose script an earlier server started (and which survived that server) is
+watched again from where it is: ``JobRun(..., attached=process)``.
+"""
 from __future__ import annotations
 
 import signal
@@ -12,11 +16,7 @@ from workflow.local.sagemaker.debugger.publish import publish
 from workflow.local.sagemaker.training import artifacts, staging
 from workflow.local.sagemaker.training.layout import JobPaths
 from workflow.local.sagemaker.training.metrics import MetricParser
-from workflow.local.sagemaker.training.process import (
-    STOP_GRACE_SECONDS,
-    ScriptProcess,
-    process_start_time,
-)
+from workflow.local.sagemaker.training.process import STOP_GRACE_SECONDS, ScriptProcess
 from workflow.local.sagemaker.training.status import finish_times, now, transition
 from workflow.local.sagemaker.training.storage import JobStorage
 from workflow.local.sagemaker.training.toolkit_env import build_environment, gpu_count
@@ -33,7 +33,8 @@ STOPPED, MAX_RUNTIME, SHUTDOWN = "Stopped", "MaxRuntimeExceeded", "Shutdown"
 
 
 class JobRun(threading.Thread):
-    def __init__(self, part: TrainingJobs, name: str, request: dict[str, Any]) -> None:
+    def __init__(self, part: TrainingJobs, name: str, request: dict[str, Any],
+                 attached: ScriptProcess | None = None) -> None:
         super().__init__(name=f"training-{name}", daemon=True)
         self.part = part
         self.job_name = name
@@ -42,7 +43,8 @@ class JobRun(threading.Thread):
         self.storage = JobStorage(s3_access(part.ctx.backends), request["RoleArn"])
         self.stop_reason: str | None = None
         self._wake = threading.Event()
-        self.process: ScriptProcess | None = None
+        self.process: ScriptProcess | None = attached
+        self.attached = attached
         self.rules: RuleJob | None = None
         self.parser = MetricParser(
             request.get("AlgorithmSpecification", {}).get("MetricDefinitions", []),
@@ -69,6 +71,10 @@ class JobRun(threading.Thread):
                       f"{type(err).__name__}: {err}")
 
     def _run(self) -> None:
+        if self.attached is not None:
+            self._watch_again(self.attached)
+            return
+
         def downloading(doc: dict[str, Any]) -> None:
             transition(doc, "Downloading")
             doc["TrainingStartTime"] = doc["LastModifiedTime"]
@@ -88,13 +94,26 @@ class JobRun(threading.Thread):
         self._update(lambda d: transition(d, "Training"))
         self.rules = self.part.start_rules(self.request, self.paths, self.job_name)
         try:
-            self._train_and_end()
+            self._train_and_end(self._train())
         finally:
             if self.rules is not None:
                 self.rules.cancel()
 
-    def _train_and_end(self) -> None:
-        code = self._train()
+    def _watch_again(self, process: ScriptProcess) -> None:
+        """The script outlived the server that started it: read its whole log again (the
+        metrics with it), start its rules and profiler anew, and see it to its end."""
+        self.paths.metrics.unlink(missing_ok=True)
+        doc = self.part.ctx.store.get(self.part.KIND, self.job_name) or {}
+        started = doc.get("TrainingStartTime")
+        elapsed = (now() - started).total_seconds() if started is not None else 0.0
+        self.rules = self.part.start_rules(self.request, self.paths, self.job_name)
+        try:
+            self._train_and_end(self._supervise(process, elapsed))
+        finally:
+            if self.rules is not None:
+                self.rules.cancel()
+
+    def _train_and_end(self, code: int) -> None:
         if self.stop_reason == SHUTDOWN:
             self._end("Failed", "InternalServerError: the local server shut down while the job ran; "
                       "the script was stopped. Start the job again under a new name.")
@@ -140,22 +159,27 @@ class JobRun(threading.Thread):
             program=program, submit_dir=submit, user_env=self.request.get("Environment", {}),
             num_gpus=gpu_count(), checkpoints=bool(self.request.get("CheckpointConfig")),
         )
+        process = ScriptProcess.spawn(program, args, self.paths.code, env, self.paths.log,
+                                      self.paths.launcher_pid, self.paths.exit_code)
+        self._update(lambda d: d.setdefault("_local", {}).update(command=process.command))
+        return self._supervise(process, 0.0)
+
+    def _supervise(self, process: ScriptProcess, elapsed: float) -> int:
+        """Feed the log's lines to the metrics until the script ends; stop it when asked or
+        past MaxRuntimeInSeconds (``elapsed`` seconds ago it had started); its exit status."""
+        self.process = process
         max_runtime = self.request.get("StoppingCondition", {}).get(
             "MaxRuntimeInSeconds", DEFAULT_MAX_RUNTIME)
         sampler = self.part.profiler_sampler(self.request, self.paths)
-        self.process = ScriptProcess(program, args, self.paths.code, env, self.paths.log,
-                                     lambda line: self.parser.feed(line, now()))
-        pid = self.process.pid
-        started_at = process_start_time(pid)
-        self._update(lambda d: d.setdefault("_local", {}).update(pid=pid, pid_started=started_at))
         if sampler is not None:
-            sampler.start(pid)
+            sampler.start(process.pid)
         if self.stop_reason:  # a stop that arrived while the process was starting
-            self.process.terminate()
-        started = time.monotonic()
+            process.terminate()
+        started = time.monotonic() - elapsed
         stop_sent: float | None = None
         published: list[dict[str, Any]] = []
-        while self.process.poll() is None:
+        while process.poll() is None:
+            self._feed(process.lines())
             if self._wake.wait(POLL_SECONDS):
                 self._wake.clear()
             published = self._publish_metrics(published)
@@ -164,11 +188,16 @@ class JobRun(threading.Thread):
             if self.stop_reason and stop_sent is None:
                 stop_sent = time.monotonic()
             if stop_sent is not None and time.monotonic() - stop_sent > STOP_GRACE_SECONDS:
-                self.process.signal_group(signal.SIGKILL)
-        code = self.process.finish()
+                process.signal_group(signal.SIGKILL)
+        code, rest = process.finish()
+        self._feed(rest)
         if sampler is not None:
             sampler.stop()
         return code
+
+    def _feed(self, lines: list[str]) -> None:
+        for line in lines:
+            self.parser.feed(line, now())
 
     def _stop_status(self) -> str:
         return MAX_RUNTIME if self.stop_reason == MAX_RUNTIME else "Stopped"
@@ -203,7 +232,6 @@ class JobRun(threading.Thread):
                     status.update(RuleEvaluationStatus="Stopped", LastModifiedTime=when,
                                   StatusDetails="The training job ended before the rule ran.")
             finish_times(doc, when)
-            doc.get("_local", {}).pop("pid", None)
 
         self._update(change)
         self.part.finished(self.job_name)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import logging
 import re
 import threading
 from typing import Any
@@ -16,6 +17,8 @@ from workflow.local.sagemaker.training.status import TERMINAL as TRAINING_TERMIN
 from workflow.local.sagemaker.training.status import now
 from workflow.local.sagemaker.tuning.runner import TuningRun
 from workflow.local.sagemaker.tuning.space import parse_ranges
+
+log = logging.getLogger(__name__)
 
 NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$")
 TERMINAL = frozenset({"Completed", "Failed", "Stopped"})
@@ -43,12 +46,33 @@ class TuningJobs:
 
     # -- lifecycle ------------------------------------------------------------------
     def start(self) -> None:
+        """Take up the tuning jobs an earlier server left running (the training part has
+        watched their children again by now); fail those it cannot."""
         self.training.finished_listeners.add(self._child_finished)
         for doc in self.ctx.store.list(self.KIND):
-            if doc["HyperParameterTuningJobStatus"] not in TERMINAL:
+            if doc["HyperParameterTuningJobStatus"] not in TERMINAL and not self._take_up(doc):
                 self.finish(doc["HyperParameterTuningJobName"], "Failed",
                             "InternalServerError: the local server stopped while this tuning job "
                             "was running, so it was ended. Start it again under a new name.")
+
+    def _take_up(self, doc: dict[str, Any]) -> bool:
+        request = doc.get("_local", {}).get("request")
+        if request is None:
+            return False
+        config = request["HyperParameterTuningJobConfig"]
+        try:
+            run = TuningRun(self, doc["HyperParameterTuningJobName"], request,
+                            parse_ranges(config.get("ParameterRanges", {}), config.get("Strategy", "Bayesian")))
+            run.restore(doc["_local"].get("children", []))
+        except Exception:  # noqa: BLE001 - whatever it is, the job must end, not stay InProgress
+            log.exception("cannot take up the tuning job %s", doc["HyperParameterTuningJobName"])
+            return False
+        with self._lock:
+            self.runs[run.tuning_name] = run
+        if doc["HyperParameterTuningJobStatus"] == "Stopping":
+            run.request_stop()
+        run.start()
+        return True
 
     def shutdown(self) -> None:
         with self._lock:
@@ -207,7 +231,9 @@ class TuningJobs:
                "TrainingJobStatusCounters": {"Completed": 0, "InProgress": 0, "RetryableError": 0,
                                              "NonRetryableError": 0, "Stopped": 0},
                "ObjectiveStatusCounters": {"Succeeded": 0, "Pending": 0, "Failed": 0},
-               "_local": {"children": [], "tags": params.get("Tags", [])}}
+               "_local": {"children": [], "tags": params.get("Tags", []),
+                          # What a server that restarts takes the tuning job up again with.
+                          "request": copy.deepcopy(params)}}
         run = TuningRun(self, name, params, ranges)  # validates the strategy before storing
         if not self.ctx.store.insert(self.KIND, name, doc):
             raise ResourceInUse(f"Hyperparameter tuning job {name} already exists")

@@ -49,6 +49,24 @@ class TuningRun(threading.Thread):
         self.abandoned = False
         self.launched = 0
 
+    def restore(self, children: list[dict[str, Any]]) -> None:
+        """Take up the children an earlier server launched: the ended ones are told to the
+        study again, the running ones (their scripts outlived that server) are waited for."""
+        for child in children:
+            self.launched += 1
+            trial = strategy.replay(self.study, self.params, child["tuned"])
+            job = None if "error" in child else self.part.training.job(child["name"])
+            if job is None:
+                strategy.tell(self.study, trial, state=_fail_state())
+            elif job["TrainingJobStatus"] not in TERMINAL:
+                self.running[child["name"]] = trial
+            else:
+                value = self._objective(job)
+                if value is None:
+                    strategy.tell(self.study, trial, state=_fail_state())
+                else:
+                    strategy.tell(self.study, trial, value)
+
     # -- child jobs -----------------------------------------------------------
     def _child_request(self, name: str, tuned: dict[str, str]) -> dict[str, Any]:
         definition = self.request["TrainingJobDefinition"]

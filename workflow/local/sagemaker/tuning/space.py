@@ -22,6 +22,14 @@ class Param:
     def value(self, internal: Any) -> Any:
         return 1.0 - internal if self.reverse else internal
 
+    def internal(self, text: str) -> Any:
+        """The distribution's value behind a hyperparameter string (``text``'s inverse)."""
+        if self.kind == "Integer":
+            return int(text)
+        if self.kind == "Continuous":
+            return self.value(float(text))  # 1 - x is its own inverse
+        return text
+
     def text(self, internal: Any) -> str:
         """The hyperparameter string the training job receives."""
         value = self.value(internal)

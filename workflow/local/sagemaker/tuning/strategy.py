@@ -44,3 +44,11 @@ def tell(study: Any, trial: Any, value: float | None = None, state: Any = None) 
         # allows inside study.optimize; with ask-and-tell the tell itself has succeeded.
         if "Study.stop" not in str(err):
             raise
+
+
+def replay(study: Any, params: list[Param], tuned: dict[str, str]) -> Any:
+    """A trial for a training job an earlier server launched with ``tuned``: the study
+    learns it again (``tell`` it once it has ended) after the server restarted."""
+    study.enqueue_trial({p.name: p.internal(tuned[p.name]) for p in params})
+    trial, _ = ask(study, params)
+    return trial
