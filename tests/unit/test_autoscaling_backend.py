@@ -13,7 +13,7 @@ from workflow.local.autoscaling.scaler import desired_capacity
 from workflow.local.autoscaling.targets import ObjectNotFoundException
 from workflow.local.context import ServerContext
 from workflow.local.errors import ValidationException
-from workflow.local.runtime.metrics import InvocationMetrics
+from workflow.local.sagemaker_runtime.metrics import InvocationMetrics
 from workflow.local.store import Store
 
 _MODEL = botocore.session.get_session().get_service_model("application-autoscaling")

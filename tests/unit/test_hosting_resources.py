@@ -11,7 +11,7 @@ from botocore.validate import validate_parameters
 
 from workflow.local.context import ServerContext
 from workflow.local.errors import ResourceLimitExceeded, ValidationException
-from workflow.local.identity import Principal
+from workflow.local.access.caller import SAGEMAKER, ServicePrincipal
 from workflow.local.s3.backend import S3Backend
 from workflow.local.sagemaker import SageMakerBackend
 from workflow.local.sagemaker.hosting.endpoints import ENDPOINT
@@ -37,7 +37,7 @@ def sagemaker(tmp_path: Path) -> Any:
 
     (tmp_path / "model.tar.gz").write_bytes(b"")
     call.url = "s3://models/model.tar.gz"
-    s3.access.upload_file(Principal("test"), tmp_path / "model.tar.gz", call.url)
+    s3.access.upload_file(ServicePrincipal(SAGEMAKER), tmp_path / "model.tar.gz", call.url)
     call.ctx = ctx
     return call
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 BACKENDS: tuple[str, ...] = (
     "workflow.local.stepfunctions:StepFunctionsBackend",
     "workflow.local.lambda_:LambdaBackend",
-    "workflow.local.runtime:RuntimeBackend",
+    "workflow.local.sagemaker_runtime:SageMakerRuntimeBackend",
     "workflow.local.autoscaling:AutoScalingBackend",
     "workflow.local.sagemaker:SageMakerBackend",
     "workflow.local.cloudwatch:CloudWatchBackend",

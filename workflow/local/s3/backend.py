@@ -16,7 +16,7 @@ from workflow.local.access.s3_answers import missing_key_status
 from workflow.local.backend import Backend, snake_case
 from workflow.local.context import ServerContext
 from workflow.local.s3 import checksums, conditions, listing
-from workflow.local.s3.access import S3Access
+from workflow.local.s3.facade import S3Access
 from workflow.local.s3.errors import (
     AccessDenied,
     InvalidArgument,

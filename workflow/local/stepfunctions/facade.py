@@ -11,18 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
+from workflow.local.access.caller import Caller, ServicePrincipal
 from workflow.local.stepfunctions.naming import check_role
 
 if TYPE_CHECKING:
     from workflow.local.context import ServerContext
     from workflow.local.stepfunctions.backend import StepFunctionsBackend
-
-
-@dataclass(frozen=True)
-class Caller:
-    """Who makes a call: the IAM role ARN whose credentials sign it."""
-
-    principal_arn: str
 
 
 @dataclass(frozen=True)
@@ -50,7 +44,8 @@ class LocalStepFunctions:
         self._backend = backend
 
     def start_execution(self, caller: Caller, request: StartExecutionRequest) -> StartedExecution:
-        check_role(caller.principal_arn)
+        if isinstance(caller, ServicePrincipal) and caller.role_arn is not None:
+            check_role(caller.role_arn)
         answer = self._backend.start_execution({
             "stateMachineArn": request.state_machine_arn, "name": request.name,
             "input": request.input})

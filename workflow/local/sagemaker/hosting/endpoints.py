@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from workflow.local.context import ServerContext
 from workflow.local.errors import ResourceLimitExceeded, ServiceError, ValidationException
-from workflow.local.s3.access import s3_access
+from workflow.local.s3.facade import s3_access
 from workflow.local.sagemaker.hosting import artifacts, rules
 from workflow.local.sagemaker.hosting.fleet import LiveEndpoint, Variant, launch, stop_all
 from workflow.local.sagemaker.hosting.model_data import ModelData

@@ -6,7 +6,7 @@ from typing import Any
 
 from workflow.local.context import ServerContext
 from workflow.local.errors import ValidationException
-from workflow.local.s3.access import s3_access
+from workflow.local.s3.facade import s3_access
 from workflow.local.sagemaker.hosting import rules
 from workflow.local.sagemaker.hosting.model_data import ModelData
 from workflow.local.sagemaker.hosting.resources import check_name, now, page, public

@@ -11,7 +11,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from workflow.local.errors import ServiceError
-from workflow.local.s3.access import s3_access
+from workflow.local.s3.facade import s3_access
 from workflow.local.sagemaker.debugger.publish import publish
 from workflow.local.sagemaker.training import artifacts, staging
 from workflow.local.sagemaker.training.layout import JobPaths

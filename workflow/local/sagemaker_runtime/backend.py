@@ -7,7 +7,7 @@ from typing import Any
 from workflow.local.backend import Backend
 from workflow.local.context import ServerContext
 from workflow.local.errors import ClientError, ServiceError
-from workflow.local.runtime.metrics import InvocationMetrics
+from workflow.local.sagemaker_runtime.metrics import InvocationMetrics
 from workflow.local.sagemaker.hosting.fleet import NoWorkerAvailable
 from workflow.local.sagemaker.hosting.worker import Reply, WorkerUnreachable
 
@@ -32,7 +32,7 @@ class ServiceUnavailable(ServiceError):
     status = 503
 
 
-class RuntimeBackend(Backend):
+class SageMakerRuntimeBackend(Backend):
     service = "sagemaker-runtime"
 
     def __init__(self, ctx: ServerContext) -> None:
