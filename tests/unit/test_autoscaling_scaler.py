@@ -6,10 +6,11 @@ from typing import Any
 
 import pytest
 
-from workflow.local.autoscaling import AutoScalingBackend
+from workflow.local.autoscaling.backend import AutoScalingBackend
 from workflow.local.autoscaling.scaler import HIGH_DATAPOINTS, LOW_DATAPOINTS, Scaler
 from workflow.local.context import ServerContext
-from workflow.local.sagemaker_runtime import SageMakerRuntimeBackend
+from workflow.local.sagemaker import SageMakerBackend
+from workflow.local.sagemaker_runtime.backend import SageMakerRuntimeBackend
 from workflow.local.store import Store
 
 TARGET = {"ServiceNamespace": "sagemaker", "ResourceId": "endpoint/dogs/variant/AllTraffic",
@@ -24,6 +25,7 @@ class Harness:
                                  endpoint_url="http://127.0.0.1:1", time_scale=6.0)
         self.runtime = SageMakerRuntimeBackend(self.ctx)
         self.ctx.backends["sagemaker-runtime"] = self.runtime
+        self.ctx.backends["sagemaker"] = SageMakerBackend(self.ctx)
         self.ctx.store.put("sagemaker.endpoint", "dogs", {
             "EndpointName": "dogs", "EndpointStatus": "InService",
             "ProductionVariants": [{"VariantName": "AllTraffic", "DesiredInstanceCount": 1}]})

@@ -205,7 +205,7 @@ def test_retained_properties_come_from_the_running_endpoint_unless_excluded() ->
 
 
 def test_an_update_cannot_change_the_instance_type_of_a_scalable_variant(sagemaker: Any) -> None:
-    from workflow.local.autoscaling import AutoScalingBackend
+    from workflow.local.autoscaling.backend import AutoScalingBackend
 
     sagemaker.ctx.backends["application-autoscaling"] = scaling = AutoScalingBackend(sagemaker.ctx)
     sagemaker("CreateModel", ModelName="m", PrimaryContainer={"Image": "i"})

@@ -1,4 +1,6 @@
-"""The local SageMaker Runtime service."""
-from workflow.local.sagemaker_runtime.backend import ModelError, SageMakerRuntimeBackend, ValidationError
+"""The local SageMaker Runtime service: InvokeEndpoint, routed to an endpoint's instances.
 
-__all__ = ["ModelError", "SageMakerRuntimeBackend", "ValidationError"]
+The backend is ``backend.SageMakerRuntimeBackend``; other services use ``facade`` only
+(importing this package must not import the backend, which reaches SageMaker, which reaches
+back here).
+"""

@@ -18,7 +18,9 @@ from typing import Any
 
 from workflow.engine import ExecutionContext, ExecutionHandle, ExecutionStatus, Interpreter, StateMachine
 from workflow.engine import parse_definition
+from workflow.local.access.caller import STATES, ServicePrincipal
 from workflow.local.context import ServerContext
+from workflow.local.sagemaker.facade import sagemaker
 from workflow.local.stepfunctions.journal import EXECUTION, TERMINAL, StoreJournal, snapshot
 
 log = logging.getLogger(__name__)
@@ -85,9 +87,9 @@ class Runner:
     # -- SageMaker job changes for `.sync` tasks ---------------------------
     def listen_to_jobs(self) -> None:
         """Hear of SageMaker jobs' ends (call once every backend exists)."""
-        sagemaker = self.ctx.backends.get("sagemaker")
-        if sagemaker is not None:
-            sagemaker.on_job_finished(self._job_finished)
+        service = sagemaker(self.ctx)
+        if service is not None:
+            service.on_job_finished(ServicePrincipal(STATES), self._job_finished)
 
     def _watch_job(self, kind: str, name: str, changed: threading.Event) -> Callable[[], None]:
         key = (kind, name)
