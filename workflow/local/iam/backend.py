@@ -20,7 +20,7 @@ from workflow.local.access.policy import MalformedPolicy, PolicyKind, parse_poli
 from workflow.local.access.reference import tag_context
 from workflow.local.backend import Backend
 from workflow.local.context import ServerContext
-from workflow.local.iam.directory import RoleDirectory
+from workflow.local.iam.facade import RoleDirectory
 from workflow.local.iam.errors import (
     DeleteConflict,
     EntityAlreadyExists,

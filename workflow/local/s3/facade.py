@@ -7,8 +7,8 @@ nothing outside this package touches S3's records or files.
 from __future__ import annotations
 
 import mimetypes
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlparse
@@ -17,6 +17,9 @@ from workflow.local.access.caller import Caller
 from workflow.local.s3.errors import NoSuchKey
 from workflow.local.s3.objects import ObjectStore
 from workflow.local.s3.records import SystemMetadata, StoredObject
+
+if TYPE_CHECKING:
+    from workflow.local.context import ServerContext
 
 
 class UnsafeKey(ValueError):
@@ -131,9 +134,9 @@ class S3Access:
         return count
 
 
-def s3_access(backends: Mapping[str, Any]) -> S3Access:
+def s3_access(ctx: ServerContext) -> S3Access:
     """The S3 interface of this server (its ``s3`` backend must be registered)."""
-    access = getattr(backends.get("s3"), "access", None)
+    access = getattr(ctx.backends.get("s3"), "access", None)
     if not isinstance(access, S3Access):
         raise RuntimeError("the local server has no S3 backend registered")
     return access

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, cast
 
 from workflow.local.access.caller import Caller, ServicePrincipal
 from workflow.local.stepfunctions.naming import check_role
@@ -54,8 +54,4 @@ class LocalStepFunctions:
 
 def step_functions(ctx: ServerContext) -> StepFunctions:
     """The Step Functions service of this server."""
-    from workflow.local.stepfunctions.backend import StepFunctionsBackend
-
-    backend = ctx.backend("stepfunctions")
-    assert isinstance(backend, StepFunctionsBackend)
-    return LocalStepFunctions(backend)
+    return LocalStepFunctions(cast("StepFunctionsBackend", ctx.backend("stepfunctions")))

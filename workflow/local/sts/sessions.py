@@ -12,14 +12,15 @@ import secrets
 import threading
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from workflow.local.access.caller import AssumedRole
-from workflow.local.iam.records import Role
+from workflow.local.iam.facade import Role
 from workflow.local.store import Store
 
 if TYPE_CHECKING:
     from workflow.local.context import ServerContext
+    from workflow.local.sts.backend import StsBackend
 
 SESSION = "sts.session"
 #: Temporary access key ids start with ASIA (long-term ones with AKIA); the rest is base32.
@@ -107,8 +108,4 @@ class Sessions:
 
 def sessions(ctx: ServerContext) -> Sessions:
     """The role sessions of this server's STS, as the protocol layer and services use them."""
-    from workflow.local.sts.backend import StsBackend
-
-    backend = ctx.backend("sts")
-    assert isinstance(backend, StsBackend)
-    return backend.sessions
+    return cast("StsBackend", ctx.backend("sts")).sessions

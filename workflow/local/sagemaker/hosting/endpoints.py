@@ -84,7 +84,7 @@ class EndpointOperations(ModelOperations):
 
     def _spec(self, endpoint: str, model_name: str) -> WorkerSpec:
         model = self.get_model(model_name)
-        data = ModelData(s3_access(self.ctx.backends), model.get("ExecutionRoleArn"))
+        data = ModelData(s3_access(self.ctx), model.get("ExecutionRoleArn"))
         files = artifacts.prepare(model, self.ctx.data_dir / "hosting" / "models", data.fetch)
         env = {str(k): str(v) for k, v in (model["PrimaryContainer"].get("Environment") or {}).items()}
         return WorkerSpec(files=files, environment=env,

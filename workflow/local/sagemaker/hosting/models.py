@@ -58,7 +58,7 @@ class ModelOperations:
         container = params.get("PrimaryContainer") or containers[0]
         url = container.get("ModelDataUrl")
         if url is not None:
-            ModelData(s3_access(self.ctx.backends), params.get("ExecutionRoleArn")).check(url)
+            ModelData(s3_access(self.ctx), params.get("ExecutionRoleArn")).check(url)
         doc = {
             "ModelName": name,
             "ModelArn": self.model_arn(name),

@@ -40,7 +40,7 @@ class JobRun(threading.Thread):
         self.job_name = name
         self.request = request
         self.paths = JobPaths.of(part.ctx.data_dir, name)
-        self.storage = JobStorage(s3_access(part.ctx.backends), request["RoleArn"])
+        self.storage = JobStorage(s3_access(part.ctx), request["RoleArn"])
         self.stop_reason: str | None = None
         self._wake = threading.Event()
         self.process: ScriptProcess | None = attached
