@@ -51,7 +51,7 @@ def _imported(node: ast.Import | ast.ImportFrom) -> list[str]:
         return [alias.name for alias in node.names]
     base = node.module or ""
     # ``from workflow.local.x import facade`` imports the module workflow.local.x.facade.
-    return [f"{base}.{alias.name}" if alias.name == "facade" else base for alias in node.names]
+    return sorted({f"{base}.{alias.name}" if alias.name == "facade" else base for alias in node.names})
 
 
 def check_module(source: str, where: str, service: str) -> list[ReachThrough]:

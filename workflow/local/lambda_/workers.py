@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import select
-import signal
 import subprocess
 import sys
 import threading
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from workflow.local.lambda_.zygote import ForkedProcess, Zygote
+from workflow.local.process_groups import signal_group
 
 #: Idle workers older than this are retired on the next checkout.
 IDLE_SECONDS = 600.0
@@ -109,10 +109,7 @@ class Worker:
         return line
 
     def kill(self) -> None:
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+        signal_group(self.process.pid)
         try:
             self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
