@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from .clock import Clock, SystemClock, VirtualClock
-from .definition import parse_definition
+from .parsing import parse_definition
 from .diagnostics import Diagnostic, InvalidDefinition
 from .errors import FailureError, StatesError
 from .history import Sink

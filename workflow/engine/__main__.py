@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .definition import parse_definition
+from .parsing import parse_definition
 from .diagnostics import InvalidDefinition
 from .interpreter import Interpreter
 from .limits import MAX_PAYLOAD_BYTES, payload_size
