@@ -53,7 +53,8 @@ def bundles_preload(task_root: Path) -> bool:
 
 
 class ForkedProcess:
-    """An environment forked by the zygote: the ``subprocess.Popen`` subset ``Worker`` uses.
+    """An environment forked by the zygote: the ``subprocess.Popen`` subset an
+    ``ExecutionEnvironment`` uses.
 
     The zygote is its parent, so its exit status arrives from there.
     """
