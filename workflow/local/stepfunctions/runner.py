@@ -18,6 +18,7 @@ from typing import Any
 
 from workflow.engine import ExecutionContext, ExecutionHandle, ExecutionStatus, Interpreter, StateMachine
 from workflow.engine import parse_definition
+from workflow.engine.task_services import task_services
 from workflow.local.access.caller import STATES, ServicePrincipal
 from workflow.local.context import ServerContext
 from workflow.local.sagemaker.facade import sagemaker
@@ -76,8 +77,6 @@ class Runner:
 
     def prepare(self, definition: str) -> None:
         """Build the clients a state machine's Tasks will use, in the background."""
-        from workflow.engine.task_services import task_services
-
         def build() -> None:
             for service in task_services(json.loads(definition)):
                 self.client(service)

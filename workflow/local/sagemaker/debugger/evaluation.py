@@ -92,6 +92,8 @@ def evaluate_rules(request: dict[str, Any], paths: JobPaths,
 
 
 def write_profiler_report(request: dict[str, Any], paths: JobPaths, job_name: str) -> dict[str, Any]:
+    # deferred: the report's import (matplotlib) takes about 1.7 s (-X importtime), and only
+    # jobs with a profiler pay it
     from workflow.local.sagemaker.debugger.report import render_report
 
     out = paths.rule_output / PROFILER_REPORT
