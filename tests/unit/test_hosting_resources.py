@@ -9,9 +9,9 @@ import botocore.session
 import pytest
 from botocore.validate import validate_parameters
 
+from workflow.local.access.caller import SAGEMAKER, ServicePrincipal
 from workflow.local.context import ServerContext
 from workflow.local.errors import ResourceLimitExceeded, ValidationException
-from workflow.local.access.caller import SAGEMAKER, ServicePrincipal
 from workflow.local.s3.backend import S3Backend
 from workflow.local.sagemaker import SageMakerBackend
 from workflow.local.sagemaker.hosting.endpoints import ENDPOINT

@@ -13,8 +13,8 @@ from workflow.local.access.caller import Caller
 if TYPE_CHECKING:
     # Only for types: the backend reaches other services through their facades, which
     # reach this one.
-    from workflow.local.context import ServerContext
     from workflow.local.autoscaling.backend import AutoScalingBackend
+    from workflow.local.context import ServerContext
 
 
 class ApplicationAutoScaling:

@@ -15,9 +15,9 @@ import math
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from collections.abc import Callable
 from typing import Any
 
 from workflow.local.access.caller import APPLICATION_AUTOSCALING, ServicePrincipal

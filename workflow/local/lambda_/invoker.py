@@ -13,7 +13,7 @@ from typing import Any
 
 from workflow.local.context import ServerContext
 from workflow.local.errors import ClientError
-from workflow.local.lambda_.environments import Outcome, ExecutionEnvironment, EnvironmentPool
+from workflow.local.lambda_.environments import EnvironmentPool, ExecutionEnvironment, Outcome
 from workflow.local.lambda_.zygote import Zygote, bundles_preload
 
 #: Lambda's payload limits: 6 MB synchronous, 256 KB asynchronous.

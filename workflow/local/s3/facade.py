@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import mimetypes
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from workflow.local.access.caller import Caller
 from workflow.local.s3.errors import NoSuchKey
 from workflow.local.s3.objects import ObjectStore
-from workflow.local.s3.records import SystemMetadata, StoredObject
+from workflow.local.s3.records import StoredObject, SystemMetadata
 
 if TYPE_CHECKING:
     from workflow.local.context import ServerContext

@@ -33,6 +33,7 @@ from workflow.local.stepfunctions.errors import (
     StateMachineDoesNotExist,
 )
 from workflow.local.stepfunctions.history import history_page
+from workflow.local.stepfunctions.journal import EXECUTION
 from workflow.local.stepfunctions.naming import (
     check_name,
     check_role,
@@ -41,7 +42,6 @@ from workflow.local.stepfunctions.naming import (
     page_size,
     parse_arn,
 )
-from workflow.local.stepfunctions.journal import EXECUTION
 from workflow.local.stepfunctions.runner import Runner
 
 STATE_MACHINE = "sfn.state_machine"

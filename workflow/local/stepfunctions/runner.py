@@ -16,8 +16,14 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from workflow.engine import ExecutionContext, ExecutionHandle, ExecutionStatus, Interpreter, StateMachine
-from workflow.engine import parse_definition
+from workflow.engine import (
+    ExecutionContext,
+    ExecutionHandle,
+    ExecutionStatus,
+    Interpreter,
+    StateMachine,
+    parse_definition,
+)
 from workflow.engine.task_services import task_services
 from workflow.local.access.caller import STATES, ServicePrincipal
 from workflow.local.context import ServerContext

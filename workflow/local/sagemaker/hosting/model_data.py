@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from workflow.local.errors import ServiceError, ValidationException
 from workflow.local.access.caller import SAGEMAKER, ServicePrincipal
+from workflow.local.errors import ServiceError, ValidationException
 from workflow.local.s3.facade import S3Access
 
 
