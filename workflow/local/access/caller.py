@@ -77,6 +77,7 @@ SAGEMAKER = "sagemaker.amazonaws.com"
 APPLICATION_AUTOSCALING = "application-autoscaling.amazonaws.com"
 STATES = "states.amazonaws.com"
 SCHEDULER = "scheduler.amazonaws.com"
+LAMBDA = "lambda.amazonaws.com"
 CLOUDWATCH = "monitoring.amazonaws.com"
 
 
