@@ -14,9 +14,9 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from tests.aws.test_deploy import PREFIX, REGION, STACK, aws, deploy, physical_ids, request  # noqa: F401
-from workflow.aws.execution_input import default_aws_input
 from workflow.aws import images, release
 from workflow.aws.settings import CodeLocations, StackSettings
+from workflow.aws.stack_input import default_aws_input
 from workflow.cli.main import main
 
 # moto's CloudFormation has no AWS::Lambda::Alias or AWS::Scheduler::Schedule; it skips them with a warning.

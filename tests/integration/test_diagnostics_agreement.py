@@ -20,8 +20,8 @@ import pytest
 import torch
 from torch import nn
 
+from workflow.local.sagemaker.debugger.config import hook_config
 from workflow.local.sagemaker.debugger.evaluation import evaluate_rules
-from workflow.local.sagemaker.debugger.job import hook_config
 from workflow.local.sagemaker.training.layout import JobPaths
 from workflow.synthetic import generate_dataset
 

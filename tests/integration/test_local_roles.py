@@ -19,8 +19,9 @@ from tests.unit.test_iam_policies import settings
 from workflow.aws.local_roles import apply_roles, local_roles
 from workflow.aws.template import build
 from workflow.local.access.authorizer import AccessDenied
+from workflow.local.access.caller import LAMBDA, STATES, ServicePrincipal
 from workflow.local.server import LocalServer
-from workflow.local.sts import StsBackend
+from workflow.local.sts.facade import sts as sts_of
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
 STACK = "dogs-prod"
@@ -106,10 +107,10 @@ def test_roles_are_created_updated_and_read_back_through_iam(server: LocalServer
 def test_a_service_assumes_its_role_and_its_policy_decides(server: LocalServer) -> None:
     roles = render()
     apply_roles(client(server, "iam"), list(roles.values()))
-    sts = server.ctx.backend("sts")
-    assert isinstance(sts, StsBackend)
+    sts = sts_of(server.ctx)
+    assert sts is not None
     machine_role = f"arn:aws:iam::{ACCOUNT}:role/{roles['StateMachineRole'].name}"
-    session = sts.assume_role_for_service("states.amazonaws.com", machine_role, "execution-1", source_account=ACCOUNT)
+    session = sts.assume_role(ServicePrincipal(STATES, machine_role), "execution-1", source_account=ACCOUNT)
     caller = session.caller
     assert caller.arn == f"arn:aws:sts::{ACCOUNT}:assumed-role/{roles['StateMachineRole'].name}/execution-1"
     # The session's credentials are real: a client signing with them is that session.
@@ -133,6 +134,8 @@ def test_a_service_assumes_its_role_and_its_policy_decides(server: LocalServer) 
 
     # Each role trusts its own service, in this account only.
     with pytest.raises(AccessDenied):
-        sts.assume_role_for_service("lambda.amazonaws.com", machine_role, "s", source_account=ACCOUNT)
+        sts.assume_role(ServicePrincipal(LAMBDA, machine_role), "s", source_account=ACCOUNT)
     with pytest.raises(AccessDenied):
-        sts.assume_role_for_service("states.amazonaws.com", machine_role, "s", source_account="999999999999")
+        sts.assume_role(ServicePrincipal(STATES, machine_role), "s", source_account="999999999999")
+    with pytest.raises(ValueError, match="acts for no role"):
+        sts.assume_role(ServicePrincipal(STATES), "s")

@@ -8,12 +8,13 @@ import botocore.session
 import pytest
 from botocore.validate import validate_parameters
 
-from workflow.local.autoscaling import AutoScalingBackend
+from workflow.local.autoscaling.backend import AutoScalingBackend
 from workflow.local.autoscaling.scaler import desired_capacity
 from workflow.local.autoscaling.targets import ObjectNotFoundException
 from workflow.local.context import ServerContext
 from workflow.local.errors import ValidationException
-from workflow.local.runtime.metrics import InvocationMetrics
+from workflow.local.sagemaker import SageMakerBackend
+from workflow.local.sagemaker_runtime.metrics import InvocationMetrics
 from workflow.local.store import Store
 
 _MODEL = botocore.session.get_session().get_service_model("application-autoscaling")
@@ -37,6 +38,7 @@ def aas(tmp_path: Path) -> Any:
         "EndpointName": "dogs", "EndpointStatus": "InService",
         "ProductionVariants": [{"VariantName": "AllTraffic", "DesiredInstanceCount": 1}],
     })
+    ctx.backends["sagemaker"] = SageMakerBackend(ctx)
     backend = AutoScalingBackend(ctx)
 
     def call(operation: str, **params: Any) -> dict[str, Any]:

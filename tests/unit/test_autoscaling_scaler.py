@@ -6,10 +6,11 @@ from typing import Any
 
 import pytest
 
-from workflow.local.autoscaling import AutoScalingBackend
+from workflow.local.autoscaling.backend import AutoScalingBackend
 from workflow.local.autoscaling.scaler import HIGH_DATAPOINTS, LOW_DATAPOINTS, Scaler
 from workflow.local.context import ServerContext
-from workflow.local.runtime import RuntimeBackend
+from workflow.local.sagemaker import SageMakerBackend
+from workflow.local.sagemaker_runtime.backend import SageMakerRuntimeBackend
 from workflow.local.store import Store
 
 TARGET = {"ServiceNamespace": "sagemaker", "ResourceId": "endpoint/dogs/variant/AllTraffic",
@@ -22,8 +23,9 @@ class Harness:
     def __init__(self, tmp: Path, disable_scale_in: bool = False, low: int = 1, high: int = 4) -> None:
         self.ctx = ServerContext(data_dir=tmp, store=Store(tmp / "db.sqlite3"),
                                  endpoint_url="http://127.0.0.1:1", time_scale=6.0)
-        self.runtime = RuntimeBackend(self.ctx)
+        self.runtime = SageMakerRuntimeBackend(self.ctx)
         self.ctx.backends["sagemaker-runtime"] = self.runtime
+        self.ctx.backends["sagemaker"] = SageMakerBackend(self.ctx)
         self.ctx.store.put("sagemaker.endpoint", "dogs", {
             "EndpointName": "dogs", "EndpointStatus": "InService",
             "ProductionVariants": [{"VariantName": "AllTraffic", "DesiredInstanceCount": 1}]})

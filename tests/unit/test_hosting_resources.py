@@ -9,9 +9,9 @@ import botocore.session
 import pytest
 from botocore.validate import validate_parameters
 
+from workflow.local.access.caller import SAGEMAKER, ServicePrincipal
 from workflow.local.context import ServerContext
 from workflow.local.errors import ResourceLimitExceeded, ValidationException
-from workflow.local.identity import Principal
 from workflow.local.s3.backend import S3Backend
 from workflow.local.sagemaker import SageMakerBackend
 from workflow.local.sagemaker.hosting.endpoints import ENDPOINT
@@ -37,7 +37,7 @@ def sagemaker(tmp_path: Path) -> Any:
 
     (tmp_path / "model.tar.gz").write_bytes(b"")
     call.url = "s3://models/model.tar.gz"
-    s3.access.upload_file(Principal("test"), tmp_path / "model.tar.gz", call.url)
+    s3.access.upload_file(ServicePrincipal(SAGEMAKER), tmp_path / "model.tar.gz", call.url)
     call.ctx = ctx
     return call
 
@@ -205,7 +205,7 @@ def test_retained_properties_come_from_the_running_endpoint_unless_excluded() ->
 
 
 def test_an_update_cannot_change_the_instance_type_of_a_scalable_variant(sagemaker: Any) -> None:
-    from workflow.local.autoscaling import AutoScalingBackend
+    from workflow.local.autoscaling.backend import AutoScalingBackend
 
     sagemaker.ctx.backends["application-autoscaling"] = scaling = AutoScalingBackend(sagemaker.ctx)
     sagemaker("CreateModel", ModelName="m", PrimaryContainer={"Image": "i"})

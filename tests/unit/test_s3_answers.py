@@ -11,7 +11,7 @@ from workflow.local.access.authorizer import Authorizer
 from workflow.local.access.caller import ADMIN, AssumedRole
 from workflow.local.access.s3_answers import missing_key_status
 from workflow.local.context import ServerContext
-from workflow.local.iam.directory import RoleDirectory
+from workflow.local.iam.facade import RoleDirectory
 from workflow.local.iam.records import ROLE, Role, role_key
 from workflow.local.store import Store
 

@@ -9,12 +9,13 @@ from typing import Any
 import pytest
 
 from workflow.engine.clock import VirtualClock
+from workflow.local.access.caller import Caller
 from workflow.local.context import ServerContext
 from workflow.local.errors import ValidationException
 from workflow.local.scheduler import SchedulerBackend
 from workflow.local.scheduler.errors import ConflictException, ResourceNotFoundException
+from workflow.local.stepfunctions.facade import StartedExecution, StartExecutionRequest
 from workflow.local.store import Store
-from workflow.local.stepfunctions.facade import Caller, StartedExecution, StartExecutionRequest
 
 pytestmark = pytest.mark.unit
 UTC = timezone.utc

@@ -8,7 +8,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from workflow.aws.execution_input import check_for_stack
+from workflow.aws.stack_input import check_for_stack
 from workflow.cli.guard import guarded
 from workflow.cli.target import Target, add_arguments
 from workflow.execution_input import InputError, check, load

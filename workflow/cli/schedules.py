@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from workflow.aws.execution_input import check_for_stack
+from workflow.aws.stack_input import check_for_stack
 from workflow.cli.guard import guarded
 from workflow.cli.target import Target, TargetError, add_arguments
 from workflow.execution_input import InputError, check, load

@@ -9,12 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from .clock import Clock, SystemClock, VirtualClock
-from .definition import parse_definition
 from .diagnostics import Diagnostic, InvalidDefinition
 from .errors import FailureError, StatesError
 from .history import Sink
 from .interpreter import ClientFactory, ExecutionHandle, ExecutionResult, ExecutionStatus, Interpreter
 from .lanes import ExecutionSnapshot, Journal, LaneRecord, Step
+from .parsing import parse_definition
 from .program import StateMachine
 from .runtime import ExecutionContext
 from .validation import validate_definition

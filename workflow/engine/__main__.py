@@ -14,10 +14,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .definition import parse_definition
 from .diagnostics import InvalidDefinition
 from .interpreter import Interpreter
 from .limits import MAX_PAYLOAD_BYTES, payload_size
+from .parsing import parse_definition
 from .runtime import ExecutionContext
 from .validation import validate_definition
 

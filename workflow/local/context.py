@@ -49,7 +49,8 @@ class ServerContext:
             self.authorizer.authorize(caller, action, resources, context, service=service)
 
     def backend(self, service: str) -> Backend:
-        """Direct in-process access, for what AWS does between services internally."""
+        """The backend of ``service``, for the server and for that service's own facade: other
+        services reach it through its ``facade`` module (tests/unit/test_service_boundaries.py)."""
         return self.backends[service]
 
     def client(self, service: str, **config: Any) -> Any:

@@ -17,6 +17,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from workflow.local.process_groups import signal_group
+
 DEFAULT_PORT = 4580
 DEFAULT_DATA_DIR = ".local/server"
 
@@ -171,12 +173,13 @@ def terminate(pid: int, *, timeout: float = 30.0) -> None:
 
 
 def kill_group(pid: int) -> None:
-    """SIGKILL the server and whatever is left in its process group."""
-    for send in (os.killpg, os.kill):
-        try:
-            send(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+    """SIGKILL the server and whatever is left in its process group (the server itself too
+    when it does not lead one)."""
+    signal_group(pid)
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 def _tail(path: Path, size: int = 2000) -> str:

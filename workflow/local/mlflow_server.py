@@ -27,6 +27,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from workflow.local.process_groups import signal_group
+
 log = logging.getLogger(__name__)
 
 HOST = "127.0.0.1"
@@ -104,11 +106,10 @@ class TrackingServer:
         process, self.process = self.process, None
         if process is None or process.poll() is not None:
             return
+        if not signal_group(process.pid, signal.SIGTERM):
+            return
         try:
-            os.killpg(process.pid, signal.SIGTERM)
             process.wait(STOP_SECONDS)
         except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+            signal_group(process.pid)
             process.wait(STOP_SECONDS)
-        except ProcessLookupError:
-            pass

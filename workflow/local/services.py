@@ -8,8 +8,8 @@ from __future__ import annotations
 BACKENDS: tuple[str, ...] = (
     "workflow.local.stepfunctions:StepFunctionsBackend",
     "workflow.local.lambda_:LambdaBackend",
-    "workflow.local.runtime:RuntimeBackend",
-    "workflow.local.autoscaling:AutoScalingBackend",
+    "workflow.local.sagemaker_runtime.backend:SageMakerRuntimeBackend",
+    "workflow.local.autoscaling.backend:AutoScalingBackend",
     "workflow.local.sagemaker:SageMakerBackend",
     "workflow.local.cloudwatch:CloudWatchBackend",
     "workflow.local.s3.backend:S3Backend",

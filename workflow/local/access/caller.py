@@ -1,9 +1,10 @@
-"""Who makes a request: the account's administrator, or a session of an assumed role.
+"""Who makes a request: the account's administrator, a session of an assumed role, or an
+AWS service calling another service.
 
 The protocol layer identifies the caller of each request (``gate.py``) and serves the
 backend with it current (each request runs on its own thread, so a context variable holds
-it); a backend reads it with ``current()``. Calls one local service makes to another name
-their caller explicitly.
+it); a backend reads it with ``current()``. Calls one local service makes to another go
+through the other's facade and name their caller explicitly, with one of these types.
 """
 from __future__ import annotations
 
@@ -71,7 +72,41 @@ class AssumedRole:
         return self.role_arn
 
 
-Caller = Union[AccountAdmin, AssumedRole]
+#: The service principals that call other local services.
+SAGEMAKER = "sagemaker.amazonaws.com"
+APPLICATION_AUTOSCALING = "application-autoscaling.amazonaws.com"
+STATES = "states.amazonaws.com"
+SCHEDULER = "scheduler.amazonaws.com"
+LAMBDA = "lambda.amazonaws.com"
+CLOUDWATCH = "monitoring.amazonaws.com"
+
+
+@dataclass(frozen=True)
+class ServicePrincipal:
+    """An AWS service calling another service itself (``sagemaker.amazonaws.com``), on its own
+    behalf or for the role it acts as (a model's execution role, a schedule's role). A role's
+    calls are authorized as the role once the service holds a session of it (an AssumedRole)."""
+
+    service: str
+    #: The role the service acts for, when it acts for one.
+    role_arn: str | None = None
+    account_id: str = ACCOUNT_ID
+    tags: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def arn(self) -> str:
+        return self.role_arn or self.service
+
+    @property
+    def user_id(self) -> str:
+        return self.service
+
+    @property
+    def principal_arn(self) -> str:
+        return self.arn
+
+
+Caller = Union[AccountAdmin, AssumedRole, ServicePrincipal]
 
 ADMIN = AccountAdmin()
 _current: contextvars.ContextVar[Caller] = contextvars.ContextVar("caller", default=ADMIN)

@@ -32,8 +32,7 @@ from workflow.local.access.sigv4 import Signed, presigned_expired, signature_mat
 from workflow.local.errors import ClientError
 from workflow.local.protocol.http import Request
 from workflow.local.protocol.models import service_model
-
-from workflow.local.sts.sessions import Sessions, sessions
+from workflow.local.sts.facade import SecurityTokenService, sts
 
 if TYPE_CHECKING:
     from workflow.local.context import ServerContext
@@ -86,17 +85,17 @@ class Gate:
     def __init__(self, ctx: ServerContext) -> None:
         self.ctx = ctx
         self._actions: dict[tuple[str, str], str] = {}
-        self._store: Sessions | None = None
+        self._sts: SecurityTokenService | None = None
 
-    def _sessions(self) -> Sessions | None:
-        if self._store is None and "sts" in self.ctx.backends:
-            self._store = sessions(self.ctx)
-        return self._store
+    def _tokens(self) -> SecurityTokenService | None:
+        if self._sts is None:
+            self._sts = sts(self.ctx)
+        return self._sts
 
     def authenticate(self, request: Request, service: str) -> Caller:
         claimed = signed(request)
-        store = self._sessions()
-        session = store.find(claimed.access_key) if claimed is not None and store is not None else None
+        tokens = self._tokens()
+        session = tokens.session(claimed.access_key) if claimed is not None and tokens is not None else None
         if session is None:
             return ADMIN
         if self.ctx.authorizer is None or not self.ctx.authorizer.enforcing:

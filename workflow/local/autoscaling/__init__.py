@@ -1,4 +1,5 @@
-"""The local Application Auto Scaling service (SageMaker endpoint variants)."""
-from workflow.local.autoscaling.backend import AutoScalingBackend
+"""The local Application Auto Scaling service (SageMaker endpoint variants).
 
-__all__ = ["AutoScalingBackend"]
+The backend is ``backend.AutoScalingBackend``; other services use ``facade`` only (importing
+this package must not import the backend, which reaches SageMaker, which reaches back here).
+"""

@@ -5,11 +5,13 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any
 
+from workflow.local.access.caller import APPLICATION_AUTOSCALING, ServicePrincipal
 from workflow.local.autoscaling import targets as t
 from workflow.local.autoscaling.scaler import Scaler
 from workflow.local.backend import Backend
 from workflow.local.context import ServerContext
 from workflow.local.errors import ValidationException
+from workflow.local.sagemaker.facade import sagemaker
 
 
 def _page(items: list[dict[str, Any]], params: dict[str, Any]) -> dict[str, Any]:
@@ -49,9 +51,9 @@ class AutoScalingBackend(Backend):
     # -- scalable targets --------------------------------------------------------
     def register_scalable_target(self, params: dict[str, Any]) -> dict[str, Any]:
         endpoint, variant = t.parse(params)
-        doc = self.ctx.store.get("sagemaker.endpoint", endpoint)
-        names = [v["VariantName"] for v in (doc or {}).get("ProductionVariants", [])]
-        if doc is None or variant not in names:
+        service = sagemaker(self.ctx)
+        state = service.endpoint(ServicePrincipal(APPLICATION_AUTOSCALING), endpoint) if service else None
+        if state is None or state.variant(variant) is None:
             raise ValidationException(
                 f"Unable to register scalable target: variant {variant} of endpoint {endpoint} "
                 "does not exist."
@@ -149,16 +151,12 @@ class AutoScalingBackend(Backend):
             )
         return {}
 
-    # -- what SageMaker asks -------------------------------------------------------
-    def registered_variants(self, endpoint: str, *, caller: str) -> frozenset[str]:
-        """The variants of ``endpoint`` registered as scalable targets (SageMaker checks them
-        before an update; ``caller`` is who asks)."""
+    # -- what SageMaker asks, through the facade ---------------------------------------
+    def registered_variants(self, endpoint: str) -> frozenset[str]:
         return frozenset(variant for variant_endpoint, variant in self._endpoint_targets()
                          if variant_endpoint == endpoint)
 
-    def deregister_endpoint(self, endpoint: str, *, caller: str) -> None:
-        """Drop the targets and policies of a deleted endpoint: DeleteEndpoint deregisters
-        them on AWS ("Delete endpoints configured for auto scaling", SageMaker Developer Guide)."""
+    def deregister_endpoint(self, endpoint: str) -> None:
         for target in self.ctx.store.list(t.TARGET):
             if t.parse(target)[0] == endpoint:
                 self.deregister_scalable_target(target)

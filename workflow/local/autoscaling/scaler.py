@@ -15,16 +15,21 @@ import math
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from collections.abc import Callable
 from typing import Any
 
+from workflow.local.access.caller import APPLICATION_AUTOSCALING, ServicePrincipal
 from workflow.local.autoscaling import targets as t
 from workflow.local.context import ServerContext
 from workflow.local.errors import ServiceError
+from workflow.local.sagemaker.facade import EndpointState, sagemaker
+from workflow.local.sagemaker_runtime.facade import sagemaker_runtime
 
 log = logging.getLogger(__name__)
+#: Application Auto Scaling reads metrics and changes capacity as itself.
+CALLER = ServicePrincipal(APPLICATION_AUTOSCALING)
 
 PERIOD = 60.0
 HIGH_DATAPOINTS = 3
@@ -103,24 +108,25 @@ class Scaler:
                 if self._evaluate(target, policy, endpoint, variant, current):
                     break
 
+    def _endpoint(self, endpoint: str) -> EndpointState | None:
+        service = sagemaker(self.ctx)
+        return service.endpoint(CALLER, endpoint) if service is not None else None
+
     def _capacity(self, endpoint: str, variant: str) -> int | None:
         """The variant's DesiredInstanceCount, or None while the endpoint is not InService."""
-        doc = self.ctx.store.get("sagemaker.endpoint", endpoint)
-        if doc is None or doc["EndpointStatus"] != "InService":
-            return None
-        for v in doc.get("ProductionVariants", []):
-            if v["VariantName"] == variant:
-                return v["DesiredInstanceCount"]
-        return None
+        state = self._endpoint(endpoint)
+        found = state.variant(variant) if state is not None and state.status == "InService" else None
+        return found.desired if found is not None else None
 
     def _evaluate(self, target: dict[str, Any], policy: dict[str, Any], endpoint: str,
                   variant: str, current: int) -> bool:
         config = policy["TargetTrackingScalingPolicyConfiguration"]
         goal = float(config["TargetValue"])
         state = self._states.setdefault(policy["PolicyARN"], _PolicyState())
-        metrics = self.ctx.backend("sagemaker-runtime").metrics
+        runtime = sagemaker_runtime(self.ctx)
+        invocations = runtime.invocations(CALLER, endpoint, variant, self.period) if runtime else 0
         # Invocations per instance per (scaled) minute.
-        metric = metrics.invocations(endpoint, variant, self.period) / max(current, 1)
+        metric = invocations / max(current, 1)
         state.high = state.high + 1 if metric > goal else 0
         state.low = state.low + 1 if metric < goal * LOW_RATIO else 0
         now = self.clock()
@@ -169,20 +175,20 @@ class Scaler:
         return True
 
     def _update_endpoint(self, endpoint: str, variant: str, count: int) -> None:
-        self.ctx.backend("sagemaker").handle("UpdateEndpointWeightsAndCapacities", {
-            "EndpointName": endpoint,
-            "DesiredWeightsAndCapacities": [{"VariantName": variant, "DesiredInstanceCount": count}],
-        })
+        service = sagemaker(self.ctx)
+        if service is None:
+            raise ServiceError("The local server runs without SageMaker.")
+        service.set_instance_count(CALLER, endpoint, variant, count)
 
     def _settle_activities(self) -> None:
         """InProgress activities end when their endpoint is InService again."""
         for doc in self.ctx.store.list(t.ACTIVITY):
             if doc["StatusCode"] != "InProgress":
                 continue
-            endpoint = self.ctx.store.get("sagemaker.endpoint", doc["_Endpoint"])
-            if endpoint is not None and endpoint["EndpointStatus"] == "Updating":
+            endpoint = self._endpoint(doc["_Endpoint"])
+            if endpoint is not None and endpoint.status == "Updating":
                 continue
-            reason = "The endpoint no longer exists." if endpoint is None else endpoint.get("FailureReason")
+            reason = "The endpoint no longer exists." if endpoint is None else endpoint.failure_reason
             count = doc["_Count"]
             message = (f"Failed to set desired instance count to {count}. {reason}" if reason else
                        f"Successfully set desired instance count to {count}. "

@@ -1,4 +1,4 @@
-"""The AWS/SageMaker endpoint metrics, read from the runtime's invocation records.
+"""The AWS/SageMaker endpoint metrics, read from SageMaker Runtime's invocation records.
 
 Each invocation is one raw value of each metric, so every statistic means what it
 means on AWS: Sum of Invocations is the count, Average of Invocation5XXErrors the
@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+
+from workflow.local.access.caller import CLOUDWATCH, ServicePrincipal
+from workflow.local.context import ServerContext
+from workflow.local.sagemaker.facade import sagemaker
+from workflow.local.sagemaker_runtime.facade import Sample, sagemaker_runtime
 
 NAMESPACE = "AWS/SageMaker"
 DIMENSIONS = ("EndpointName", "VariantName")
-#: The runtime's endpoint documents, for the instance count behind InvocationsPerInstance.
-ENDPOINT_KIND = "sagemaker.endpoint"
-
-#: (epoch seconds, latency seconds, HTTP status) as the runtime records them.
-Sample = tuple[float, float, int]
+#: CloudWatch receives SageMaker's metrics as itself.
+CALLER = ServicePrincipal(CLOUDWATCH)
 
 
 @dataclass(frozen=True)
@@ -36,34 +37,30 @@ METRICS: dict[str, Metric] = {
 
 
 class SageMakerMetrics:
-    """Reads ``ctx.backend("sagemaker-runtime").metrics``; holds nothing itself."""
+    """Reads SageMaker Runtime's invocation records through its facade; holds nothing itself."""
 
-    def __init__(self, ctx: Any) -> None:
+    def __init__(self, ctx: ServerContext) -> None:
         self.ctx = ctx
-
-    def _runtime(self) -> Any:
-        return self.ctx.backends.get("sagemaker-runtime")
 
     def series(self) -> list[tuple[str, str]]:
         """(endpoint, variant) pairs that have data."""
-        runtime = self._runtime()
-        return sorted(runtime.metrics.variants()) if runtime is not None else []
+        runtime = sagemaker_runtime(self.ctx)
+        return sorted(runtime.variants(CALLER)) if runtime is not None else []
 
     def instance_count(self, endpoint: str, variant: str) -> int:
-        doc = self.ctx.store.get(ENDPOINT_KIND, endpoint) or {}
-        for v in doc.get("ProductionVariants", []):
-            if v.get("VariantName") == variant:
-                return int(v.get("CurrentInstanceCount") or v.get("DesiredInstanceCount") or 1)
-        return 1
+        service = sagemaker(self.ctx)
+        state = service.endpoint(CALLER, endpoint) if service is not None else None
+        found = state.variant(variant) if state is not None else None
+        return max(found.current, 1) if found is not None else 1
 
     def values(self, metric: str, endpoint: str, variant: str, start: float, end: float
                ) -> list[tuple[float, float]]:
         """(epoch seconds, raw value) of ``metric`` in [start, end)."""
-        runtime = self._runtime()
+        runtime = sagemaker_runtime(self.ctx)
         spec = METRICS.get(metric)
         if runtime is None or spec is None:
             return []
-        samples = runtime.metrics.samples(endpoint, variant, start, end)
+        samples = runtime.samples(CALLER, endpoint, variant, start, end)
         count = self.instance_count(endpoint, variant) if samples else 1
         return [(s[0], spec.value(s, count)) for s in samples]
 

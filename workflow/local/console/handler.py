@@ -7,7 +7,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from workflow.local.console import job_files
+from workflow.local.console.job_artifacts import job_artifacts
+from workflow.local.console.pipeline import pipeline_document
+from workflow.local.mlflow_lookup import execution_run_url
 
 STATIC = Path(__file__).resolve().parent / "static"
 PREFIX = "/console"
@@ -51,12 +56,11 @@ def handle(method: str, path: str, query: Mapping[str, Any], body: bytes, *,
     if rel.startswith("static/"):
         return _static(rel[len("static/"):])
     if rel == "pipeline.json":
-        from workflow.local.console.pipeline import pipeline_document
-
         return _json(200, pipeline_document(Path(data_dir) if data_dir else None))
     if rel in ("graph.svg", "status.json"):
         if endpoint_url is None:
             return _error(503, "ServiceUnavailable", "the console is not attached to a server")
+        # deferred to the first graph: drawing imports the Graphviz engines (0.17 s, -X importtime)
         from workflow.local.console.graphs import graph_answer
 
         return graph_answer(rel, query, endpoint_url)
@@ -65,6 +69,8 @@ def handle(method: str, path: str, query: Mapping[str, Any], body: bytes, *,
     if rel in ("progress.json", "schedules.json"):
         if endpoint_url is None:
             return _error(503, "ServiceUnavailable", "the console is not attached to a server")
+        # deferred to the first live page: it imports the pipeline's progress readers (1.7 s,
+        # -X importtime), which the other pages never need
         from workflow.local.console.live import progress_document, schedules_document
 
         return _json(*(progress_document(query, endpoint_url) if rel == "progress.json"
@@ -81,10 +87,6 @@ def _artifacts(name: str, endpoint_url: str | None) -> Answer:
         return _error(503, "ServiceUnavailable", "the console is not attached to a server")
     if not job_files.NAME.match(name):
         return _error(400, "ValidationException", f"training job name {name!r} is not valid")
-    from botocore.exceptions import ClientError
-
-    from workflow.local.console.job_artifacts import job_artifacts
-
     try:
         return _json(200, job_artifacts(name, endpoint_url))
     except ClientError as err:
@@ -97,8 +99,6 @@ def _mlflow(mlflow_url: str | None, execution_arn: str) -> dict[str, Any]:
     """The tracking server's UI and, for an execution, its parent run there (None when unknown)."""
     run_url = None
     if mlflow_url and execution_arn:
-        from workflow.local.mlflow_lookup import execution_run_url
-
         run_url = execution_run_url(mlflow_url, execution_arn)
     return {"tracking_url": mlflow_url, "run_url": run_url}
 

@@ -20,7 +20,6 @@ from workflow.local.access.policy import MalformedPolicy, PolicyKind, parse_poli
 from workflow.local.access.reference import tag_context
 from workflow.local.backend import Backend
 from workflow.local.context import ServerContext
-from workflow.local.iam.directory import RoleDirectory
 from workflow.local.iam.errors import (
     DeleteConflict,
     EntityAlreadyExists,
@@ -28,6 +27,7 @@ from workflow.local.iam.errors import (
     MalformedPolicyDocument,
     NoSuchEntity,
 )
+from workflow.local.iam.facade import RoleDirectory
 from workflow.local.iam.records import ROLE, Role, role_key
 
 #: "The size of each managed policy cannot exceed 6,144 characters ... the aggregate size of

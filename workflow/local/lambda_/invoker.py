@@ -1,4 +1,4 @@
-"""Runs invocations: reserved-concurrency accounting, the worker's environment,
+"""Runs invocations: reserved-concurrency accounting, the execution environment's variables,
 timeouts and the AWS error payloads for failures of the runtime itself."""
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any
 
 from workflow.local.context import ServerContext
 from workflow.local.errors import ClientError
-from workflow.local.lambda_.workers import Outcome, Worker, WorkerPool
+from workflow.local.lambda_.environments import EnvironmentPool, ExecutionEnvironment, Outcome
 from workflow.local.lambda_.zygote import Zygote, bundles_preload
 
 #: Lambda's payload limits: 6 MB synchronous, 256 KB asynchronous.
@@ -47,7 +47,7 @@ class InvalidRequestContentException(ClientError):
 class Invoker:
     def __init__(self, ctx: ServerContext) -> None:
         self.ctx = ctx
-        self.pool = WorkerPool()
+        self.pool = EnvironmentPool()
         self._zygote: Zygote | None = None
         self._closed = False
         self._lock = threading.Lock()
@@ -70,11 +70,11 @@ class Invoker:
         while True:
             function = self._prewarm.get()
             try:
-                worker = self._spawn(function)
-                self.pool.offer(function["FunctionName"], worker)
+                environment = self._spawn(function)
+                self.pool.offer(function["FunctionName"], environment)
             except (OSError, RuntimeError):  # no environment ahead: the first invoke starts one
                 continue
-            worker.wait_initialised(INIT_SECONDS)
+            environment.wait_initialised(INIT_SECONDS)
 
     # -- concurrency ------------------------------------------------------
     def _acquire(self, function: dict[str, Any]) -> bool:
@@ -142,17 +142,17 @@ class Invoker:
         name = function["FunctionName"]
         request_id = str(uuid.uuid4())
         timeout = float(function["Timeout"])
-        worker = self.pool.checkout(name, function["RevisionId"], lambda: self._spawn(function))
-        start = _size(worker.log_path)
+        environment = self.pool.checkout(name, function["RevisionId"], lambda: self._spawn(function))
+        start = _size(environment.log_path)
         message = {
             "request_id": request_id,
             "payload": payload.decode("utf-8") if payload else "",
             "deadline_ms": int((time.time() + timeout) * 1000),
             "client_context": client_context,
         }
-        reply = worker.invoke(message, timeout)
+        reply = environment.invoke(message, timeout)
         if isinstance(reply, dict):
-            self.pool.checkin(name, worker)
+            self.pool.checkin(name, environment)
             error = None if reply["ok"] else "Unhandled"
             answer = reply["payload"].encode()
             if len(answer) > MAX_SYNC_PAYLOAD:
@@ -160,21 +160,21 @@ class Invoker:
                     "errorType": "Function.ResponseSizeTooLarge",
                     "errorMessage": "Response payload size exceeded maximum allowed payload "
                                     f"size ({MAX_SYNC_PAYLOAD} bytes)."}).encode()
-            return Outcome(answer, error, _read(worker.log_path, start))
+            return Outcome(answer, error, _read(environment.log_path, start))
         if reply == "timeout":
-            worker.kill()
-            self.pool.discard(worker)
+            environment.kill()
+            self.pool.discard(environment)
             text = f"RequestId: {request_id} Error: Task timed out after {timeout:.2f} seconds"
-            _append(worker.log_path, text)
+            _append(environment.log_path, text)
             body = {"errorType": "Sandbox.Timedout", "errorMessage": text}
         else:
-            status = worker.exit_status()
-            self.pool.discard(worker)
+            status = environment.exit_status()
+            self.pool.discard(environment)
             text = (f"RequestId: {request_id} Error: Runtime exited with error: "
                     f"exit status {status}")
-            _append(worker.log_path, text)
+            _append(environment.log_path, text)
             body = {"errorType": "Runtime.ExitError", "errorMessage": text}
-        return Outcome(json.dumps(body).encode(), "Unhandled", _read(worker.log_path, start))
+        return Outcome(json.dumps(body).encode(), "Unhandled", _read(environment.log_path, start))
 
     def _runtime_env(self, user: dict[str, str] | None = None) -> dict[str, str]:
         """The variables every execution environment has, around the function's own
@@ -207,7 +207,7 @@ class Invoker:
     def _zygote_for(self, task_root: Path) -> Zygote | None:
         return None if bundles_preload(task_root) else self.start_zygote()
 
-    def _spawn(self, function: dict[str, Any]) -> Worker:
+    def _spawn(self, function: dict[str, Any]) -> ExecutionEnvironment:
         name = function["FunctionName"]
         task_root = Path(function["_CodeDir"])
         stream = f"{time.strftime('%Y/%m/%d')}/[$LATEST]{uuid.uuid4().hex}"
@@ -224,9 +224,9 @@ class Invoker:
             "LOCAL_LAMBDA_FUNCTION_ARN": function["FunctionArn"],
             "_HANDLER": function["Handler"],
         })
-        # One log file per worker: concurrent invocations never interleave in one tail.
+        # One log file per environment: concurrent invocations never interleave in one tail.
         log_path = self.ctx.data_dir / "lambda" / "logs" / name / f"{uuid.uuid4().hex}.log"
-        return Worker(function["RevisionId"], task_root, env, log_path, self._zygote_for(task_root))
+        return ExecutionEnvironment(function["RevisionId"], task_root, env, log_path, self._zygote_for(task_root))
 
     def shutdown(self) -> None:
         self.pool.close()

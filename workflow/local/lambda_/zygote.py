@@ -53,7 +53,8 @@ def bundles_preload(task_root: Path) -> bool:
 
 
 class ForkedProcess:
-    """An environment forked by the zygote: the ``subprocess.Popen`` subset ``Worker`` uses.
+    """An environment forked by the zygote: the ``subprocess.Popen`` subset an
+    ``ExecutionEnvironment`` uses.
 
     The zygote is its parent, so its exit status arrives from there.
     """
@@ -187,6 +188,8 @@ def _environment(sock: socket.socket, request: dict[str, Any], fds: list[int]) -
         # in a forked child).
         sys.path[0] = request["cwd"]
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        # Imported in the forked environment only: the zygote itself must not hold the
+        # runtime's state, which each environment sets up from its own variables.
         from workflow.local.lambda_ import runtime
 
         sys.argv = [runtime.__file__]  # what ``python -m ...runtime`` would show
@@ -195,7 +198,7 @@ def _environment(sock: socket.socket, request: dict[str, Any], fds: list[int]) -
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
     except BaseException:  # noqa: BLE001 - the environment's end, reported as its exit status
-        import traceback
+        import traceback  # only an environment that is ending on an error needs it
 
         traceback.print_exc()
         code = 1

@@ -16,7 +16,6 @@ from workflow.local.access.s3_answers import missing_key_status
 from workflow.local.backend import Backend, snake_case
 from workflow.local.context import ServerContext
 from workflow.local.s3 import checksums, conditions, listing
-from workflow.local.s3.access import S3Access
 from workflow.local.s3.errors import (
     AccessDenied,
     InvalidArgument,
@@ -25,9 +24,10 @@ from workflow.local.s3.errors import (
     NoSuchKey,
     NotImplementedByLocalS3,
 )
+from workflow.local.s3.facade import S3Access
 from workflow.local.s3.multipart import Multipart, PartRequest
 from workflow.local.s3.objects import ObjectStore, owner_id
-from workflow.local.s3.records import SystemMetadata, StoredObject
+from workflow.local.s3.records import StoredObject, SystemMetadata
 from workflow.local.streams import Payload
 
 log = logging.getLogger(__name__)

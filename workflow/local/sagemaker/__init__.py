@@ -8,7 +8,6 @@ is a class built with the ``ServerContext`` that has ``start()``,
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
 from typing import Any
 
 from workflow.local.backend import Backend, snake_case
@@ -45,16 +44,6 @@ class SageMakerBackend(Backend):
     def start(self) -> None:
         for part in self.parts:
             part.start()
-
-    def on_job_finished(self, listener: Callable[[str, str], None]) -> None:
-        """Call ``listener(kind, name)`` when a training job ("TrainingJob") or a tuning job
-        ("HyperParameterTuningJob") reaches its final status: what SageMaker's job state-change
-        events tell Step Functions' `.sync` integrations on AWS."""
-        from workflow.local.sagemaker.training import TrainingJobs
-        from workflow.local.sagemaker.tuning import TuningJobs
-
-        self.part(TrainingJobs).finished_listeners.add(lambda name: listener("TrainingJob", name))
-        self.part(TuningJobs).finished_listeners.add(lambda name: listener("HyperParameterTuningJob", name))
 
     def shutdown(self) -> None:
         for part in reversed(self.parts):

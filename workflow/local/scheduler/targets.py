@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from workflow.local.access.caller import SCHEDULER, ServicePrincipal
 from workflow.local.scheduler.records import Schedule
-from workflow.local.stepfunctions.facade import (Caller, StartedExecution, StartExecutionRequest,
-                                                 StepFunctions)
+from workflow.local.stepfunctions.facade import StartedExecution, StartExecutionRequest, StepFunctions
 
 #: Step Functions execution names are at most 80 characters.
 _NAME_LIMIT = 80
@@ -51,5 +51,5 @@ def scheduled_text(when: datetime) -> str:
 def invoke(step_functions: StepFunctions, invocation: Invocation) -> StartedExecution:
     target = invocation.schedule.target
     return step_functions.start_execution(
-        Caller(target.role_arn),
+        ServicePrincipal(SCHEDULER, target.role_arn),
         StartExecutionRequest(target.arn, invocation.execution_name(), invocation.input()))

@@ -16,6 +16,8 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any
 
+from workflow.engine import InvalidDefinition as EngineInvalid
+from workflow.engine import parse_definition, validate_definition
 from workflow.local.backend import Backend
 from workflow.local.context import ServerContext
 from workflow.local.stepfunctions import redrive
@@ -31,6 +33,7 @@ from workflow.local.stepfunctions.errors import (
     StateMachineDoesNotExist,
 )
 from workflow.local.stepfunctions.history import history_page
+from workflow.local.stepfunctions.journal import EXECUTION
 from workflow.local.stepfunctions.naming import (
     check_name,
     check_role,
@@ -39,7 +42,6 @@ from workflow.local.stepfunctions.naming import (
     page_size,
     parse_arn,
 )
-from workflow.local.stepfunctions.journal import EXECUTION
 from workflow.local.stepfunctions.runner import Runner
 
 STATE_MACHINE = "sfn.state_machine"
@@ -78,9 +80,6 @@ class StepFunctionsBackend(Backend):
     # -- definitions ------------------------------------------------------
     def _machine(self, definition: str) -> Any:
         """The parsed definition, cached: StartExecution should not re-parse each time."""
-        from workflow.engine import InvalidDefinition as EngineInvalid
-        from workflow.engine import parse_definition
-
         with self._parsed_lock:
             machine = self._parsed.get(definition)
         if machine is None:
@@ -96,8 +95,6 @@ class StepFunctionsBackend(Backend):
 
     @staticmethod
     def _diagnostics(definition: str) -> list[dict[str, Any]]:
-        from workflow.engine import validate_definition
-
         return [dataclasses.asdict(d) for d in validate_definition(definition)]
 
     def _check_definition(self, definition: str) -> None:

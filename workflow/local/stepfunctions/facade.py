@@ -9,20 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, cast
 
+from workflow.local.access.caller import Caller, ServicePrincipal
 from workflow.local.stepfunctions.naming import check_role
 
 if TYPE_CHECKING:
     from workflow.local.context import ServerContext
     from workflow.local.stepfunctions.backend import StepFunctionsBackend
-
-
-@dataclass(frozen=True)
-class Caller:
-    """Who makes a call: the IAM role ARN whose credentials sign it."""
-
-    principal_arn: str
 
 
 @dataclass(frozen=True)
@@ -50,7 +44,8 @@ class LocalStepFunctions:
         self._backend = backend
 
     def start_execution(self, caller: Caller, request: StartExecutionRequest) -> StartedExecution:
-        check_role(caller.principal_arn)
+        if isinstance(caller, ServicePrincipal) and caller.role_arn is not None:
+            check_role(caller.role_arn)
         answer = self._backend.start_execution({
             "stateMachineArn": request.state_machine_arn, "name": request.name,
             "input": request.input})
@@ -59,8 +54,4 @@ class LocalStepFunctions:
 
 def step_functions(ctx: ServerContext) -> StepFunctions:
     """The Step Functions service of this server."""
-    from workflow.local.stepfunctions.backend import StepFunctionsBackend
-
-    backend = ctx.backend("stepfunctions")
-    assert isinstance(backend, StepFunctionsBackend)
-    return LocalStepFunctions(backend)
+    return LocalStepFunctions(cast("StepFunctionsBackend", ctx.backend("stepfunctions")))

@@ -16,9 +16,18 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from workflow.engine import ExecutionContext, ExecutionHandle, ExecutionStatus, Interpreter, StateMachine
-from workflow.engine import parse_definition
+from workflow.engine import (
+    ExecutionContext,
+    ExecutionHandle,
+    ExecutionStatus,
+    Interpreter,
+    StateMachine,
+    parse_definition,
+)
+from workflow.engine.task_services import task_services
+from workflow.local.access.caller import STATES, ServicePrincipal
 from workflow.local.context import ServerContext
+from workflow.local.sagemaker.facade import sagemaker
 from workflow.local.stepfunctions.journal import EXECUTION, TERMINAL, StoreJournal, snapshot
 
 log = logging.getLogger(__name__)
@@ -74,8 +83,6 @@ class Runner:
 
     def prepare(self, definition: str) -> None:
         """Build the clients a state machine's Tasks will use, in the background."""
-        from workflow.engine.task_services import task_services
-
         def build() -> None:
             for service in task_services(json.loads(definition)):
                 self.client(service)
@@ -85,9 +92,9 @@ class Runner:
     # -- SageMaker job changes for `.sync` tasks ---------------------------
     def listen_to_jobs(self) -> None:
         """Hear of SageMaker jobs' ends (call once every backend exists)."""
-        sagemaker = self.ctx.backends.get("sagemaker")
-        if sagemaker is not None:
-            sagemaker.on_job_finished(self._job_finished)
+        service = sagemaker(self.ctx)
+        if service is not None:
+            service.on_job_finished(ServicePrincipal(STATES), self._job_finished)
 
     def _watch_job(self, kind: str, name: str, changed: threading.Event) -> Callable[[], None]:
         key = (kind, name)

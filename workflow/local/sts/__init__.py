@@ -1,5 +1,5 @@
-"""The local STS service and the role sessions it issues."""
+"""The local STS service and the role sessions it issues (others reach it through ``facade``)."""
 from workflow.local.sts.backend import StsBackend
-from workflow.local.sts.sessions import Session, Sessions, sessions
+from workflow.local.sts.sessions import Session, Sessions
 
-__all__ = ["Session", "Sessions", "StsBackend", "sessions"]
+__all__ = ["Session", "Sessions", "StsBackend"]

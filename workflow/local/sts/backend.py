@@ -19,9 +19,7 @@ from workflow.local.access.reference import tag_context
 from workflow.local.backend import Backend
 from workflow.local.context import ServerContext
 from workflow.local.errors import ClientError
-from workflow.local.iam.directory import roles
-from workflow.local.iam.errors import MalformedPolicyDocument
-from workflow.local.iam.records import Role
+from workflow.local.iam.facade import Role, roles
 from workflow.local.sts.sessions import Session, Sessions
 from workflow.local.sts.trust import Trust, caller_names, trust_of
 
@@ -33,6 +31,10 @@ _UNSUPPORTED = ("PolicyArns", "SerialNumber", "TokenCode", "SourceIdentity", "Pr
 
 class ValidationError(ClientError):
     code = "ValidationError"
+
+
+class MalformedPolicyDocument(ClientError):
+    code = "MalformedPolicyDocument"
 
 
 class StsBackend(Backend):

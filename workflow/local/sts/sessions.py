@@ -12,14 +12,11 @@ import secrets
 import threading
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from workflow.local.access.caller import AssumedRole
-from workflow.local.iam.records import Role
+from workflow.local.iam.facade import Role
 from workflow.local.store import Store
-
-if TYPE_CHECKING:
-    from workflow.local.context import ServerContext
 
 SESSION = "sts.session"
 #: Temporary access key ids start with ASIA (long-term ones with AKIA); the rest is base32.
@@ -103,12 +100,3 @@ class Sessions:
         for doc in self._store.list(SESSION):
             if doc["expiration"] < cutoff:
                 self._store.delete(SESSION, doc["access_key_id"])
-
-
-def sessions(ctx: ServerContext) -> Sessions:
-    """The role sessions of this server's STS, as the protocol layer and services use them."""
-    from workflow.local.sts.backend import StsBackend
-
-    backend = ctx.backend("sts")
-    assert isinstance(backend, StsBackend)
-    return backend.sessions

@@ -14,7 +14,7 @@ from typing import Any
 
 from workflow.local.access.caller import AccountAdmin, AssumedRole, Caller
 from workflow.local.access.policy import AccessRequest, Decision, PolicyKind, PrincipalName, evaluate, parse_policy
-from workflow.local.iam.records import Role
+from workflow.local.iam.facade import Role
 
 
 class Trust(enum.Enum):

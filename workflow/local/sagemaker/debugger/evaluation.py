@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from workflow.local.sagemaker.debugger.catalog import BUILT_IN_RULES, rule_name
-from workflow.local.sagemaker.debugger.job import rule_status
+from workflow.local.sagemaker.debugger.config import profiling_enabled, rule_status
 from workflow.local.sagemaker.debugger.loss_curve import draw_loss_curve
 from workflow.local.sagemaker.debugger.params import typed
 from workflow.local.sagemaker.debugger.rules import RULES, Rule
@@ -92,6 +92,8 @@ def evaluate_rules(request: dict[str, Any], paths: JobPaths,
 
 
 def write_profiler_report(request: dict[str, Any], paths: JobPaths, job_name: str) -> dict[str, Any]:
+    # deferred: the report's import (matplotlib) takes about 1.7 s (-X importtime), and only
+    # jobs with a profiler pay it
     from workflow.local.sagemaker.debugger.report import render_report
 
     out = paths.rule_output / PROFILER_REPORT
@@ -103,3 +105,18 @@ def write_profiler_report(request: dict[str, Any], paths: JobPaths, job_name: st
     return {"ProfilerRuleEvaluationStatuses": [
         _status(c, "profiler-rule", status, details)
         for c in request.get("ProfilerRuleConfigurations", [])]}
+
+
+def analyse(request: dict[str, Any], paths: JobPaths, job_name: str,
+            memo: dict[tuple, Any] | None = None) -> dict[str, Any]:
+    """Evaluate the rules, draw the loss curve, write the profiler report (``publish`` uploads them).
+
+    Returns the DescribeTrainingJob fields to update. The server runs this through
+    ``rule_job`` in a process of its own.
+    """
+    fields: dict[str, Any] = {}
+    if request.get("DebugHookConfig") or request.get("DebugRuleConfigurations"):
+        fields.update(evaluate_rules(request, paths, memo))
+    if profiling_enabled(request):
+        fields.update(write_profiler_report(request, paths, job_name))
+    return fields

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflow.local.sagemaker.debugger.job import profiling_enabled
+from workflow.local.sagemaker.debugger.config import profiling_enabled
 from workflow.local.sagemaker.training.artifacts import publish_folder
 from workflow.local.sagemaker.training.layout import JobPaths
 from workflow.local.sagemaker.training.storage import JobStorage

@@ -28,7 +28,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from workflow.local.sagemaker.debugger.job import rule_statuses
+from workflow.local.sagemaker.debugger.config import rule_statuses
 
 if TYPE_CHECKING:
     from workflow.local.sagemaker.training.layout import JobPaths
@@ -128,8 +128,7 @@ def main(argv: list[str]) -> int:
     import matplotlib.figure  # noqa: F401
     import smdebug.trials  # noqa: F401
 
-    from workflow.local.sagemaker.debugger.evaluation import precompute
-    from workflow.local.sagemaker.debugger.job import analyse
+    from workflow.local.sagemaker.debugger.evaluation import analyse, precompute
     from workflow.local.sagemaker.training.layout import JobPaths
 
     paths = JobPaths(Path(job_dir))

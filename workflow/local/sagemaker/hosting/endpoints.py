@@ -9,11 +9,13 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from typing import Any, Protocol
+from typing import Any
 
+from workflow.local.access.caller import SAGEMAKER, ServicePrincipal
+from workflow.local.autoscaling.facade import application_autoscaling
 from workflow.local.context import ServerContext
 from workflow.local.errors import ResourceLimitExceeded, ServiceError, ValidationException
-from workflow.local.s3.access import s3_access
+from workflow.local.s3.facade import s3_access
 from workflow.local.sagemaker.hosting import artifacts, rules
 from workflow.local.sagemaker.hosting.fleet import LiveEndpoint, Variant, launch, stop_all
 from workflow.local.sagemaker.hosting.model_data import ModelData
@@ -21,10 +23,11 @@ from workflow.local.sagemaker.hosting.models import CONFIG, ENDPOINT, ModelOpera
 from workflow.local.sagemaker.hosting.resources import check_name, now, page, public
 from workflow.local.sagemaker.hosting.rules import EndpointStatus
 from workflow.local.sagemaker.hosting.worker import WorkerSpec, WorkerStartError
+from workflow.local.sagemaker_runtime.facade import sagemaker_runtime
 
 log = logging.getLogger(__name__)
 #: Who SageMaker's own calls to other services come from.
-CALLER = "sagemaker.amazonaws.com"
+CALLER = ServicePrincipal(SAGEMAKER)
 #: In-flight requests on retired workers get this long to finish (the model timeout).
 DRAIN_TIMEOUT = 60.0
 
@@ -32,14 +35,6 @@ DRAIN_TIMEOUT = 60.0
 class ServiceUnavailable(ServiceError):
     code = "ServiceUnavailable"
     status = 503
-
-
-class ScalableTargets(Protocol):
-    """What hosting asks Application Auto Scaling."""
-
-    def registered_variants(self, endpoint: str, *, caller: str) -> frozenset[str]: ...
-
-    def deregister_endpoint(self, endpoint: str, *, caller: str) -> None: ...
 
 
 def max_instances() -> int:
@@ -70,12 +65,9 @@ class EndpointOperations(ModelOperations):
                 doc.pop(key)
         return self.ctx.store.update(ENDPOINT, name, change)
 
-    def _scaling(self) -> ScalableTargets | None:
-        return self.ctx.backends.get("application-autoscaling")  # type: ignore[return-value]
-
     def _scalable(self, name: str) -> frozenset[str]:
-        scaling = self._scaling()
-        return scaling.registered_variants(name, caller=CALLER) if scaling else frozenset()
+        scaling = application_autoscaling(self.ctx)
+        return scaling.registered_variants(CALLER, name) if scaling else frozenset()
 
     def _check_capacity(self, name: str, delta: int, instance_type: str) -> None:
         used = sum(
@@ -92,7 +84,7 @@ class EndpointOperations(ModelOperations):
 
     def _spec(self, endpoint: str, model_name: str) -> WorkerSpec:
         model = self.get_model(model_name)
-        data = ModelData(s3_access(self.ctx.backends), model.get("ExecutionRoleArn"))
+        data = ModelData(s3_access(self.ctx), model.get("ExecutionRoleArn"))
         files = artifacts.prepare(model, self.ctx.data_dir / "hosting" / "models", data.fetch)
         env = {str(k): str(v) for k, v in (model["PrimaryContainer"].get("Environment") or {}).items()}
         return WorkerSpec(files=files, environment=env,
@@ -200,9 +192,9 @@ class EndpointOperations(ModelOperations):
             rules.check_can_change(self.get_endpoint(name), "delete")
             self._set(name, EndpointStatus=EndpointStatus.DELETING.value)
             live = self.fleets.pop(name, None)
-        scaling = self._scaling()
+        scaling = application_autoscaling(self.ctx)
         if scaling is not None:
-            scaling.deregister_endpoint(name, caller=CALLER)
+            scaling.deregister_endpoint(CALLER, name)
         self._spawn(self._delete, name, live)
         return {}
 
@@ -319,9 +311,9 @@ class EndpointOperations(ModelOperations):
     def _delete(self, name: str, live: LiveEndpoint | None) -> None:
         if live is not None:
             live.retire(live.workers(), timeout=5.0)
-        runtime = self.ctx.backends.get("sagemaker-runtime")
+        runtime = sagemaker_runtime(self.ctx)
         if runtime is not None:
             # A new endpoint of the same name starts with no history (autoscaling reads it).
-            runtime.metrics.forget(name)
+            runtime.forget_endpoint(CALLER, name)
         self.ctx.store.delete(ENDPOINT, name)
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from workflow.local.context import ServerContext
 from workflow.local.errors import ValidationException
-from workflow.local.s3.access import s3_access
+from workflow.local.s3.facade import s3_access
 from workflow.local.sagemaker.hosting import rules
 from workflow.local.sagemaker.hosting.model_data import ModelData
 from workflow.local.sagemaker.hosting.resources import check_name, now, page, public
@@ -58,7 +58,7 @@ class ModelOperations:
         container = params.get("PrimaryContainer") or containers[0]
         url = container.get("ModelDataUrl")
         if url is not None:
-            ModelData(s3_access(self.ctx.backends), params.get("ExecutionRoleArn")).check(url)
+            ModelData(s3_access(self.ctx), params.get("ExecutionRoleArn")).check(url)
         doc = {
             "ModelName": name,
             "ModelArn": self.model_arn(name),

@@ -34,6 +34,9 @@ class Hosting(EndpointOperations):
         """The running workers of an endpoint (None when it has none), for the runtime."""
         return self.fleets.get(name)
 
+    def endpoint_record(self, name: str) -> dict[str, Any] | None:
+        return self.ctx.store.get(ENDPOINT, name)
+
     # -- server lifecycle --------------------------------------------------------
     def start(self) -> None:
         for doc in self.ctx.store.list(ENDPOINT):

@@ -110,6 +110,9 @@ def _serve(argv: list[str], env: dict[str, str], cwd: str, log: str,
     os.chdir(cwd)
     os.environ.clear()
     os.environ.update(env)
+    # Imported in the forked worker only, under the instance's variables: serve imports the
+    # SageMaker PyTorch serving container (seconds with torch, -X importtime), which the
+    # server's own process, importing this module, must not pay.
     from workflow.local.sagemaker.hosting import serve
 
     sys.exit(serve.main([*argv, "--status-fd", str(_take_fd(status))]))

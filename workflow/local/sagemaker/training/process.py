@@ -17,6 +17,8 @@ from pathlib import Path
 
 import psutil
 
+from workflow.local.process_groups import signal_group
+
 #: How long a script has to exit after SIGTERM before SIGKILL (SageMaker gives 120 s;
 #: locally a stop should be quick).
 STOP_GRACE_SECONDS = 3.0
@@ -127,10 +129,7 @@ class ScriptProcess:
     def signal_group(self, sig: int) -> None:
         if self.popen is None and not self.alive:
             return  # never signal a group that is no longer this job's
-        try:
-            os.killpg(self.pid, sig)
-        except (ProcessLookupError, PermissionError):
-            pass
+        signal_group(self.pid, sig)
 
     def terminate(self) -> None:
         self.signal_group(signal.SIGTERM)
@@ -139,8 +138,5 @@ class ScriptProcess:
         """Wait for the exit, end any process the script left behind; the status and the
         log's last lines."""
         code = self.popen.wait() if self.popen is not None else self._written_status()
-        try:
-            os.killpg(self.pid, signal.SIGKILL)  # orphaned children (data-loader workers, ...)
-        except (ProcessLookupError, PermissionError):
-            pass
+        signal_group(self.pid)  # orphaned children (data-loader workers, ...)
         return code, self.tail.rest()

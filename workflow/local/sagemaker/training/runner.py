@@ -11,7 +11,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from workflow.local.errors import ServiceError
-from workflow.local.s3.access import s3_access
+from workflow.local.s3.facade import s3_access
 from workflow.local.sagemaker.debugger.publish import publish
 from workflow.local.sagemaker.training import artifacts, staging
 from workflow.local.sagemaker.training.layout import JobPaths
@@ -40,7 +40,7 @@ class JobRun(threading.Thread):
         self.job_name = name
         self.request = request
         self.paths = JobPaths.of(part.ctx.data_dir, name)
-        self.storage = JobStorage(s3_access(part.ctx.backends), request["RoleArn"])
+        self.storage = JobStorage(s3_access(part.ctx), request["RoleArn"])
         self.stop_reason: str | None = None
         self._wake = threading.Event()
         self.process: ScriptProcess | None = attached

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from workflow.local.access.caller import SAGEMAKER, ServicePrincipal
 from workflow.local.errors import ServiceError, ValidationException
-from workflow.local.identity import Principal
-from workflow.local.s3.access import S3Access, UnsafeKey
+from workflow.local.s3.facade import S3Access, UnsafeKey
 
 
 class JobStorage:
     def __init__(self, s3: S3Access, role_arn: str) -> None:
         self._s3 = s3
-        self._principal = Principal(role_arn)
+        self._caller = ServicePrincipal(SAGEMAKER, role_arn)
         self._role = role_arn
 
     def _failed(self, uri: str, err: Exception) -> ValidationException:
@@ -28,24 +28,24 @@ class JobStorage:
     def stage_channel(self, uri: str, dest: Path) -> int:
         """A channel's objects below ``dest``, without copying bytes where the disk allows."""
         try:
-            return self._s3.materialise(self._principal, uri, dest)
+            return self._s3.materialise(self._caller, uri, dest)
         except (ServiceError, UnsafeKey) as err:
             raise self._failed(uri, err) from None
 
     def fetch_file(self, uri: str, dest: Path) -> None:
         try:
-            self._s3.download(self._principal, uri, dest)
+            self._s3.download(self._caller, uri, dest)
         except ServiceError as err:
             raise self._failed(uri, err) from None
 
     def fetch_tree(self, uri: str, dest: Path) -> int:
         try:
-            return self._s3.download_tree(self._principal, uri, dest)
+            return self._s3.download_tree(self._caller, uri, dest)
         except (ServiceError, UnsafeKey) as err:
             raise self._failed(uri, err) from None
 
     def put_file(self, src: Path, uri: str) -> None:
-        self._s3.upload_file(self._principal, src, uri)
+        self._s3.upload_file(self._caller, src, uri)
 
     def put_tree(self, src: Path, uri: str) -> int:
-        return self._s3.upload_tree(self._principal, src, uri)
+        return self._s3.upload_tree(self._caller, src, uri)

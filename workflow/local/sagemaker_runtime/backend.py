@@ -4,12 +4,12 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from workflow.local.access import caller as callers
 from workflow.local.backend import Backend
 from workflow.local.context import ServerContext
 from workflow.local.errors import ClientError, ServiceError
-from workflow.local.runtime.metrics import InvocationMetrics
-from workflow.local.sagemaker.hosting.fleet import NoWorkerAvailable
-from workflow.local.sagemaker.hosting.worker import Reply, WorkerUnreachable
+from workflow.local.sagemaker.facade import LiveEndpoint, NoWorkerAvailable, Reply, WorkerUnreachable, sagemaker
+from workflow.local.sagemaker_runtime.metrics import InvocationMetrics
 
 #: SageMaker's limits for real-time endpoints.
 MAX_PAYLOAD = 6 * 1024 * 1024
@@ -32,7 +32,7 @@ class ServiceUnavailable(ServiceError):
     status = 503
 
 
-class RuntimeBackend(Backend):
+class SageMakerRuntimeBackend(Backend):
     service = "sagemaker-runtime"
 
     def __init__(self, ctx: ServerContext) -> None:
@@ -44,10 +44,9 @@ class RuntimeBackend(Backend):
         # Like every wait the server makes, scaled so tests can reach it in seconds.
         return max(MIN_MODEL_TIMEOUT, MODEL_TIMEOUT / self.ctx.time_scale)
 
-    def _hosting(self) -> Any:
-        from workflow.local.sagemaker.hosting import Hosting
-
-        return self.ctx.backend("sagemaker").part(Hosting)
+    def _live(self, name: str) -> LiveEndpoint | None:
+        service = sagemaker(self.ctx)
+        return service.live_endpoint(callers.current(), name) if service is not None else None
 
     def invoke_endpoint(self, params: dict[str, Any]) -> dict[str, Any]:
         name = params["EndpointName"]
@@ -61,7 +60,7 @@ class RuntimeBackend(Backend):
             )
         # Workers are routed only once the endpoint is InService, and no longer once
         # it is Deleting; Updating endpoints keep serving.
-        live = self._hosting().live(name)
+        live = self._live(name)
         if live is None:
             raise ValidationError(f"Endpoint {name} of account {self.ctx.account_id} not found.")
         target = params.get("TargetVariant")
@@ -93,7 +92,7 @@ class RuntimeBackend(Backend):
             out["CustomAttributes"] = reply.custom_attributes
         return out
 
-    def _send(self, live: Any, target: str | None, body: bytes, params: dict[str, Any]) -> tuple[Reply, str]:
+    def _send(self, live: LiveEndpoint, target: str | None, body: bytes, params: dict[str, Any]) -> tuple[Reply, str]:
         """One request to the least busy worker; a worker that vanished gets one retry elsewhere."""
         timeout = self.model_timeout
         for attempt in (1, 2):

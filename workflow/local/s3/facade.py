@@ -1,22 +1,25 @@
 """What other local services do with S3, through one small typed interface.
 
 A training job's channels, checkpoints and artifacts, an endpoint's model data: each call
-names its principal (the role it acts as), so access can be authorised per principal, and
+names its caller (the role it acts as), so access can be authorised per caller, and
 nothing outside this package touches S3's records or files.
 """
 from __future__ import annotations
 
 import mimetypes
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
-from workflow.local.identity import Principal
+from workflow.local.access.caller import Caller
 from workflow.local.s3.errors import NoSuchKey
 from workflow.local.s3.objects import ObjectStore
-from workflow.local.s3.records import SystemMetadata, StoredObject
+from workflow.local.s3.records import StoredObject, SystemMetadata
+
+if TYPE_CHECKING:
+    from workflow.local.context import ServerContext
 
 
 class UnsafeKey(ValueError):
@@ -64,13 +67,13 @@ class S3Access:
     def __init__(self, objects: ObjectStore) -> None:
         self._objects = objects
 
-    def head(self, principal: Principal, uri: str) -> ObjectInfo:
+    def head(self, caller: Caller, uri: str) -> ObjectInfo:
         """The object's size and ETag; NoSuchBucket or NoSuchKey when it is not there."""
         where = S3Uri.parse(uri)
         record = self._objects.head(where.bucket, where.key)
         return ObjectInfo(where, record.size, record.etag)
 
-    def download(self, principal: Principal, uri: str, dest: Path) -> ObjectInfo:
+    def download(self, caller: Caller, uri: str, dest: Path) -> ObjectInfo:
         """A writable local copy of one object (a reflink where the file system has them)."""
         where = S3Uri.parse(uri)
         record = self._objects.head(where.bucket, where.key)
@@ -78,7 +81,7 @@ class S3Access:
         self._objects.blobs.copy_to(record.blob, dest)
         return ObjectInfo(where, record.size, record.etag)
 
-    def materialise(self, principal: Principal, prefix_uri: str, dest: Path) -> int:
+    def materialise(self, caller: Caller, prefix_uri: str, dest: Path) -> int:
         """Every object under the prefix as a read-only file below ``dest`` (reflink or hard
         link, no bytes copied where possible), as SageMaker's File mode lays out a channel.
         Returns the count; NoSuchKey when nothing is there."""
@@ -96,7 +99,7 @@ class S3Access:
             raise NoSuchKey(f"No S3 objects found under S3 URL {prefix_uri}", fields={"Key": where.key})
         return count
 
-    def download_tree(self, principal: Principal, prefix_uri: str, dest: Path) -> int:
+    def download_tree(self, caller: Caller, prefix_uri: str, dest: Path) -> int:
         """Writable copies of every object under the prefix (checkpoints to resume from)."""
         where = S3Uri.parse(prefix_uri)
         count = 0
@@ -114,26 +117,26 @@ class S3Access:
         prefix = where.key.encode("utf-8", errors="surrogatepass")
         return self._objects.catalog.scan(where.bucket, prefix, prefix)
 
-    def upload_file(self, principal: Principal, src: Path, uri: str, content_type: str | None = None) -> ObjectInfo:
+    def upload_file(self, caller: Caller, src: Path, uri: str, content_type: str | None = None) -> ObjectInfo:
         """Store a local file as an object (shared by link where possible)."""
         where = S3Uri.parse(uri)
         kind = content_type or mimetypes.guess_type(src.name)[0] or "binary/octet-stream"
         record = self._objects.put_file(where.bucket, where.key, src, SystemMetadata(content_type=kind))
         return ObjectInfo(where, record.size, record.etag)
 
-    def upload_tree(self, principal: Principal, src: Path, prefix_uri: str) -> int:
+    def upload_tree(self, caller: Caller, src: Path, prefix_uri: str) -> int:
         """Every file below ``src`` under the prefix, keyed by its relative path."""
         where = S3Uri.parse(prefix_uri)
         count = 0
         for path in sorted(p for p in src.rglob("*") if p.is_file()):
-            self.upload_file(principal, path, str(where.join(path.relative_to(src).as_posix())))
+            self.upload_file(caller, path, str(where.join(path.relative_to(src).as_posix())))
             count += 1
         return count
 
 
-def s3_access(backends: Mapping[str, Any]) -> S3Access:
+def s3_access(ctx: ServerContext) -> S3Access:
     """The S3 interface of this server (its ``s3`` backend must be registered)."""
-    access = getattr(backends.get("s3"), "access", None)
+    access = getattr(ctx.backends.get("s3"), "access", None)
     if not isinstance(access, S3Access):
         raise RuntimeError("the local server has no S3 backend registered")
     return access

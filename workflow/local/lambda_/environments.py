@@ -1,9 +1,9 @@
-"""Warm worker processes per function, and one invocation on one worker.
+"""Warm execution environments per function, and one invocation in one environment.
 
-A worker is a ``runtime.py`` process holding the imported handler (forked by
-the zygote when there is one, else a fresh interpreter); it serves
-one invocation at a time. Idle workers are kept per function and code
-revision so the next invoke skips the cold start; a worker that timed out or
+An execution environment is a ``runtime.py`` process holding the imported handler (forked
+by the zygote when there is one, else a fresh interpreter); it serves
+one invocation at a time. Idle environments are kept per function and code
+revision so the next invoke skips the cold start; an environment that timed out or
 crashed is killed and never reused.
 """
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import select
-import signal
 import subprocess
 import sys
 import threading
@@ -21,8 +20,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from workflow.local.lambda_.zygote import ForkedProcess, Zygote
+from workflow.local.process_groups import signal_group
 
-#: Idle workers older than this are retired on the next checkout.
+#: Idle environments older than this are retired on the next checkout.
 IDLE_SECONDS = 600.0
 MAX_IDLE_PER_FUNCTION = 4
 
@@ -35,7 +35,7 @@ class Outcome:
     log: bytes
 
 
-class Worker:
+class ExecutionEnvironment:
     def __init__(self, revision: str, task_root: Path, env: dict[str, str], log_path: Path,
                  zygote: Zygote | None = None) -> None:
         self.revision = revision
@@ -75,7 +75,7 @@ class Worker:
             self._reading.release()
 
     def invoke(self, message: dict[str, Any], timeout: float) -> dict[str, Any] | str:
-        """The worker's reply, or "timeout" / "exited" when it gave none. A cold worker's
+        """The environment's reply, or "timeout" / "exited" when it gave none. A cold environment's
         init phase counts against the timeout, as on AWS."""
         assert self.process.stdin is not None and self.process.stdout is not None
         deadline = time.monotonic() + timeout
@@ -109,10 +109,7 @@ class Worker:
         return line
 
     def kill(self) -> None:
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+        signal_group(self.process.pid)
         try:
             self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
@@ -132,18 +129,18 @@ class Worker:
             return None
 
 
-class WorkerPool:
-    """Idle workers keyed by function name; every worker ever started is tracked for shutdown."""
+class EnvironmentPool:
+    """Idle environments keyed by function name; every environment ever started is tracked for shutdown."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._idle: dict[str, list[Worker]] = {}
-        self._all: set[Worker] = set()
+        self._idle: dict[str, list[ExecutionEnvironment]] = {}
+        self._all: set[ExecutionEnvironment] = set()
         self._closed = False
 
-    def checkout(self, function: str, revision: str, spawn: Any) -> Worker:
-        retired: list[Worker] = []
-        worker = None
+    def checkout(self, function: str, revision: str, spawn: Any) -> ExecutionEnvironment:
+        retired: list[ExecutionEnvironment] = []
+        environment = None
         with self._lock:
             if self._closed:
                 raise RuntimeError("the local Lambda service is shutting down")
@@ -153,51 +150,51 @@ class WorkerPool:
                 candidate = idle.pop()
                 if candidate.revision == revision and candidate.alive and \
                         now - candidate.idle_since < IDLE_SECONDS:
-                    worker = candidate
+                    environment = candidate
                     break
                 retired.append(candidate)
         for old in retired:
             self._discard(old)
-        if worker is None:
-            worker = spawn()
+        if environment is None:
+            environment = spawn()
             with self._lock:
-                self._all.add(worker)
-        return worker
+                self._all.add(environment)
+        return environment
 
-    def offer(self, function: str, worker: Worker) -> None:
-        """Add a worker nobody has checked out yet (started ahead of demand) to the idle ones."""
+    def offer(self, function: str, environment: ExecutionEnvironment) -> None:
+        """Add an environment nobody has checked out yet (started ahead of demand) to the idle ones."""
         with self._lock:
-            self._all.add(worker)
-        self.checkin(function, worker)
+            self._all.add(environment)
+        self.checkin(function, environment)
 
-    def checkin(self, function: str, worker: Worker) -> None:
-        worker.idle_since = time.monotonic()
+    def checkin(self, function: str, environment: ExecutionEnvironment) -> None:
+        environment.idle_since = time.monotonic()
         with self._lock:
             idle = self._idle.setdefault(function, [])
-            if not self._closed and worker.alive and len(idle) < MAX_IDLE_PER_FUNCTION:
-                idle.append(worker)
+            if not self._closed and environment.alive and len(idle) < MAX_IDLE_PER_FUNCTION:
+                idle.append(environment)
                 return
-        self._discard(worker)
+        self._discard(environment)
 
-    def discard(self, worker: Worker) -> None:
-        self._discard(worker)
+    def discard(self, environment: ExecutionEnvironment) -> None:
+        self._discard(environment)
 
-    def _discard(self, worker: Worker) -> None:
-        worker.kill()
+    def _discard(self, environment: ExecutionEnvironment) -> None:
+        environment.kill()
         with self._lock:
-            self._all.discard(worker)
+            self._all.discard(environment)
 
     def retire(self, function: str) -> None:
-        """Kill the idle workers of a function whose code or configuration changed."""
+        """Kill the idle environments of a function whose code or configuration changed."""
         with self._lock:
             idle = self._idle.pop(function, [])
-        for worker in idle:
-            self._discard(worker)
+        for environment in idle:
+            self._discard(environment)
 
     def close(self) -> None:
         with self._lock:
             self._closed = True
-            workers = list(self._all)
+            environments = list(self._all)
             self._idle.clear()
-        for worker in workers:
-            self._discard(worker)
+        for environment in environments:
+            self._discard(environment)

@@ -6,7 +6,7 @@ identity-based policies. Nothing outside this package reads IAM's store.
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from workflow.local.access.policy import PolicyKind, PolicySet, parse_policy
 from workflow.local.iam.records import ROLE, Role, role_key
@@ -14,6 +14,9 @@ from workflow.local.store import Store
 
 if TYPE_CHECKING:
     from workflow.local.context import ServerContext
+    from workflow.local.iam.backend import IamBackend
+
+__all__ = ["Role", "RoleDirectory", "roles"]
 
 
 class RoleDirectory:
@@ -62,8 +65,4 @@ class RoleDirectory:
 
 def roles(ctx: ServerContext) -> RoleDirectory:
     """The IAM service of this server, as other services may use it."""
-    from workflow.local.iam.backend import IamBackend
-
-    backend = ctx.backend("iam")
-    assert isinstance(backend, IamBackend)
-    return backend.directory
+    return cast("IamBackend", ctx.backend("iam")).directory

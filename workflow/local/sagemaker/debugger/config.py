@@ -1,17 +1,15 @@
-"""What Debugger and Profiler add to a training job, from creation to the rule results."""
+"""A training job's Debugger and Profiler configuration: its checks, the hook's settings, the
+sampler, and the rule statuses DescribeTrainingJob shows."""
 from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from workflow.local.errors import ValidationException
 from workflow.local.sagemaker.debugger.catalog import BUILT_IN_RULES, rule_name
 from workflow.local.sagemaker.debugger.params import typed
 from workflow.local.sagemaker.debugger.sampler import SystemSampler
-
-if TYPE_CHECKING:
-    from workflow.local.sagemaker.training.layout import JobPaths
 
 DEFAULT_PROFILING_INTERVAL_MS = 500
 #: Collections a rule reads, saved even when DebugHookConfig does not list them (as the
@@ -107,21 +105,3 @@ def has_analysis(request: dict[str, Any]) -> bool:
     """Whether the job has tensors, rules or a profiler report to work on once it ends."""
     return bool(request.get("DebugHookConfig") or request.get("DebugRuleConfigurations")
                 or profiling_enabled(request))
-
-
-def analyse(request: dict[str, Any], paths: JobPaths, job_name: str,
-            memo: dict[tuple, Any] | None = None) -> dict[str, Any]:
-    """Evaluate the rules, draw the loss curve, write the profiler report (``publish`` uploads them).
-
-    Returns the DescribeTrainingJob fields to update. The server runs this through
-    ``rule_job`` in a process of its own.
-    """
-    from workflow.local.sagemaker.debugger.evaluation import evaluate_rules, write_profiler_report
-
-    fields: dict[str, Any] = {}
-    if request.get("DebugHookConfig") or request.get("DebugRuleConfigurations"):
-        fields.update(evaluate_rules(request, paths, memo))
-    if profiling_enabled(request):
-        fields.update(write_profiler_report(request, paths, job_name))
-    return fields
-
