@@ -6,7 +6,7 @@ from typing import Any
 
 from workflow.local.backend import Backend
 from workflow.local.context import ServerContext
-from workflow.local.errors import ClientError, ServiceError
+from workflow.local.errors import ClientError, ServiceUnavailable
 from workflow.local.runtime.metrics import InvocationMetrics
 from workflow.local.sagemaker.hosting.fleet import NoWorkerAvailable
 from workflow.local.sagemaker.hosting.worker import Reply, WorkerUnreachable
@@ -25,11 +25,6 @@ class ValidationError(ClientError):
 class ModelError(ClientError):
     code = "ModelError"
     status = 424
-
-
-class ServiceUnavailable(ServiceError):
-    code = "ServiceUnavailable"
-    status = 503
 
 
 class RuntimeBackend(Backend):
