@@ -47,6 +47,10 @@ class RuleStatus(StrEnum):
 
 
 class Store(Protocol):
+    """The part of the server's document store a resource's owner uses."""
+
+    def get(self, kind: str, key: str) -> dict[str, Any] | None: ...
+
     def update(self, kind: str, key: str,
                change: Callable[[dict[str, Any]], Any]) -> dict[str, Any] | None: ...
 

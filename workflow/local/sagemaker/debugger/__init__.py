@@ -6,7 +6,6 @@ trial once the script has exited: the training job is Completed while its
 DebugRuleEvaluationStatuses are still InProgress, as on AWS.
 """
 from workflow.local.sagemaker.debugger.job import (
-    analyse,
     has_analysis,
     hook_config,
     initial_statuses,
@@ -14,4 +13,4 @@ from workflow.local.sagemaker.debugger.job import (
     validate,
 )
 
-__all__ = ["analyse", "has_analysis", "hook_config", "initial_statuses", "profiler_sampler", "validate"]
+__all__ = ["has_analysis", "hook_config", "initial_statuses", "profiler_sampler", "validate"]

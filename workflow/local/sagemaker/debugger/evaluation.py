@@ -1,4 +1,8 @@
-"""Running the rules on a finished job and writing what a person reads: PNG, JSON, HTML."""
+"""Running the rules on a finished job and writing what a person reads: PNG, JSON, HTML.
+
+``job.py`` says what Debugger adds to a job; this module, which only the rule job's
+process imports, evaluates it (it reads ``job.py``, never the other way round).
+"""
 from __future__ import annotations
 
 import json
@@ -6,7 +10,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from workflow.local.sagemaker.debugger.catalog import BUILT_IN_RULES, rule_name
-from workflow.local.sagemaker.debugger.job import rule_status
+from workflow.local.sagemaker.debugger.job import profiling_enabled, rule_status
 from workflow.local.sagemaker.debugger.loss_curve import draw_loss_curve
 from workflow.local.sagemaker.debugger.params import typed
 from workflow.local.sagemaker.debugger.rules import RULES, Rule
@@ -103,3 +107,18 @@ def write_profiler_report(request: dict[str, Any], paths: JobPaths, job_name: st
     return {"ProfilerRuleEvaluationStatuses": [
         _status(c, "profiler-rule", status, details)
         for c in request.get("ProfilerRuleConfigurations", [])]}
+
+
+def analyse(request: dict[str, Any], paths: JobPaths, job_name: str,
+            memo: dict[tuple, Any] | None = None) -> dict[str, Any]:
+    """Evaluate the rules, draw the loss curve, write the profiler report (``publish`` uploads them).
+
+    Returns the DescribeTrainingJob fields to update. The server runs this through
+    ``rule_job`` in a process of its own.
+    """
+    fields: dict[str, Any] = {}
+    if request.get("DebugHookConfig") or request.get("DebugRuleConfigurations"):
+        fields.update(evaluate_rules(request, paths, memo))
+    if profiling_enabled(request):
+        fields.update(write_profiler_report(request, paths, job_name))
+    return fields

@@ -108,20 +108,3 @@ def has_analysis(request: dict[str, Any]) -> bool:
     return bool(request.get("DebugHookConfig") or request.get("DebugRuleConfigurations")
                 or profiling_enabled(request))
 
-
-def analyse(request: dict[str, Any], paths: JobPaths, job_name: str,
-            memo: dict[tuple, Any] | None = None) -> dict[str, Any]:
-    """Evaluate the rules, draw the loss curve, write the profiler report (``publish`` uploads them).
-
-    Returns the DescribeTrainingJob fields to update. The server runs this through
-    ``rule_job`` in a process of its own.
-    """
-    from workflow.local.sagemaker.debugger.evaluation import evaluate_rules, write_profiler_report
-
-    fields: dict[str, Any] = {}
-    if request.get("DebugHookConfig") or request.get("DebugRuleConfigurations"):
-        fields.update(evaluate_rules(request, paths, memo))
-    if profiling_enabled(request):
-        fields.update(write_profiler_report(request, paths, job_name))
-    return fields
-

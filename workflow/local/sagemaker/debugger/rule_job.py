@@ -128,8 +128,7 @@ def main(argv: list[str]) -> int:
     import matplotlib.figure  # noqa: F401
     import smdebug.trials  # noqa: F401
 
-    from workflow.local.sagemaker.debugger.evaluation import precompute
-    from workflow.local.sagemaker.debugger.job import analyse
+    from workflow.local.sagemaker.debugger.evaluation import analyse, precompute
     from workflow.local.sagemaker.training.layout import JobPaths
 
     paths = JobPaths(Path(job_dir))
