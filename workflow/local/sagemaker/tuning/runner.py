@@ -8,6 +8,7 @@ record then says in ``summary.py``.
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 from collections.abc import Callable
 from datetime import datetime
@@ -22,6 +23,8 @@ from workflow.local.sagemaker.training.status import now
 from workflow.local.sagemaker.training.toolkit_env import cpu_count
 from workflow.local.sagemaker.tuning import decisions, strategy, summary
 from workflow.local.sagemaker.tuning.space import Param, grid_size
+
+log = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.2
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS")
@@ -77,6 +80,8 @@ class TuningRun:
         #: Set when a child job ends or a stop is requested: the loop looks at once.
         self.wake = threading.Event()
         self.abandoned = False
+        #: The children's summaries as the last tick saw them.
+        self.last_summaries: list[Record] | None = None
         self._task = background.BackgroundTask(f"tuning-{name}", self._loop, self._crashed)
 
     @property
@@ -179,9 +184,14 @@ class TuningRun:
 
     # -- the loop ---------------------------------------------------------------
     def _crashed(self, err: Exception) -> None:
+        """The server failed the tuning job: its children are stopped and it ends Failed,
+        with the counters of the last tick (reading the children may be what broke)."""
         for name in self.running:
-            self.jobs.stop(name)
-        self._finish(JobStatus.FAILED, failure_reason(err))
+            try:
+                self.jobs.stop(name)
+            except Exception:  # noqa: BLE001 - the others are stopped all the same
+                log.exception("tuning job %s: cannot stop %s", self.tuning_name, name)
+        self._finish(JobStatus.FAILED, failure_reason(err), self.last_summaries)
 
     def _loop(self) -> None:
         doc = self.record.get()
@@ -190,11 +200,11 @@ class TuningRun:
             # Cleared before looking: a child that ends while the loop looks wakes the next wait.
             self.wake.clear()
             if self.abandoned:
-                self._finish(JobStatus.FAILED, SHUTDOWN_REASON)
+                self._finish(JobStatus.FAILED, SHUTDOWN_REASON, self._summaries(doc, self._read()))
                 return
             records = self._read()
             self._reap(records)
-            summaries = self._summaries(doc, records)
+            summaries = self.last_summaries = self._summaries(doc, records)
             if self.stop_requested.is_set():
                 for name in self.running:
                     self.jobs.stop(name)
@@ -210,7 +220,7 @@ class TuningRun:
                     self._launch()
                 if len(summaries) < self.launched:  # the jobs launched this tick count now
                     records.update(self._read_new(records))
-                    summaries = self._summaries(doc, records)
+                    summaries = self.last_summaries = self._summaries(doc, records)
                 if decisions.complete(len(self.running), self.launched, done, self.limits):
                     status, reason = decisions.final_status(best, self.objective["MetricName"])
                     self._finish(status, reason, summaries)
@@ -224,15 +234,16 @@ class TuningRun:
 
     def _finish(self, status: str, reason: str | None,
                 summaries: list[Record] | None = None) -> None:
-        """End the tuning job once (its counters show the children's final status)."""
-        if summaries is None:
-            doc = self.record.get() or {}
-            summaries = self._summaries(doc, self._read()) if doc else []
+        """End the tuning job once; its counters show ``summaries`` (the children's final
+        status) when given."""
         when = self.clock()
-        if self.record.settle(STATUS, lambda d: summary.close(
-                d, summary.refreshed(d, summaries), status, reason, when)):
-            self.on_finished(self.tuning_name)
 
+        def close(doc: Record) -> None:
+            fields = summary.refreshed(doc, summaries) if summaries is not None else {}
+            summary.close(doc, fields, status, reason, when)
+
+        if self.record.settle(STATUS, close):
+            self.on_finished(self.tuning_name)
 
 def _fail_state() -> Any:
     from optuna.trial import TrialState  # deferred: optuna's import is slow (strategy.py)
