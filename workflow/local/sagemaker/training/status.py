@@ -6,8 +6,6 @@ from typing import Any
 
 from workflow.local.sagemaker.statuses import TERMINAL, JobStatus
 
-__all__ = ["MAX_RUNTIME_EXCEEDED", "TERMINAL", "finish_times", "now", "transition"]
-
 #: The secondary status of a job stopped for running past MaxRuntimeInSeconds.
 MAX_RUNTIME_EXCEEDED = "MaxRuntimeExceeded"
 
