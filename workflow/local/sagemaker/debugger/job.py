@@ -1,17 +1,16 @@
-"""What Debugger and Profiler add to a training job, from creation to the rule results."""
+"""What Debugger and Profiler add to a training job: validation, hook config, rule statuses.
+
+The rules themselves are evaluated by ``evaluation.py`` (which reads this module)."""
 from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from workflow.local.errors import ValidationException
 from workflow.local.sagemaker.debugger.catalog import BUILT_IN_RULES, rule_name
 from workflow.local.sagemaker.debugger.params import typed
 from workflow.local.sagemaker.debugger.sampler import SystemSampler
-
-if TYPE_CHECKING:
-    from workflow.local.sagemaker.training.layout import JobPaths
 
 DEFAULT_PROFILING_INTERVAL_MS = 500
 #: Collections a rule reads, saved even when DebugHookConfig does not list them (as the
