@@ -245,6 +245,7 @@ class TuningRun:
         if self.record.settle(STATUS, close):
             self.on_finished(self.tuning_name)
 
+
 def _fail_state() -> Any:
     from optuna.trial import TrialState  # deferred: optuna's import is slow (strategy.py)
 
