@@ -6,6 +6,7 @@ import logging
 import pytest
 
 from workflow.local.background import BackgroundTask, failure_reason, run_guarded
+from workflow.local.sagemaker.finished import FinishedListeners
 
 
 def test_an_unexpected_error_is_logged_and_handed_to_the_resource(caplog: pytest.LogCaptureFixture):
@@ -39,3 +40,18 @@ def test_a_handler_that_fails_too_is_logged_not_raised(caplog: pytest.LogCapture
 def test_the_reason_names_the_error_and_fits_sagemakers_limit():
     assert failure_reason(ValueError("bad")) == "InternalServerError: ValueError: bad"
     assert len(failure_reason(ValueError("x" * 5000))) == 1024
+
+
+def test_a_listener_that_fails_keeps_neither_the_others_nor_the_job_from_ending(
+        caplog: pytest.LogCaptureFixture):
+    told: list[str] = []
+
+    def broken(name: str) -> None:
+        raise RuntimeError("the task token expired")
+
+    listeners = FinishedListeners()
+    listeners.add(broken)
+    listeners.add(told.append)
+    with caplog.at_level(logging.ERROR):
+        listeners.notify("job-1")
+    assert told == ["job-1"] and "the task token expired" in caplog.text
