@@ -54,6 +54,41 @@ def test_failed_endpoints_say_why(endpoints: Endpoints, tmp_path: Path, files: d
     assert not (tmp_path / "escape.py").exists()
 
 
+#: A model whose loading garbles the worker's status line to the server ("port <number>"):
+#: the server's own reading of it then breaks with an error no start-up failure it knows
+#: describes (a ValueError from int()), the kind of surprise an endpoint must survive.
+GARBLED_STATUS = """
+import sys
+def model_fn(model_dir):
+    frame = sys._getframe()
+    while "status" not in frame.f_locals:
+        frame = frame.f_back
+    frame.f_locals["status"].write("port not-a-number\\n")
+    return object()
+"""
+
+
+def test_an_unexpected_error_while_workers_start_fails_the_creation_with_the_reason(
+        endpoints: Endpoints, tmp_path: Path) -> None:
+    model = endpoints.model(code_archive(tmp_path, GARBLED_STATUS))
+    name = endpoints.create(endpoints.config(model), wait=False)
+    doc = endpoints.wait(name, "Failed")
+    assert "ValueError" in doc["FailureReason"] and "not-a-number" in doc["FailureReason"]
+    until(lambda: not endpoint_workers(endpoints.server, name), 30, "the workers to stop")
+
+
+def test_an_unexpected_error_during_an_update_keeps_the_old_fleet_serving(
+        endpoints: Endpoints, echo_archive: Path, tmp_path: Path) -> None:
+    name = endpoints.deploy(echo_archive)
+    garbled = endpoints.config(endpoints.model(code_archive(tmp_path, GARBLED_STATUS)))
+    old = endpoints.status(name)["EndpointConfigName"]
+    endpoints.sm.update_endpoint(EndpointName=name, EndpointConfigName=garbled)
+    doc = endpoints.wait(name, "InService")
+    assert doc["EndpointConfigName"] == old and "PendingDeploymentSummary" not in doc
+    assert "ValueError" in doc["FailureReason"]
+    assert json.loads(endpoints.invoke(name, b"x", ContentType="text/plain")["Body"])["echo"] == "x"
+
+
 def test_code_from_the_submit_directory(endpoints: Endpoints, tmp_path: Path) -> None:
     weights = write_tar(tmp_path / "model.tar.gz", {"weights.bin": "w"})
     source = write_tar(tmp_path / "sourcedir.tar.gz", {"serve.py": (

@@ -42,6 +42,8 @@ SCRIPT = textwrap.dedent('''
         ckpt = os.environ["SM_CHECKPOINT_DIR"]
         print("found", sorted(os.listdir(ckpt)), flush=True)
         open(os.path.join(ckpt, "epoch-2.pt"), "w").write("new")
+    if args.mode == "nap":  # long enough for the profiler to sample it
+        time.sleep(1.5)
     if args.mode == "sleep":
         child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
         open(os.path.join(os.environ["SM_MODEL_DIR"], "partial.txt"), "w").write("partial")
@@ -189,6 +191,24 @@ def test_crashing_job_fails_with_the_error_from_its_log(sm, staging, script):
     assert "ExitCode 1" in job["FailureReason"]
     assert "ValueError: the answer is not 42" in job["FailureReason"]
     assert "ModelArtifacts" not in job  # as on AWS, a failed job has no model
+
+
+def test_a_completed_job_stays_completed_when_its_rule_results_cannot_be_published(sm, staging, script):
+    """The rules' results are uploaded after the job is Completed (they run beside it on
+    AWS); when that fails, the job stays Completed and its rules say why."""
+    request = job_request("late-failure-job", staging, script, {"mode": '"nap"'})
+    request["ProfilerConfig"] = {"S3OutputPath": "s3://no-such-profiler-bucket/profiles",
+                                 "ProfilingIntervalInMilliseconds": 100}
+    request["ProfilerRuleConfigurations"] = [{"RuleConfigurationName": "ProfilerReport",
+                                              "RuleEvaluatorImage": "local"}]
+    sm.create_training_job(**request)
+    job = wait_for_rules(sm, "late-failure-job", timeout=180)
+    assert job["TrainingJobStatus"] == "Completed", job.get("FailureReason")
+    assert job["SecondaryStatus"] == "Completed" and "FailureReason" not in job
+    assert [t["Status"] for t in job["SecondaryStatusTransitions"]][-1] == "Completed"
+    (rule,) = job["ProfilerRuleEvaluationStatuses"]
+    assert rule["RuleEvaluationStatus"] == "Error"
+    assert "NoSuchBucket" in rule["StatusDetails"], rule
 
 
 def test_failure_file_is_the_failure_reason(sm, staging, script):

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from workflow.local.lifecycle import DEFAULT_DATA_DIR
+from workflow.local.sagemaker.statuses import TERMINAL
 
 POLL_SECONDS = 0.5
-TERMINAL = ("Completed", "Failed", "Stopped")
 
 
 def register(subparsers: Any) -> None:

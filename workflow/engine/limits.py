@@ -8,6 +8,9 @@ from .errors import FailureError, StatesError
 
 # Maximum input or output size for a task, state, or execution: 256 KiB of UTF-8.
 MAX_PAYLOAD_BYTES = 256 * 1024
+# One variable, and all that one state's Assign sets, have the same 256 KiB quota.
+MAX_VARIABLE_BYTES = MAX_PAYLOAD_BYTES
+MAX_ASSIGN_BYTES = MAX_PAYLOAD_BYTES
 # Hard quota of 25,000 entries in the execution event history
 # (developer guide, "Avoid reaching the history quota").
 MAX_HISTORY_EVENTS = 25_000

@@ -17,10 +17,8 @@ from __future__ import annotations
 from typing import Any, Iterable, Mapping
 
 from .errors import FailureError, StatesError, runtime_error
-from .limits import payload_size, to_json
+from .limits import MAX_ASSIGN_BYTES, MAX_VARIABLE_BYTES, payload_size, to_json
 
-MAX_VARIABLE_BYTES = 256 * 1024
-MAX_ASSIGN_BYTES = 256 * 1024
 MAX_EXECUTION_VARIABLE_BYTES = 10 * 1024 * 1024
 MAX_NAME_LENGTH = 80
 # ``$states`` is the reserved variable of JSONata states.

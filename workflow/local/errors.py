@@ -62,3 +62,10 @@ class ResourceLimitExceeded(ClientError):
 
 class ThrottlingException(ClientError):
     code = "ThrottlingException"
+
+
+class ServiceUnavailable(ServiceError):
+    """The server cannot take the request now (it is shutting down, no worker can answer)."""
+
+    code = "ServiceUnavailable"
+    status = 503

@@ -1,8 +1,11 @@
 """Who to tell when a job reaches its final status (a tuning job, a Step Functions task)."""
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
+
+log = logging.getLogger(__name__)
 
 
 class FinishedListeners:
@@ -16,7 +19,12 @@ class FinishedListeners:
             self._listeners.append(listener)
 
     def notify(self, name: str) -> None:
+        """Tell every listener; one that fails is logged, and neither the others nor the
+        job (which has ended all the same) suffer for it."""
         with self._lock:
             listeners = list(self._listeners)
         for listener in listeners:
-            listener(name)
+            try:
+                listener(name)
+            except Exception:  # noqa: BLE001 - a listener's failure is its own
+                log.exception("a listener of %s's end failed", name)

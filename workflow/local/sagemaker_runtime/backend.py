@@ -7,7 +7,7 @@ from typing import Any
 from workflow.local.access import caller as callers
 from workflow.local.backend import Backend
 from workflow.local.context import ServerContext
-from workflow.local.errors import ClientError, ServiceError
+from workflow.local.errors import ClientError, ServiceUnavailable
 from workflow.local.sagemaker.facade import LiveEndpoint, NoWorkerAvailable, Reply, WorkerUnreachable, sagemaker
 from workflow.local.sagemaker_runtime.metrics import InvocationMetrics
 
@@ -25,11 +25,6 @@ class ValidationError(ClientError):
 class ModelError(ClientError):
     code = "ModelError"
     status = 424
-
-
-class ServiceUnavailable(ServiceError):
-    code = "ServiceUnavailable"
-    status = 503
 
 
 class SageMakerRuntimeBackend(Backend):

@@ -18,6 +18,7 @@ from typing import Any
 
 from workflow.engine import InvalidDefinition as EngineInvalid
 from workflow.engine import parse_definition, validate_definition
+from workflow.engine.limits import MAX_PAYLOAD_BYTES
 from workflow.local.backend import Backend
 from workflow.local.context import ServerContext
 from workflow.local.stepfunctions import redrive
@@ -46,7 +47,7 @@ from workflow.local.stepfunctions.runner import Runner
 
 STATE_MACHINE = "sfn.state_machine"
 #: The Step Functions limit on execution input and output.
-MAX_PAYLOAD = 256 * 1024
+MAX_PAYLOAD = MAX_PAYLOAD_BYTES
 _SUMMARY = ("stateMachineArn", "name", "type", "creationDate")
 _EXEC_SUMMARY = ("executionArn", "stateMachineArn", "name", "status", "startDate", "stopDate",
                  "redriveCount", "redriveDate")

@@ -25,7 +25,9 @@ from workflow.engine import (
     parse_definition,
 )
 from workflow.engine.task_services import task_services
+from workflow.local import background
 from workflow.local.access.caller import STATES, ServicePrincipal
+from workflow.local.background import failure_reason
 from workflow.local.context import ServerContext
 from workflow.local.sagemaker.facade import sagemaker
 from workflow.local.stepfunctions.journal import EXECUTION, TERMINAL, StoreJournal, snapshot
@@ -183,8 +185,8 @@ class Runner:
             self._close(arn, "ExecutionFailed", "FAILED",
                         {"error": "States.Runtime", "cause": f"The execution could not start: {exc}"})
             return
-        threading.Thread(target=self._watch, args=(arn, running), daemon=True,
-                         name=f"sfn-watch-{doc['name'][:40]}").start()
+        background.start(f"sfn-watch-{doc['name'][:40]}", lambda: self._watch(arn, running),
+                         lambda err: self._watch_failed(arn, running, err))
 
     def _finish(self, arn: str, status: str, when: datetime, details: dict[str, Any]) -> None:
         def change(doc: dict[str, Any]) -> None:
@@ -207,6 +209,16 @@ class Runner:
             # The engine ended without a terminal event: keep the document honest.
             self._finish(arn, result.status.value, _now(), {
                 "output": None, "error": result.error, "cause": result.cause})
+        with self._lock:
+            if self._running.get(arn) is running:
+                self._running.pop(arn, None)
+
+    def _watch_failed(self, arn: str, running: _Running, err: Exception) -> None:
+        """Watching broke: the execution must not stay RUNNING with nothing to end it."""
+        if running.handle is not None:
+            running.handle.stop(error="States.Runtime", cause=failure_reason(err))
+        if running.journal.close():
+            self._finish(arn, "FAILED", _now(), {"error": "States.Runtime", "cause": failure_reason(err)})
         with self._lock:
             if self._running.get(arn) is running:
                 self._running.pop(arn, None)

@@ -1,4 +1,8 @@
-"""Running the rules on a finished job and writing what a person reads: PNG, JSON, HTML."""
+"""Running the rules on a finished job and writing what a person reads: PNG, JSON, HTML.
+
+``config.py`` says what Debugger adds to a job; this module, which only the rule job's
+process imports, evaluates it (it reads ``config.py``, never the other way round).
+"""
 from __future__ import annotations
 
 import json

@@ -6,35 +6,32 @@ as it goes, like SageMaker does asynchronously; the running workers live in
 """
 from __future__ import annotations
 
-import logging
 import os
 import threading
+from collections.abc import Callable
 from typing import Any
 
+from workflow.local import background
 from workflow.local.access.caller import SAGEMAKER, ServicePrincipal
 from workflow.local.autoscaling.facade import application_autoscaling
+from workflow.local.background import MAX_REASON, failure_reason
 from workflow.local.context import ServerContext
-from workflow.local.errors import ResourceLimitExceeded, ServiceError, ValidationException
+from workflow.local.errors import ResourceLimitExceeded, ServiceUnavailable, ValidationException
 from workflow.local.s3.facade import s3_access
 from workflow.local.sagemaker.hosting import artifacts, rules
 from workflow.local.sagemaker.hosting.fleet import LiveEndpoint, Variant, launch, stop_all
 from workflow.local.sagemaker.hosting.model_data import ModelData
 from workflow.local.sagemaker.hosting.models import CONFIG, ENDPOINT, ModelOperations
-from workflow.local.sagemaker.hosting.resources import check_name, now, page, public
-from workflow.local.sagemaker.hosting.rules import EndpointStatus
+from workflow.local.sagemaker.hosting.resources import HOSTING_PAGE, check_name, now
 from workflow.local.sagemaker.hosting.worker import WorkerSpec, WorkerStartError
+from workflow.local.sagemaker.listing import page, public, with_token
+from workflow.local.sagemaker.statuses import EndpointStatus
 from workflow.local.sagemaker_runtime.facade import sagemaker_runtime
 
-log = logging.getLogger(__name__)
 #: Who SageMaker's own calls to other services come from.
 CALLER = ServicePrincipal(SAGEMAKER)
 #: In-flight requests on retired workers get this long to finish (the model timeout).
 DRAIN_TIMEOUT = 60.0
-
-
-class ServiceUnavailable(ServiceError):
-    code = "ServiceUnavailable"
-    status = 503
 
 
 def max_instances() -> int:
@@ -117,7 +114,7 @@ class EndpointOperations(ModelOperations):
                                  pvs[0]["InstanceType"])
             stamp = now()
             doc = {"EndpointName": name, "EndpointArn": arn, "EndpointConfigName": config_name,
-                   "EndpointStatus": "Creating", "CreationTime": stamp, "LastModifiedTime": stamp}
+                   "EndpointStatus": EndpointStatus.CREATING, "CreationTime": stamp, "LastModifiedTime": stamp}
             if not self.ctx.store.insert(ENDPOINT, name, doc):
                 raise ValidationException(f'Cannot create already existing endpoint "{arn}".')
         self._spawn(self._create, name, config)
@@ -128,12 +125,9 @@ class EndpointOperations(ModelOperations):
 
     def list_endpoints(self, params: dict[str, Any]) -> dict[str, Any]:
         docs, token = page(self.ctx.store.list(ENDPOINT), params, name_key="EndpointName",
-                           status_key="EndpointStatus")
+                           status_key="EndpointStatus", default_size=HOSTING_PAGE)
         keys = ("EndpointName", "EndpointArn", "CreationTime", "LastModifiedTime", "EndpointStatus")
-        out: dict[str, Any] = {"Endpoints": [{k: d[k] for k in keys} for d in docs]}
-        if token:
-            out["NextToken"] = token
-        return out
+        return with_token({"Endpoints": [{k: d[k] for k in keys} for d in docs]}, token)
 
     def _settled(self, name: str, verb: str) -> dict[str, Any]:
         doc = self.get_endpoint(name)
@@ -159,7 +153,7 @@ class EndpointOperations(ModelOperations):
                 "", sum(v["InitialInstanceCount"] for v in config["ProductionVariants"]),
                 config["ProductionVariants"][0]["InstanceType"],
             )
-            self._set(name, EndpointStatus=EndpointStatus.UPDATING.value, FailureReason=None,
+            self._set(name, EndpointStatus=EndpointStatus.UPDATING, FailureReason=None,
                       PendingDeploymentSummary={"EndpointConfigName": config["EndpointConfigName"],
                                                 "StartTime": now()})
         self._spawn(self._update, name, config, live)
@@ -182,7 +176,7 @@ class EndpointOperations(ModelOperations):
             grow = sum(max(0, w.get("DesiredInstanceCount", 0)
                            - len(live.variants[w["VariantName"]].workers)) for w in wanted)
             self._check_capacity("", grow, "ml.m5.large")
-            self._set(name, EndpointStatus="Updating", FailureReason=None)
+            self._set(name, EndpointStatus=EndpointStatus.UPDATING, FailureReason=None)
         self._spawn(self._resize, name, wanted)
         return {"EndpointArn": doc["EndpointArn"]}
 
@@ -190,7 +184,7 @@ class EndpointOperations(ModelOperations):
         name = params["EndpointName"]
         with self.lock:
             rules.check_can_change(self.get_endpoint(name), "delete")
-            self._set(name, EndpointStatus=EndpointStatus.DELETING.value)
+            self._set(name, EndpointStatus=EndpointStatus.DELETING)
             live = self.fleets.pop(name, None)
         scaling = application_autoscaling(self.ctx)
         if scaling is not None:
@@ -199,24 +193,20 @@ class EndpointOperations(ModelOperations):
         return {}
 
     # -- lifecycle threads -------------------------------------------------------
-    def _spawn(self, target: Any, *args: Any) -> None:
-        threading.Thread(target=self._guarded, args=(target, *args), daemon=True,
-                         name=f"endpoint-{target.__name__}").start()
+    def _spawn(self, target: Callable[..., None], name: str, *args: Any) -> None:
+        background.start(f"endpoint-{target.__name__.strip('_')}-{name}",
+                         lambda: target(name, *args), lambda err: self._settle(name, err))
 
-    def _guarded(self, target: Any, name: str, *args: Any) -> None:
-        """A change that fails in an unforeseen way still ends as SageMaker's would: a
+    def _settle(self, name: str, err: Exception) -> None:
+        """A change that failed in an unforeseen way still ends as SageMaker's would: a
         creation Failed, an update or a resize back InService on what served before."""
-        try:
-            target(name, *args)
-        except Exception as e:  # noqa: BLE001 - any error must leave the endpoint settled
-            log.exception("endpoint %s: %s failed", name, target.__name__)
-            with self.lock:
-                doc = self.ctx.store.get(ENDPOINT, name)
-                if doc is None or doc["EndpointStatus"] == EndpointStatus.DELETING:
-                    return
-                creating = doc["EndpointStatus"] == EndpointStatus.CREATING
-                self._set(name, EndpointStatus=(EndpointStatus.FAILED if creating else EndpointStatus.IN_SERVICE).value,
-                          FailureReason=f"{type(e).__name__}: {e}"[:1024], PendingDeploymentSummary=None)
+        with self.lock:
+            doc = self.ctx.store.get(ENDPOINT, name)
+            if doc is None or doc["EndpointStatus"] == EndpointStatus.DELETING:
+                return
+            creating = doc["EndpointStatus"] == EndpointStatus.CREATING
+            self._set(name, EndpointStatus=EndpointStatus.FAILED if creating else EndpointStatus.IN_SERVICE,
+                      FailureReason=failure_reason(err), PendingDeploymentSummary=None)
 
     def _start_variants(self, name: str, config: dict[str, Any]) -> dict[str, Variant]:
         variants: dict[str, Variant] = {}
@@ -238,16 +228,16 @@ class EndpointOperations(ModelOperations):
             variants = self._start_variants(name, config)
         except (artifacts.ArtifactError, WorkerStartError, ValidationException) as e:
             with self.lock:
-                self._set(name, EndpointStatus="Failed", FailureReason=str(e)[:1024])
+                self._set(name, EndpointStatus=EndpointStatus.FAILED, FailureReason=str(e)[:MAX_REASON])
             return
         live = LiveEndpoint(name, variants)
         with self.lock:
             doc = self.ctx.store.get(ENDPOINT, name)
-            if doc is None or doc["EndpointStatus"] == "Deleting" or self.stopping:
+            if doc is None or doc["EndpointStatus"] == EndpointStatus.DELETING or self.stopping:
                 stop_all(live.workers())
                 return
             self.fleets[name] = live
-            self._set(name, EndpointStatus="InService", EndpointConfigName=config["EndpointConfigName"],
+            self._set(name, EndpointStatus=EndpointStatus.IN_SERVICE, EndpointConfigName=config["EndpointConfigName"],
                       ProductionVariants=self._variant_docs(config, live))
 
     def _update(self, name: str, config: dict[str, Any], live: LiveEndpoint | None) -> None:
@@ -257,7 +247,7 @@ class EndpointOperations(ModelOperations):
             # SageMaker rolls a failed update back: the old fleet keeps serving, and the endpoint
             # is InService on its old config with the reason ("FailureReason: ... or the status
             # is InService but update operation fails", DescribeEndpoint, SageMaker API Reference).
-            self._set(name, EndpointStatus="InService", FailureReason=str(e)[:1024],
+            self._set(name, EndpointStatus=EndpointStatus.IN_SERVICE, FailureReason=str(e)[:MAX_REASON],
                       PendingDeploymentSummary=None)
             return
         with self.lock:
@@ -265,7 +255,7 @@ class EndpointOperations(ModelOperations):
                 stop_all(w for v in variants.values() for w in v.workers)
                 return
             old = live.swap(variants)
-            self._set(name, EndpointStatus="InService", EndpointConfigName=config["EndpointConfigName"],
+            self._set(name, EndpointStatus=EndpointStatus.IN_SERVICE, EndpointConfigName=config["EndpointConfigName"],
                       ProductionVariants=self._variant_docs(config, live), PendingDeploymentSummary=None)
         live.retire(old, DRAIN_TIMEOUT)
 
@@ -296,7 +286,7 @@ class EndpointOperations(ModelOperations):
                 failure = str(e)
         with self.lock:
             doc = self.ctx.store.get(ENDPOINT, name)
-            if doc is None or doc["EndpointStatus"] != "Updating" or live is None:
+            if doc is None or doc["EndpointStatus"] != EndpointStatus.UPDATING or live is None:
                 return
             variants = []
             for pv in doc.get("ProductionVariants", []):
@@ -305,7 +295,7 @@ class EndpointOperations(ModelOperations):
                     pv.update(CurrentWeight=v.weight, DesiredWeight=v.weight,
                               CurrentInstanceCount=len(v.workers), DesiredInstanceCount=v.desired)
                 variants.append(pv)
-            self._set(name, EndpointStatus="InService", ProductionVariants=variants,
+            self._set(name, EndpointStatus=EndpointStatus.IN_SERVICE, ProductionVariants=variants,
                       FailureReason=failure)
 
     def _delete(self, name: str, live: LiveEndpoint | None) -> None:

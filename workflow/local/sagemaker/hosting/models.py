@@ -9,7 +9,8 @@ from workflow.local.errors import ValidationException
 from workflow.local.s3.facade import s3_access
 from workflow.local.sagemaker.hosting import rules
 from workflow.local.sagemaker.hosting.model_data import ModelData
-from workflow.local.sagemaker.hosting.resources import check_name, now, page, public
+from workflow.local.sagemaker.hosting.resources import HOSTING_PAGE, check_name, now
+from workflow.local.sagemaker.listing import page, public, with_token
 
 MODEL = "sagemaker.model"
 CONFIG = "sagemaker.endpoint-config"
@@ -89,15 +90,10 @@ class ModelOperations:
         return {}
 
     def list_models(self, params: dict[str, Any]) -> dict[str, Any]:
-        docs, token = page(self.ctx.store.list(MODEL), params, name_key="ModelName")
-        out: dict[str, Any] = {
-            "Models": [
-                {k: d[k] for k in ("ModelName", "ModelArn", "CreationTime")} for d in docs
-            ]
-        }
-        if token:
-            out["NextToken"] = token
-        return out
+        docs, token = page(self.ctx.store.list(MODEL), params, name_key="ModelName",
+                           default_size=HOSTING_PAGE)
+        return with_token({"Models": [{k: d[k] for k in ("ModelName", "ModelArn", "CreationTime")}
+                                      for d in docs]}, token)
 
     # -- endpoint configs -------------------------------------------------------
     def create_endpoint_config(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -156,13 +152,7 @@ class ModelOperations:
         return {}
 
     def list_endpoint_configs(self, params: dict[str, Any]) -> dict[str, Any]:
-        docs, token = page(self.ctx.store.list(CONFIG), params, name_key="EndpointConfigName")
-        out: dict[str, Any] = {
-            "EndpointConfigs": [
-                {k: d[k] for k in ("EndpointConfigName", "EndpointConfigArn", "CreationTime")}
-                for d in docs
-            ]
-        }
-        if token:
-            out["NextToken"] = token
-        return out
+        docs, token = page(self.ctx.store.list(CONFIG), params, name_key="EndpointConfigName",
+                           default_size=HOSTING_PAGE)
+        keys = ("EndpointConfigName", "EndpointConfigArn", "CreationTime")
+        return with_token({"EndpointConfigs": [{k: d[k] for k in keys} for d in docs]}, token)

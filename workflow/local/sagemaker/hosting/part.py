@@ -9,10 +9,12 @@ import logging
 import threading
 from typing import Any
 
+from workflow.local import background
 from workflow.local.context import ServerContext
 from workflow.local.sagemaker.hosting.endpoints import ENDPOINT, EndpointOperations
 from workflow.local.sagemaker.hosting.fleet import LiveEndpoint, launch, stop_all
 from workflow.local.sagemaker.hosting.worker import Worker, WorkerStartError
+from workflow.local.sagemaker.statuses import EndpointStatus
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +30,7 @@ class Hosting(EndpointOperations):
         self.replacements = 0
         self._replacing: set[int] = set()
         self._stop = threading.Event()
-        self._monitor: threading.Thread | None = None
+        self._monitor: background.BackgroundTask | None = None
 
     def live(self, name: str) -> LiveEndpoint | None:
         """The running workers of an endpoint (None when it has none), for the runtime."""
@@ -41,8 +43,8 @@ class Hosting(EndpointOperations):
     def start(self) -> None:
         for doc in self.ctx.store.list(ENDPOINT):
             self._restore(doc)
-        self._monitor = threading.Thread(target=self._watch, daemon=True, name="endpoint-monitor")
-        self._monitor.start()
+        # A monitor that breaks stops replacing workers: the error is logged, nothing else to do.
+        self._monitor = background.start("endpoint-monitor", self._watch, lambda err: None)
 
     def shutdown(self) -> None:
         with self.lock:
@@ -56,18 +58,18 @@ class Hosting(EndpointOperations):
 
     def _restore(self, doc: dict[str, Any]) -> None:
         name, status = doc["EndpointName"], doc["EndpointStatus"]
-        if status == "Deleting":
+        if status == EndpointStatus.DELETING:
             self.ctx.store.delete(ENDPOINT, name)
             return
-        if status == "Failed":
+        if status == EndpointStatus.FAILED:
             return
         try:
             config = self.get_config(doc["EndpointConfigName"])
         except Exception as e:  # noqa: BLE001 - any lookup failure makes the endpoint Failed
-            self._set(name, EndpointStatus="Failed", FailureReason=f"Could not restore: {e}")
+            self._set(name, EndpointStatus=EndpointStatus.FAILED, FailureReason=f"Could not restore: {e}")
             return
         reason = None
-        if status == "Updating":
+        if status == EndpointStatus.UPDATING:
             reason = "The update was interrupted by a server restart; the previous configuration is kept."
         counts = {v["VariantName"]: v["DesiredInstanceCount"] for v in doc.get("ProductionVariants", [])}
         config = {**config, "ProductionVariants": [
@@ -75,7 +77,7 @@ class Hosting(EndpointOperations):
             for pv in config["ProductionVariants"]
         ]}
         # "Creating" until the workers answer /ping, then InService again.
-        self._set(name, EndpointStatus="Creating", FailureReason=reason)
+        self._set(name, EndpointStatus=EndpointStatus.CREATING, FailureReason=reason)
         self._spawn(self._create, name, config)
 
     # -- crash monitor ------------------------------------------------------------
@@ -90,8 +92,10 @@ class Hosting(EndpointOperations):
                     self._replacing.add(worker.id)
                     log.warning("endpoint %s: worker %s exited (code %s); replacing it",
                                 name, worker.id, worker.process.returncode if worker.process else None)
-                    threading.Thread(target=self._replace, args=(live, worker), daemon=True,
-                                     name="endpoint-replace").start()
+                    # A replacement that breaks leaves the others serving; the monitor tries again.
+                    background.start(f"endpoint-replace-{name}",
+                                     lambda live=live, worker=worker: self._replace(live, worker),
+                                     lambda err: None)
 
     def _replace(self, live: LiveEndpoint, dead: Worker) -> None:
         try:

@@ -6,22 +6,12 @@ operations in ``endpoints.py`` and ``models.py`` call them before changing anyth
 from __future__ import annotations
 
 from collections.abc import Iterable
-from enum import Enum
 from typing import Any
 
 from workflow.local.errors import ValidationException
+from workflow.local.sagemaker.statuses import EndpointStatus
 
 Record = dict[str, Any]
-
-
-class EndpointStatus(str, Enum):
-    CREATING = "Creating"
-    UPDATING = "Updating"
-    SYSTEM_UPDATING = "SystemUpdating"
-    ROLLING_BACK = "RollingBack"
-    IN_SERVICE = "InService"
-    DELETING = "Deleting"
-    FAILED = "Failed"
 
 
 #: An operation runs on the endpoint: SageMaker refuses UpdateEndpoint and DeleteEndpoint.

@@ -8,16 +8,20 @@ from typing import Any
 
 from workflow.local.context import ServerContext
 from workflow.local.errors import ResourceInUse, ResourceNotFound, ValidationException
+from workflow.local.s3.facade import s3_access
 from workflow.local.sagemaker import debugger
-from workflow.local.sagemaker.debugger.rule_job import RuleJob
 from workflow.local.sagemaker.finished import FinishedListeners
+from workflow.local.sagemaker.listing import page, public, with_token
+from workflow.local.sagemaker.records import RecordHandle, TrainingLocal
+from workflow.local.sagemaker.statuses import TERMINAL, JobStatus, RuleStatus
 from workflow.local.sagemaker.training import staging
+from workflow.local.sagemaker.training.ending import DEFAULT_MAX_RUNTIME, SHUTDOWN, STOPPED, mark_rules
 from workflow.local.sagemaker.training.layout import JobPaths
-from workflow.local.sagemaker.training.listing import page
 from workflow.local.sagemaker.training.metrics import compile_definitions, read_series
 from workflow.local.sagemaker.training.process import ScriptProcess
-from workflow.local.sagemaker.training.runner import SHUTDOWN, STOPPED, JobRun
-from workflow.local.sagemaker.training.status import TERMINAL, finish_times, now, transition
+from workflow.local.sagemaker.training.runner import JobRun
+from workflow.local.sagemaker.training.status import finish_times, now, transition
+from workflow.local.sagemaker.training.storage import JobStorage
 from workflow.local.sagemaker.training.uris import s3_uri
 
 NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
@@ -39,10 +43,6 @@ def check_name(name: str, field: str) -> None:
         )
 
 
-def public(doc: dict[str, Any]) -> dict[str, Any]:
-    return {k: copy.deepcopy(v) for k, v in doc.items() if not k.startswith("_")}
-
-
 class TrainingJobs:
     KIND = "sagemaker.training-job"
 
@@ -61,21 +61,29 @@ class TrainingJobs:
             elif self._rules_in_progress(doc):
                 self.ctx.store.update(self.KIND, doc["TrainingJobName"], self._rules_interrupted)
 
-    def _watch_again(self, doc: dict[str, Any]) -> None:
-        name = doc["TrainingJobName"]
-        local = doc.get("_local", {})
-        paths = JobPaths.of(self.ctx.data_dir, name)
-        process = None
-        if local.get("request"):
-            process = ScriptProcess.attach(local.get("command", []), paths.log, paths.launcher_pid,
-                                           paths.exit_code)
-        if process is None:
-            self.ctx.store.update(self.KIND, name, self._interrupted)
-            return
-        run = JobRun(self, name, local["request"], attached=process)
+    def _run(self, name: str, request: dict[str, Any], attached: ScriptProcess | None = None) -> JobRun:
+        """A run of the job ``name`` that touches only its record, storage and folder."""
+        run = JobRun(name, request, record=RecordHandle(self.ctx.store, self.KIND, name),
+                     storage=JobStorage(s3_access(self.ctx), request["RoleArn"]),
+                     paths=JobPaths.of(self.ctx.data_dir, name), on_finished=self.finished,
+                     attached=attached)
         with self._lock:
             self.runs[name] = run
-        if doc["TrainingJobStatus"] == "Stopping":
+        return run
+
+    def _watch_again(self, doc: dict[str, Any]) -> None:
+        name = doc["TrainingJobName"]
+        local: TrainingLocal | None = doc.get("_local")
+        paths = JobPaths.of(self.ctx.data_dir, name)
+        process = None
+        if local and local.get("request"):
+            process = ScriptProcess.attach(local.get("command", []), paths.log, paths.launcher_pid,
+                                           paths.exit_code)
+        if local is None or process is None:
+            self.ctx.store.update(self.KIND, name, self._interrupted)
+            return
+        run = self._run(name, local["request"], attached=process)
+        if doc["TrainingJobStatus"] == JobStatus.STOPPING:
             run.request_stop(STOPPED)
         run.start()
 
@@ -83,18 +91,16 @@ class TrainingJobs:
     def _rules_in_progress(doc: dict[str, Any]) -> list[dict[str, Any]]:
         return [status for status in doc.get("DebugRuleEvaluationStatuses", [])
                 + doc.get("ProfilerRuleEvaluationStatuses", [])
-                if status.get("RuleEvaluationStatus") == "InProgress"]
+                if status.get("RuleEvaluationStatus") == RuleStatus.IN_PROGRESS]
 
-    @classmethod
-    def _rules_interrupted(cls, doc: dict[str, Any]) -> None:
-        for status in cls._rules_in_progress(doc):
-            status.update(RuleEvaluationStatus="Error", LastModifiedTime=now(),
-                          StatusDetails="The local server stopped before this rule finished.")
+    @staticmethod
+    def _rules_interrupted(doc: dict[str, Any]) -> None:
+        mark_rules(doc, RuleStatus.ERROR, "The local server stopped before this rule finished.", now())
 
     @staticmethod
     def _interrupted(doc: dict[str, Any]) -> None:
         when = now()
-        transition(doc, "Failed", when=when)
+        transition(doc, JobStatus.FAILED, when=when)
         doc["FailureReason"] = ("InternalServerError: the local server stopped while this job was "
                                 "running, and the job's process did not survive it. Start it again "
                                 "under a new name.")
@@ -112,17 +118,6 @@ class TrainingJobs:
         with self._lock:
             self.runs.pop(name, None)
         self.finished_listeners.notify(name)
-
-    # -- what the debugger package adds to a job ---------------------------------
-    def hook_config(self, request: dict[str, Any], paths: JobPaths) -> dict[str, Any] | None:
-        return debugger.hook_config(request, paths.debug_output)
-
-    def profiler_sampler(self, request: dict[str, Any], paths: JobPaths) -> Any:
-        return debugger.profiler_sampler(request, paths.root / "profiler-output")
-
-    def start_rules(self, request: dict[str, Any], paths: JobPaths, name: str) -> RuleJob | None:
-        """The rule job that starts with the script (None when the job has nothing to analyse)."""
-        return RuleJob(request, paths, name) if debugger.has_analysis(request) else None
 
     # -- operations ---------------------------------------------------------------
     def create_training_job(self, params: dict[str, Any], *, tuning_job_arn: str | None = None
@@ -148,20 +143,17 @@ class TrainingJobs:
                 "EnableInterContainerTrafficEncryption", False),
             "EnableManagedSpotTraining": params.get("EnableManagedSpotTraining", False),
             # The request itself: a server that restarts watches the job's script again with it.
-            "_local": {"tags": params.get("Tags", []), "request": copy.deepcopy(params)},
+            "_local": TrainingLocal(tags=params.get("Tags", []), request=copy.deepcopy(params)),
             **debugger.initial_statuses(params, when),
         }
-        doc.setdefault("StoppingCondition", {}).setdefault("MaxRuntimeInSeconds", 86400)
+        doc.setdefault("StoppingCondition", {}).setdefault("MaxRuntimeInSeconds", DEFAULT_MAX_RUNTIME)
         if tuning_job_arn:
             doc["TuningJobArn"] = tuning_job_arn
         transition(doc, "Starting", when=when)
         if not self.ctx.store.insert(self.KIND, name, doc):
             raise ResourceInUse(f"Training job names must be unique within an AWS account and "
                                 f"region, and a training job with this name already exists ({arn})")
-        run = JobRun(self, name, params)
-        with self._lock:
-            self.runs[name] = run
-        run.start()
+        self._run(name, params).start()
         return {"TrainingJobArn": arn}
 
     def _get(self, name: str) -> dict[str, Any]:
@@ -175,26 +167,25 @@ class TrainingJobs:
 
     def list_training_jobs(self, params: dict[str, Any]) -> dict[str, Any]:
         docs = self.ctx.store.list(self.KIND)
-        items, token = page(docs, params, status_key="TrainingJobStatus",
-                            name_key="TrainingJobName")
+        items, token = page(docs, params, status_key="TrainingJobStatus", name_key="TrainingJobName")
         summaries = [
             {k: d[k] for k in ("TrainingJobName", "TrainingJobArn", "CreationTime", "TrainingEndTime",
                                "LastModifiedTime", "TrainingJobStatus", "SecondaryStatus") if k in d}
             for d in items
         ]
-        return {"TrainingJobSummaries": summaries, **({"NextToken": token} if token else {})}
+        return with_token({"TrainingJobSummaries": summaries}, token)
 
     def stop_training_job(self, params: dict[str, Any]) -> dict[str, Any]:
         name = params["TrainingJobName"]
         doc = self._get(name)
-        if doc["TrainingJobStatus"] == "Stopping":
+        if doc["TrainingJobStatus"] == JobStatus.STOPPING:
             return {}
-        if doc["TrainingJobStatus"] != "InProgress":
+        if doc["TrainingJobStatus"] != JobStatus.IN_PROGRESS:
             raise ValidationException(
                 f"The request was rejected because the training job {name} is in status "
                 f"{doc['TrainingJobStatus']}.")
-        self.ctx.store.update(self.KIND, name, lambda d: transition(d, "Stopping")
-                              if d["TrainingJobStatus"] == "InProgress" else None)
+        self.ctx.store.update(self.KIND, name, lambda d: transition(d, JobStatus.STOPPING)
+                              if d["TrainingJobStatus"] == JobStatus.IN_PROGRESS else None)
         with self._lock:
             run = self.runs.get(name)
         if run is not None:

@@ -1,5 +1,9 @@
 """One training job from Starting to a terminal status, on its own thread.
 
+A run touches only what it is given: its record in the store, its storage (S3 as
+the job's role), its folder, a clock and ``on_finished``. What the end state is
+comes from ``ending.py``; the run watches the script and moves the files.
+
 A job whose script an earlier server started (and which survived that server) is
 watched again from where it is: ``JobRun(..., attached=process)``.
 """
@@ -8,39 +12,42 @@ from __future__ import annotations
 import signal
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
 
+from workflow.local import background
+from workflow.local.background import failure_reason
 from workflow.local.errors import ServiceError
-from workflow.local.s3.facade import s3_access
+from workflow.local.sagemaker import debugger
 from workflow.local.sagemaker.debugger.publish import publish
-from workflow.local.sagemaker.training import artifacts, staging
+from workflow.local.sagemaker.debugger.rule_job import RuleJob
+from workflow.local.sagemaker.records import RecordHandle
+from workflow.local.sagemaker.statuses import JobStatus, RuleStatus
+from workflow.local.sagemaker.training import artifacts, ending, staging
+from workflow.local.sagemaker.training.ending import MAX_RUNTIME
 from workflow.local.sagemaker.training.layout import JobPaths
 from workflow.local.sagemaker.training.metrics import MetricParser
 from workflow.local.sagemaker.training.process import STOP_GRACE_SECONDS, ScriptProcess
-from workflow.local.sagemaker.training.status import finish_times, now, transition
+from workflow.local.sagemaker.training.status import now, transition
 from workflow.local.sagemaker.training.storage import JobStorage
 from workflow.local.sagemaker.training.toolkit_env import build_environment, gpu_count
 
-if TYPE_CHECKING:
-    from workflow.local.sagemaker.debugger.rule_job import RuleJob
-    from workflow.local.sagemaker.training.jobs import TrainingJobs
-
-DEFAULT_MAX_RUNTIME = 86400
 POLL_SECONDS = 0.05
-
-# Why a run was asked to end; each maps to the secondary status it ends in.
-STOPPED, MAX_RUNTIME, SHUTDOWN = "Stopped", "MaxRuntimeExceeded", "Shutdown"
+STATUS = "TrainingJobStatus"
 
 
-class JobRun(threading.Thread):
-    def __init__(self, part: TrainingJobs, name: str, request: dict[str, Any],
-                 attached: ScriptProcess | None = None) -> None:
-        super().__init__(name=f"training-{name}", daemon=True)
-        self.part = part
+class JobRun:
+    def __init__(self, name: str, request: dict[str, Any], *, record: RecordHandle,
+                 storage: JobStorage, paths: JobPaths, on_finished: Callable[[str], None],
+                 clock: Callable[[], datetime] = now, attached: ScriptProcess | None = None) -> None:
         self.job_name = name
         self.request = request
-        self.paths = JobPaths.of(part.ctx.data_dir, name)
-        self.storage = JobStorage(s3_access(part.ctx), request["RoleArn"])
+        self.record = record
+        self.storage = storage
+        self.paths = paths
+        self.on_finished = on_finished
+        self.clock = clock
         self.stop_reason: str | None = None
         self._wake = threading.Event()
         self.process: ScriptProcess | None = attached
@@ -50,8 +57,15 @@ class JobRun(threading.Thread):
             request.get("AlgorithmSpecification", {}).get("MetricDefinitions", []),
             sink=self.paths.metrics,
         )
+        self._task = background.BackgroundTask(f"training-{name}", self._run, self._crashed)
 
     # -- called from other threads ------------------------------------------
+    def start(self) -> None:
+        self._task.start()
+
+    def join(self, timeout: float | None = None) -> None:
+        self._task.join(timeout)
+
     def request_stop(self, reason: str) -> None:
         if self.stop_reason is None:
             self.stop_reason = reason
@@ -60,87 +74,89 @@ class JobRun(threading.Thread):
         self._wake.set()
 
     # -- the job's own thread -------------------------------------------------
-    def _update(self, change: Any) -> dict[str, Any] | None:
-        return self.part.ctx.store.update(self.part.KIND, self.job_name, change)
-
-    def run(self) -> None:
-        try:
-            self._run()
-        except Exception as err:  # noqa: BLE001 - a job must end Failed, never stay InProgress
-            self._end("Failed", f"InternalServerError: the local server failed to run the job: "
-                      f"{type(err).__name__}: {err}")
+    def _crashed(self, err: Exception) -> None:
+        """The server failed the job: it ends Failed, unless it had ended already (a
+        Completed job whose rule results broke stays Completed; its rules say why)."""
+        reason = failure_reason(err, "InternalServerError: the local server failed to run the job")
+        if not self._end(JobStatus.FAILED, reason):
+            self.record.update(lambda d: ending.mark_rules(d, RuleStatus.ERROR, reason, self.clock()))
 
     def _run(self) -> None:
-        if self.attached is not None:
-            self._watch_again(self.attached)
-            return
-
-        def downloading(doc: dict[str, Any]) -> None:
-            transition(doc, "Downloading")
-            doc["TrainingStartTime"] = doc["LastModifiedTime"]
-
-        self._update(downloading)
         try:
-            self.paths.create()
-            staging.write_configs(self.paths, self.request, self.part.hook_config(self.request, self.paths),
-                                  self.request.get("ProfilerConfig"))
-            staging.stage_inputs(self.paths, self.request, self.storage)
-        except ServiceError as err:
-            self._end("Failed", f"ClientError: {err.message}")
-            return
-        if self.stop_reason:
-            self._end(self._stop_status(), None)
-            return
-        self._update(lambda d: transition(d, "Training"))
-        self.rules = self.part.start_rules(self.request, self.paths, self.job_name)
-        try:
-            self._train_and_end(self._train())
+            if self.attached is not None:
+                self._watch_again(self.attached)
+            else:
+                self._first_run()
         finally:
             if self.rules is not None:
                 self.rules.cancel()
+
+    def _first_run(self) -> None:
+        def downloading(doc: dict[str, Any]) -> None:
+            transition(doc, "Downloading", when=self.clock())
+            doc["TrainingStartTime"] = doc["LastModifiedTime"]
+
+        self.record.update(downloading)
+        try:
+            self.paths.create()
+            staging.write_configs(self.paths, self.request,
+                                  debugger.hook_config(self.request, self.paths.debug_output),
+                                  self.request.get("ProfilerConfig"))
+            staging.stage_inputs(self.paths, self.request, self.storage)
+        except ServiceError as err:
+            self._end(JobStatus.FAILED, f"ClientError: {err.message}")
+            return
+        if self.stop_reason:
+            self._end(ending.stop_status(self.stop_reason), None)
+            return
+        self.record.update(lambda d: transition(d, "Training", when=self.clock()))
+        self._start_rules()
+        self._finish(self._train())
 
     def _watch_again(self, process: ScriptProcess) -> None:
         """The script outlived the server that started it: read its whole log again (the
         metrics with it), start its rules and profiler anew, and see it to its end."""
         self.paths.metrics.unlink(missing_ok=True)
-        doc = self.part.ctx.store.get(self.part.KIND, self.job_name) or {}
-        started = doc.get("TrainingStartTime")
-        elapsed = (now() - started).total_seconds() if started is not None else 0.0
-        self.rules = self.part.start_rules(self.request, self.paths, self.job_name)
-        try:
-            self._train_and_end(self._supervise(process, elapsed))
-        finally:
-            if self.rules is not None:
-                self.rules.cancel()
+        started = (self.record.get() or {}).get("TrainingStartTime")
+        elapsed = (self.clock() - started).total_seconds() if started is not None else 0.0
+        self._start_rules()
+        self._finish(self._supervise(process, elapsed))
 
-    def _train_and_end(self, code: int) -> None:
-        if self.stop_reason == SHUTDOWN:
-            self._end("Failed", "InternalServerError: the local server shut down while the job ran; "
-                      "the script was stopped. Start the job again under a new name.")
+    def _start_rules(self) -> None:
+        """The rule job starts with the script (none when the job has nothing to analyse)."""
+        if debugger.has_analysis(self.request):
+            self.rules = RuleJob(self.request, self.paths, self.job_name)
+
+    def _finish(self, code: int) -> None:
+        end = ending.ending(self.stop_reason, code)
+        if not end.collect:
+            self._end(end.secondary, end.reason)
             return
-        if self.stop_reason:
-            self._collect(upload_model=True)
-            self._end(self._stop_status(), None)
-        elif code == 0:
-            self._update(lambda d: transition(d, "Uploading"))
-            fields = artifacts.upload(self.paths, self.request, self.job_name, self.storage)
-            staging.save_checkpoints(self.paths, self.request, self.storage)
-            self._update(lambda d: d.update(fields))
-            self._end("Completed", None, rules_pending=True)
+        if end.secondary == JobStatus.COMPLETED:
+            self.record.update(lambda d: transition(d, "Uploading", when=self.clock()))
+        fields = (artifacts.upload(self.paths, self.request, self.job_name, self.storage)
+                  if end.upload_model else {})
+        staging.save_checkpoints(self.paths, self.request, self.storage)
+        if end.secondary != JobStatus.COMPLETED:
+            fields.update(self._rule_results())
+        self.record.update(lambda d: d.update(fields))
+        reason = end.reason
+        if end.script_failed:
+            assert self.process is not None
+            reason = artifacts.failure_reason(self.paths, code, self.process.command)
+        self._end(end.secondary, reason)
+        if end.secondary == JobStatus.COMPLETED:
             # On AWS the rules run as their own jobs beside the training job: it is Completed
             # (and a .sync task goes on) while DebugRuleEvaluationStatuses are still InProgress.
             results = self._rule_results()
-            self._update(lambda d: d.update(results))
-        else:
-            self._collect(upload_model=False)
-            self._end("Failed", artifacts.failure_reason(self.paths, code, self.process.command))
+            self.record.update(lambda d: d.update(results))
 
     def _publish_metrics(self, published: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """FinalMetricDataList while the job runs: the latest value of each metric as the
         script prints it, which is how a follower sees epochs go by (DescribeTrainingJob)."""
         latest = self.parser.final()
         if latest != published:
-            self._update(lambda d: d.update(FinalMetricDataList=latest))
+            self.record.update(lambda d: d.update(FinalMetricDataList=latest))
         return latest
 
     def _rule_results(self) -> dict[str, Any]:
@@ -161,16 +177,15 @@ class JobRun(threading.Thread):
         )
         process = ScriptProcess.spawn(program, args, self.paths.code, env, self.paths.log,
                                       self.paths.launcher_pid, self.paths.exit_code)
-        self._update(lambda d: d.setdefault("_local", {}).update(command=process.command))
+        self.record.update(lambda d: d.setdefault("_local", {}).update(command=process.command))
         return self._supervise(process, 0.0)
 
     def _supervise(self, process: ScriptProcess, elapsed: float) -> int:
         """Feed the log's lines to the metrics until the script ends; stop it when asked or
         past MaxRuntimeInSeconds (``elapsed`` seconds ago it had started); its exit status."""
         self.process = process
-        max_runtime = self.request.get("StoppingCondition", {}).get(
-            "MaxRuntimeInSeconds", DEFAULT_MAX_RUNTIME)
-        sampler = self.part.profiler_sampler(self.request, self.paths)
+        limit = ending.max_runtime(self.request)
+        sampler = debugger.profiler_sampler(self.request, self.paths.root / "profiler-output")
         if sampler is not None:
             sampler.start(process.pid)
         if self.stop_reason:  # a stop that arrived while the process was starting
@@ -183,11 +198,11 @@ class JobRun(threading.Thread):
             if self._wake.wait(POLL_SECONDS):
                 self._wake.clear()
             published = self._publish_metrics(published)
-            if self.stop_reason is None and time.monotonic() - started > max_runtime:
+            if self.stop_reason is None and ending.past_max_runtime(time.monotonic() - started, limit):
                 self.request_stop(MAX_RUNTIME)
             if self.stop_reason and stop_sent is None:
                 stop_sent = time.monotonic()
-            if stop_sent is not None and time.monotonic() - stop_sent > STOP_GRACE_SECONDS:
+            if ending.kill_due(stop_sent, time.monotonic(), STOP_GRACE_SECONDS):
                 process.signal_group(signal.SIGKILL)
         code, rest = process.finish()
         self._feed(rest)
@@ -197,41 +212,14 @@ class JobRun(threading.Thread):
 
     def _feed(self, lines: list[str]) -> None:
         for line in lines:
-            self.parser.feed(line, now())
+            self.parser.feed(line, self.clock())
 
-    def _stop_status(self) -> str:
-        return MAX_RUNTIME if self.stop_reason == MAX_RUNTIME else "Stopped"
-
-    def _collect(self, *, upload_model: bool) -> None:
-        """Upload what the job produced (AWS keeps the model of a stopped job, not of a failed one)."""
-        fields = artifacts.upload(self.paths, self.request, self.job_name, self.storage) if upload_model else {}
-        fields.update(self._rule_results())
-        staging.save_checkpoints(self.paths, self.request, self.storage)
-        self._update(lambda d: d.update(fields))
-
-    def _end(self, secondary: str, failure: str | None, *, rules_pending: bool = False) -> None:
+    def _end(self, secondary: str, failure: str | None) -> bool:
+        """Record the job's end and tell ``on_finished``, once: False when it had ended."""
         final_metrics = self.parser.final()
-
-        def change(doc: dict[str, Any]) -> None:
-            when = now()
-            if secondary in ("Stopped", MAX_RUNTIME) and doc["SecondaryStatus"] != "Stopping":
-                transition(doc, "Stopping", when=when)
-            transition(doc, secondary, when=when)
-            if secondary == MAX_RUNTIME:
-                limit = self.request.get("StoppingCondition", {}).get("MaxRuntimeInSeconds")
-                doc["FailureReason"] = (
-                    f"MaxRuntimeExceeded: Training job stopped because it exceeded "
-                    f"MaxRuntimeInSeconds ({limit} s)")
-            if failure:
-                doc["FailureReason"] = failure[:1024]
-            if final_metrics:
-                doc["FinalMetricDataList"] = final_metrics
-            for status in doc.get("DebugRuleEvaluationStatuses", []) + doc.get(
-                    "ProfilerRuleEvaluationStatuses", []):
-                if status["RuleEvaluationStatus"] == "InProgress" and not rules_pending:
-                    status.update(RuleEvaluationStatus="Stopped", LastModifiedTime=when,
-                                  StatusDetails="The training job ended before the rule ran.")
-            finish_times(doc, when)
-
-        self._update(change)
-        self.part.finished(self.job_name)
+        limit = self.request.get("StoppingCondition", {}).get("MaxRuntimeInSeconds")
+        ended = self.record.settle(STATUS, lambda doc: ending.close(
+            doc, secondary, failure, when=self.clock(), final_metrics=final_metrics, limit=limit))
+        if ended:
+            self.on_finished(self.job_name)
+        return ended

@@ -4,7 +4,10 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-TERMINAL = frozenset({"Completed", "Failed", "Stopped"})
+from workflow.local.sagemaker.statuses import TERMINAL, JobStatus
+
+#: The secondary status of a job stopped for running past MaxRuntimeInSeconds.
+MAX_RUNTIME_EXCEEDED = "MaxRuntimeExceeded"
 
 MESSAGES = {
     "Starting": "Preparing the instances for training",
@@ -20,11 +23,11 @@ MESSAGES = {
 
 #: The primary status each secondary status implies.
 PRIMARY = {
-    "Completed": "Completed",
-    "Failed": "Failed",
-    "Stopping": "Stopping",
-    "Stopped": "Stopped",
-    "MaxRuntimeExceeded": "Stopped",
+    "Completed": JobStatus.COMPLETED,
+    "Failed": JobStatus.FAILED,
+    "Stopping": JobStatus.STOPPING,
+    "Stopped": JobStatus.STOPPED,
+    MAX_RUNTIME_EXCEEDED: JobStatus.STOPPED,
 }
 
 
@@ -41,11 +44,11 @@ def transition(doc: dict[str, Any], secondary: str, message: str | None = None,
         transitions[-1]["EndTime"] = when
     entry = {"Status": secondary, "StartTime": when,
              "StatusMessage": message or MESSAGES.get(secondary, secondary)}
-    if secondary in TERMINAL or secondary == "MaxRuntimeExceeded":
+    if secondary in TERMINAL or secondary == MAX_RUNTIME_EXCEEDED:
         entry["EndTime"] = when
     transitions.append(entry)
     doc["SecondaryStatus"] = secondary
-    doc["TrainingJobStatus"] = PRIMARY.get(secondary, "InProgress")
+    doc["TrainingJobStatus"] = PRIMARY.get(secondary, JobStatus.IN_PROGRESS)
     doc["LastModifiedTime"] = when
     return doc
 

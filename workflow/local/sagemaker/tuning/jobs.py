@@ -10,22 +10,54 @@ from typing import Any
 from workflow.local.context import ServerContext
 from workflow.local.errors import ResourceInUse, ResourceNotFound, ServiceError, ValidationException
 from workflow.local.sagemaker.finished import FinishedListeners
+from workflow.local.sagemaker.listing import page, public, with_token
+from workflow.local.sagemaker.records import Record, RecordHandle, TuningLocal
+from workflow.local.sagemaker.statuses import TERMINAL, JobStatus
 from workflow.local.sagemaker.training import TrainingJobs, staging
-from workflow.local.sagemaker.training.listing import page
 from workflow.local.sagemaker.training.metrics import compile_definitions
-from workflow.local.sagemaker.training.status import TERMINAL as TRAINING_TERMINAL
 from workflow.local.sagemaker.training.status import now
-from workflow.local.sagemaker.tuning.runner import TuningRun
-from workflow.local.sagemaker.tuning.space import parse_ranges
+from workflow.local.sagemaker.tuning import summary
+from workflow.local.sagemaker.tuning.runner import STATUS, TuningRun
+from workflow.local.sagemaker.tuning.space import Param, parse_ranges
 
 log = logging.getLogger(__name__)
 
 NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$")
-TERMINAL = frozenset({"Completed", "Failed", "Stopped"})
 SUMMARY_KEYS = ("HyperParameterTuningJobName", "HyperParameterTuningJobArn",
                 "HyperParameterTuningJobStatus", "CreationTime", "HyperParameterTuningEndTime",
                 "LastModifiedTime", "TrainingJobStatusCounters", "ObjectiveStatusCounters")
 SHUTDOWN_WAIT_SECONDS = 5.0
+INTERRUPTED_REASON = ("InternalServerError: the local server stopped while this tuning job was "
+                      "running, so it was ended. Start it again under a new name.")
+
+
+class ChildJobs:
+    """The training jobs a tuning job launches, as its run sees them."""
+
+    def __init__(self, ctx: ServerContext) -> None:
+        self.ctx = ctx
+
+    @property
+    def _training(self) -> TrainingJobs:
+        return self.ctx.backend("sagemaker").part(TrainingJobs)
+
+    def create(self, request: Record, tuning_job_arn: str) -> None:
+        self._training.create_training_job(request, tuning_job_arn=tuning_job_arn)
+
+    def describe(self, name: str) -> Record | None:
+        return self._training.job(name)
+
+    def stop(self, name: str) -> None:
+        try:
+            self._training.stop_training_job({"TrainingJobName": name})
+        except ServiceError:
+            pass  # it ended on its own meanwhile
+
+    def series(self, name: str) -> dict[str, list[float]]:
+        return self._training.metric_series(name)
+
+    def arn(self, name: str) -> str:
+        return self.ctx.arn("sagemaker", f"training-job/{name.lower()}")
 
 
 class TuningJobs:
@@ -36,6 +68,7 @@ class TuningJobs:
         self.runs: dict[str, TuningRun] = {}
         self._lock = threading.Lock()
         self.finished_listeners = FinishedListeners()
+        self.jobs = ChildJobs(ctx)
 
     @property
     def training(self) -> TrainingJobs:
@@ -51,28 +84,40 @@ class TuningJobs:
         self.training.finished_listeners.add(self._child_finished)
         for doc in self.ctx.store.list(self.KIND):
             if doc["HyperParameterTuningJobStatus"] not in TERMINAL and not self._take_up(doc):
-                self.finish(doc["HyperParameterTuningJobName"], "Failed",
-                            "InternalServerError: the local server stopped while this tuning job "
-                            "was running, so it was ended. Start it again under a new name.")
+                self._interrupted(doc["HyperParameterTuningJobName"])
 
-    def _take_up(self, doc: dict[str, Any]) -> bool:
-        request = doc.get("_local", {}).get("request")
-        if request is None:
+    def _run(self, name: str, request: Record, ranges: list[Param]) -> TuningRun:
+        """A run of the tuning job ``name`` that touches only its record and its children."""
+        return TuningRun(name, request, ranges, record=RecordHandle(self.ctx.store, self.KIND, name),
+                         jobs=self.jobs, arn=self.arn(name), on_finished=self._finished)
+
+    def _take_up(self, doc: Record) -> bool:
+        local: TuningLocal | None = doc.get("_local")
+        if local is None or local.get("request") is None:
             return False
+        request = local["request"]
         config = request["HyperParameterTuningJobConfig"]
         try:
-            run = TuningRun(self, doc["HyperParameterTuningJobName"], request,
+            run = self._run(doc["HyperParameterTuningJobName"], request,
                             parse_ranges(config.get("ParameterRanges", {}), config.get("Strategy", "Bayesian")))
-            run.restore(doc["_local"].get("children", []))
+            run.restore(local.get("children", []))
         except Exception:  # noqa: BLE001 - whatever it is, the job must end, not stay InProgress
             log.exception("cannot take up the tuning job %s", doc["HyperParameterTuningJobName"])
             return False
         with self._lock:
             self.runs[run.tuning_name] = run
-        if doc["HyperParameterTuningJobStatus"] == "Stopping":
+        if doc["HyperParameterTuningJobStatus"] == JobStatus.STOPPING:
             run.request_stop()
         run.start()
         return True
+
+    def _interrupted(self, name: str) -> None:
+        doc = self._get(name)
+        summaries = self._summaries(doc)
+        when = now()
+        if RecordHandle(self.ctx.store, self.KIND, name).settle(STATUS, lambda d: summary.close(
+                d, summary.refreshed(d, summaries), JobStatus.FAILED, INTERRUPTED_REASON, when)):
+            self._finished(name)
 
     def shutdown(self) -> None:
         with self._lock:
@@ -90,101 +135,15 @@ class TuningJobs:
             if name in run.running:
                 run.wake.set()
 
-    # -- used by TuningRun ------------------------------------------------------------
-    def record_child(self, name: str, child: dict[str, Any]) -> None:
-        self.ctx.store.update(self.KIND, name,
-                              lambda d: d["_local"].setdefault("children", []).append(child))
-
-    def stop_child(self, name: str) -> None:
-        try:
-            self.training.stop_training_job({"TrainingJobName": name})
-        except ServiceError:
-            pass  # it ended on its own meanwhile
-
-    def _summary(self, doc: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
-        objective = doc["HyperParameterTuningJobConfig"]["HyperParameterTuningJobObjective"]
-        job = self.training.job(child["name"]) or {}
-        status = job.get("TrainingJobStatus", "Failed")
-        summary: dict[str, Any] = {
-            "TrainingJobName": child["name"],
-            "TrainingJobArn": job.get("TrainingJobArn", self.ctx.arn(
-                "sagemaker", f"training-job/{child['name'].lower()}")),
-            "TuningJobName": doc["HyperParameterTuningJobName"],
-            "CreationTime": job.get("CreationTime", doc["CreationTime"]),
-            "TrainingJobStatus": status,
-            "TunedHyperParameters": child["tuned"],
-        }
-        for key in ("TrainingStartTime", "TrainingEndTime", "FailureReason"):
-            if key in job:
-                summary[key] = job[key]
-        if "error" in child:
-            summary["FailureReason"] = child["error"]
-        value = next((m["Value"] for m in job.get("FinalMetricDataList", [])
-                      if m["MetricName"] == objective["MetricName"]), None)
-        if status in TRAINING_TERMINAL and value is not None:
-            summary["FinalHyperParameterTuningJobObjectiveMetric"] = {
-                "Type": objective["Type"], "MetricName": objective["MetricName"], "Value": value}
-            summary["ObjectiveStatus"] = "Succeeded"
-        else:
-            summary["ObjectiveStatus"] = "Failed" if status in TRAINING_TERMINAL else "Pending"
-        return summary
-
-    def children(self, name: str) -> list[dict[str, Any]]:
-        doc = self._get(name)
-        return [self._summary(doc, c) for c in doc["_local"].get("children", [])]
-
-    def _best(self, doc: dict[str, Any], summaries: list[dict[str, Any]]) -> dict[str, Any] | None:
-        scored = [s for s in summaries if "FinalHyperParameterTuningJobObjectiveMetric" in s]
-        if not scored:
-            return None
-        minimize = doc["HyperParameterTuningJobConfig"]["HyperParameterTuningJobObjective"][
-            "Type"] == "Minimize"
-        key = (lambda s: s["FinalHyperParameterTuningJobObjectiveMetric"]["Value"])
-        return min(scored, key=key) if minimize else max(scored, key=key)
-
-    def best_value(self, name: str) -> float | None:
-        best = self._best(self._get(name), self.children(name))
-        return None if best is None else best["FinalHyperParameterTuningJobObjectiveMetric"]["Value"]
-
-    def refresh(self, name: str) -> None:
-        """Recompute the counters and the best job from the children's current state."""
-        summaries = self.children(name)
-        statuses = [s["TrainingJobStatus"] for s in summaries]
-        objectives = [s["ObjectiveStatus"] for s in summaries]
-        fields: dict[str, Any] = {
-            "TrainingJobStatusCounters": {
-                "Completed": statuses.count("Completed"),
-                "InProgress": statuses.count("InProgress") + statuses.count("Stopping"),
-                "RetryableError": 0, "NonRetryableError": statuses.count("Failed"),
-                "Stopped": statuses.count("Stopped")},
-            "ObjectiveStatusCounters": {k: objectives.count(k) for k in ("Succeeded", "Pending", "Failed")},
-        }
-
-        def change(doc: dict[str, Any]) -> None:
-            best = self._best(doc, summaries)
-            if best is not None:
-                fields["BestTrainingJob"] = best
-            if any(doc.get(k) != v for k, v in fields.items()):
-                doc.update(fields)
-                doc["LastModifiedTime"] = now()
-
-        self.ctx.store.update(self.KIND, name, change)
-
-    def finish(self, name: str, status: str, reason: str | None) -> None:
-        self.refresh(name)  # the counters must show the children's final status
-
-        def change(doc: dict[str, Any]) -> None:
-            when = now()
-            doc["HyperParameterTuningJobStatus"] = status
-            doc["HyperParameterTuningEndTime"] = when
-            doc["LastModifiedTime"] = when
-            if reason:
-                doc["FailureReason"] = reason
-
-        self.ctx.store.update(self.KIND, name, change)
+    def _finished(self, name: str) -> None:
         with self._lock:
             self.runs.pop(name, None)
         self.finished_listeners.notify(name)
+
+    def _summaries(self, doc: Record) -> list[Record]:
+        return [summary.summary(doc, c, None if "error" in c else self.jobs.describe(c["name"]),
+                                self.jobs.arn(c["name"]))
+                for c in doc["_local"].get("children", [])]
 
     # -- operations -----------------------------------------------------------------------
     def create_hyper_parameter_tuning_job(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -226,15 +185,15 @@ class TuningJobs:
         doc = {"HyperParameterTuningJobName": name, "HyperParameterTuningJobArn": self.arn(name),
                "HyperParameterTuningJobConfig": copy.deepcopy(config),
                "TrainingJobDefinition": copy.deepcopy(definition),
-               "HyperParameterTuningJobStatus": "InProgress", "CreationTime": when,
+               "HyperParameterTuningJobStatus": JobStatus.IN_PROGRESS, "CreationTime": when,
                "LastModifiedTime": when,
                "TrainingJobStatusCounters": {"Completed": 0, "InProgress": 0, "RetryableError": 0,
                                              "NonRetryableError": 0, "Stopped": 0},
                "ObjectiveStatusCounters": {"Succeeded": 0, "Pending": 0, "Failed": 0},
-               "_local": {"children": [], "tags": params.get("Tags", []),
-                          # What a server that restarts takes the tuning job up again with.
-                          "request": copy.deepcopy(params)}}
-        run = TuningRun(self, name, params, ranges)  # validates the strategy before storing
+               # What a server that restarts takes the tuning job up again with.
+               "_local": TuningLocal(children=[], tags=params.get("Tags", []),
+                                     request=copy.deepcopy(params))}
+        run = self._run(name, params, ranges)  # validates the strategy before storing
         if not self.ctx.store.insert(self.KIND, name, doc):
             raise ResourceInUse(f"Hyperparameter tuning job {name} already exists")
         with self._lock:
@@ -249,8 +208,7 @@ class TuningJobs:
         return doc
 
     def describe_hyper_parameter_tuning_job(self, params: dict[str, Any]) -> dict[str, Any]:
-        doc = self._get(params["HyperParameterTuningJobName"])
-        return {k: copy.deepcopy(v) for k, v in doc.items() if not k.startswith("_")}
+        return public(self._get(params["HyperParameterTuningJobName"]))
 
     def list_hyper_parameter_tuning_jobs(self, params: dict[str, Any]) -> dict[str, Any]:
         items, token = page(self.ctx.store.list(self.KIND), params,
@@ -260,27 +218,27 @@ class TuningJobs:
                       "Strategy": d["HyperParameterTuningJobConfig"].get("Strategy", "Bayesian"),
                       "ResourceLimits": d["HyperParameterTuningJobConfig"]["ResourceLimits"]}
                      for d in items]
-        return {"HyperParameterTuningJobSummaries": summaries, **({"NextToken": token} if token else {})}
+        return with_token({"HyperParameterTuningJobSummaries": summaries}, token)
 
     def list_training_jobs_for_hyper_parameter_tuning_job(self, params: dict[str, Any]) -> dict[str, Any]:
-        summaries = self.children(params["HyperParameterTuningJobName"])
+        summaries = self._summaries(self._get(params["HyperParameterTuningJobName"]))
         if params.get("SortBy") == "FinalObjectiveMetricValue":
-            summaries = [s for s in summaries if "FinalHyperParameterTuningJobObjectiveMetric" in s]
-            key = (lambda s: s["FinalHyperParameterTuningJobObjectiveMetric"]["Value"])
+            summaries = [s for s in summaries if summary.OBJECTIVE in s]
+            key = (lambda s: s[summary.OBJECTIVE]["Value"])
         else:
             key = None
         items, token = page(summaries, params, status_key="TrainingJobStatus",
                             name_key="TrainingJobName", sort_key=key)
-        return {"TrainingJobSummaries": items, **({"NextToken": token} if token else {})}
+        return with_token({"TrainingJobSummaries": items}, token)
 
     def stop_hyper_parameter_tuning_job(self, params: dict[str, Any]) -> dict[str, Any]:
         name = params["HyperParameterTuningJobName"]
         doc = self._get(name)
-        if doc["HyperParameterTuningJobStatus"] != "InProgress":
+        if doc["HyperParameterTuningJobStatus"] != JobStatus.IN_PROGRESS:
             raise ValidationException(f"The tuning job {name} is {doc['HyperParameterTuningJobStatus']} "
                                       "and cannot be stopped")
         self.ctx.store.update(self.KIND, name, lambda d: d.update(
-            HyperParameterTuningJobStatus="Stopping", LastModifiedTime=now()))
+            HyperParameterTuningJobStatus=JobStatus.STOPPING, LastModifiedTime=now()))
         with self._lock:
             run = self.runs.get(name)
         if run is not None:

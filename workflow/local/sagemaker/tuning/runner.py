@@ -1,21 +1,50 @@
-"""One tuning job: propose, launch child training jobs in parallel, learn, pick the best."""
+"""One tuning job: propose, launch child training jobs in parallel, learn, pick the best.
+
+A run touches only what it is given: its record, the training jobs (through
+``ChildJobs``), a clock and ``on_finished``. Each tick it reads every child's
+record once; what to do with them is decided in ``decisions.py`` and what the
+record then says in ``summary.py``.
+"""
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Protocol
 
+from workflow.local import background
+from workflow.local.background import failure_reason
 from workflow.local.errors import ServiceError
-from workflow.local.sagemaker.training.status import TERMINAL
+from workflow.local.sagemaker.records import Record, RecordHandle, TuningChild
+from workflow.local.sagemaker.statuses import TERMINAL, JobStatus
+from workflow.local.sagemaker.training.status import now
 from workflow.local.sagemaker.training.toolkit_env import cpu_count
-from workflow.local.sagemaker.tuning import early_stopping, strategy
+from workflow.local.sagemaker.tuning import decisions, strategy, summary
 from workflow.local.sagemaker.tuning.space import Param, grid_size
 
-if TYPE_CHECKING:
-    from workflow.local.sagemaker.tuning.jobs import TuningJobs
+log = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.2
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS")
+STATUS = "HyperParameterTuningJobStatus"
+SHUTDOWN_REASON = ("InternalServerError: the local server shut down while the tuning job ran; "
+                   "its training jobs were ended.")
+
+
+class ChildJobs(Protocol):
+    """What a tuning job asks of the training jobs it launches."""
+
+    def create(self, request: Record, tuning_job_arn: str) -> None: ...
+
+    def describe(self, name: str) -> Record | None: ...
+
+    def stop(self, name: str) -> None: ...
+
+    def series(self, name: str) -> dict[str, list[float]]: ...
+
+    def arn(self, name: str) -> str: ...
 
 
 def child_name(tuning_name: str, index: int, tuned: dict[str, str]) -> str:
@@ -24,56 +53,71 @@ def child_name(tuning_name: str, index: int, tuned: dict[str, str]) -> str:
     return f"{tuning_name}-{index:03d}-{digest[:8]}"
 
 
-class TuningRun(threading.Thread):
-    def __init__(self, part: TuningJobs, name: str, request: dict[str, Any],
-                 params: list[Param]) -> None:
-        super().__init__(name=f"tuning-{name}", daemon=True)
-        self.part, self.tuning_name, self.request, self.params = part, name, request, params
+class TuningRun:
+    def __init__(self, name: str, request: Record, params: list[Param], *, record: RecordHandle,
+                 jobs: ChildJobs, arn: str, on_finished: Callable[[str], None],
+                 clock: Callable[[], datetime] = now) -> None:
+        self.tuning_name, self.request, self.params = name, request, params
+        self.record, self.jobs, self.arn = record, jobs, arn
+        self.on_finished, self.clock = on_finished, clock
         config = request["HyperParameterTuningJobConfig"]
         self.objective = config["HyperParameterTuningJobObjective"]
-        self.minimize = self.objective["Type"] == "Minimize"
         limits = config["ResourceLimits"]
-        self.parallel = limits["MaxParallelTrainingJobs"]
-        self.max_jobs = limits.get("MaxNumberOfTrainingJobs", 10**6)
+        max_jobs = limits.get("MaxNumberOfTrainingJobs", 10**6)
         if config.get("Strategy", "Bayesian") == "Grid":
-            self.max_jobs = min(self.max_jobs, grid_size(params))
+            max_jobs = min(max_jobs, grid_size(params))
+        self.limits = decisions.Limits(
+            parallel=limits["MaxParallelTrainingJobs"], max_jobs=max_jobs,
+            minimize=self.objective["Type"] == "Minimize",
+            target=config.get("TuningJobCompletionCriteria", {}).get("TargetObjectiveMetricValue"))
         self.early_stopping = config.get("TrainingJobEarlyStoppingType", "Off") == "Auto"
-        self.target = config.get("TuningJobCompletionCriteria", {}).get("TargetObjectiveMetricValue")
         self.study = strategy.make_study(config.get("Strategy", "Bayesian"), params,
                                          direction=self.objective["Type"],
-                                         seed=config.get("RandomSeed"), max_jobs=self.max_jobs)
+                                         seed=config.get("RandomSeed"), max_jobs=max_jobs)
+        self.children: list[TuningChild] = []
         self.running: dict[str, Any] = {}  # child name -> optuna trial
         self.stop_requested = threading.Event()
         #: Set when a child job ends or a stop is requested: the loop looks at once.
         self.wake = threading.Event()
         self.abandoned = False
-        self.launched = 0
+        #: The children's summaries as the last tick saw them.
+        self.last_summaries: list[Record] | None = None
+        self._task = background.BackgroundTask(f"tuning-{name}", self._loop, self._crashed)
 
-    def restore(self, children: list[dict[str, Any]]) -> None:
+    @property
+    def launched(self) -> int:
+        return len(self.children)
+
+    def restore(self, children: list[TuningChild]) -> None:
         """Take up the children an earlier server launched: the ended ones are told to the
         study again, the running ones (their scripts outlived that server) are waited for."""
         for child in children:
-            self.launched += 1
+            self.children.append(child)
             trial = strategy.replay(self.study, self.params, child["tuned"])
-            job = None if "error" in child else self.part.training.job(child["name"])
-            if job is None:
-                strategy.tell(self.study, trial, state=_fail_state())
-            elif job["TrainingJobStatus"] not in TERMINAL:
+            job = None if "error" in child else self.jobs.describe(child["name"])
+            if job is not None and job["TrainingJobStatus"] not in TERMINAL:
                 self.running[child["name"]] = trial
             else:
-                value = self._objective(job)
-                if value is None:
-                    strategy.tell(self.study, trial, state=_fail_state())
-                else:
-                    strategy.tell(self.study, trial, value)
+                self._tell(trial, job)
+
+    # -- called from other threads ----------------------------------------------
+    def start(self) -> None:
+        self._task.start()
+
+    def join(self, timeout: float | None = None) -> None:
+        self._task.join(timeout)
+
+    def request_stop(self) -> None:
+        self.stop_requested.set()
+        self.wake.set()
 
     # -- child jobs -----------------------------------------------------------
-    def _child_request(self, name: str, tuned: dict[str, str]) -> dict[str, Any]:
+    def _child_request(self, name: str, tuned: dict[str, str]) -> Record:
         definition = self.request["TrainingJobDefinition"]
         env = dict(definition.get("Environment", {}))
         # Parallel jobs share the machine: give each its share of the cores so their
         # thread pools do not fight over them.
-        threads = str(max(1, cpu_count() // self.parallel))
+        threads = str(max(1, cpu_count() // self.limits.parallel))
         for variable in THREAD_VARIABLES:
             env.setdefault(variable, threads)
         child = {k: definition[k] for k in (
@@ -86,110 +130,123 @@ class TuningRun(threading.Thread):
                      Environment=env)
         return child
 
-    def _launch(self) -> bool:
+    def _launch(self) -> None:
         trial, tuned = strategy.ask(self.study, self.params)
-        self.launched += 1
-        name = child_name(self.tuning_name, self.launched, tuned)
+        name = child_name(self.tuning_name, self.launched + 1, tuned)
+        child = TuningChild(name=name, tuned=tuned)
         try:
-            self.part.training.create_training_job(self._child_request(name, tuned),
-                                                   tuning_job_arn=self.part.arn(self.tuning_name))
+            self.jobs.create(self._child_request(name, tuned), self.arn)
         except ServiceError as err:
             strategy.tell(self.study, trial, state=_fail_state())
-            self.part.record_child(self.tuning_name, {"name": name, "tuned": tuned,
-                                                      "error": err.message})
-            return False
-        self.running[name] = trial
-        self.part.record_child(self.tuning_name, {"name": name, "tuned": tuned})
-        return True
+            child["error"] = err.message
+        else:
+            self.running[name] = trial
+        self.children.append(child)
+        self.record.update(lambda d: d["_local"].setdefault("children", []).append(child))
 
-    def _objective(self, job: dict[str, Any]) -> float | None:
-        for metric in job.get("FinalMetricDataList", []):
-            if metric["MetricName"] == self.objective["MetricName"]:
-                return float(metric["Value"])
-        return None
+    def _tell(self, trial: Any, job: Record | None) -> None:
+        value = None if job is None else summary.objective_value(job, self.objective["MetricName"])
+        if value is None:
+            strategy.tell(self.study, trial, state=_fail_state())
+        else:
+            strategy.tell(self.study, trial, value)
 
-    def _reap(self) -> None:
+    def _read(self) -> dict[str, Record | None]:
+        """Every child's record, read once for this tick."""
+        return {c["name"]: None if "error" in c else self.jobs.describe(c["name"])
+                for c in self.children}
+
+    def _reap(self, records: dict[str, Record | None]) -> None:
         for name in list(self.running):
-            job = self.part.training.job(name)
-            if job is None or job["TrainingJobStatus"] not in TERMINAL:
-                continue
-            trial = self.running.pop(name)
-            value = self._objective(job)
-            if value is not None:
-                strategy.tell(self.study, trial, value)
-            else:
-                strategy.tell(self.study, trial, state=_fail_state())
+            job = records.get(name)
+            if job is not None and job["TrainingJobStatus"] in TERMINAL:
+                self._tell(self.running.pop(name), job)
 
-    def _series(self, name: str) -> list[float]:
-        return self.part.training.metric_series(name).get(self.objective["MetricName"], [])
+    def _summaries(self, doc: Record, records: dict[str, Record | None]) -> list[Record]:
+        return [summary.summary(doc, c, records.get(c["name"]), self.jobs.arn(c["name"]))
+                for c in self.children]
 
-    def _stop_hopeless(self) -> None:
-        history = [self._series(c["TrainingJobName"]) for c in self.part.children(self.tuning_name)
-                   if c["TrainingJobStatus"] == "Completed"]
-        for name in list(self.running):
-            if early_stopping.should_stop(self._series(name), history, self.minimize):
-                self.part.stop_child(name)
+    def _stop_hopeless(self, summaries: list[Record]) -> None:
+        metric = self.objective["MetricName"]
+        history = [self.jobs.series(s["TrainingJobName"]).get(metric, [])
+                   for s in summaries if s["TrainingJobStatus"] == JobStatus.COMPLETED]
+        running = {name: self.jobs.series(name).get(metric, []) for name in self.running}
+        for name in decisions.to_stop_early(running, history, self.limits.minimize):
+            self.jobs.stop(name)
 
-    def _target_reached(self) -> bool:
-        if self.target is None:
-            return False
-        best = self.part.best_value(self.tuning_name)
-        return best is not None and (best <= self.target if self.minimize else best >= self.target)
+    def _refresh(self, summaries: list[Record]) -> None:
+        def change(doc: Record) -> None:
+            fields = summary.refreshed(doc, summaries)
+            if fields:
+                doc.update(fields, LastModifiedTime=self.clock())
+
+        self.record.update(change)
 
     # -- the loop ---------------------------------------------------------------
-    def run(self) -> None:
-        try:
-            self._loop()
-        except Exception as err:  # noqa: BLE001 - a tuning job must end, never stay InProgress
-            for name in self.running:
-                self.part.stop_child(name)
-            self.part.finish(self.tuning_name, "Failed",
-                             f"InternalServerError: {type(err).__name__}: {err}")
+    def _crashed(self, err: Exception) -> None:
+        """The server failed the tuning job: its children are stopped and it ends Failed,
+        with the counters of the last tick (reading the children may be what broke)."""
+        for name in self.running:
+            try:
+                self.jobs.stop(name)
+            except Exception:  # noqa: BLE001 - the others are stopped all the same
+                log.exception("tuning job %s: cannot stop %s", self.tuning_name, name)
+        self._finish(JobStatus.FAILED, failure_reason(err), self.last_summaries)
 
     def _loop(self) -> None:
+        doc = self.record.get()
+        assert doc is not None, f"the tuning job {self.tuning_name} has no record"
         while True:
             # Cleared before looking: a child that ends while the loop looks wakes the next wait.
             self.wake.clear()
             if self.abandoned:
-                self.part.finish(self.tuning_name, "Failed", "InternalServerError: the local server "
-                                 "shut down while the tuning job ran; its training jobs were ended.")
+                self._finish(JobStatus.FAILED, SHUTDOWN_REASON, self._summaries(doc, self._read()))
                 return
-            self._reap()
+            records = self._read()
+            self._reap(records)
+            summaries = self.last_summaries = self._summaries(doc, records)
             if self.stop_requested.is_set():
                 for name in self.running:
-                    self.part.stop_child(name)
+                    self.jobs.stop(name)
                 if not self.running:
-                    self.part.finish(self.tuning_name, "Stopped", None)
+                    self._finish(JobStatus.STOPPED, None, summaries)
                     return
             else:
                 if self.early_stopping:
-                    self._stop_hopeless()
-                done = self._target_reached()
-                while not done and len(self.running) < self.parallel and self.launched < self.max_jobs:
+                    self._stop_hopeless(summaries)
+                best = summary.best_value(summaries, self.limits.minimize)
+                done = decisions.target_reached(best, self.limits)
+                while decisions.may_launch(len(self.running), self.launched, done, self.limits):
                     self._launch()
-                if not self.running and (done or self.launched >= self.max_jobs):
-                    self._complete()
+                if len(summaries) < self.launched:  # the jobs launched this tick count now
+                    records.update(self._read_new(records))
+                    summaries = self.last_summaries = self._summaries(doc, records)
+                if decisions.complete(len(self.running), self.launched, done, self.limits):
+                    status, reason = decisions.final_status(best, self.objective["MetricName"])
+                    self._finish(status, reason, summaries)
                     return
-            self.part.refresh(self.tuning_name)
+            self._refresh(summaries)
             self.wake.wait(POLL_SECONDS)
 
-    def request_stop(self) -> None:
-        self.stop_requested.set()
-        self.wake.set()
+    def _read_new(self, records: dict[str, Record | None]) -> dict[str, Record | None]:
+        return {c["name"]: None if "error" in c else self.jobs.describe(c["name"])
+                for c in self.children if c["name"] not in records}
 
-    def _complete(self) -> None:
-        self.part.refresh(self.tuning_name)
-        if self.part.best_value(self.tuning_name) is None:
-            self.part.finish(self.tuning_name, "Failed",
-                             "No training job reported the objective metric "
-                             f"{self.objective['MetricName']}; see the training jobs' FailureReason "
-                             "and check the MetricDefinitions regex against their logs.")
-        else:
-            self.part.finish(self.tuning_name, "Completed", None)
+    def _finish(self, status: str, reason: str | None,
+                summaries: list[Record] | None = None) -> None:
+        """End the tuning job once; its counters show ``summaries`` (the children's final
+        status) when given."""
+        when = self.clock()
+
+        def close(doc: Record) -> None:
+            fields = summary.refreshed(doc, summaries) if summaries is not None else {}
+            summary.close(doc, fields, status, reason, when)
+
+        if self.record.settle(STATUS, close):
+            self.on_finished(self.tuning_name)
 
 
 def _fail_state() -> Any:
     from optuna.trial import TrialState  # deferred: optuna's import takes about 1.1 s (-X importtime)
 
     return TrialState.FAIL
-
