@@ -51,7 +51,7 @@ def write_random(path: Path, size: int) -> None:
             out.write(os.urandom(MB))
 
 
-def timed(action) -> float:  # noqa: ANN001 - a callable
+def timed(action) -> float:  # a callable
     start = time.perf_counter()
     action()
     return time.perf_counter() - start

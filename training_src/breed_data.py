@@ -14,12 +14,11 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from failure import TrainingError
+from preprocess import eval_transform, train_transform
 from torch.utils.data import DataLoader
 from torchvision.datasets import ImageFolder
 from torchvision.datasets.folder import IMG_EXTENSIONS
-
-from failure import TrainingError
-from preprocess import eval_transform, train_transform
 
 SPLITS = ("train", "valid", "test")
 

@@ -22,12 +22,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import checks
+import metric_lines
 import numpy as np
 import torch
 from torch import nn
-
-import checks
-import metric_lines
 
 REPORT = "diagnostics.json"
 LOSS_CURVE = "loss-curve.png"

@@ -36,14 +36,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import torch
-from torch import nn
-
 import breed_data
 import checkpoint
 import debugger
 import metric_lines
+import numpy as np
+import torch
 from diagnostics import LOSS_CURVE, Diagnostics
 from diagnostics import REPORT as DIAGNOSTICS_REPORT
 from engine import EarlyStopping, evaluate, train_one_epoch
@@ -55,6 +53,7 @@ from preprocess import IMAGENET_MEAN, IMAGENET_STD, default_resize_size
 from profile_summary import SUMMARY as PROFILE_SUMMARY
 from profile_summary import StepTimes
 from profiling import StepProfiler
+from torch import nn
 from tracking import Tracker, epoch_metrics
 
 __all__ = ["get_args_parser", "train_one_epoch", "evaluate", "main", "run"]

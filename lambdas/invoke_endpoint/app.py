@@ -25,7 +25,7 @@ metrics = Metrics()
 _runtime = None
 
 
-def _client():  # noqa: ANN202 - created once per execution environment, not per request
+def _client():  # created once per execution environment, not per request
     global _runtime
     if _runtime is None:
         _runtime = boto3.client("sagemaker-runtime")

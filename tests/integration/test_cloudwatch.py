@@ -12,7 +12,11 @@ from typing import Any
 import pytest
 
 from tests.integration.test_endpoints_fixtures import (  # noqa: F401 - fixtures
-    VARIANT, Endpoints, echo_archive, endpoints, until,
+    VARIANT,
+    Endpoints,
+    echo_archive,
+    endpoints,
+    until,
 )
 
 N = 5

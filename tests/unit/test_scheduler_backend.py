@@ -13,8 +13,8 @@ from workflow.local.context import ServerContext
 from workflow.local.errors import ValidationException
 from workflow.local.scheduler import SchedulerBackend
 from workflow.local.scheduler.errors import ConflictException, ResourceNotFoundException
-from workflow.local.store import Store
 from workflow.local.stepfunctions.facade import Caller, StartedExecution, StartExecutionRequest
+from workflow.local.store import Store
 
 pytestmark = pytest.mark.unit
 UTC = timezone.utc

@@ -10,10 +10,17 @@ from typing import Any
 
 from workflow.aws import changeset, images, packaging, template, upload
 from workflow.aws.execution_input import check_for_stack, default_aws_input
-from workflow.execution_input import check, load
 from workflow.aws.schedule import validate_expression
-from workflow.aws.settings import (LAMBDA_FUNCTIONS, MLFLOW_TRAINING_REQUIREMENTS, CodeLocations, StackSettings,
-                                    check_mlflow_arn, check_stack_name, prefix_from_stack_name)
+from workflow.aws.settings import (
+    LAMBDA_FUNCTIONS,
+    MLFLOW_TRAINING_REQUIREMENTS,
+    CodeLocations,
+    StackSettings,
+    check_mlflow_arn,
+    check_stack_name,
+    prefix_from_stack_name,
+)
+from workflow.execution_input import check, load
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,6 @@ from .lanes import LaneRecord
 from .timestamps import format_timestamp
 from .variables import VariableScope
 
-
 #: The stop status of an execution whose host goes away: nothing is ended, it resumes later.
 SUSPENDED = "SUSPENDED"
 

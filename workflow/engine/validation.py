@@ -15,13 +15,22 @@ from .integrations import ResourceError, parse_resource, supported_patterns
 from .jsonata_expressions import is_expression
 from .query_language import JSONATA_ONLY, JSONPATH_ONLY, QueryLanguage
 from .timestamps import parse_timestamp
-from .validation_resources import check_resource
 from .validation_fields import (
-    check_assign, check_catch, check_choice_rule, check_path, check_retry, check_template, is_int,
+    check_assign,
+    check_catch,
+    check_choice_rule,
+    check_path,
+    check_retry,
+    check_template,
+    is_int,
 )
 from .validation_jsonata import (
-    assigned_names, check_jsonata_fields, check_outer_scope, check_query_language,
+    assigned_names,
+    check_jsonata_fields,
+    check_outer_scope,
+    check_query_language,
 )
+from .validation_resources import check_resource
 
 _IO = {"InputPath", "OutputPath", "Output"}
 _FLOW = {"Next", "End"}

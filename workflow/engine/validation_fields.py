@@ -9,7 +9,10 @@ from .intrinsic_functions import unknown_functions
 from .intrinsic_parser import IntrinsicSyntaxError, is_intrinsic, parse_intrinsic
 from .paths import PathError, parse_path, parse_reference_path, parse_result_path
 from .query_language import (
-    JSONATA_CATCHER_FIELDS, JSONATA_RULE_FIELDS, JSONPATH_CATCHER_FIELDS, QueryLanguage,
+    JSONATA_CATCHER_FIELDS,
+    JSONATA_RULE_FIELDS,
+    JSONPATH_CATCHER_FIELDS,
+    QueryLanguage,
 )
 from .timestamps import parse_timestamp
 from .validation_jsonata import check_jsonata_rule, check_jsonata_value, check_variable_name

@@ -27,8 +27,8 @@ from workflow.local.mlflow_server import available as mlflow_available
 from workflow.local.origin import refusal
 from workflow.local.protocol import Dispatcher, Headers, Request, Response
 from workflow.local.protocol.body import BodyReader
-from workflow.local.protocol.rest_xml import is_virtual_host
 from workflow.local.protocol.models import botocore_session
+from workflow.local.protocol.rest_xml import is_virtual_host
 from workflow.local.store import Store
 
 log = logging.getLogger(__name__)
@@ -138,7 +138,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _serve
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (stdlib name)
+    def log_message(self, format: str, *args: Any) -> None:  # stdlib name
         log.debug("%s " + format, self.address_string(), *args)
 
 
@@ -161,7 +161,7 @@ def _warm_up(ctx: ServerContext) -> None:
         # Task resource asks for the list).
         botocore_session().get_available_services()
         ctx.client(next(iter(ctx.backends), "stepfunctions"))
-    except Exception:  # noqa: BLE001 - a backend that needs a client reports the error then
+    except Exception:
         log.debug("warming the boto3 session failed", exc_info=True)
     _import("optuna")
 

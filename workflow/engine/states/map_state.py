@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import FailureError, StatesError, runtime_error
-from ..jsonata_fields import QueryEnv, compile_value, unexpected_type
 from ..jsonata_expressions import is_expression
+from ..jsonata_fields import QueryEnv, compile_value, unexpected_type
 from ..lanes import Step
 from ..limits import to_json
 from ..paths import PathNotFound, parse_path

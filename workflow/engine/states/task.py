@@ -17,7 +17,6 @@ from ..query_language import QueryLanguage
 from ..runtime import Frame
 from .base import State
 
-
 _TIMEOUTS = {StatesError.TIMEOUT.value, StatesError.HEARTBEAT_TIMEOUT.value}
 
 

@@ -32,7 +32,6 @@ from workflow.local.access.sigv4 import Signed, presigned_expired, signature_mat
 from workflow.local.errors import ClientError
 from workflow.local.protocol.http import Request
 from workflow.local.protocol.models import service_model
-
 from workflow.local.sts.sessions import Sessions, sessions
 
 if TYPE_CHECKING:

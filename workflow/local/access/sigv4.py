@@ -120,7 +120,7 @@ class _SignedHeaders(dict):
 def _signing_key(signer: type[SigV4Auth], secret: str, date: str, region: str, service: str) -> bytes:
     """SigV4's derived key (secret -> date -> region -> service -> "aws4_request"), with
     botocore's own HMAC step; the same for every request of a key on one day."""
-    sign = signer._sign  # noqa: SLF001 - botocore's step, not a copy of it
+    sign = signer._sign  # botocore's step, not a copy of it
     key = sign(signer, f"AWS4{secret}".encode(), date)
     for part in (region, service, "aws4_request"):
         key = sign(signer, key, part)

@@ -15,9 +15,9 @@ import math
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from collections.abc import Callable
 from typing import Any
 
 from workflow.local.autoscaling import targets as t
@@ -80,7 +80,7 @@ class Scaler:
         while not self._stop.wait(self.period):
             try:
                 self.tick()
-            except Exception:  # noqa: BLE001 - one bad tick must not end scaling for good
+            except Exception:
                 log.exception("autoscaling tick failed")
 
     # -- one evaluation ------------------------------------------------------------

@@ -20,6 +20,7 @@ from workflow.local.protocol.errors import error_status, serialize_error
 from workflow.local.protocol.http import Request, Response
 from workflow.local.protocol.models import service_model
 from workflow.local.protocol.validation import validate
+from workflow.local.s3.errors import MethodNotAllowed
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +155,7 @@ class Dispatcher:
         try:
             found = self._xml.match(request)
             if found is None:
-                raise rest_xml.MethodNotAllowed(
+                raise MethodNotAllowed(
                     "The specified method is not allowed against this resource.")
             operation, uri_params = found
             return service, operation, rest_xml.parse_request(operation, request, uri_params)

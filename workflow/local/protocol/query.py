@@ -18,8 +18,8 @@ from botocore.model import OperationModel, ServiceModel, Shape
 
 from workflow.local.errors import ClientError, ServiceError
 from workflow.local.protocol.http import Request, Response
-from workflow.local.protocol.values import format_timestamp, parse_text_value
 from workflow.local.protocol.validation import pattern_errors, validation_errors
+from workflow.local.protocol.values import format_timestamp, parse_text_value
 
 FORM = "application/x-www-form-urlencoded"
 _MISSING = object()

@@ -35,7 +35,6 @@ from workflow.local.s3.errors import (
     InvalidRequest,
     InvalidURI,
     MalformedXML,
-    MethodNotAllowed,
     MissingContentLength,
 )
 from workflow.local.streams import Payload

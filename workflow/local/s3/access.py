@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import mimetypes
 from collections.abc import Iterator, Mapping
-from typing import Any
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 from urllib.parse import urlparse
 
 from workflow.local.identity import Principal
 from workflow.local.s3.errors import NoSuchKey
 from workflow.local.s3.objects import ObjectStore
-from workflow.local.s3.records import SystemMetadata, StoredObject
+from workflow.local.s3.records import StoredObject, SystemMetadata
 
 
 class UnsafeKey(ValueError):

@@ -27,7 +27,7 @@ from workflow.local.s3.errors import (
 )
 from workflow.local.s3.multipart import Multipart, PartRequest
 from workflow.local.s3.objects import ObjectStore, owner_id
-from workflow.local.s3.records import SystemMetadata, StoredObject
+from workflow.local.s3.records import StoredObject, SystemMetadata
 from workflow.local.streams import Payload
 
 log = logging.getLogger(__name__)

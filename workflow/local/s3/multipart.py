@@ -26,7 +26,7 @@ from workflow.local.s3.errors import (
 from workflow.local.s3.ingest import ingest
 from workflow.local.s3.names import check_key
 from workflow.local.s3.objects import ObjectStore, now
-from workflow.local.s3.records import Checksum, ChecksumType, SystemMetadata, Part, StoredObject, Upload
+from workflow.local.s3.records import Checksum, ChecksumType, Part, StoredObject, SystemMetadata, Upload
 from workflow.local.streams import Payload
 
 MIN_PART_BYTES = 5 << 20

@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from workflow.local.scheduler.records import Schedule
-from workflow.local.stepfunctions.facade import (Caller, StartedExecution, StartExecutionRequest,
-                                                 StepFunctions)
+from workflow.local.stepfunctions.facade import Caller, StartedExecution, StartExecutionRequest, StepFunctions
 
 #: Step Functions execution names are at most 80 characters.
 _NAME_LIMIT = 80

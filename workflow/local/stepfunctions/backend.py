@@ -31,6 +31,7 @@ from workflow.local.stepfunctions.errors import (
     StateMachineDoesNotExist,
 )
 from workflow.local.stepfunctions.history import history_page
+from workflow.local.stepfunctions.journal import EXECUTION
 from workflow.local.stepfunctions.naming import (
     check_name,
     check_role,
@@ -39,7 +40,6 @@ from workflow.local.stepfunctions.naming import (
     page_size,
     parse_arn,
 )
-from workflow.local.stepfunctions.journal import EXECUTION
 from workflow.local.stepfunctions.runner import Runner
 
 STATE_MACHINE = "sfn.state_machine"

@@ -16,8 +16,14 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from workflow.engine import ExecutionContext, ExecutionHandle, ExecutionStatus, Interpreter, StateMachine
-from workflow.engine import parse_definition
+from workflow.engine import (
+    ExecutionContext,
+    ExecutionHandle,
+    ExecutionStatus,
+    Interpreter,
+    StateMachine,
+    parse_definition,
+)
 from workflow.local.context import ServerContext
 from workflow.local.stepfunctions.journal import EXECUTION, TERMINAL, StoreJournal, snapshot
 
@@ -146,7 +152,7 @@ class Runner:
         try:
             machine = parse_definition(doc["_definition"])
             state = snapshot(self.ctx.store, doc, redrive=False)
-        except Exception as exc:  # noqa: BLE001 - whatever it is, the execution must end, saying why
+        except Exception as exc:
             log.exception("cannot resume %s", doc["executionArn"])
             return f"{type(exc).__name__}: {exc}"
         self._launch(doc, machine, lambda engine, ctx, journal: engine.resume(state, ctx, journal))

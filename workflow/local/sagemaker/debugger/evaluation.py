@@ -55,7 +55,7 @@ def precompute(request: dict[str, Any], paths: JobPaths, memo: dict[tuple, Any])
     for _, _, rule, params in _rules(request):
         try:
             rule(trial, params)
-        except Exception:  # noqa: BLE001, S110 - a partial trial may not hold what a rule needs yet
+        except Exception:  # noqa: BLE001 - a partial trial may not hold what a rule needs yet
             pass
 
 

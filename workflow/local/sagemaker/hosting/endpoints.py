@@ -216,7 +216,7 @@ class EndpointOperations(ModelOperations):
         creation Failed, an update or a resize back InService on what served before."""
         try:
             target(name, *args)
-        except Exception as e:  # noqa: BLE001 - any error must leave the endpoint settled
+        except Exception as e:
             log.exception("endpoint %s: %s failed", name, target.__name__)
             with self.lock:
                 doc = self.ctx.store.get(ENDPOINT, name)

@@ -64,7 +64,7 @@ class TuningJobs:
             run = TuningRun(self, doc["HyperParameterTuningJobName"], request,
                             parse_ranges(config.get("ParameterRanges", {}), config.get("Strategy", "Bayesian")))
             run.restore(doc["_local"].get("children", []))
-        except Exception:  # noqa: BLE001 - whatever it is, the job must end, not stay InProgress
+        except Exception:
             log.exception("cannot take up the tuning job %s", doc["HyperParameterTuningJobName"])
             return False
         with self._lock:
