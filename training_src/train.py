@@ -244,7 +244,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     except (TrainingError, PretrainedWeightsUnavailable) as exc:
         report_failure(str(exc))
         return 1
-    except Exception as exc:  # the job must leave a reason whatever went wrong
+    except Exception as exc:  # noqa: BLE001 - the job must leave a reason whatever went wrong
         traceback.print_exc()
         report_failure(f"unexpected {type(exc).__name__}: {exc}")
         return 1

@@ -44,7 +44,8 @@ def _read_input(path: str | None) -> Any:
     size = payload_size(text)
     if size > MAX_PAYLOAD_BYTES:
         raise InputError(
-            f"InvalidExecutionInput: the input file '{path}' is {size} bytes, over the limit of {MAX_PAYLOAD_BYTES} bytes"
+            f"InvalidExecutionInput: the input file '{path}' is {size} bytes, "
+            f"over the limit of {MAX_PAYLOAD_BYTES} bytes"
         )
     try:
         return json.loads(text)
@@ -69,7 +70,8 @@ def _client_factory(endpoint_url: str | None, region: str):
 def cmd_validate(args: argparse.Namespace) -> int:
     diagnostics = validate_definition(_read_text(args.definition, "definition"))
     for item in diagnostics:
-        print(f"{item.severity} {item.code}: {item.message}", file=sys.stderr if item.severity == "ERROR" else sys.stdout)
+        print(f"{item.severity} {item.code}: {item.message}",
+              file=sys.stderr if item.severity == "ERROR" else sys.stdout)
     if any(item.severity == "ERROR" for item in diagnostics):
         return 1
     print("The definition is valid.")

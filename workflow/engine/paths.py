@@ -145,7 +145,7 @@ def parse_path(text: str) -> JsonPath:
         from jsonpath_ng.ext import parse as jsonpath_parse
 
         compiled = jsonpath_parse("$" + body)
-    except Exception as exc:  # jsonpath-ng raises several unrelated exception types
+    except Exception as exc:  # noqa: BLE001 - jsonpath-ng raises several unrelated exception types
         raise PathError(f"Invalid JSONPath {text!r}: {exc}") from None
     return JsonPath(text, context, None, compiled, name)
 

@@ -78,7 +78,8 @@ def validate_definition(definition: str | dict) -> list[Diagnostic]:
         if key not in TOP_FIELDS:
             out.error(pointer(key), f"The field '{key}' is not supported by Step Functions")
     language = check_query_language(out, definition.get("QueryLanguage"), "/QueryLanguage", None)
-    if "TimeoutSeconds" in definition and not (is_int(definition["TimeoutSeconds"]) and definition["TimeoutSeconds"] > 0):
+    timeout = definition.get("TimeoutSeconds")
+    if "TimeoutSeconds" in definition and not (is_int(timeout) and timeout > 0):
         out.error("/TimeoutSeconds", "TimeoutSeconds must be a positive integer")
     _check_machine(out, definition, "", Walk(language))
     return out.items
@@ -88,9 +89,11 @@ def _check_machine(out: Collector, machine: dict, where: str, walk: Walk) -> Non
     states = machine.get("States")
     start = machine.get("StartAt")
     if not isinstance(start, str):
-        out.error(where + "/StartAt" if "StartAt" in machine else where or "/", "The field 'StartAt' must be a string naming a state")
+        out.error(where + "/StartAt" if "StartAt" in machine else where or "/",
+                  "The field 'StartAt' must be a string naming a state")
     if not isinstance(states, dict) or not states:
-        out.error(where + "/States" if "States" in machine else where or "/", "The field 'States' must be a non-empty object")
+        out.error(where + "/States" if "States" in machine else where or "/",
+                  "The field 'States' must be a non-empty object")
         return
     graph: dict[str, list[str]] = {}
     terminal: set[str] = set()
@@ -102,7 +105,8 @@ def _check_machine(out: Collector, machine: dict, where: str, walk: Walk) -> Non
     for name, body in states.items():
         here = where + pointer("States", name)
         if name in walk.seen_names:
-            out.error(here, f"Duplicate state name '{name}': state names must be unique within the state machine", "DUPLICATE_STATE_NAME")
+            out.error(here, f"Duplicate state name '{name}': state names must be unique within the state machine",
+                      "DUPLICATE_STATE_NAME")
         walk.seen_names.add(name)
         if len(name) > MAX_NAME or not name:
             out.error(here, f"State names must be 1 to {MAX_NAME} characters long")
@@ -158,7 +162,8 @@ def _check_state(out: Collector, name: str, body: dict, here: str,
                  walk: Walk) -> tuple[list[tuple[str, Any]], bool]:
     kind = body.get("Type")
     if kind not in FIELDS:
-        out.error(here + "/Type" if "Type" in body else here, f"The field 'Type' must be one of {', '.join(FIELDS)}, got {kind!r}")
+        out.error(here + "/Type" if "Type" in body else here,
+                  f"The field 'Type' must be one of {', '.join(FIELDS)}, got {kind!r}")
         return [], True
     language = check_query_language(out, body.get("QueryLanguage"), here, walk.language)
     jsonata = language is QueryLanguage.JSONATA
@@ -256,13 +261,14 @@ def _wait(out: Collector, body: dict, here: str, walk: Walk, language: QueryLang
     given = [key for key in ("Seconds", "SecondsPath", "Timestamp", "TimestampPath") if key in body]
     if len(given) != 1:
         out.error(here, "Exactly one of 'Seconds', 'SecondsPath', 'Timestamp' or 'TimestampPath' is required")
-    if "Seconds" in body and not is_expression(body["Seconds"]) and not (is_int(body["Seconds"]) and body["Seconds"] >= 0):
+    seconds = body.get("Seconds")
+    if "Seconds" in body and not is_expression(seconds) and not (is_int(seconds) and seconds >= 0):
         out.error(f"{here}/Seconds", "Seconds must be a non-negative integer")
     if "Timestamp" in body and not is_expression(body["Timestamp"]) and parse_timestamp(body["Timestamp"]) is None:
         out.error(f"{here}/Timestamp", "Timestamp must be an RFC 3339 timestamp such as 2024-01-01T00:00:00Z")
-    for field in ("SecondsPath", "TimestampPath"):
-        if field in body:
-            check_path(out, f"{here}/{field}", body[field], reference=True, nullable=False)
+    for key in ("SecondsPath", "TimestampPath"):
+        if key in body:
+            check_path(out, f"{here}/{key}", body[key], reference=True, nullable=False)
     return []
 
 

@@ -56,7 +56,8 @@ def check_template(out: Collector, where: str, template: Any) -> None:
             here = f"{where}/{key}"
             if key.endswith(".$"):
                 if not isinstance(value, str):
-                    out.error(here, f"The value for the field '{key}' must be a STRING that contains a JSONPath or an intrinsic function")
+                    out.error(here, f"The value for the field '{key}' must be a STRING that contains "
+                                    "a JSONPath or an intrinsic function")
                 elif is_intrinsic(value):
                     check_intrinsic(out, here, value)
                 else:
@@ -101,13 +102,15 @@ def check_retry(out: Collector, where: str, retriers: Any) -> None:
         check_error_equals(out, here, retrier.get("ErrorEquals"))
         if "States.ALL" in (retrier.get("ErrorEquals") or []) and index != len(retriers) - 1:
             out.error(f"{here}/ErrorEquals", "A retrier with 'States.ALL' must be the last retrier")
-        if "IntervalSeconds" in retrier and not (is_int(retrier["IntervalSeconds"]) and retrier["IntervalSeconds"] >= 1):
+        interval = retrier.get("IntervalSeconds")
+        if "IntervalSeconds" in retrier and not (is_int(interval) and interval >= 1):
             out.error(f"{here}/IntervalSeconds", "IntervalSeconds must be a positive integer")
         if "MaxAttempts" in retrier and not (is_int(retrier["MaxAttempts"]) and retrier["MaxAttempts"] >= 0):
             out.error(f"{here}/MaxAttempts", "MaxAttempts must be a non-negative integer")
         if "BackoffRate" in retrier and not (is_number(retrier["BackoffRate"]) and retrier["BackoffRate"] >= 1.0):
             out.error(f"{here}/BackoffRate", "BackoffRate must be a number greater than or equal to 1.0")
-        if "MaxDelaySeconds" in retrier and not (is_int(retrier["MaxDelaySeconds"]) and retrier["MaxDelaySeconds"] >= 1):
+        max_delay = retrier.get("MaxDelaySeconds")
+        if "MaxDelaySeconds" in retrier and not (is_int(max_delay) and max_delay >= 1):
             out.error(f"{here}/MaxDelaySeconds", "MaxDelaySeconds must be a positive integer")
         if "JitterStrategy" in retrier and retrier["JitterStrategy"] not in JITTER:
             out.error(f"{here}/JitterStrategy", "JitterStrategy must be FULL or NONE")
@@ -119,7 +122,7 @@ def check_assign(out: Collector, where: str, assign: Any, language: QueryLanguag
         out.error(where, "The field 'Assign' must be a JSON object")
         return
     jsonata = language is QueryLanguage.JSONATA
-    for key, value in assign.items():
+    for key in assign:
         name = key[:-2] if key.endswith(".$") and not jsonata else key
         check_variable_name(out, f"{where}/{key}", name)
     if jsonata:

@@ -34,13 +34,15 @@ def check_resource(out: Collector, resource: Resource, parameters: Any, where: s
         try:
             boto3_name, operation = operation_for(resource.sdk_service, resource.api)
         except ValueError as exc:
-            out.error(f"{where}/Resource", f"The resource provided {resource.arn} is not recognized: {exc}", "INVALID_RESOURCE")
+            out.error(f"{where}/Resource", f"The resource provided {resource.arn} is not recognized: {exc}",
+                      "INVALID_RESOURCE")
             return
         shape = service_model(boto3_name).operation_model(operation).input_shape
         case_insensitive = True
     elif resource.service == "sagemaker":
         if resource.api not in sagemaker_integration.REQUEST_RESPONSE:
-            out.error(f"{where}/Resource", f"The resource provided {resource.arn} is not recognized", "INVALID_RESOURCE")
+            out.error(f"{where}/Resource", f"The resource provided {resource.arn} is not recognized",
+                      "INVALID_RESOURCE")
             return
         operation = resource.api[:1].upper() + resource.api[1:]
         shape = service_model("sagemaker").operation_model(operation).input_shape

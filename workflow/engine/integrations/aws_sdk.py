@@ -82,7 +82,8 @@ def invoke(invocation: TaskInvocation) -> Any:
     try:
         response = invocation.call(lambda: method(**kwargs))
     except (ClientError, BotoCoreError) as exc:
-        raise sdk_failure(exc, prefix, model.metadata.get("serviceId", boto3_name), modeled_errors(boto3_name)) from None
+        raise sdk_failure(exc, prefix, model.metadata.get("serviceId", boto3_name),
+                          modeled_errors(boto3_name)) from None
     result = _to_pascal_case(strip_metadata(response), op_model.output_shape)
     return to_jsonable(result)
 

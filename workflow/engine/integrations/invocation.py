@@ -118,7 +118,7 @@ class TaskInvocation:
         def target() -> None:
             try:
                 box["result"] = function()
-            except BaseException as exc:  # handed back to the calling thread below
+            except BaseException as exc:  # noqa: BLE001 - handed back to the calling thread below
                 box["error"] = exc
             finally:
                 done.set()

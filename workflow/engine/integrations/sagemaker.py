@@ -42,7 +42,8 @@ SYNC_JOBS = {
         "HyperParameterTuningJobName", "DescribeHyperParameterTuningJob",
         "StopHyperParameterTuningJob", "HyperParameterTuningJobStatus"),
     "createTransformJob": JobKind("TransformJobName", "DescribeTransformJob", "StopTransformJob", "TransformJobStatus"),
-    "createProcessingJob": JobKind("ProcessingJobName", "DescribeProcessingJob", "StopProcessingJob", "ProcessingJobStatus"),
+    "createProcessingJob": JobKind("ProcessingJobName", "DescribeProcessingJob", "StopProcessingJob",
+                                   "ProcessingJobStatus"),
     "createLabelingJob": JobKind("LabelingJobName", "DescribeLabelingJob", "StopLabelingJob", "LabelingJobStatus"),
 }
 # APIs of the optimized integration (request-response), per the SageMaker integration page.

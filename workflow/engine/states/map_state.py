@@ -34,7 +34,8 @@ class MapState(State):
         super().__init__(name, body, default_language)
         self.spec = spec
         self.item_selector = compile_template(selector) if selector is not None and not self.jsonata else None
-        self.jsonata_selector = compile_value(selector, "ItemSelector") if selector is not None and self.jsonata else None
+        self.jsonata_selector = (compile_value(selector, "ItemSelector")
+                                 if selector is not None and self.jsonata else None)
         self.items_field = compile_value(spec["Items"], "Items") if self.jsonata and "Items" in spec else None
         self.items_path = parse_path(spec.get("ItemsPath", "$"))
         self.processor = Program(spec.get("ItemProcessor") or spec.get("Iterator"), default_language)

@@ -141,7 +141,8 @@ class TaskState(State):
         resource = self.resource
         params_text = to_json(parameters)
         if resource.kind == "lambda-function":
-            details: dict[str, Any] = {"resource": resource.arn, "input": params_text, "inputDetails": {"truncated": False}}
+            details: dict[str, Any] = {"resource": resource.arn, "input": params_text,
+                                       "inputDetails": {"truncated": False}}
             if timeout is not None:
                 details["timeoutInSeconds"] = int(timeout)
             frame.emit("LambdaFunctionScheduled", details)

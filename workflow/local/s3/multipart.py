@@ -98,7 +98,8 @@ class Multipart:
             self.blobs.remove(replaced.blob)
         return part, result.checksums
 
-    def list_parts(self, bucket: str, key: str, upload_id: str, after: int, limit: int) -> tuple[Upload, list[Part], bool]:
+    def list_parts(self, bucket: str, key: str, upload_id: str, after: int,
+                   limit: int) -> tuple[Upload, list[Part], bool]:
         upload = self.upload(bucket, key, upload_id)
         parts = self.catalog.parts(upload_id, after, limit + 1)
         return upload, parts[:limit], len(parts) > limit

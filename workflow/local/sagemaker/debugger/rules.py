@@ -32,7 +32,7 @@ def vanishing_gradient(data: TrialData, p: dict[str, Any]) -> Result:
     worst = (float("inf"), "", -1)
     for name in names:
         for step in data.steps(name, "TRAIN"):
-            mean_abs = data.memo(("mean_abs", name, "TRAIN", step), lambda: float(
+            mean_abs = data.memo(("mean_abs", name, "TRAIN", step), lambda name=name, step=step: float(
                 np.abs(data.value(name, step, "TRAIN")).mean(dtype=np.float64)))
             worst = min(worst, (mean_abs, name, step))
     if worst[1] == "":
@@ -142,7 +142,7 @@ def poor_weight_initialization(data: TrialData, p: dict[str, Any]) -> Result:
     first = int(p["steps"])
     activations = data.names(regex=as_list(p["activation_inputs_regex"]) or [r"relu_input"])
     for step in range(first):
-        variances = [data.memo(("variance", n, "TRAIN", step), lambda n=n: float(
+        variances = [data.memo(("variance", n, "TRAIN", step), lambda n=n, step=step: float(
                          np.var(data.value(n, step, "TRAIN"), dtype=np.float64)))
                      for n in activations if step in data.steps(n, "TRAIN")]
         variances = [v for v in variances if v > 0]
@@ -154,7 +154,7 @@ def poor_weight_initialization(data: TrialData, p: dict[str, Any]) -> Result:
         saved = tuple(n for n in gradients if step in data.steps(n, "TRAIN"))
         if saved:
             low, high = data.memo(("gradient_5_95", saved, "TRAIN", step),
-                                  lambda: _percentile_range(data, saved, step))
+                                  lambda saved=saved, step=step: _percentile_range(data, saved, step))
             if high - low < p["distribution_range"]:
                 return True, (f"Gradients are nearly constant at step {step}: 5th-95th percentile "
                               f"range {high - low:.3g} < distribution_range {p['distribution_range']:g}.")

@@ -28,6 +28,10 @@ SUMMARY_KEYS = ("HyperParameterTuningJobName", "HyperParameterTuningJobArn",
 SHUTDOWN_WAIT_SECONDS = 5.0
 
 
+def _objective(summary: dict[str, Any]) -> float:
+    return summary["FinalHyperParameterTuningJobObjectiveMetric"]["Value"]
+
+
 class TuningJobs:
     KIND = "sagemaker.tuning-job"
 
@@ -139,8 +143,7 @@ class TuningJobs:
             return None
         minimize = doc["HyperParameterTuningJobConfig"]["HyperParameterTuningJobObjective"][
             "Type"] == "Minimize"
-        key = (lambda s: s["FinalHyperParameterTuningJobObjectiveMetric"]["Value"])
-        return min(scored, key=key) if minimize else max(scored, key=key)
+        return min(scored, key=_objective) if minimize else max(scored, key=_objective)
 
     def best_value(self, name: str) -> float | None:
         best = self._best(self._get(name), self.children(name))
@@ -266,7 +269,7 @@ class TuningJobs:
         summaries = self.children(params["HyperParameterTuningJobName"])
         if params.get("SortBy") == "FinalObjectiveMetricValue":
             summaries = [s for s in summaries if "FinalHyperParameterTuningJobObjectiveMetric" in s]
-            key = (lambda s: s["FinalHyperParameterTuningJobObjectiveMetric"]["Value"])
+            key = _objective
         else:
             key = None
         items, token = page(summaries, params, status_key="TrainingJobStatus",

@@ -20,7 +20,8 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 def child_name(tuning_name: str, index: int, tuned: dict[str, str]) -> str:
     """``<tuning-job>-<nnn>-<hash>``, the way SageMaker names a tuning job's training jobs."""
-    digest = hashlib.sha1(f"{tuning_name}/{index}/{sorted(tuned.items())}".encode()).hexdigest()
+    digest = hashlib.sha1(f"{tuning_name}/{index}/{sorted(tuned.items())}".encode(),
+                          usedforsecurity=False).hexdigest()
     return f"{tuning_name}-{index:03d}-{digest[:8]}"
 
 
