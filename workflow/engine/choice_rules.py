@@ -100,7 +100,7 @@ def _type_test(name: str, expected: Any) -> Callable[[Any], bool]:
     return lambda value: test(value) is expected
 
 
-def compile_rule(rule: dict, top_level: bool = True) -> Predicate:
+def compile_rule(rule: dict[str, Any], top_level: bool = True) -> Predicate:
     """Compile one Choice rule (without its Next) into a predicate over (input, path sources)."""
     if "And" in rule or "Or" in rule:
         key = "And" if "And" in rule else "Or"

@@ -79,7 +79,7 @@ class JsonPath:
         if steps is not None:
             node = data
             for step in steps:
-                if type(step) is str:
+                if isinstance(step, str):
                     if type(node) is not dict:
                         raise PathNotFound(self.text)
                     node = node.get(step, _MISSING)

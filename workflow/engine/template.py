@@ -70,7 +70,7 @@ def compile_template(template: Any, error: str = StatesError.PARAMETER_PATH_FAIL
         if _is_static(template):
             return _constant(template)
 
-        def run_object(data: Any, scope: Scope) -> dict:
+        def run_object(data: Any, scope: Scope) -> dict[str, Any]:
             return {name: evaluator(data, scope) for name, evaluator in fields}
 
         return run_object

@@ -62,7 +62,7 @@ class Walk:
     outer_variables: frozenset[str] = frozenset()   # assigned in enclosing scopes
 
 
-def validate_definition(definition: str | dict) -> list[Diagnostic]:
+def validate_definition(definition: str | dict[str, Any]) -> list[Diagnostic]:
     """Every problem in a definition; an empty list means it is valid."""
     out = Collector()
     if isinstance(definition, str):
@@ -85,7 +85,7 @@ def validate_definition(definition: str | dict) -> list[Diagnostic]:
     return out.items
 
 
-def _check_machine(out: Collector, machine: dict, where: str, walk: Walk) -> None:
+def _check_machine(out: Collector, machine: dict[str, Any], where: str, walk: Walk) -> None:
     states = machine.get("States")
     start = machine.get("StartAt")
     if not isinstance(start, str):
@@ -135,8 +135,8 @@ def _check_machine(out: Collector, machine: dict, where: str, walk: Walk) -> Non
     if broken_links:
         return  # terminal-state analysis would only repeat the missing targets
     reverse: dict[str, list[str]] = {name: [] for name in graph}
-    for source, targets in graph.items():
-        for target in targets:
+    for source, successors in graph.items():
+        for target in successors:
             reverse[target].append(source)
     can_finish: set[str] = set()
     for end in terminal:
@@ -158,7 +158,7 @@ def _reach(graph: dict[str, list[str]], start: str) -> set[str]:
     return seen
 
 
-def _check_state(out: Collector, name: str, body: dict, here: str,
+def _check_state(out: Collector, name: str, body: dict[str, Any], here: str,
                  walk: Walk) -> tuple[list[tuple[str, Any]], bool]:
     kind = body.get("Type")
     if kind not in FIELDS:
@@ -211,12 +211,12 @@ def _check_state(out: Collector, name: str, body: dict, here: str,
     return targets, terminal
 
 
-def _positive(out: Collector, body: dict, here: str, field: str) -> None:
+def _positive(out: Collector, body: dict[str, Any], here: str, field: str) -> None:
     if field in body and not (is_int(body[field]) and body[field] > 0):
         out.error(f"{here}/{field}", f"{field} must be a positive integer")
 
 
-def _task(out: Collector, body: dict, here: str, walk: Walk, language: QueryLanguage) -> list:
+def _task(out: Collector, body: dict[str, Any], here: str, walk: Walk, language: QueryLanguage) -> list[Any]:
     if "Resource" not in body:
         out.error(here, "The field 'Resource' is required for a Task state")
     else:
@@ -244,9 +244,9 @@ def _task(out: Collector, body: dict, here: str, walk: Walk, language: QueryLang
     return []
 
 
-def _choice(out: Collector, body: dict, here: str, walk: Walk, language: QueryLanguage) -> list:
+def _choice(out: Collector, body: dict[str, Any], here: str, walk: Walk, language: QueryLanguage) -> list[Any]:
     choices = body.get("Choices")
-    targets: list = []
+    targets: list[Any] = []
     if not isinstance(choices, list) or not choices:
         out.error(f"{here}/Choices" if "Choices" in body else here, "The field 'Choices' must be a non-empty array")
     else:
@@ -257,7 +257,7 @@ def _choice(out: Collector, body: dict, here: str, walk: Walk, language: QueryLa
     return targets
 
 
-def _wait(out: Collector, body: dict, here: str, walk: Walk, language: QueryLanguage) -> list:
+def _wait(out: Collector, body: dict[str, Any], here: str, walk: Walk, language: QueryLanguage) -> list[Any]:
     given = [key for key in ("Seconds", "SecondsPath", "Timestamp", "TimestampPath") if key in body]
     if len(given) != 1:
         out.error(here, "Exactly one of 'Seconds', 'SecondsPath', 'Timestamp' or 'TimestampPath' is required")
@@ -272,7 +272,7 @@ def _wait(out: Collector, body: dict, here: str, walk: Walk, language: QueryLang
     return []
 
 
-def _fail(out: Collector, body: dict, here: str, walk: Walk, language: QueryLanguage) -> list:
+def _fail(out: Collector, body: dict[str, Any], here: str, walk: Walk, language: QueryLanguage) -> list[Any]:
     for plain, by_path in (("Error", "ErrorPath"), ("Cause", "CausePath")):
         if plain in body and by_path in body:
             out.error(f"{here}/{by_path}", f"Only one of '{plain}' and '{by_path}' may be set")
@@ -281,7 +281,7 @@ def _fail(out: Collector, body: dict, here: str, walk: Walk, language: QueryLang
     return []
 
 
-def _parallel(out: Collector, body: dict, here: str, walk: Walk, language: QueryLanguage) -> list:
+def _parallel(out: Collector, body: dict[str, Any], here: str, walk: Walk, language: QueryLanguage) -> list[Any]:
     branches = body.get("Branches")
     if not isinstance(branches, list) or not branches:
         out.error(f"{here}/Branches" if "Branches" in body else here, "The field 'Branches' must be a non-empty array")
@@ -297,7 +297,7 @@ def _parallel(out: Collector, body: dict, here: str, walk: Walk, language: Query
     return []
 
 
-def _map(out: Collector, body: dict, here: str, walk: Walk, language: QueryLanguage) -> list:
+def _map(out: Collector, body: dict[str, Any], here: str, walk: Walk, language: QueryLanguage) -> list[Any]:
     if "ItemsPath" in body:
         check_path(out, f"{here}/ItemsPath", body["ItemsPath"], reference=True, nullable=False)
     if "Parameters" in body and "ItemSelector" in body:

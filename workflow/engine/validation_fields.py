@@ -1,7 +1,7 @@
 """Static checks of individual fields: paths, payload templates, Retry/Catch, Choice rules."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
 from .choice_rules import COMPARISON_OPERATORS, TYPE_TESTS, _split_operator
 from .diagnostics import Collector
@@ -23,7 +23,7 @@ RETRIER_FIELDS = {"ErrorEquals", "IntervalSeconds", "MaxAttempts", "BackoffRate"
 CATCHER_FIELDS = {"ErrorEquals", "Next", "Comment", "Assign"}
 
 
-def is_int(value: Any) -> bool:
+def is_int(value: Any) -> TypeGuard[int]:
     return type(value) is int
 
 

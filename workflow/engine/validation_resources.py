@@ -59,7 +59,7 @@ def _check_fields(out: Collector, parameters: Any, allowed: set[str], where: str
             out.error(where, f"The field \"{name}\" is not supported by Step Functions")
 
 
-def _check_shape(out: Collector, template: dict, shape: Shape, where: str, case_insensitive: bool) -> None:
+def _check_shape(out: Collector, template: dict[str, Any], shape: Shape, where: str, case_insensitive: bool) -> None:
     if shape.type_name != "structure":
         return
     members = {(name.lower() if case_insensitive else name): name for name in shape.members}

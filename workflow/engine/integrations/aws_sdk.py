@@ -5,7 +5,7 @@ and results come back PascalCase, so both are matched against botocore's shapes.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.model import Shape
@@ -91,4 +91,4 @@ def invoke(invocation: TaskInvocation) -> Any:
 def _method_name(operation: str) -> str:
     from botocore import xform_name
 
-    return xform_name(operation)
+    return cast("str", xform_name(operation))

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 from ..errors import ExecutionStopped, FailureError
 from ..history import Lane
@@ -135,13 +135,13 @@ def _restored_children(frame: Frame, count: int, results: list[Any],
     return restored, pending
 
 
-def fan_out(frame: Frame, resuming: LaneRecord | None, prefix: str, details: dict | None,
+def fan_out(frame: Frame, resuming: LaneRecord | None, prefix: str, details: dict[str, Any] | None,
             run: Callable[[], list[Any]]) -> list[Any]:
     """A Map or Parallel state's Started ... Succeeded/Failed events around ``run()``, and
     the step its lane records; a resumed state goes on from where it stood."""
     record = frame.record
     if resuming is not None and resuming.step is Step.RESULT:
-        return resuming.output
+        return cast("list[Any]", resuming.output)
     if resuming is None or resuming.step is not Step.FAN_OUT:
         record.step = Step.FAN_OUT
         frame.emit(prefix + "StateStarted", details)  # the history notes it as record.fan_out

@@ -6,7 +6,7 @@ Parameters). JSONata: the items are ``Items`` (an array or an expression, defaul
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from ..errors import FailureError, StatesError, runtime_error
 from ..jsonata_expressions import is_expression
@@ -38,7 +38,8 @@ class MapState(State):
                                  if selector is not None and self.jsonata else None)
         self.items_field = compile_value(spec["Items"], "Items") if self.jsonata and "Items" in spec else None
         self.items_path = parse_path(spec.get("ItemsPath", "$"))
-        self.processor = Program(spec.get("ItemProcessor") or spec.get("Iterator"), default_language)
+        self.processor = Program(
+            cast("dict[str, Any]", spec.get("ItemProcessor") or spec.get("Iterator")), default_language)
         self.max_concurrency = spec.get("MaxConcurrency", 0)
         self.max_concurrency_path = spec.get("MaxConcurrencyPath")
         self.concurrency_field = (compile_value(self.max_concurrency, "MaxConcurrency")

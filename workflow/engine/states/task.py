@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from ..errors import ExecutionStopped, FailureError, StatesError, runtime_error
 from ..integrations import TaskInterrupted, TaskInvocation, handler_for, parse_resource
@@ -48,7 +48,7 @@ class TaskState(State):
 
     def _jsonata_seconds(self, env: QueryEnv, field: str, evaluator: Evaluator | None, fixed: Any) -> float | None:
         if evaluator is None:
-            return fixed
+            return cast("float | None", fixed)
         value = evaluator(env)
         if type(value) is not int or value <= 0:
             raise unexpected_type(env, field, self.spec[field], value, "positive integer")
@@ -56,7 +56,7 @@ class TaskState(State):
 
     def _seconds(self, frame: Frame, data: Any, fixed: Any, path_text: str | None, field: str) -> float | None:
         if path_text is None:
-            return fixed
+            return cast("float | None", fixed)
         path = parse_path(path_text)
         try:
             value = path.resolve(data, frame)

@@ -104,9 +104,9 @@ class Dispatcher:
         rpc = rpcv2_cbor.match(request)
         if rpc is not None:
             _load(request)
-            service = self._rpc.get(rpc[0])
-            if service is None:
+            if rpc[0] not in self._rpc:
                 raise _Unroutable(f"No local service answers RPC v2 service {rpc[0]}")
+            service = self._rpc[rpc[0]]
             try:
                 operation = rpcv2_cbor.operation_for(service_model(service), rpc[1])
                 return service, operation, rpcv2_cbor.parse_request(operation, request)
@@ -115,9 +115,9 @@ class Dispatcher:
         target = request.headers.get("X-Amz-Target")
         if target:
             prefix = target.rpartition(".")[0]
-            service = self._targets.get(prefix)
-            if service is None:
+            if prefix not in self._targets:
                 raise _Unroutable(f"No local service answers X-Amz-Target {target}")
+            service = self._targets[prefix]
             model = service_model(service)
             _load(request)
             try:

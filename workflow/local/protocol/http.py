@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import socket
 from dataclasses import dataclass, field
-from typing import BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol, cast
 
 
-class Headers(dict):
+class Headers(dict[str, Any]):
     """Case-insensitive header lookup (HTTP header names are case-insensitive)."""
 
     def __init__(self, items: dict[str, str] | None = None) -> None:
@@ -23,7 +23,7 @@ class Headers(dict):
         super().__setitem__(key.lower(), value)
 
     def __getitem__(self, key: str) -> str:
-        return super().__getitem__(key.lower())
+        return cast("str", super().__getitem__(key.lower()))
 
     def __contains__(self, key: object) -> bool:
         return isinstance(key, str) and super().__contains__(key.lower())
