@@ -153,6 +153,7 @@ class StepProfiler:
 
     def _finish_trace(self) -> None:
         profiler, self._torch_profiler = self._torch_profiler, None
+        assert profiler is not None  # called only while a trace runs
         profiler.stop()
         profiler.export_chrome_trace(str(self.dir / "trace.json"))
 

@@ -128,7 +128,9 @@ def fit(args: argparse.Namespace, tracker: Tracker | None) -> dict[str, Any]:
         f"{s}={len(datasets[s])} images from {split_dirs[s]}" for s in breed_data.SPLITS))
 
     model = build_model(args.arch, len(classes), args.pretrained, args.train_layers)
-    model.to(device, memory_format=torch.channels_last if channels_last else torch.preserve_format)
+    memory_format = torch.channels_last if channels_last else torch.preserve_format
+    # Module.to takes memory_format, which its typed overloads leave out.
+    model.to(device, memory_format=memory_format)  # type: ignore[call-overload]
     criterion = nn.CrossEntropyLoss()
     optimizer = build_optimizer(args, model)
     scheduler = build_scheduler(args, optimizer)
@@ -217,7 +219,7 @@ def fit(args: argparse.Namespace, tracker: Tracker | None) -> dict[str, Any]:
     config = model_config(args.arch, classes, args.image_size, resize_size, IMAGENET_MEAN,
                           IMAGENET_STD, args.top_k, version)
     save_model_dir(args.model_dir, model, classes, config)
-    results = {"history": history, "test_loss": test.loss, "test_accuracy": test.accuracy,
+    results: dict[str, Any] = {"history": history, "test_loss": test.loss, "test_accuracy": test.accuracy,
                "test_correct": test.correct, "test_total": test.total,
                "model_dir": str(args.model_dir), "model_version": version,
                "rules": {v.rule: v.issues_found for v in verdicts},

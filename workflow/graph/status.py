@@ -139,11 +139,11 @@ def execution_status(events: Iterable[dict[str, Any]], now: datetime | None = No
             result.status, result.error, result.cause = "RUNNING", None, None
             continue
         if kind.endswith("StateEntered"):
-            visit = _Visit(str(details.get("name", "")), kind[: -len("StateEntered")], len(visits),
-                           when, details.get("input"), generation=result.redrives)
-            visits.append(visit)
-            open_visits.append(visit)
-            owner[event_id] = visit
+            entered = _Visit(str(details.get("name", "")), kind[: -len("StateEntered")], len(visits),
+                             when, details.get("input"), generation=result.redrives)
+            visits.append(entered)
+            open_visits.append(entered)
+            owner[event_id] = entered
             continue
         visit = owner.get(int(event.get("previousEventId") or 0))
         if kind.endswith("StateExited"):

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, BinaryIO, cast
 from urllib.parse import parse_qs, urlsplit
 
 from workflow.local import services
@@ -74,7 +74,7 @@ class _Handler(BaseHTTPRequestHandler):
             length = 0
         waiting = getattr(self, "_continue_pending", False)
         self._continue_pending = False
-        return BodyReader(self.rfile, length, chunked, self._send_continue if waiting else None)
+        return BodyReader(cast(BinaryIO, self.rfile), length, chunked, self._send_continue if waiting else None)
 
     def _target(self) -> tuple[str, Headers]:
         """The path and headers; an absolute-form target (``GET http://host/path``, as a
@@ -97,17 +97,19 @@ class _Handler(BaseHTTPRequestHandler):
                                 json.dumps({"__type": "AccessDenied", "message": refused}).encode())
         elif path == "/console" or path.startswith("/console/"):
             from workflow.local.console import handle as console  # loaded on the first page view
-            response = Response(*console(
+            answer = console(
                 self.command, path, parse_qs(urlsplit(target).query), reader.readall(),
                 endpoint_url=self.server.local.endpoint_url, data_dir=self.server.local.data_dir,
-                mlflow_url=self.server.local.mlflow_url))
+                mlflow_url=self.server.local.mlflow_url)
+            assert answer is not None  # the path is the console's
+            response = Response(*answer)
         elif self.command in ("GET", "HEAD") and path in ("/", "/health") and not (
             headers.get("X-Amz-Target") or headers.get("Authorization") or "?" in target
             or is_virtual_host(headers.get("Host"))
         ):
             response = self.server.local.health()
         else:
-            request = Request(self.command, target, headers, stream=reader)
+            request = Request(self.command, target, headers, stream=cast(BinaryIO, reader))
             response = self.server.local.dispatcher.dispatch(request)
         try:
             self._send(response)
@@ -133,7 +135,7 @@ class _Handler(BaseHTTPRequestHandler):
             response.stream.send(self.connection)
             return
         # Status, headers and body in one write: the client wakes up once per answer.
-        self._headers_buffer.append(b"\r\n" + response.body)
+        self._headers_buffer.append(b"\r\n" + response.body)  # type: ignore[attr-defined]  # http.server's
         self.flush_headers()
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _serve

@@ -132,7 +132,7 @@ class _AsSigned(SigV4Auth):
 
     signed: tuple[str, ...] = ()
 
-    def headers_to_sign(self, request: _Arrived) -> _SignedHeaders:  # type: ignore[override]
+    def headers_to_sign(self, request: _Arrived) -> _SignedHeaders:
         return _SignedHeaders((name, request.headers.get(name) or "") for name in self.signed)
 
     def signature(self, string_to_sign: str, request: _Arrived) -> str:
@@ -168,7 +168,7 @@ def _verifier(access_key: str, secret: str, token: str | None, service: str, reg
     else:
         kind = _Verifier
     signer = kind(Credentials(access_key, secret, token), service, region)
-    signer.signed = headers  # type: ignore[attr-defined]
+    signer.signed = headers
     return signer
 
 

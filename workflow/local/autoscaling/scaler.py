@@ -118,7 +118,7 @@ class Scaler:
         config = policy["TargetTrackingScalingPolicyConfiguration"]
         goal = float(config["TargetValue"])
         state = self._states.setdefault(policy["PolicyARN"], _PolicyState())
-        metrics = self.ctx.backend("sagemaker-runtime").metrics
+        metrics = self.ctx.backend("sagemaker-runtime").metrics  # type: ignore[attr-defined]  # another service's backend, reached without a typed interface
         # Invocations per instance per (scaled) minute.
         metric = metrics.invocations(endpoint, variant, self.period) / max(current, 1)
         state.high = state.high + 1 if metric > goal else 0
@@ -189,4 +189,4 @@ class Scaler:
                        "Change successfully fulfilled by sagemaker.")
             changes = {"StatusCode": "Failed" if reason else "Successful",
                        "EndTime": datetime.now(timezone.utc), "StatusMessage": message}
-            self.ctx.store.update(t.ACTIVITY, doc["ActivityId"], lambda d, c=changes: d.update(c))
+            self.ctx.store.update(t.ACTIVITY, doc["ActivityId"], lambda d, c=changes: d.update(c))  # type: ignore[misc]

@@ -47,7 +47,7 @@ class RuntimeBackend(Backend):
     def _hosting(self) -> Any:
         from workflow.local.sagemaker.hosting import Hosting
 
-        return self.ctx.backend("sagemaker").part(Hosting)
+        return self.ctx.backend("sagemaker").part(Hosting)  # type: ignore[attr-defined]  # another service's backend, reached without a typed interface
 
     def invoke_endpoint(self, params: dict[str, Any]) -> dict[str, Any]:
         name = params["EndpointName"]

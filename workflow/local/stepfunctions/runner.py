@@ -93,7 +93,7 @@ class Runner:
         """Hear of SageMaker jobs' ends (call once every backend exists)."""
         sagemaker = self.ctx.backends.get("sagemaker")
         if sagemaker is not None:
-            sagemaker.on_job_finished(self._job_finished)
+            sagemaker.on_job_finished(self._job_finished)  # type: ignore[attr-defined]  # another service's backend, reached without a typed interface
 
     def _watch_job(self, kind: str, name: str, changed: threading.Event) -> Callable[[], None]:
         key = (kind, name)

@@ -34,9 +34,9 @@ def _pick(record: dict[str, Any], keys: tuple[str, ...]) -> float | None:
     return None
 
 
-def read_steps(paths: JobPaths) -> list[dict[str, float]]:
+def read_steps(paths: JobPaths) -> list[dict[str, Any]]:
     path = paths.output_data / "profiler" / "steps.jsonl"
-    steps: list[dict[str, float]] = []
+    steps: list[dict[str, Any]] = []
     if not path.exists():
         return steps
     for line in path.read_text().splitlines():

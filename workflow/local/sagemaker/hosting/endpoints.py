@@ -281,6 +281,7 @@ class EndpointOperations(ModelOperations):
         live = self.fleets.get(name)
         failure = None
         for item in wanted if live else []:
+            assert live is not None  # the loop runs only for a live fleet
             variant = live.variants[item["VariantName"]]
             if "DesiredWeight" in item:
                 with live.cond:
@@ -322,6 +323,6 @@ class EndpointOperations(ModelOperations):
         runtime = self.ctx.backends.get("sagemaker-runtime")
         if runtime is not None:
             # A new endpoint of the same name starts with no history (autoscaling reads it).
-            runtime.metrics.forget(name)
+            runtime.metrics.forget(name)  # type: ignore[attr-defined]  # another service's backend, reached without a typed interface
         self.ctx.store.delete(ENDPOINT, name)
 

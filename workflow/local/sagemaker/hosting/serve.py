@@ -104,7 +104,7 @@ class Server(BaseHTTPRequestHandler):
         for key, value in (extra or {}).items():
             self.send_header(key, value)
         # Status, headers and body in one write: the router wakes up once per answer.
-        self._headers_buffer.append(b"\r\n" + body)
+        self._headers_buffer.append(b"\r\n" + body)  # type: ignore[attr-defined]  # http.server's, not in its stubs
         self.flush_headers()
 
     def do_GET(self) -> None:

@@ -133,6 +133,7 @@ class JobRun(threading.Thread):
             self._update(lambda d: d.update(results))
         else:
             self._collect(upload_model=False)
+            assert self.process is not None  # the script ran
             self._end("Failed", artifacts.failure_reason(self.paths, code, self.process.command))
 
     def _publish_metrics(self, published: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -43,7 +43,7 @@ class TuningJobs:
 
     @property
     def training(self) -> TrainingJobs:
-        return self.ctx.backend("sagemaker").part(TrainingJobs)
+        return self.ctx.backend("sagemaker").part(TrainingJobs)  # type: ignore[attr-defined]  # the SageMaker backend's part
 
     def arn(self, name: str) -> str:
         return self.ctx.arn("sagemaker", f"hyper-parameter-tuning-job/{name.lower()}")
