@@ -104,12 +104,7 @@ def _check_machine(out: Collector, machine: dict[str, Any], where: str, walk: Wa
     inner = Walk(walk.language, walk.seen_names, walk.outer_variables | scope_variables)
     for name, body in states.items():
         here = where + pointer("States", name)
-        if name in walk.seen_names:
-            out.error(here, f"Duplicate state name '{name}': state names must be unique within the state machine",
-                      "DUPLICATE_STATE_NAME")
-        walk.seen_names.add(name)
-        if len(name) > MAX_NAME or not name:
-            out.error(here, f"State names must be 1 to {MAX_NAME} characters long")
+        _check_state_name(out, name, here, walk)
         if not isinstance(body, dict):
             out.error(here, "A state must be a JSON object")
             continue
@@ -134,6 +129,21 @@ def _check_machine(out: Collector, machine: dict[str, Any], where: str, walk: Wa
             out.error(where + pointer("States", name), f"State '{name}' is not reachable", "UNREACHABLE_STATE")
     if broken_links:
         return  # terminal-state analysis would only repeat the missing targets
+    _check_termination(out, states, where, graph, terminal, reachable)
+
+
+def _check_state_name(out: Collector, name: str, here: str, walk: Walk) -> None:
+    if name in walk.seen_names:
+        out.error(here, f"Duplicate state name '{name}': state names must be unique within the state machine",
+                  "DUPLICATE_STATE_NAME")
+    walk.seen_names.add(name)
+    if len(name) > MAX_NAME or not name:
+        out.error(here, f"State names must be 1 to {MAX_NAME} characters long")
+
+
+def _check_termination(out: Collector, states: dict[str, Any], where: str, graph: dict[str, list[str]],
+                       terminal: set[str], reachable: set[str]) -> None:
+    """Every reachable state must be able to reach a terminal state."""
     reverse: dict[str, list[str]] = {name: [] for name in graph}
     for source, successors in graph.items():
         for target in successors:
@@ -167,38 +177,15 @@ def _check_state(out: Collector, name: str, body: dict[str, Any], here: str,
         return [], True
     language = check_query_language(out, body.get("QueryLanguage"), here, walk.language)
     jsonata = language is QueryLanguage.JSONATA
-    allowed = FIELDS[kind] | COMMON
-    foreign = JSONPATH_ONLY if jsonata else JSONATA_ONLY
-    for key in body:
-        if key not in allowed:
-            out.error(f"{here}/{key}", f"The field '{key}' is not supported by Step Functions for a {kind} state")
-        elif key in foreign:
-            out.error(f"{here}/{key}", f"The field '{key}' is not supported by Step Functions "
-                      f"in a state whose QueryLanguage is {language}")
+    _check_field_names(out, body, here, kind, language)
     targets: list[tuple[str, Any]] = []
     terminal = kind in ("Succeed", "Fail")
     if _FLOW & FIELDS[kind]:
-        has_next, end = "Next" in body, body.get("End")
-        if has_next == (end is True):
-            out.error(here, "Exactly one of 'Next' or 'End: true' is required")
-        if "End" in body and end is not True:
-            out.error(f"{here}/End", "The field 'End' must be true when present")
-        if has_next:
-            targets.append((f"{here}/Next", body["Next"]))
-        terminal = terminal or end is True
+        terminal = _check_flow(out, body, here, targets) or terminal
     if jsonata:
         check_jsonata_fields(out, body, here)
     else:
-        for name_ in ("InputPath", "OutputPath"):
-            if name_ in body:
-                check_path(out, f"{here}/{name_}", body[name_])
-        if "ResultPath" in body:
-            check_path(out, f"{here}/ResultPath", body["ResultPath"], reference=True, result=True)
-        for name_ in ("Parameters", "ResultSelector", "ItemSelector"):
-            if name_ in body:
-                if name_ != "Parameters" and not isinstance(body[name_], dict):
-                    out.error(f"{here}/{name_}", f"{name_} must be a JSON object")
-                check_template(out, f"{here}/{name_}", body[name_])
+        _check_jsonpath_fields(out, body, here)
     if "Assign" in body:
         check_assign(out, f"{here}/Assign", body["Assign"], language)
     if "Retry" in body:
@@ -209,6 +196,43 @@ def _check_state(out: Collector, name: str, body: dict[str, Any], here: str,
     if check is not None:
         targets += check(out, body, here, walk, language)
     return targets, terminal
+
+
+def _check_field_names(out: Collector, body: dict[str, Any], here: str, kind: str,
+                       language: QueryLanguage) -> None:
+    allowed = FIELDS[kind] | COMMON
+    foreign = JSONPATH_ONLY if language is QueryLanguage.JSONATA else JSONATA_ONLY
+    for key in body:
+        if key not in allowed:
+            out.error(f"{here}/{key}", f"The field '{key}' is not supported by Step Functions for a {kind} state")
+        elif key in foreign:
+            out.error(f"{here}/{key}", f"The field '{key}' is not supported by Step Functions "
+                      f"in a state whose QueryLanguage is {language}")
+
+
+def _check_flow(out: Collector, body: dict[str, Any], here: str, targets: list[tuple[str, Any]]) -> bool:
+    """Next or End of a state that moves on; True when it ends the machine."""
+    has_next, end = "Next" in body, body.get("End")
+    if has_next == (end is True):
+        out.error(here, "Exactly one of 'Next' or 'End: true' is required")
+    if "End" in body and end is not True:
+        out.error(f"{here}/End", "The field 'End' must be true when present")
+    if has_next:
+        targets.append((f"{here}/Next", body["Next"]))
+    return end is True
+
+
+def _check_jsonpath_fields(out: Collector, body: dict[str, Any], here: str) -> None:
+    for name in ("InputPath", "OutputPath"):
+        if name in body:
+            check_path(out, f"{here}/{name}", body[name])
+    if "ResultPath" in body:
+        check_path(out, f"{here}/ResultPath", body["ResultPath"], reference=True, result=True)
+    for name in ("Parameters", "ResultSelector", "ItemSelector"):
+        if name in body:
+            if name != "Parameters" and not isinstance(body[name], dict):
+                out.error(f"{here}/{name}", f"{name} must be a JSON object")
+            check_template(out, f"{here}/{name}", body[name])
 
 
 def _positive(out: Collector, body: dict[str, Any], here: str, field: str) -> None:

@@ -170,6 +170,25 @@ def check_choice_rule(out: Collector, where: str, rule: Any, top_level: bool,
     if not isinstance(rule, dict):
         out.error(where, "A Choice rule must be an object")
         return targets
+    _check_rule_transition(out, where, rule, top_level, language, targets)
+    if language is QueryLanguage.JSONATA:
+        check_jsonata_rule(out, where, rule)
+        return targets
+    for key in JSONATA_RULE_FIELDS & rule.keys():
+        out.error(f"{where}/{key}", f"The field '{key}' is not supported by Step Functions "
+                  f"in a state whose QueryLanguage is {language}")
+    body = {key: value for key, value in rule.items()
+            if key not in ("Next", "Comment", "Assign", *JSONATA_RULE_FIELDS)}
+    if any(key in body for key in ("And", "Or", "Not")):
+        _check_boolean_rule(out, where, body)
+    else:
+        _check_comparison(out, where, body)
+    return targets
+
+
+def _check_rule_transition(out: Collector, where: str, rule: dict[str, Any], top_level: bool,
+                           language: QueryLanguage, targets: list[tuple[str, Any]]) -> None:
+    """Next and Assign: required and allowed on a top-level rule, refused on a nested one."""
     if top_level:
         if "Next" not in rule:
             out.error(where, "The field 'Next' is required in a top-level Choice rule")
@@ -180,26 +199,23 @@ def check_choice_rule(out: Collector, where: str, rule: Any, top_level: bool,
     elif "Next" in rule or "Assign" in rule:
         key = "Next" if "Next" in rule else "Assign"
         out.error(f"{where}/{key}", f"A nested Choice rule must not have a '{key}' field")
-    if language is QueryLanguage.JSONATA:
-        check_jsonata_rule(out, where, rule)
-        return targets
-    for key in JSONATA_RULE_FIELDS & rule.keys():
-        out.error(f"{where}/{key}", f"The field '{key}' is not supported by Step Functions "
-                  f"in a state whose QueryLanguage is {language}")
-    body = {key: value for key, value in rule.items() if key not in ("Next", "Comment", "Assign", *JSONATA_RULE_FIELDS)}
-    if any(key in body for key in ("And", "Or", "Not")):
-        if len(body) != 1:
-            out.error(where, "A boolean Choice rule (And, Or, Not) must have no other condition fields")
-        for key in ("And", "Or"):
-            if key in body:
-                if not isinstance(body[key], list) or not body[key]:
-                    out.error(f"{where}/{key}", f"{key} must be a non-empty array of Choice rules")
-                else:
-                    for index, sub in enumerate(body[key]):
-                        check_choice_rule(out, f"{where}/{key}/{index}", sub, False)
-        if "Not" in body:
-            check_choice_rule(out, f"{where}/Not", body["Not"], False)
-        return targets
+
+
+def _check_boolean_rule(out: Collector, where: str, body: dict[str, Any]) -> None:
+    if len(body) != 1:
+        out.error(where, "A boolean Choice rule (And, Or, Not) must have no other condition fields")
+    for key in ("And", "Or"):
+        if key in body:
+            if not isinstance(body[key], list) or not body[key]:
+                out.error(f"{where}/{key}", f"{key} must be a non-empty array of Choice rules")
+            else:
+                for index, sub in enumerate(body[key]):
+                    check_choice_rule(out, f"{where}/{key}/{index}", sub, False)
+    if "Not" in body:
+        check_choice_rule(out, f"{where}/Not", body["Not"], False)
+
+
+def _check_comparison(out: Collector, where: str, body: dict[str, Any]) -> None:
     if "Variable" not in body:
         out.error(where, "A Choice rule must have a 'Variable' field")
     else:
@@ -208,10 +224,12 @@ def check_choice_rule(out: Collector, where: str, rule: Any, top_level: bool,
     operators = [key for key in body if key != "Variable"]
     if len(operators) != 1:
         out.error(where, "A Choice rule must have exactly one comparison operator")
-        return targets
+        return
     name = operators[0]
-    value = body[name]
-    here = f"{where}/{name}"
+    _check_operator_value(out, f"{where}/{name}", name, body[name])
+
+
+def _check_operator_value(out: Collector, here: str, name: str, value: Any) -> None:
     if name in TYPE_TESTS:
         if not isinstance(value, bool):
             out.error(here, f"The value of '{name}' must be a boolean")
@@ -232,4 +250,3 @@ def check_choice_rule(out: Collector, where: str, rule: Any, top_level: bool,
             out.error(here, f"The value of '{name}' must be an RFC 3339 timestamp")
     else:
         out.error(here, f"The field '{name}' is not a supported Choice operator")
-    return targets

@@ -76,20 +76,10 @@ def run_children(frame: Frame, count: int, body: Body, max_concurrency: int = 0,
                 next_index[0] += 1
             run_one(pending[position])
 
-    def thread_worker() -> None:
-        try:
-            worker()
-        finally:
-            release_thread()
-
     if sequential:
         worker()
     elif workers:
-        threads = [threading.Thread(target=thread_worker, daemon=True) for _ in range(workers)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        _in_threads(worker, workers)
     # The state's next event follows the last event of its branches.
     frame.lane.last = frame.runtime.history.count
     if frame.scope.cancelled:
@@ -98,6 +88,21 @@ def run_children(frame: Frame, count: int, body: Body, max_concurrency: int = 0,
         failures.sort(key=lambda item: item[0])
         raise failures[0][1]
     return results
+
+
+def _in_threads(worker: Callable[[], None], workers: int) -> None:
+    """``worker`` in ``workers`` threads at once, until every one returns."""
+    def thread_worker() -> None:
+        try:
+            worker()
+        finally:
+            release_thread()
+
+    threads = [threading.Thread(target=thread_worker, daemon=True) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
 def _child(frame: Frame, group: CancelScope, record: LaneRecord | None, last: int, fan_out: int,
