@@ -112,6 +112,21 @@ def main(args: argparse.Namespace) -> dict[str, Any]:
         raise
 
 
+def _restore(state: dict[str, Any], checkpoint_dir: str | None, model: nn.Module, optimizer: Any, scheduler: Any,
+             scaler: Any) -> None:
+    """Model, optimizer, scheduler and scaler as the checkpoint left them."""
+    try:
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        if scheduler is not None and state.get("scheduler"):
+            scheduler.load_state_dict(state["scheduler"])
+        if scaler is not None and state.get("scaler"):
+            scaler.load_state_dict(state["scaler"])
+    except (KeyError, ValueError, RuntimeError) as exc:
+        raise TrainingError(f"the checkpoint in {checkpoint_dir} does not fit this job "
+                            f"(different arch, classes or optimizer?): {exc}") from exc
+
+
 def fit(args: argparse.Namespace, tracker: Tracker | None) -> dict[str, Any]:
     seed_everything(args.seed)
     device = select_device(args.device)
@@ -145,16 +160,7 @@ def fit(args: argparse.Namespace, tracker: Tracker | None) -> dict[str, Any]:
     best_state = copy.deepcopy(model.state_dict())
     state = checkpoint.load_checkpoint(args.checkpoint_dir)
     if state is not None:
-        try:
-            model.load_state_dict(state["model"])
-            optimizer.load_state_dict(state["optimizer"])
-            if scheduler is not None and state.get("scheduler"):
-                scheduler.load_state_dict(state["scheduler"])
-            if scaler is not None and state.get("scaler"):
-                scaler.load_state_dict(state["scaler"])
-        except (KeyError, ValueError, RuntimeError) as exc:
-            raise TrainingError(f"the checkpoint in {args.checkpoint_dir} does not fit this job "
-                                f"(different arch, classes or optimizer?): {exc}") from exc
+        _restore(state, args.checkpoint_dir, model, optimizer, scheduler, scaler)
         start_epoch = state["epoch"] + 1
         stopper.best_loss, stopper.stale = state["best_loss"], state["stale"]
         history = state["history"]

@@ -1,6 +1,7 @@
 """Running Parallel branches and Map iterations side by side with fail-fast semantics."""
 from __future__ import annotations
 
+import contextlib
 import threading
 from typing import Any, Callable, cast
 
@@ -38,9 +39,8 @@ def run_children(frame: Frame, count: int, body: Body, max_concurrency: int = 0,
     restored, pending = _restored_children(frame, count, results, failures)
     if failures and on_abort is not None:
         # It was failing when its host stopped: what still ran was being aborted.
-        for index in pending:
-            if index in restored:
-                on_abort(index, _child(frame, group, restored[index], start, fan_out, index))
+        for index in (i for i in pending if i in restored):
+            on_abort(index, _child(frame, group, restored[index], start, fan_out, index))
         pending = []
     next_index = [0]
     workers = min(len(pending), max_concurrency if max_concurrency > 0 else MAX_WORKERS)
@@ -62,19 +62,12 @@ def run_children(frame: Frame, count: int, body: Body, max_concurrency: int = 0,
             group.cancel()
         except ExecutionStopped:
             if on_abort is not None and not frame.scope.cancelled and failures:
-                try:
+                with contextlib.suppress(ExecutionStopped):
                     on_abort(index, child)
-                except ExecutionStopped:
-                    pass
 
     def worker() -> None:
-        while True:
-            with lock:
-                position = next_index[0]
-                if position >= len(pending) or group.cancelled:
-                    return
-                next_index[0] += 1
-            run_one(pending[position])
+        while (index := _take(lock, next_index, pending, group)) is not None:
+            run_one(index)
 
     if sequential:
         worker()
@@ -88,6 +81,16 @@ def run_children(frame: Frame, count: int, body: Body, max_concurrency: int = 0,
         failures.sort(key=lambda item: item[0])
         raise failures[0][1]
     return results
+
+
+def _take(lock: threading.Lock, next_index: list[int], pending: list[int], group: CancelScope) -> int | None:
+    """The next child to run; None once every one has started or the group is cancelled."""
+    with lock:
+        position = next_index[0]
+        if position >= len(pending) or group.cancelled:
+            return None
+        next_index[0] += 1
+    return pending[position]
 
 
 def _in_threads(worker: Callable[[], None], workers: int) -> None:
