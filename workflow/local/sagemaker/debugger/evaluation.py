@@ -40,7 +40,8 @@ def _rules(request: dict[str, Any]) -> list[tuple[dict[str, Any], str, Rule, dic
     out = []
     for config in request.get("DebugRuleConfigurations", []):
         name = rule_name(config)
-        assert name is not None  # validate() refused the rules the server does not know
+        if name is None:  # validate() refuses these at CreateTrainingJob; the rule job fails
+            raise KeyError(config["RuleConfigurationName"])
         params = typed(name, config.get("RuleParameters", {}), BUILT_IN_RULES[name].defaults)
         params.pop("rule_to_invoke", None)
         out.append((config, name, RULES[name], params))

@@ -87,7 +87,8 @@ def hook_config(request: dict[str, Any], local_dir: Path) -> dict[str, Any] | No
     have = {c["CollectionName"] for c in collections}
     for config in rules:
         name = rule_name(config)
-        assert name is not None  # validate() refused the rules the server does not know
+        if name is None:  # validate() refuses these at CreateTrainingJob
+            raise KeyError(config["RuleConfigurationName"])
         for needed in BUILT_IN_RULES[name].collections:
             if needed not in have:
                 collections.append({"CollectionName": needed,
