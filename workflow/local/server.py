@@ -140,7 +140,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _serve
 
-    def log_message(self, format: str, *args: Any) -> None:  # stdlib name
+    def log_message(self, format: str, *args: Any) -> None:  # http.server names it so
         log.debug("%s " + format, self.address_string(), *args)
 
 

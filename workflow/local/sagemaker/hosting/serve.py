@@ -94,7 +94,7 @@ class Server(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     state = State()
 
-    def log_message(self, format: str, *args: Any) -> None:  # stdlib name
+    def log_message(self, format: str, *args: Any) -> None:  # http.server names it so
         pass  # one line per request would dominate the log; errors are logged below
 
     def _reply(self, status: int, body: bytes, content_type: str, extra: dict | None = None) -> None:
