@@ -120,7 +120,8 @@ def main() -> None:
     theirs = moto_rate(moto_loops)
     count, outcome, peak_mib = history_peak_memory()
     print(f"engine JSONPath: {transitions(args.loops)} transitions, {events} events, {ours:,.0f} transitions/s")
-    print(f"engine JSONata:  {transitions(args.loops)} transitions, {jsonata_events} events, {jsonata:,.0f} transitions/s")
+    print(f"engine JSONata:  {transitions(args.loops)} transitions, {jsonata_events} events, "
+          f"{jsonata:,.0f} transitions/s")
     print(f"moto (JSONPath): {transitions(moto_loops)} transitions, {theirs:,.0f} transitions/s")
     print(f"ratio engine/moto: {ours / theirs:.1f}x (goal >= 10x)")
     print(f"ratio JSONata/JSONPath: {jsonata / ours:.2f}x (goal >= 0.5x); JSONata/moto: {jsonata / theirs:.1f}x")

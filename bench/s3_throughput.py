@@ -54,7 +54,7 @@ def write_random(path: Path, size: int) -> None:
             out.write(os.urandom(MB))
 
 
-def timed(action) -> float:  # noqa: ANN001 - a callable
+def timed(action) -> float:  # a callable
     start = time.perf_counter()
     action()
     return time.perf_counter() - start
@@ -74,7 +74,7 @@ class CpuSplit:
         times = process.cpu_times()
         return times.user + times.system
 
-    def timed(self, name: str, action) -> float:  # noqa: ANN001 - a callable
+    def timed(self, name: str, action) -> float:
         client, server = self._cpu(self.client), self._cpu(self.server)
         seconds = timed(action)
         self.spent[name] = (self._cpu(self.client) - client, self._cpu(self.server) - server)

@@ -54,6 +54,7 @@ from engine import train_one_epoch  # noqa: E402
 from network import build_model  # noqa: E402
 from profile_summary import StepTimes  # noqa: E402
 from tracking import Tracker  # noqa: E402
+
 from workflow.local.mlflow_server import TrackingServer  # noqa: E402
 from workflow.synthetic import generate_dataset  # noqa: E402
 

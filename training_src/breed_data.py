@@ -11,15 +11,15 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
+from failure import TrainingError
+from preprocess import eval_transform, train_transform
 from torch.utils.data import DataLoader
 from torchvision.datasets import ImageFolder
 from torchvision.datasets.folder import IMG_EXTENSIONS
-
-from failure import TrainingError
-from preprocess import eval_transform, train_transform
 
 SPLITS = ("train", "valid", "test")
 
@@ -109,8 +109,8 @@ def _seed_worker(worker_id: int) -> None:
 def build_loaders(datasets: Mapping[str, ImageFolder], batch_size: int, num_workers: int,
                   seed: int, pin_memory: bool = False) -> dict[str, DataLoader]:
     generator = torch.Generator().manual_seed(seed)
-    common = dict(batch_size=batch_size, num_workers=num_workers, pin_memory=pin_memory,
-                  persistent_workers=num_workers > 0, worker_init_fn=_seed_worker)
+    common: dict[str, Any] = dict(batch_size=batch_size, num_workers=num_workers, pin_memory=pin_memory,
+                                  persistent_workers=num_workers > 0, worker_init_fn=_seed_worker)
     return {
         "train": DataLoader(datasets["train"], shuffle=True, drop_last=False,
                             generator=generator, **common),

@@ -17,9 +17,8 @@ import os
 import sys
 from typing import Any
 
-from torch import nn
-
 from failure import TrainingError
+from torch import nn
 
 CONFIG_ENV = "SMDEBUG_CONFIG_FILE_PATH"  # smdebug.core.config_constants.CONFIG_FILE_PATH_ENV_STR
 DEFAULT_CONFIG = "/opt/ml/input/config/debughookconfig.json"  # ...DEFAULT_CONFIG_FILE_PATH

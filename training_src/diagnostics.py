@@ -22,12 +22,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import checks
+import metric_lines
 import numpy as np
 import torch
 from torch import nn
-
-import checks
-import metric_lines
 
 REPORT = "diagnostics.json"
 LOSS_CURVE = "loss-curve.png"
@@ -110,10 +109,10 @@ class Diagnostics:
         """Read this pass's values off the device (one transfer) and feed the checks."""
         if self._losses:
             values = torch.stack([t for *_, t in self._losses]).tolist()
-            for (mode, step, global_step, _), value in zip(self._losses, values):
+            for (mode, step, global_step, _), value in zip(self._losses, values, strict=False):
                 self._loss(mode, step, global_step, value)
         for step, names, means in self._gradients:
-            self.vanishing.gradients(step, dict(zip(names, means.tolist())))
+            self.vanishing.gradients(step, dict(zip(names, means.tolist(), strict=False)))
         for step in sorted(self._activations):
             self.initialization.activations(step, torch.stack(self._activations[step]).tolist())
         self._losses, self._gradients, self._activations = [], [], {}
@@ -170,7 +169,7 @@ def draw_loss_curve(history: dict[str, list[tuple[int, float]]], out: Path) -> b
     values: list[float] = []
     for mode, label, style in (("TRAIN", "training", "-"), ("EVAL", "validation", ".")):
         if history[mode]:
-            x, y = zip(*history[mode])
+            x, y = zip(*history[mode], strict=False)
             ax.plot(x, y, style, label=f"{label} loss", markersize=3)
             values += [v for v in y if np.isfinite(v)]
     if values and min(values) > 0 and max(values) / min(values) > 100:

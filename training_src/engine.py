@@ -12,10 +12,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import debugger
 import torch
 from torch import nn
-
-import debugger
 
 
 @dataclass

@@ -29,7 +29,8 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, cast
 
 from failure import TrainingError
 from network import ARCHITECTURES, TRAIN_LAYERS
@@ -39,7 +40,7 @@ OPTIMIZERS = ("sgd", "adam", "adamw")
 SCHEDULERS = ("cosine", "step", "none")
 
 
-def _unjson(raw: str) -> object:
+def _unjson(raw: str) -> Any:
     """The value behind a possibly JSON-encoded string; the string itself otherwise."""
     if not isinstance(raw, str):
         return raw
@@ -180,7 +181,7 @@ def _apply_sm_hps(parser: argparse.ArgumentParser, raw: str | None) -> None:
             continue
         text = value if isinstance(value, str) else json.dumps(value)
         try:
-            defaults[action.dest] = action.type(text)
+            defaults[action.dest] = cast("Callable[[str], Any]", action.type)(text)
         except argparse.ArgumentTypeError as exc:
             parser.error(f"hyperparameter {key}: {exc}")
     parser.set_defaults(**defaults)

@@ -37,13 +37,12 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from PIL import Image, UnidentifiedImageError
-from torch import nn
-
 import url_fetch
 from network import build_model
+from PIL import Image, UnidentifiedImageError
 from preprocess import eval_transform
 from serving_errors import InferenceError
+from torch import nn
 
 IMAGE_TYPES = ("image/jpeg", "image/png", "application/x-image")
 JSON_TYPE = "application/json"

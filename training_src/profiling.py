@@ -67,7 +67,7 @@ class SystemSampler(threading.Thread):
             row["gpu_memory_bytes"] = torch.cuda.memory_allocated()
             try:
                 row["gpu_utilization_percent"] = torch.cuda.utilization()
-            except Exception:  # no NVML in this environment; keep the memory figure
+            except Exception:  # noqa: BLE001 - no NVML in this environment; keep the memory figure
                 pass
         self._samples += 1
         self._sums["cpu_percent"] += row["cpu_percent"]
@@ -153,6 +153,7 @@ class StepProfiler:
 
     def _finish_trace(self) -> None:
         profiler, self._torch_profiler = self._torch_profiler, None
+        assert profiler is not None  # called only while a trace runs
         profiler.stop()
         profiler.export_chrome_trace(str(self.dir / "trace.json"))
 

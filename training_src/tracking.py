@@ -173,6 +173,7 @@ class Tracker:
         found = parents()
         if found:
             return found[0].info.run_id
+        assert self.execution_arn is not None  # a parent run exists only for an execution
         name = self.execution_arn.rsplit(":", 1)[-1]
         mine = client.create_run(experiment_id, run_name=name, tags={
             "pipeline.execution_arn": self.execution_arn, "pipeline.role": PARENT_ROLE}).info.run_id

@@ -36,14 +36,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import torch
-from torch import nn
-
 import breed_data
 import checkpoint
 import debugger
 import metric_lines
+import numpy as np
+import torch
 from diagnostics import LOSS_CURVE, Diagnostics
 from diagnostics import REPORT as DIAGNOSTICS_REPORT
 from engine import EarlyStopping, evaluate, train_one_epoch
@@ -55,6 +53,7 @@ from preprocess import IMAGENET_MEAN, IMAGENET_STD, default_resize_size
 from profile_summary import SUMMARY as PROFILE_SUMMARY
 from profile_summary import StepTimes
 from profiling import StepProfiler
+from torch import nn
 from tracking import Tracker, epoch_metrics
 
 __all__ = ["get_args_parser", "train_one_epoch", "evaluate", "main", "run"]
@@ -113,6 +112,21 @@ def main(args: argparse.Namespace) -> dict[str, Any]:
         raise
 
 
+def _restore(state: dict[str, Any], checkpoint_dir: str | None, model: nn.Module, optimizer: Any, scheduler: Any,
+             scaler: Any) -> None:
+    """Model, optimizer, scheduler and scaler as the checkpoint left them."""
+    try:
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        if scheduler is not None and state.get("scheduler"):
+            scheduler.load_state_dict(state["scheduler"])
+        if scaler is not None and state.get("scaler"):
+            scaler.load_state_dict(state["scaler"])
+    except (KeyError, ValueError, RuntimeError) as exc:
+        raise TrainingError(f"the checkpoint in {checkpoint_dir} does not fit this job "
+                            f"(different arch, classes or optimizer?): {exc}") from exc
+
+
 def fit(args: argparse.Namespace, tracker: Tracker | None) -> dict[str, Any]:
     seed_everything(args.seed)
     device = select_device(args.device)
@@ -129,7 +143,9 @@ def fit(args: argparse.Namespace, tracker: Tracker | None) -> dict[str, Any]:
         f"{s}={len(datasets[s])} images from {split_dirs[s]}" for s in breed_data.SPLITS))
 
     model = build_model(args.arch, len(classes), args.pretrained, args.train_layers)
-    model.to(device, memory_format=torch.channels_last if channels_last else torch.preserve_format)
+    memory_format = torch.channels_last if channels_last else torch.preserve_format
+    # Module.to takes memory_format, which its typed overloads leave out.
+    model.to(device, memory_format=memory_format)  # type: ignore[call-overload]
     criterion = nn.CrossEntropyLoss()
     optimizer = build_optimizer(args, model)
     scheduler = build_scheduler(args, optimizer)
@@ -144,16 +160,7 @@ def fit(args: argparse.Namespace, tracker: Tracker | None) -> dict[str, Any]:
     best_state = copy.deepcopy(model.state_dict())
     state = checkpoint.load_checkpoint(args.checkpoint_dir)
     if state is not None:
-        try:
-            model.load_state_dict(state["model"])
-            optimizer.load_state_dict(state["optimizer"])
-            if scheduler is not None and state.get("scheduler"):
-                scheduler.load_state_dict(state["scheduler"])
-            if scaler is not None and state.get("scaler"):
-                scaler.load_state_dict(state["scaler"])
-        except (KeyError, ValueError, RuntimeError) as exc:
-            raise TrainingError(f"the checkpoint in {args.checkpoint_dir} does not fit this job "
-                                f"(different arch, classes or optimizer?): {exc}") from exc
+        _restore(state, args.checkpoint_dir, model, optimizer, scheduler, scaler)
         start_epoch = state["epoch"] + 1
         stopper.best_loss, stopper.stale = state["best_loss"], state["stale"]
         history = state["history"]
@@ -218,7 +225,7 @@ def fit(args: argparse.Namespace, tracker: Tracker | None) -> dict[str, Any]:
     config = model_config(args.arch, classes, args.image_size, resize_size, IMAGENET_MEAN,
                           IMAGENET_STD, args.top_k, version)
     save_model_dir(args.model_dir, model, classes, config)
-    results = {"history": history, "test_loss": test.loss, "test_accuracy": test.accuracy,
+    results: dict[str, Any] = {"history": history, "test_loss": test.loss, "test_accuracy": test.accuracy,
                "test_correct": test.correct, "test_total": test.total,
                "model_dir": str(args.model_dir), "model_version": version,
                "rules": {v.rule: v.issues_found for v in verdicts},
@@ -245,7 +252,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     except (TrainingError, PretrainedWeightsUnavailable) as exc:
         report_failure(str(exc))
         return 1
-    except Exception as exc:  # the job must leave a reason whatever went wrong
+    except Exception as exc:  # noqa: BLE001 - the job must leave a reason whatever went wrong
         traceback.print_exc()
         report_failure(f"unexpected {type(exc).__name__}: {exc}")
         return 1

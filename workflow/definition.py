@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFINITION_FILE = ROOT / "statemachine.json"
@@ -43,6 +43,9 @@ class MissingSubstitution(ValueError):
     """A placeholder of the definition has no value (or a value names no placeholder)."""
 
 
+#: A substitution's value: a string, or a CloudFormation intrinsic that resolves to one.
+_Value = TypeVar("_Value")
+
 def template_text() -> str:
     return DEFINITION_FILE.read_text(encoding="utf-8")
 
@@ -60,14 +63,14 @@ def json_string_body(value: str) -> str:
     return json.dumps(value)[1:-1]
 
 
-def substitutions(**values: str) -> dict[str, str]:
+def substitutions(**values: _Value) -> dict[str, _Value | str]:
     """The DefinitionSubstitutions map: the given values plus MetricDefinitions.
 
     MetricDefinitions holds JSON (quotes and backslashes), so it is escaped for
     its place inside a JSON string; the state machine reads it back with
     ``States.StringToJson``.
     """
-    out = dict(values)
+    out: dict[str, _Value | str] = dict(values)
     out["MetricDefinitions"] = json_string_body(json.dumps(metric_definitions(), separators=(",", ":")))
     return out
 

@@ -25,7 +25,7 @@ metrics = Metrics()
 _runtime = None
 
 
-def _client():  # noqa: ANN202 - created once per execution environment, not per request
+def _client():  # created once per execution environment, not per request
     global _runtime
     if _runtime is None:
         _runtime = boto3.client("sagemaker-runtime")
@@ -56,7 +56,7 @@ def classify(endpoint: str, body: bytes, content_type: str) -> dict[str, Any]:
 @event_source(data_class=APIGatewayProxyEvent)
 def handler(event: APIGatewayProxyEvent, context: LambdaContext) -> dict[str, Any]:
     try:
-        request = from_api_request(event.body, event.is_base64_encoded, event.headers.get("content-type"))
+        request = from_api_request(event.body, bool(event.is_base64_encoded), event.headers.get("content-type"))
     except BadRequest as err:
         metrics.add_metric(name="BadRequests", unit=MetricUnit.Count, value=1)
         return _response(400, {"message": str(err)})

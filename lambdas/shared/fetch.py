@@ -38,7 +38,7 @@ def fetch(uri: str, dest: Path, *, max_bytes: int, timeout: float = 60.0) -> int
 def _fetch_http(uri: str, dest: Path, *, max_bytes: int, timeout: float) -> int:
     dest.parent.mkdir(parents=True, exist_ok=True)
     total = 0
-    with urllib.request.urlopen(uri, timeout=timeout) as response, dest.open("wb") as out:  # noqa: S310 - scheme checked above
+    with urllib.request.urlopen(uri, timeout=timeout) as response, dest.open("wb") as out:  # scheme checked above
         while chunk := response.read(CHUNK):
             total += len(chunk)
             if total > max_bytes:

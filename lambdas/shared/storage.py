@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlparse
 _s3 = None
 
 
-def _s3_client():  # noqa: ANN202 - boto3 clients have no public type
+def _s3_client():  # boto3 clients have no public type
     global _s3
     if _s3 is None:
         import boto3

@@ -15,8 +15,8 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.parser import BaseModel, Field, event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from shared import storage
+
 from smoke_test.checks import SmokeTestFailed, pick_images, run_smoke_test
 
 logger = Logger()

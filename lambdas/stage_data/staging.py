@@ -18,6 +18,7 @@ from typing import Any
 
 from shared import storage
 from shared.fetch import fetch
+
 from stage_data.dataset_zip import DatasetLayout, ImageEntry, read_layout
 
 MAX_ZIP_BYTES = 8 << 30  # dogImages is about 1.1 GB

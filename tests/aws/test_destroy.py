@@ -35,7 +35,7 @@ def _serve(session: Any, name: str, pipeline: str) -> None:
         ScalableDimension="sagemaker:variant:DesiredInstanceCount", MinCapacity=1, MaxCapacity=3)
 
 
-def test_destroy_removes_tagged_endpoints_their_scaling_and_the_stack(aws: Any,  # noqa: F811
+def test_destroy_removes_tagged_endpoints_their_scaling_and_the_stack(aws: Any,
         tmp_path: Path, capsys: Capture) -> None:
     release.deploy(release.prepare(request(tmp_path)), aws, say=lambda _: None, poll=0.01, timeout=60)
     machine = physical_ids(aws)["StateMachine"]
@@ -65,7 +65,7 @@ def test_destroy_removes_tagged_endpoints_their_scaling_and_the_stack(aws: Any, 
     assert sfn.list_state_machines()["stateMachines"] == []
 
 
-def test_destroy_twice_says_there_is_nothing_left(aws: Any) -> None:  # noqa: F811
+def test_destroy_twice_says_there_is_nothing_left(aws: Any) -> None:
     said: list[str] = []
     removed = destroy(aws, REGION, STACK, PREFIX, say=said.append, poll=0.01, timeout=30)
     assert removed.lines() == []

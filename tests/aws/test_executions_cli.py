@@ -15,6 +15,7 @@ from moto.server import ThreadedMotoServer
 
 from tests.aws.test_deploy import PREFIX, REGION, STACK, aws, deploy, physical_ids, request  # noqa: F401
 from workflow.aws import images, release
+from workflow.aws.execution_input import default_aws_input
 from workflow.aws.settings import CodeLocations, StackSettings
 from workflow.aws.stack_input import default_aws_input
 from workflow.cli.main import main
@@ -31,7 +32,7 @@ def _input_file(tmp_path: Path, document: dict[str, Any]) -> Path:
 
 
 @pytest.fixture
-def stack(aws: Any, tmp_path: Path) -> dict[str, Any]:  # noqa: F811
+def stack(aws: Any, tmp_path: Path) -> dict[str, Any]:
     prepared = release.prepare(request(tmp_path))
     release.deploy(prepared, aws, say=lambda _: None, poll=0.01, timeout=60)
     return {"session": aws, "input": default_aws_input(prepared.settings), "arn": physical_ids(aws)["StateMachine"]}

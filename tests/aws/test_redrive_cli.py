@@ -17,8 +17,8 @@ from moto.core.exceptions import AWSError
 from moto.core.responses import ActionResult
 from moto.stepfunctions.responses import StepFunctionResponse
 
-from tests.aws.test_executions_cli import AWS_TARGET, _input_file, stack  # noqa: F401
 from tests.aws.test_deploy import aws  # noqa: F401
+from tests.aws.test_executions_cli import AWS_TARGET, _input_file, stack  # noqa: F401
 from workflow.cli.main import main
 
 pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse AWS::")
@@ -47,7 +47,7 @@ def redrives(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     return received
 
 
-def test_redrive_on_aws_redrives_the_stacks_execution(stack: dict[str, Any], redrives: list[dict[str, Any]],  # noqa: F811
+def test_redrive_on_aws_redrives_the_stacks_execution(stack: dict[str, Any], redrives: list[dict[str, Any]],
                                                       tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["start", *AWS_TARGET, "--input", str(_input_file(tmp_path, stack["input"])), "--name", "run-1"]) == 0
     assert main(["stop", *AWS_TARGET, "run-1"]) == 0
@@ -61,7 +61,7 @@ def test_redrive_on_aws_redrives_the_stacks_execution(stack: dict[str, Any], red
     assert sfn.describe_execution(executionArn=execution)["status"] == "RUNNING"
 
 
-def test_redrive_on_aws_of_a_running_execution_is_aws_error(stack: dict[str, Any], redrives: list[dict[str, Any]],  # noqa: F811
+def test_redrive_on_aws_of_a_running_execution_is_aws_error(stack: dict[str, Any], redrives: list[dict[str, Any]],
                                                            tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["start", *AWS_TARGET, "--input", str(_input_file(tmp_path, stack["input"])), "--name", "run-2"]) == 0
     capsys.readouterr()

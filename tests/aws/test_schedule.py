@@ -10,9 +10,9 @@ import pytest
 
 from tests.aws.test_deploy import PREFIX, REGION, aws, deploy, physical_ids, request  # noqa: F401 - fixture
 from workflow.aws import release
-from workflow.execution_input import problems
 from workflow.aws.schedule import ScheduleError, validate_expression
 from workflow.cli.main import main
+from workflow.execution_input import problems
 
 # moto's CloudFormation has no AWS::Lambda::Alias or AWS::Scheduler::Schedule; it skips them with a warning.
 pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse AWS::")
@@ -76,7 +76,7 @@ def test_the_schedule_targets_the_state_machine_with_a_valid_stored_input(tmp_pa
     assert "RetrainingSchedule" not in release.prepare(request(tmp_path)).template["Resources"]
 
 
-def test_the_schedule_starts_the_deployed_state_machine(aws: Any, tmp_path: Path) -> None:  # noqa: F811
+def test_the_schedule_starts_the_deployed_state_machine(aws: Any, tmp_path: Path) -> None:
     prepared = release.prepare(request(tmp_path, schedule="rate(7 days)"))
     release.deploy(prepared, aws, say=lambda _: None, poll=0.01, timeout=60)
     ids = physical_ids(aws)
@@ -100,7 +100,7 @@ def test_the_schedule_starts_the_deployed_state_machine(aws: Any, tmp_path: Path
     assert json.loads(execution["input"]) == by_hand
 
 
-def test_schedule_commands_on_aws(aws: Any, tmp_path: Path, capsys: Capture) -> None:  # noqa: F811
+def test_schedule_commands_on_aws(aws: Any, tmp_path: Path, capsys: Capture) -> None:
     prepared = release.prepare(request(tmp_path, schedule="rate(7 days)"))
     release.deploy(prepared, aws, say=lambda _: None, poll=0.01, timeout=60)
     ids = physical_ids(aws)

@@ -62,7 +62,6 @@ def test_handler_stages_to_s3_and_skips_a_second_time(s3, tmp_path: Path) -> Non
 
 def test_handler_rejects_an_event_without_the_data_prefix(s3) -> None:
     from aws_lambda_powertools.utilities.parser import ValidationError
-
     from stage_data.app import handler
 
     with pytest.raises(ValidationError, match="data_prefix"):
@@ -84,7 +83,7 @@ class RoleView:
     ACTIONS = {"HeadObject": "s3:GetObject", "GetObject": "s3:GetObject", "PutObject": "s3:PutObject",
                "ListObjectsV2": "s3:ListBucket"}
 
-    def __init__(self, statements: list[dict], store) -> None:  # noqa: ANN001 - a boto3 client
+    def __init__(self, statements: list[dict], store) -> None:  # a boto3 client
         self.statements = statements
         self.store = store
         self.calls: list[tuple[str, dict]] = []
@@ -101,7 +100,7 @@ class RoleView:
                 return True
         return False
 
-    def register(self, client) -> None:  # noqa: ANN001 - a boto3 client
+    def register(self, client) -> None:  # a boto3 client
         client.meta.events.register("before-parameter-build.s3", self._remember)
         client.meta.events.register("before-call.s3", self._answer)
 
@@ -109,7 +108,7 @@ class RoleView:
     def _remember(params: dict, context: dict, **_: object) -> None:
         context["api_params"] = dict(params)
 
-    def _answer(self, model, context: dict, **_: object):  # noqa: ANN001 - botocore's hook signature
+    def _answer(self, model, context: dict, **_: object):  # botocore's hook signature
         operation, params = model.name, context["api_params"]
         self.calls.append((operation, params))
         bucket = params["Bucket"]

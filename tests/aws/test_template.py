@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from workflow import definition
+from workflow.aws import release
 from workflow.aws.iam import role_statements
 from workflow.aws.settings import LAMBDA_FUNCTIONS, SettingsError
-from workflow.aws import release
 
 ROOT = Path(__file__).resolve().parents[2]
 MLFLOW_ARN = "arn:aws:sagemaker:us-east-1:111122223333:mlflow-tracking-server/dogs"

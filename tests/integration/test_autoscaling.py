@@ -12,7 +12,13 @@ import pytest
 
 from tests.integration.conftest import LocalServerHandle
 from tests.integration.test_endpoints_fixtures import (  # noqa: F401 - fixtures
-    VARIANT, Endpoints, Load, echo_archive, endpoint_workers, own_server, until,
+    VARIANT,
+    Endpoints,
+    Load,
+    echo_archive,
+    endpoint_workers,
+    own_server,
+    until,
 )
 
 TIME_SCALE = 120.0

@@ -12,7 +12,11 @@ from typing import Any
 import pytest
 
 from tests.integration.test_endpoints_fixtures import (  # noqa: F401 - fixtures
-    VARIANT, Endpoints, echo_archive, endpoints, until,
+    VARIANT,
+    Endpoints,
+    echo_archive,
+    endpoints,
+    until,
 )
 
 N = 5
@@ -159,7 +163,7 @@ def test_console_shows_rate_and_latency(invoked: str, local_server: Any) -> None
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
         page = context.new_page()
         errors: list[str] = []
-        page.on("pageerror", lambda err: errors.append(str(err)))
+        page.on("pageerror", lambda err, errors=errors: errors.append(str(err)))
         page.set_default_timeout(60_000)
         page.goto(f"{local_server.endpoint_url}/console#/endpoints")
         panel = page.locator(f'[data-endpoint="{invoked}"]')

@@ -51,7 +51,7 @@ def relu_mlp(widths: list[int], init: Callable[[int, nn.Linear], None] | None = 
     """Linear layers with ReLUs named ``relu<n>`` ... as Debugger's relu_input regex expects
     (``block<n>.relu``), so both sides see the same activations."""
     layers: list[tuple[str, nn.Module]] = [("flatten", nn.Flatten())]
-    for i, (a, b) in enumerate(zip([FEATURES, *widths], widths)):
+    for i, (a, b) in enumerate(zip([FEATURES, *widths], widths, strict=False)):
         linear = nn.Linear(a, b)
         if init is not None:
             init(i, linear)

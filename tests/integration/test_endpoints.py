@@ -8,8 +8,16 @@ import psutil
 import pytest
 
 from tests.integration.test_endpoints_fixtures import (  # noqa: F401 - fixtures
-    BROKEN_LOAD, SLOW_LOAD, VARIANT, Endpoints, code_archive, echo_archive, endpoint_workers, endpoints,
-    until, write_tar,
+    BROKEN_LOAD,
+    SLOW_LOAD,
+    VARIANT,
+    Endpoints,
+    code_archive,
+    echo_archive,
+    endpoint_workers,
+    endpoints,
+    until,
+    write_tar,
 )
 
 

@@ -14,7 +14,15 @@ import pytest
 
 from tests.integration.sfn_helpers import create_machine, wait_done
 from tests.integration.test_endpoints_fixtures import (  # noqa: F401 - fixtures
-    BROKEN_LOAD, VARIANT, Endpoints, Load, code_archive, echo_archive, endpoints, until, write_tar,
+    BROKEN_LOAD,
+    VARIANT,
+    Endpoints,
+    Load,
+    code_archive,
+    echo_archive,
+    endpoints,
+    until,
+    write_tar,
 )
 
 SLOW = """

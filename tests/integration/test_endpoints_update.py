@@ -8,7 +8,13 @@ from pathlib import Path
 
 from tests.integration.conftest import LocalServerHandle
 from tests.integration.test_endpoints_fixtures import (  # noqa: F401 - fixtures
-    Endpoints, Load, echo_archive, endpoint_workers, endpoints, own_server, until,
+    Endpoints,
+    Load,
+    echo_archive,
+    endpoint_workers,
+    endpoints,
+    own_server,
+    until,
     worker_processes,
 )
 

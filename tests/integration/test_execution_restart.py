@@ -36,7 +36,7 @@ def assert_well_formed(events: list[dict[str, Any]]) -> None:
     types = [e["type"] for e in events]
     assert [e["id"] for e in events] == list(range(1, len(events) + 1)), types
     assert all(0 <= e["previousEventId"] < e["id"] for e in events), types
-    assert all(a["timestamp"] <= b["timestamp"] for a, b in zip(events, events[1:])), types
+    assert all(a["timestamp"] <= b["timestamp"] for a, b in zip(events, events[1:], strict=False)), types
     assert types[0] == "ExecutionStarted" and types[-1] == "ExecutionSucceeded", types
     assert sum(t.startswith("Execution") for t in types) == 2, types
     for kind, key in (("StateEntered", "stateEnteredEventDetails"), ("StateExited", "stateExitedEventDetails")):

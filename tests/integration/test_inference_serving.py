@@ -79,7 +79,7 @@ def test_saved_model_directory_serves_itself(trained, tmp_path):
 class _Handler(http.server.BaseHTTPRequestHandler):
     image = b""
 
-    def do_GET(self):  # noqa: N802 - http.server's naming
+    def do_GET(self):
         if self.path == "/slow":
             time.sleep(2)
         if self.path == "/redirect":

@@ -12,7 +12,14 @@ import pytest
 from PIL import Image
 
 from tests.integration.test_endpoints_fixtures import (  # noqa: F401 - fixtures
-    ECHO, SLOW_LOAD, VARIANT, Endpoints, code_archive, echo_archive, endpoints, trained_model,
+    ECHO,
+    SLOW_LOAD,
+    VARIANT,
+    Endpoints,
+    code_archive,
+    echo_archive,
+    endpoints,
+    trained_model,
     until,
 )
 
@@ -99,7 +106,7 @@ def test_request_errors(endpoints: Endpoints, echo_archive: Path) -> None:
     assert len(json.loads(endpoints.invoke(name, big, ContentType="text/plain")["Body"])["echo"]) == len(big)
 
 
-def test_model_timeout(endpoints: Endpoints, echo_archive: Path, local_server) -> None:  # noqa: ANN001
+def test_model_timeout(endpoints: Endpoints, echo_archive: Path, local_server) -> None:
     name = endpoints.deploy(echo_archive)
     timeout = max(5.0, 60 / local_server.state.time_scale)
     started = time.monotonic()

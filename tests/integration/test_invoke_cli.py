@@ -11,7 +11,11 @@ from pathlib import Path
 from PIL import Image
 
 from tests.integration.test_endpoints_fixtures import (  # noqa: F401 - fixtures
-    ROOT, Endpoints, echo_archive, endpoints, trained_model,
+    ROOT,
+    Endpoints,
+    echo_archive,
+    endpoints,
+    trained_model,
 )
 
 

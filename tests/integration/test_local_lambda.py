@@ -158,7 +158,7 @@ def handler(event, context):
 def test_environments_created_together_initialise_one_after_another(lam: Any, tmp_path: Path) -> None:
     names = [f"fn-{uuid.uuid4().hex[:8]}" for _ in range(2)]
     markers = [tmp_path / f"init-{i}" for i in range(2)]
-    for name, marker in zip(names, markers):
+    for name, marker in zip(names, markers, strict=False):
         lam.create_function(FunctionName=name, Runtime="python3.11", Role=ROLE, Handler="app.handler",
                             Code={"ZipFile": package(tmp_path, source=SLOW_INIT)},
                             Environment={"Variables": {"MARKER": str(marker)}})

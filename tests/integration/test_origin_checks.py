@@ -118,7 +118,7 @@ class _Page(BaseHTTPRequestHandler):
     target = ""
     payload = ""
 
-    def do_GET(self) -> None:  # noqa: N802 (stdlib name)
+    def do_GET(self) -> None:
         page = (f"<html><body><script>fetch({json.dumps(self.target)}, {{method: 'POST', mode: 'no-cors', "
                 f"headers: {{'Content-Type': 'text/plain'}}, body: {json.dumps(self.payload)}}})"
                 ".then(() => document.title = 'sent', () => document.title = 'failed');</script></body></html>")

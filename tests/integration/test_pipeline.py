@@ -27,8 +27,8 @@ from PIL import Image
 from tests.integration.conftest import LocalServerHandle, start_local_server
 from tests.integration.console_browser import browser_page
 from workflow.aws.packaging import TRAINING_SRC, sourcedir_tarball
-from workflow.local.mlflow_lookup import execution_run_url
 from workflow.local import lifecycle
+from workflow.local.mlflow_lookup import execution_run_url
 from workflow.pipeline.defaults import DEFAULT_ENDPOINT, INCOMING_PREFIX, LOCAL_BUCKET, quick_input
 from workflow.pipeline.local_bucket import upload_code
 from workflow.pipeline.local_setup import STATE_MACHINE_NAME, function_name

@@ -12,7 +12,7 @@ import psutil
 
 from tests.integration.conftest import LocalServerHandle, start_local_server
 from tests.integration.s3_helpers import Staging
-from tests.integration.test_training_jobs import _child_pid, _gone, job_request, source_tar, wait_for, SCRIPT
+from tests.integration.test_training_jobs import SCRIPT, _child_pid, _gone, job_request, source_tar, wait_for
 from workflow.local.sagemaker.training.layout import JobPaths
 
 

@@ -8,8 +8,8 @@ import pytest
 
 from workflow.local.errors import ValidationException
 from workflow.local.sagemaker.debugger import hook_config, validate
-from workflow.local.sagemaker.debugger.params import typed
 from workflow.local.sagemaker.debugger.catalog import BUILT_IN_RULES, rule_name
+from workflow.local.sagemaker.debugger.params import typed
 from workflow.local.sagemaker.debugger.rules import RULES
 from workflow.local.sagemaker.debugger.trial import NoTensors
 

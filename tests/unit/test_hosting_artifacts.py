@@ -26,7 +26,7 @@ def _tar(path: Path, members: dict[str, bytes], links: dict[str, str] | None = N
     return path
 
 
-def _fetch(*files: Path):  # noqa: ANN202 - a hosting.artifacts.Fetch
+def _fetch(*files: Path):  # a hosting.artifacts.Fetch
     """Objects at s3://models/<file name>, for the unit under test to download."""
     objects = {f"s3://models/{f.name}": f for f in files}
     fetched = []

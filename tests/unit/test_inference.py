@@ -13,12 +13,12 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "training_src"))
 
-import inference  # noqa: E402
-import url_fetch  # noqa: E402
-from model_dir import model_config, save_model_dir  # noqa: E402
-from network import build_model  # noqa: E402
-from preprocess import IMAGENET_MEAN, IMAGENET_STD, eval_transform  # noqa: E402
-from serving_errors import InferenceError  # noqa: E402
+import inference
+import url_fetch
+from model_dir import model_config, save_model_dir
+from network import build_model
+from preprocess import IMAGENET_MEAN, IMAGENET_STD, eval_transform
+from serving_errors import InferenceError
 
 CLASSES = ["001.Affenpinscher", "002.Afghan_hound", "003.Airedale_terrier"]
 

@@ -24,7 +24,7 @@ def _image(fmt: str) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def handler(model_dir: Path) -> Handler:  # noqa: F811 - the fixture above
+def handler(model_dir: Path) -> Handler:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SAGEMAKER_PROGRAM", "inference.py")  # restored after the model loads
         patch.syspath_prepend(str(model_dir / "code"))

@@ -6,9 +6,8 @@ import io
 import json
 
 import pytest
-from PIL import Image
-
 from invoke_endpoint.request import MAX_PAYLOAD, BadRequest, from_api_request
+from PIL import Image
 
 
 def _image(fmt: str) -> bytes:

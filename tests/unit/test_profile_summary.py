@@ -7,7 +7,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "training_src"))
 
-from profile_summary import SUMMARY, StepTimes  # noqa: E402
+from profile_summary import SUMMARY, StepTimes
 
 
 def summary_of(data_seconds: float, compute_seconds: float, tmp_path: Path) -> dict:

@@ -13,7 +13,7 @@ from workflow.local.s3.records import StoredObject
 KEYS = sorted([b"a", b"b/1", b"b/2", b"b/c/3", b"c", b"d/\xff", b"d/\xff\xff/x"])
 
 
-def scan_of(keys: list[bytes], prefix: bytes):  # noqa: ANN201 - a listing.Scan
+def scan_of(keys: list[bytes], prefix: bytes):  # a listing.Scan
     def scan(start: bytes) -> Iterator[tuple[bytes, bytes]]:
         return ((k, k) for k in keys if k >= max(start, prefix) and k.startswith(prefix))
     return scan

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from workflow.local.errors import ValidationException
+from workflow.local.sagemaker.listing import page
 from workflow.local.sagemaker.training import artifacts, staging
 from workflow.local.sagemaker.training.archives import extract_tar, write_tar_gz
 from workflow.local.sagemaker.training.layout import JobPaths
-from workflow.local.sagemaker.listing import page
 from workflow.local.sagemaker.training.metrics import MetricParser, read_series
 from workflow.local.sagemaker.training.status import finish_times, transition
 from workflow.local.sagemaker.training.toolkit_env import (

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-
 from smoke_test.checks import pick_images, run_smoke_test
 
 CLASSES = {"001.Affenpinscher", "002.Afghan_hound"}

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-
 from stage_data.dataset_zip import DatasetError, read_layout
 from stage_data.staging import stage_dataset
 

@@ -11,7 +11,6 @@ their code (throttling, validation).
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import Any

@@ -10,9 +10,9 @@ import pytest
 # training_src ships alone, so its modules import each other by plain name.
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "training_src"))
 
-import train  # noqa: E402
-from failure import TrainingError  # noqa: E402
-from hyperparams import get_args_parser, parse_args  # noqa: E402
+import train
+from failure import TrainingError
+from hyperparams import get_args_parser, parse_args
 
 
 def test_get_args_parser_is_returned_unparsed_and_extendable():

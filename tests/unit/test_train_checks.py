@@ -10,7 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "training_src"))
 
-import checks  # noqa: E402
+import checks
 
 
 def feed(check: object, mode: str, values: list[float], first_step: int = 0) -> None:

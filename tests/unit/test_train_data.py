@@ -10,10 +10,11 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "training_src"))
 
-import breed_data  # noqa: E402
-from failure import failure_path, report_failure  # noqa: E402
-from preprocess import eval_transform  # noqa: E402
-from workflow.synthetic import generate_dataset  # noqa: E402
+import breed_data
+from failure import failure_path, report_failure
+from preprocess import eval_transform
+
+from workflow.synthetic import generate_dataset
 
 
 @pytest.fixture()
@@ -89,9 +90,8 @@ def test_failure_file_from_environment(tmp_path):
 
 
 def test_every_split_is_normalised_with_imagenet_statistics(dataset):
-    from torchvision import transforms
-
     from preprocess import IMAGENET_MEAN, IMAGENET_STD
+    from torchvision import transforms
     datasets = breed_data.build_datasets(_dirs(dataset), image_size=24)
     for split, ds in datasets.items():
         [norm] = [t for t in ds.transform.transforms if isinstance(t, transforms.Normalize)]

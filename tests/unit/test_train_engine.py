@@ -10,7 +10,7 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "training_src"))
 
-from engine import EarlyStopping, evaluate, train_one_epoch  # noqa: E402
+from engine import EarlyStopping, evaluate, train_one_epoch
 
 
 class FixedLogits(nn.Module):

@@ -9,7 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "training_src"))
 
-import metric_lines  # noqa: E402
+import metric_lines
 
 EPOCH = metric_lines.epoch_line(3, 0.41, 0.8512, 0.52, 0.83)
 TEST = metric_lines.test_line(0.5, 0.84)

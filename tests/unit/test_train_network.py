@@ -8,7 +8,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "training_src"))
 
-from network import build_model  # noqa: E402
+from network import build_model
 
 
 @pytest.mark.parametrize("layers, trainable_prefixes", [

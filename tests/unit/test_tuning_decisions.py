@@ -71,7 +71,7 @@ def test_summaries_count_and_rank_the_children():
     doc = _doc()
     children = [TuningChild(name=n, tuned={"lr": n}) for n in ("a", "b", "c", "d")]
     jobs = [_job("Completed", 0.5), _job("Completed", 0.2), _job("InProgress", 0.1), None]
-    summaries = [summary.summary(doc, c, j, "arn") for c, j in zip(children, jobs)]
+    summaries = [summary.summary(doc, c, j, "arn") for c, j in zip(children, jobs, strict=True)]
     assert [s["ObjectiveStatus"] for s in summaries] == ["Succeeded", "Succeeded", "Pending", "Failed"]
     fields = summary.refreshed(doc, summaries)
     assert fields["BestTrainingJob"]["TrainingJobName"] == "b"  # a running job's value is not final

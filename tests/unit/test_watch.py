@@ -21,8 +21,8 @@ class RecordedExecution:
         done = self.events[self.visible - 1]["type"] == "ExecutionSucceeded"
         return {"status": "SUCCEEDED" if done else "RUNNING"}
 
-    def get_execution_history(self, executionArn: str, reverseOrder: bool,  # noqa: N803
-                              maxResults: int, nextToken: str | None = None) -> dict[str, Any]:
+    def get_execution_history(self, executionArn: str, reverseOrder: bool,  # noqa: N803 - botocore's names
+                              maxResults: int, nextToken: str | None = None) -> dict[str, Any]:  # noqa: N803
         assert reverseOrder
         shown = list(reversed(self.events[:self.visible]))
         start = int(nextToken or 0)

@@ -30,7 +30,7 @@ class Removed:
     stack: str = ""
 
     def lines(self) -> list[str]:
-        out = []
+        out: list[str] = []
         for label, items in (("stopped execution", self.executions), ("deregistered scalable target",
                              self.scalable_targets), ("deleted endpoint", self.endpoints),
                              ("deleted endpoint config", self.endpoint_configs), ("deleted model", self.models)):

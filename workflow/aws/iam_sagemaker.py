@@ -1,8 +1,16 @@
 """The SageMaker execution role: what training jobs, Debugger rules and models run as."""
 from __future__ import annotations
 
-from workflow.aws.iam import (MLFLOW_TRAINING_ACTIONS, Json, any_resource, kms_statement, mlflow_statement, role,
-                              statement, sub)
+from workflow.aws.iam import (
+    MLFLOW_TRAINING_ACTIONS,
+    Json,
+    any_resource,
+    kms_statement,
+    mlflow_statement,
+    role,
+    statement,
+    sub,
+)
 from workflow.aws.settings import StackSettings
 
 

@@ -4,8 +4,18 @@ from __future__ import annotations
 
 import hashlib
 
-from workflow.aws.iam import (MLFLOW_PROMOTION_ACTIONS, Json, any_resource, kms_statement, log_writer_statement,
-                              mlflow_statement, role, statement, sub, xray_statement)
+from workflow.aws.iam import (
+    MLFLOW_PROMOTION_ACTIONS,
+    Json,
+    any_resource,
+    kms_statement,
+    log_writer_statement,
+    mlflow_statement,
+    role,
+    statement,
+    sub,
+    xray_statement,
+)
 from workflow.aws.settings import LAMBDA_RUNTIME, StackSettings
 from workflow.definition import TRACKING_OFF
 

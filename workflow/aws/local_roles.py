@@ -20,6 +20,7 @@ from typing import Any
 from workflow.aws.iam import Json
 
 _NO_VALUE = object()
+_NOT_A_FUNCTION = object()
 _SUB = re.compile(r"\$\{([^}!][^}]*)\}")
 #: IAM: "Role names ... maximum 64 characters".
 ROLE_NAME_LIMIT = 64
@@ -100,35 +101,42 @@ class _Resolver:
             return node
         if len(node) == 1:
             (key, arg), = node.items()
-            if key == "Ref":
-                return self.ref(arg)
-            if key == "Fn::GetAtt":
-                if arg[1] != "Arn":
-                    raise ValueError(f"Fn::GetAtt {arg} is not resolved locally")
-                return self.arn(arg[0])
-            if key == "Fn::Sub":
-                text, variables = (arg, {}) if isinstance(arg, str) else arg
-                return self.sub(text, variables)
-            if key == "Fn::Join":
-                return arg[0].join(str(v) for v in self.value(arg[1]))
-            if key == "Fn::If":
-                return self.value(arg[1] if self.condition(arg[0]) else arg[2])
-            if key == "Fn::Equals":
-                return self.value(arg[0]) == self.value(arg[1])
-            if key == "Fn::Not":
-                return not self.value(arg[0])
-            if key == "Fn::And":
-                return all(self.value(a) for a in arg)
-            if key == "Fn::Or":
-                return any(self.value(a) for a in arg)
-            if key == "Condition":
-                return self.condition(arg)
+            resolved = self.function(key, arg)
+            if resolved is not _NOT_A_FUNCTION:
+                return resolved
         out = {}
         for key, item in node.items():
             resolved = self.value(item)
             if resolved is not _NO_VALUE:
                 out[key] = resolved
         return out
+
+    def function(self, key: str, arg: Any) -> Any:
+        """The value of an intrinsic function ``{key: arg}``; _NOT_A_FUNCTION when ``key`` names none."""
+        if key == "Ref":
+            return self.ref(arg)
+        if key == "Fn::GetAtt":
+            if arg[1] != "Arn":
+                raise ValueError(f"Fn::GetAtt {arg} is not resolved locally")
+            return self.arn(arg[0])
+        if key == "Fn::Sub":
+            text, variables = (arg, {}) if isinstance(arg, str) else arg
+            return self.sub(text, variables)
+        if key == "Fn::Join":
+            return arg[0].join(str(v) for v in self.value(arg[1]))
+        if key == "Fn::If":
+            return self.value(arg[1] if self.condition(arg[0]) else arg[2])
+        if key == "Fn::Equals":
+            return self.value(arg[0]) == self.value(arg[1])
+        if key == "Fn::Not":
+            return not self.value(arg[0])
+        if key == "Fn::And":
+            return all(self.value(a) for a in arg)
+        if key == "Fn::Or":
+            return any(self.value(a) for a in arg)
+        if key == "Condition":
+            return self.condition(arg)
+        return _NOT_A_FUNCTION
 
 
 def default_role_name(stack_name: str) -> Callable[[str], str]:

@@ -72,7 +72,7 @@ def _split(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(",") if part.strip())
 
 
-def request_from(args: argparse.Namespace):  # noqa: ANN201 - Request, imported lazily
+def request_from(args: argparse.Namespace):  # Request, imported lazily
     from workflow.aws.release import Request
 
     return Request(

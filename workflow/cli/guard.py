@@ -16,7 +16,7 @@ from workflow.execution_input import InputError
 def guarded(command: Callable[[argparse.Namespace, Target], int],
             *refusals: type[Exception]) -> Callable[[argparse.Namespace], int]:
     """Exit 2 for a bad target, input or one of ``refusals``; 1 for an AWS error."""
-    refused = (TargetError, InputError, *refusals)
+    refused: tuple[type[Exception], ...] = (TargetError, InputError, *refusals)
 
     def run(args: argparse.Namespace) -> int:
         try:

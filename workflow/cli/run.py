@@ -50,7 +50,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 @functools.lru_cache(maxsize=None)
-def _clients_for(endpoint_url: str):  # noqa: ANN202 - returns a boto3 client factory
+def _clients_for(endpoint_url: str):  # returns a boto3 client factory
     """One client per service for the whole run: building one loads its service model
     (a tenth of a second for SageMaker's)."""
     import boto3
@@ -61,7 +61,7 @@ def _clients_for(endpoint_url: str):  # noqa: ANN202 - returns a boto3 client fa
     config = Config(retries={"max_attempts": 3, "mode": "standard"}, read_timeout=120)
 
     @functools.lru_cache(maxsize=None)
-    def client(service: str):  # noqa: ANN202 - a boto3 client
+    def client(service: str):  # a boto3 client
         return session.client(service, endpoint_url=endpoint_url, config=config)
 
     return client

@@ -16,7 +16,6 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-
 TRAIN_SCRIPT = Path(__file__).resolve().parents[2] / "training_src" / "train.py"
 
 

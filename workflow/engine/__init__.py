@@ -20,7 +20,7 @@ from .runtime import ExecutionContext
 from .validation import validate_definition
 
 
-def run_execution(definition_or_state_machine: str | dict | StateMachine, input: Any, *,
+def run_execution(definition_or_state_machine: str | dict[str, Any] | StateMachine, input: Any, *,
                   client_factory: ClientFactory | None = None, ctx: ExecutionContext | None = None,
                   sink: Sink | None = None, clock: Clock | None = None, time_scale: float = 1.0,
                   poll_interval: float = 5.0, **kwargs: Any) -> ExecutionResult:

@@ -11,8 +11,9 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from .diagnostics import InvalidDefinition
 from .interpreter import Interpreter
@@ -44,7 +45,8 @@ def _read_input(path: str | None) -> Any:
     size = payload_size(text)
     if size > MAX_PAYLOAD_BYTES:
         raise InputError(
-            f"InvalidExecutionInput: the input file '{path}' is {size} bytes, over the limit of {MAX_PAYLOAD_BYTES} bytes"
+            f"InvalidExecutionInput: the input file '{path}' is {size} bytes, "
+            f"over the limit of {MAX_PAYLOAD_BYTES} bytes"
         )
     try:
         return json.loads(text)
@@ -52,7 +54,7 @@ def _read_input(path: str | None) -> Any:
         raise InputError(f"InvalidExecutionInput: the input file '{path}' is not valid JSON: {exc}") from None
 
 
-def _client_factory(endpoint_url: str | None, region: str):
+def _client_factory(endpoint_url: str | None, region: str) -> Callable[[str], Any]:
     import boto3
 
     session = boto3.session.Session(region_name=region)
@@ -69,7 +71,8 @@ def _client_factory(endpoint_url: str | None, region: str):
 def cmd_validate(args: argparse.Namespace) -> int:
     diagnostics = validate_definition(_read_text(args.definition, "definition"))
     for item in diagnostics:
-        print(f"{item.severity} {item.code}: {item.message}", file=sys.stderr if item.severity == "ERROR" else sys.stdout)
+        print(f"{item.severity} {item.code}: {item.message}",
+              file=sys.stderr if item.severity == "ERROR" else sys.stdout)
     if any(item.severity == "ERROR" for item in diagnostics):
         return 1
     print("The definition is valid.")
@@ -92,7 +95,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     events = open(args.events, "w", encoding="utf-8") if args.events else None
     try:
-        def sink(event: dict) -> None:
+        def sink(event: dict[str, Any]) -> None:
             if events is not None:
                 events.write(json.dumps(event, default=str) + "\n")
 
@@ -135,7 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
+        return cast("int", args.func(args))
     except InputError as exc:
         print(str(exc), file=sys.stderr)
         return USAGE_ERROR

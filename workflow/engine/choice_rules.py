@@ -100,17 +100,10 @@ def _type_test(name: str, expected: Any) -> Callable[[Any], bool]:
     return lambda value: test(value) is expected
 
 
-def compile_rule(rule: dict, top_level: bool = True) -> Predicate:
+def compile_rule(rule: dict[str, Any], top_level: bool = True) -> Predicate:
     """Compile one Choice rule (without its Next) into a predicate over (input, path sources)."""
-    if "And" in rule or "Or" in rule:
-        key = "And" if "And" in rule else "Or"
-        parts = [compile_rule(sub, False) for sub in rule[key]]
-        if key == "And":
-            return lambda data, context: all(part(data, context) for part in parts)
-        return lambda data, context: any(part(data, context) for part in parts)
-    if "Not" in rule:
-        inner = compile_rule(rule["Not"], False)
-        return lambda data, context: not inner(data, context)
+    if "And" in rule or "Or" in rule or "Not" in rule:
+        return _compile_boolean(rule)
 
     variable_text = rule["Variable"]
     variable = _resolver(variable_text)
@@ -145,6 +138,22 @@ def compile_rule(rule: dict, top_level: bool = True) -> Predicate:
         regex = wildcard_regex(expected)
         return lambda data, context: type(value := read(data, context)) is str and regex.fullmatch(value) is not None
 
+    return _compile_comparison(name, expected, read)
+
+
+def _compile_boolean(rule: dict[str, Any]) -> Predicate:
+    if "And" in rule or "Or" in rule:
+        key = "And" if "And" in rule else "Or"
+        parts = [compile_rule(sub, False) for sub in rule[key]]
+        if key == "And":
+            return lambda data, context: all(part(data, context) for part in parts)
+        return lambda data, context: any(part(data, context) for part in parts)
+    inner = compile_rule(rule["Not"], False)
+    return lambda data, context: not inner(data, context)
+
+
+def _compile_comparison(name: str, expected: Any, read: Callable[[Any, PathSources], Any]) -> Predicate:
+    """A comparison of the variable (``read``) with a constant or with another path."""
     kind, relation, by_path = _split_operator(name)
     convert = _KINDS[kind]
     compare = _ORDER[relation]

@@ -15,7 +15,7 @@ from .errors import ExecutionStopped, StatesError
 from .lanes import Journal, LaneRecord
 from .limits import MAX_HISTORY_EVENTS
 
-Sink = Callable[[dict], None]
+Sink = Callable[[dict[str, Any]], None]
 
 # Event type -> the HistoryEvent member that holds its details.
 DETAILS_KEY = {
@@ -83,7 +83,7 @@ class History:
     def journaled(self) -> bool:
         return self._journal is not None
 
-    def emit(self, lane: Lane, event_type: str, details: dict | None = None, key: str | None = None,
+    def emit(self, lane: Lane, event_type: str, details: dict[str, Any] | None = None, key: str | None = None,
              link: bool = True) -> int:
         """Record one event; raises ExecutionStopped once the execution has ended.
 
@@ -119,7 +119,7 @@ class History:
         with self._lock:
             self.closed = True
 
-    def close(self, lane: Lane, event_type: str, details: dict) -> bool:
+    def close(self, lane: Lane, event_type: str, details: dict[str, Any]) -> bool:
         """Write the terminal execution event unless the execution already ended."""
         with self._lock:
             if self.closed:
@@ -128,7 +128,7 @@ class History:
             self.closed = True
             return True
 
-    def _write(self, lane: Lane, event_type: str, details: dict | None, key: str | None,
+    def _write(self, lane: Lane, event_type: str, details: dict[str, Any] | None, key: str | None,
                link: bool = True) -> int:
         event_id = self._next
         self._next += 1

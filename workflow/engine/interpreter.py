@@ -197,7 +197,8 @@ class Interpreter:
             size = payload_size(text) if text is not None else 0
             if size > MAX_PAYLOAD_BYTES:
                 raise FailureError(StatesError.DATA_LIMIT_EXCEEDED.value,
-                                   f"The execution input has a size of {size} bytes, over the limit of {MAX_PAYLOAD_BYTES}.")
+                                   f"The execution input has a size of {size} bytes, "
+                                   f"over the limit of {MAX_PAYLOAD_BYTES}.")
             output = self.state_machine.run(frame, data)
             frame.check()
             out_text = to_json(output)
@@ -214,7 +215,7 @@ class Interpreter:
                 handle._finish_stopped()
         except ExecutionStopped:
             handle._finish_stopped()
-        except Exception as exc:  # an engine defect must still end the execution cleanly
+        except Exception as exc:  # noqa: BLE001 - an engine defect must still end the execution cleanly
             cause = f"{type(exc).__name__}: {exc}"
             if history.close(lane, "ExecutionFailed", {"error": StatesError.RUNTIME.value, "cause": cause}):
                 handle._finish(ExecutionResult(ExecutionStatus.FAILED, None, StatesError.RUNTIME.value, cause))

@@ -12,7 +12,7 @@ import json
 import random
 import re
 import uuid
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 from .errors import FailureError, StatesError
 from .intrinsic_parser import Call, Literal, Node, PathArg
@@ -31,7 +31,7 @@ def _is_int(value: Any) -> bool:
     return type(value) is int or (type(value) is float and value.is_integer())
 
 
-def _need(name: str, args: list, count: int | tuple[int, int]) -> None:
+def _need(name: str, args: list[Any], count: int | tuple[int, int]) -> None:
     low, high = (count, count) if isinstance(count, int) else count
     if not low <= len(args) <= high:
         expected = str(low) if low == high else f"{low} to {high}"
@@ -46,7 +46,7 @@ def _string_of(value: Any) -> str:
     raise TypeError
 
 
-def _format(name: str, args: list, rng: random.Random) -> str:
+def _format(name: str, args: list[Any], rng: random.Random) -> str:
     if not args or not isinstance(args[0], str):
         raise _fail(name, "the first argument must be a template string")
     template, values = args[0], list(args[1:])
@@ -76,7 +76,7 @@ def _format(name: str, args: list, rng: random.Random) -> str:
     return "".join(out)
 
 
-def _string_to_json(name: str, args: list, rng: random.Random) -> Any:
+def _string_to_json(name: str, args: list[Any], rng: random.Random) -> Any:
     _need(name, args, 1)
     if not isinstance(args[0], str):
         raise _fail(name, "the argument must be a string")
@@ -86,22 +86,22 @@ def _string_to_json(name: str, args: list, rng: random.Random) -> Any:
         raise _fail(name, f"the string is not valid JSON ({exc})") from None
 
 
-def _json_to_string(name: str, args: list, rng: random.Random) -> str:
+def _json_to_string(name: str, args: list[Any], rng: random.Random) -> str:
     _need(name, args, 1)
     return json.dumps(args[0], separators=(",", ":"), ensure_ascii=False)
 
 
-def _array(name: str, args: list, rng: random.Random) -> list:
+def _array(name: str, args: list[Any], rng: random.Random) -> list[Any]:
     return list(args)
 
 
-def _array_arg(name: str, value: Any) -> list:
+def _array_arg(name: str, value: Any) -> list[Any]:
     if not isinstance(value, list):
         raise _fail(name, "the first argument must be an array")
     return value
 
 
-def _array_partition(name: str, args: list, rng: random.Random) -> list:
+def _array_partition(name: str, args: list[Any], rng: random.Random) -> list[Any]:
     _need(name, args, 2)
     items, size = _array_arg(name, args[0]), args[1]
     if not _is_int(size) or size <= 0:
@@ -117,16 +117,16 @@ def _json_equal(left: Any, right: Any) -> bool:
     if isinstance(left, dict) and isinstance(right, dict):
         return left.keys() == right.keys() and all(_json_equal(left[k], right[k]) for k in left)
     if isinstance(left, list) and isinstance(right, list):
-        return len(left) == len(right) and all(_json_equal(a, b) for a, b in zip(left, right))
-    return left == right
+        return len(left) == len(right) and all(_json_equal(a, b) for a, b in zip(left, right, strict=False))
+    return cast("bool", left == right)
 
 
-def _array_contains(name: str, args: list, rng: random.Random) -> bool:
+def _array_contains(name: str, args: list[Any], rng: random.Random) -> bool:
     _need(name, args, 2)
     return any(_json_equal(item, args[1]) for item in _array_arg(name, args[0]))
 
 
-def _array_range(name: str, args: list, rng: random.Random) -> list:
+def _array_range(name: str, args: list[Any], rng: random.Random) -> list[Any]:
     _need(name, args, 3)
     if not all(_is_int(arg) for arg in args):
         raise _fail(name, "start, end and step must be integers")
@@ -139,7 +139,7 @@ def _array_range(name: str, args: list, rng: random.Random) -> list:
     return values
 
 
-def _array_get_item(name: str, args: list, rng: random.Random) -> Any:
+def _array_get_item(name: str, args: list[Any], rng: random.Random) -> Any:
     _need(name, args, 2)
     items, index = _array_arg(name, args[0]), args[1]
     if not _is_int(index) or not 0 <= int(index) < len(items):
@@ -147,14 +147,14 @@ def _array_get_item(name: str, args: list, rng: random.Random) -> Any:
     return items[int(index)]
 
 
-def _array_length(name: str, args: list, rng: random.Random) -> int:
+def _array_length(name: str, args: list[Any], rng: random.Random) -> int:
     _need(name, args, 1)
     return len(_array_arg(name, args[0]))
 
 
-def _array_unique(name: str, args: list, rng: random.Random) -> list:
+def _array_unique(name: str, args: list[Any], rng: random.Random) -> list[Any]:
     _need(name, args, 1)
-    seen: list = []
+    seen: list[Any] = []
     for item in _array_arg(name, args[0]):
         if not any(_json_equal(item, other) for other in seen):
             seen.append(item)
@@ -169,12 +169,12 @@ def _text_arg(name: str, value: Any) -> str:
     return value
 
 
-def _base64_encode(name: str, args: list, rng: random.Random) -> str:
+def _base64_encode(name: str, args: list[Any], rng: random.Random) -> str:
     _need(name, args, 1)
     return base64.b64encode(_text_arg(name, args[0]).encode("utf-8")).decode("ascii")
 
 
-def _base64_decode(name: str, args: list, rng: random.Random) -> str:
+def _base64_decode(name: str, args: list[Any], rng: random.Random) -> str:
     _need(name, args, 1)
     try:
         return base64.b64decode(_text_arg(name, args[0]), validate=True).decode("utf-8")
@@ -182,7 +182,7 @@ def _base64_decode(name: str, args: list, rng: random.Random) -> str:
         raise _fail(name, f"the string is not valid base64 ({exc})") from None
 
 
-def _hash(name: str, args: list, rng: random.Random) -> str:
+def _hash(name: str, args: list[Any], rng: random.Random) -> str:
     _need(name, args, 2)
     data = _text_arg(name, args[0])
     algorithm = _HASHES.get(args[1]) if isinstance(args[1], str) else None
@@ -191,7 +191,7 @@ def _hash(name: str, args: list, rng: random.Random) -> str:
     return hashlib.new(algorithm, data.encode("utf-8")).hexdigest()
 
 
-def _json_merge(name: str, args: list, rng: random.Random) -> dict:
+def _json_merge(name: str, args: list[Any], rng: random.Random) -> dict[str, Any]:
     _need(name, args, 3)
     left, right, deep = args
     if not isinstance(left, dict) or not isinstance(right, dict):
@@ -202,7 +202,7 @@ def _json_merge(name: str, args: list, rng: random.Random) -> dict:
     return {**left, **right}
 
 
-def _math_random(name: str, args: list, rng: random.Random) -> int:
+def _math_random(name: str, args: list[Any], rng: random.Random) -> int:
     _need(name, args, (2, 3))
     if not all(_is_int(arg) for arg in args):
         raise _fail(name, "start, end and seed must be integers")
@@ -213,14 +213,14 @@ def _math_random(name: str, args: list, rng: random.Random) -> int:
     return source.randrange(start, end)
 
 
-def _math_add(name: str, args: list, rng: random.Random) -> int:
+def _math_add(name: str, args: list[Any], rng: random.Random) -> int:
     _need(name, args, 2)
     if not all(_is_int(arg) and not isinstance(arg, bool) for arg in args):
         raise _fail(name, "both arguments must be integers")
     return int(args[0]) + int(args[1])
 
 
-def _string_split(name: str, args: list, rng: random.Random) -> list:
+def _string_split(name: str, args: list[Any], rng: random.Random) -> list[Any]:
     _need(name, args, 2)
     text, delimiters = args
     if not isinstance(text, str) or not isinstance(delimiters, str) or not delimiters:
@@ -229,12 +229,12 @@ def _string_split(name: str, args: list, rng: random.Random) -> list:
     return [part for part in parts if part]
 
 
-def _uuid(name: str, args: list, rng: random.Random) -> str:
+def _uuid(name: str, args: list[Any], rng: random.Random) -> str:
     _need(name, args, 0)
     return str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
 
-FUNCTIONS: dict[str, Callable[[str, list, random.Random], Any]] = {
+FUNCTIONS: dict[str, Callable[[str, list[Any], random.Random], Any]] = {
     "States.Format": _format,
     "States.StringToJson": _string_to_json,
     "States.JsonToString": _json_to_string,

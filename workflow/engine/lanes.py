@@ -116,7 +116,7 @@ class Journal(Protocol):
     of no lane; it is called under the history's lock, in event order.
     """
 
-    def write(self, event: dict | None, path: str | None, record: dict[str, Any] | None) -> None: ...
+    def write(self, event: dict[str, Any] | None, path: str | None, record: dict[str, Any] | None) -> None: ...
 
 
 @dataclass

@@ -79,7 +79,7 @@ class JsonPath:
         if steps is not None:
             node = data
             for step in steps:
-                if type(step) is str:
+                if isinstance(step, str):
                     if type(node) is not dict:
                         raise PathNotFound(self.text)
                     node = node.get(step, _MISSING)
@@ -145,7 +145,7 @@ def parse_path(text: str) -> JsonPath:
         from jsonpath_ng.ext import parse as jsonpath_parse
 
         compiled = jsonpath_parse("$" + body)
-    except Exception as exc:  # jsonpath-ng raises several unrelated exception types
+    except Exception as exc:  # noqa: BLE001 - jsonpath-ng raises several unrelated exception types
         raise PathError(f"Invalid JSONPath {text!r}: {exc}") from None
     return JsonPath(text, context, None, compiled, name)
 

@@ -12,7 +12,7 @@ from .runtime import Frame
 class Program:
     """StartAt plus compiled states; Parallel branches and Map processors are Programs too."""
 
-    def __init__(self, spec: dict, language: QueryLanguage | None = None) -> None:
+    def __init__(self, spec: dict[str, Any], language: QueryLanguage | None = None) -> None:
         from .states import STATE_TYPES
 
         self.spec = spec
@@ -44,6 +44,6 @@ class Program:
 class StateMachine(Program):
     """A validated top-level definition; ``definition`` is its JSON text."""
 
-    def __init__(self, spec: dict, definition: str | None = None) -> None:
+    def __init__(self, spec: dict[str, Any], definition: str | None = None) -> None:
         super().__init__(spec)
         self.definition = definition if definition is not None else json.dumps(spec)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from typing import Any
 
 from .errors import NOT_MATCHED_BY_WILDCARDS, UNCATCHABLE, StatesError
 
@@ -41,7 +42,7 @@ class Retrier:
     jitter_strategy: str = "NONE"
 
     @classmethod
-    def from_definition(cls, spec: dict) -> "Retrier":
+    def from_definition(cls, spec: dict[str, Any]) -> "Retrier":
         return cls(
             error_equals=list(spec["ErrorEquals"]),
             interval_seconds=spec.get("IntervalSeconds", 1),
@@ -68,7 +69,7 @@ class Catcher:
     result_path: str | None = "$"
 
     @classmethod
-    def from_definition(cls, spec: dict) -> "Catcher":
+    def from_definition(cls, spec: dict[str, Any]) -> "Catcher":
         return cls(list(spec["ErrorEquals"]), spec["Next"], spec.get("ResultPath", "$"))
 
 

@@ -15,7 +15,6 @@ from .lanes import LaneRecord
 from .timestamps import format_timestamp
 from .variables import VariableScope
 
-
 #: The stop status of an execution whose host goes away: nothing is ended, it resumes later.
 SUSPENDED = "SUSPENDED"
 
@@ -157,7 +156,7 @@ class Runtime:
         if self.deadline is not None and self.stop_reason is None and self.clock.now() >= self.deadline:
             self.stop("TIMED_OUT", "States.Timeout", "The execution timed out.")
 
-    def base_context(self) -> dict:
+    def base_context(self) -> dict[str, Any]:
         ctx = self.ctx
         return {
             "Execution": {
@@ -224,10 +223,10 @@ class Frame:
         if record.variables:
             self.variables = VariableScope.restore(record.variables, outer)
 
-    def emit(self, event_type: str, details: dict | None = None) -> int:
+    def emit(self, event_type: str, details: dict[str, Any] | None = None) -> int:
         return self.runtime.history.emit(self.lane, event_type, details)
 
-    def emit_unlinked(self, event_type: str, details: dict | None = None) -> int:
+    def emit_unlinked(self, event_type: str, details: dict[str, Any] | None = None) -> int:
         """An event the next one on this lane does not link to (e.g. ParallelStateSucceeded,
         whose following ParallelStateExited links to the branches' last event, as in AWS)."""
         return self.runtime.history.emit(self.lane, event_type, details, link=False)
@@ -257,7 +256,7 @@ class Frame:
         if runtime.clock.sleep(real, self.scope.event):
             raise ExecutionStopped()
 
-    def context(self) -> dict:
+    def context(self) -> dict[str, Any]:
         context = self.runtime.base_context()
         context["State"] = {
             "EnteredTime": format_timestamp(self.entered_time or self.runtime.clock.now()),

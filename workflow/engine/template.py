@@ -63,13 +63,14 @@ def compile_template(template: Any, error: str = StatesError.PARAMETER_PATH_FAIL
             if key.endswith(".$"):
                 if not isinstance(value, str):
                     raise ValueError(f"The value of the field '{key}' must be a string path or intrinsic function")
-                fields.append((key[:-2], _intrinsic_field(value) if is_intrinsic(value) else _path_field(key, value, error)))
+                field = _intrinsic_field(value) if is_intrinsic(value) else _path_field(key, value, error)
+                fields.append((key[:-2], field))
             else:
                 fields.append((key, compile_template(value, error)))
         if _is_static(template):
             return _constant(template)
 
-        def run_object(data: Any, scope: Scope) -> dict:
+        def run_object(data: Any, scope: Scope) -> dict[str, Any]:
             return {name: evaluator(data, scope) for name, evaluator in fields}
 
         return run_object

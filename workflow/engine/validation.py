@@ -15,13 +15,22 @@ from .integrations import ResourceError, parse_resource, supported_patterns
 from .jsonata_expressions import is_expression
 from .query_language import JSONATA_ONLY, JSONPATH_ONLY, QueryLanguage
 from .timestamps import parse_timestamp
-from .validation_resources import check_resource
 from .validation_fields import (
-    check_assign, check_catch, check_choice_rule, check_path, check_retry, check_template, is_int,
+    check_assign,
+    check_catch,
+    check_choice_rule,
+    check_path,
+    check_retry,
+    check_template,
+    is_int,
 )
 from .validation_jsonata import (
-    assigned_names, check_jsonata_fields, check_outer_scope, check_query_language,
+    assigned_names,
+    check_jsonata_fields,
+    check_outer_scope,
+    check_query_language,
 )
+from .validation_resources import check_resource
 
 _IO = {"InputPath", "OutputPath", "Output"}
 _FLOW = {"Next", "End"}
@@ -53,7 +62,7 @@ class Walk:
     outer_variables: frozenset[str] = frozenset()   # assigned in enclosing scopes
 
 
-def validate_definition(definition: str | dict) -> list[Diagnostic]:
+def validate_definition(definition: str | dict[str, Any]) -> list[Diagnostic]:
     """Every problem in a definition; an empty list means it is valid."""
     out = Collector()
     if isinstance(definition, str):
@@ -69,19 +78,22 @@ def validate_definition(definition: str | dict) -> list[Diagnostic]:
         if key not in TOP_FIELDS:
             out.error(pointer(key), f"The field '{key}' is not supported by Step Functions")
     language = check_query_language(out, definition.get("QueryLanguage"), "/QueryLanguage", None)
-    if "TimeoutSeconds" in definition and not (is_int(definition["TimeoutSeconds"]) and definition["TimeoutSeconds"] > 0):
+    timeout = definition.get("TimeoutSeconds")
+    if "TimeoutSeconds" in definition and not (is_int(timeout) and timeout > 0):
         out.error("/TimeoutSeconds", "TimeoutSeconds must be a positive integer")
     _check_machine(out, definition, "", Walk(language))
     return out.items
 
 
-def _check_machine(out: Collector, machine: dict, where: str, walk: Walk) -> None:
+def _check_machine(out: Collector, machine: dict[str, Any], where: str, walk: Walk) -> None:
     states = machine.get("States")
     start = machine.get("StartAt")
     if not isinstance(start, str):
-        out.error(where + "/StartAt" if "StartAt" in machine else where or "/", "The field 'StartAt' must be a string naming a state")
+        out.error(where + "/StartAt" if "StartAt" in machine else where or "/",
+                  "The field 'StartAt' must be a string naming a state")
     if not isinstance(states, dict) or not states:
-        out.error(where + "/States" if "States" in machine else where or "/", "The field 'States' must be a non-empty object")
+        out.error(where + "/States" if "States" in machine else where or "/",
+                  "The field 'States' must be a non-empty object")
         return
     graph: dict[str, list[str]] = {}
     terminal: set[str] = set()
@@ -92,11 +104,7 @@ def _check_machine(out: Collector, machine: dict, where: str, walk: Walk) -> Non
     inner = Walk(walk.language, walk.seen_names, walk.outer_variables | scope_variables)
     for name, body in states.items():
         here = where + pointer("States", name)
-        if name in walk.seen_names:
-            out.error(here, f"Duplicate state name '{name}': state names must be unique within the state machine", "DUPLICATE_STATE_NAME")
-        walk.seen_names.add(name)
-        if len(name) > MAX_NAME or not name:
-            out.error(here, f"State names must be 1 to {MAX_NAME} characters long")
+        _check_state_name(out, name, here, walk)
         if not isinstance(body, dict):
             out.error(here, "A state must be a JSON object")
             continue
@@ -121,9 +129,24 @@ def _check_machine(out: Collector, machine: dict, where: str, walk: Walk) -> Non
             out.error(where + pointer("States", name), f"State '{name}' is not reachable", "UNREACHABLE_STATE")
     if broken_links:
         return  # terminal-state analysis would only repeat the missing targets
+    _check_termination(out, states, where, graph, terminal, reachable)
+
+
+def _check_state_name(out: Collector, name: str, here: str, walk: Walk) -> None:
+    if name in walk.seen_names:
+        out.error(here, f"Duplicate state name '{name}': state names must be unique within the state machine",
+                  "DUPLICATE_STATE_NAME")
+    walk.seen_names.add(name)
+    if len(name) > MAX_NAME or not name:
+        out.error(here, f"State names must be 1 to {MAX_NAME} characters long")
+
+
+def _check_termination(out: Collector, states: dict[str, Any], where: str, graph: dict[str, list[str]],
+                       terminal: set[str], reachable: set[str]) -> None:
+    """Every reachable state must be able to reach a terminal state."""
     reverse: dict[str, list[str]] = {name: [] for name in graph}
-    for source, targets in graph.items():
-        for target in targets:
+    for source, successors in graph.items():
+        for target in successors:
             reverse[target].append(source)
     can_finish: set[str] = set()
     for end in terminal:
@@ -145,46 +168,24 @@ def _reach(graph: dict[str, list[str]], start: str) -> set[str]:
     return seen
 
 
-def _check_state(out: Collector, name: str, body: dict, here: str,
+def _check_state(out: Collector, name: str, body: dict[str, Any], here: str,
                  walk: Walk) -> tuple[list[tuple[str, Any]], bool]:
     kind = body.get("Type")
     if kind not in FIELDS:
-        out.error(here + "/Type" if "Type" in body else here, f"The field 'Type' must be one of {', '.join(FIELDS)}, got {kind!r}")
+        out.error(here + "/Type" if "Type" in body else here,
+                  f"The field 'Type' must be one of {', '.join(FIELDS)}, got {kind!r}")
         return [], True
     language = check_query_language(out, body.get("QueryLanguage"), here, walk.language)
     jsonata = language is QueryLanguage.JSONATA
-    allowed = FIELDS[kind] | COMMON
-    foreign = JSONPATH_ONLY if jsonata else JSONATA_ONLY
-    for key in body:
-        if key not in allowed:
-            out.error(f"{here}/{key}", f"The field '{key}' is not supported by Step Functions for a {kind} state")
-        elif key in foreign:
-            out.error(f"{here}/{key}", f"The field '{key}' is not supported by Step Functions "
-                      f"in a state whose QueryLanguage is {language}")
+    _check_field_names(out, body, here, kind, language)
     targets: list[tuple[str, Any]] = []
     terminal = kind in ("Succeed", "Fail")
     if _FLOW & FIELDS[kind]:
-        has_next, end = "Next" in body, body.get("End")
-        if has_next == (end is True):
-            out.error(here, "Exactly one of 'Next' or 'End: true' is required")
-        if "End" in body and end is not True:
-            out.error(f"{here}/End", "The field 'End' must be true when present")
-        if has_next:
-            targets.append((f"{here}/Next", body["Next"]))
-        terminal = terminal or end is True
+        terminal = _check_flow(out, body, here, targets) or terminal
     if jsonata:
         check_jsonata_fields(out, body, here)
     else:
-        for name_ in ("InputPath", "OutputPath"):
-            if name_ in body:
-                check_path(out, f"{here}/{name_}", body[name_])
-        if "ResultPath" in body:
-            check_path(out, f"{here}/ResultPath", body["ResultPath"], reference=True, result=True)
-        for name_ in ("Parameters", "ResultSelector", "ItemSelector"):
-            if name_ in body:
-                if name_ != "Parameters" and not isinstance(body[name_], dict):
-                    out.error(f"{here}/{name_}", f"{name_} must be a JSON object")
-                check_template(out, f"{here}/{name_}", body[name_])
+        _check_jsonpath_fields(out, body, here)
     if "Assign" in body:
         check_assign(out, f"{here}/Assign", body["Assign"], language)
     if "Retry" in body:
@@ -197,12 +198,49 @@ def _check_state(out: Collector, name: str, body: dict, here: str,
     return targets, terminal
 
 
-def _positive(out: Collector, body: dict, here: str, field: str) -> None:
+def _check_field_names(out: Collector, body: dict[str, Any], here: str, kind: str,
+                       language: QueryLanguage) -> None:
+    allowed = FIELDS[kind] | COMMON
+    foreign = JSONPATH_ONLY if language is QueryLanguage.JSONATA else JSONATA_ONLY
+    for key in body:
+        if key not in allowed:
+            out.error(f"{here}/{key}", f"The field '{key}' is not supported by Step Functions for a {kind} state")
+        elif key in foreign:
+            out.error(f"{here}/{key}", f"The field '{key}' is not supported by Step Functions "
+                      f"in a state whose QueryLanguage is {language}")
+
+
+def _check_flow(out: Collector, body: dict[str, Any], here: str, targets: list[tuple[str, Any]]) -> bool:
+    """Next or End of a state that moves on; True when it ends the machine."""
+    has_next, end = "Next" in body, body.get("End")
+    if has_next == (end is True):
+        out.error(here, "Exactly one of 'Next' or 'End: true' is required")
+    if "End" in body and end is not True:
+        out.error(f"{here}/End", "The field 'End' must be true when present")
+    if has_next:
+        targets.append((f"{here}/Next", body["Next"]))
+    return end is True
+
+
+def _check_jsonpath_fields(out: Collector, body: dict[str, Any], here: str) -> None:
+    for name in ("InputPath", "OutputPath"):
+        if name in body:
+            check_path(out, f"{here}/{name}", body[name])
+    if "ResultPath" in body:
+        check_path(out, f"{here}/ResultPath", body["ResultPath"], reference=True, result=True)
+    for name in ("Parameters", "ResultSelector", "ItemSelector"):
+        if name in body:
+            if name != "Parameters" and not isinstance(body[name], dict):
+                out.error(f"{here}/{name}", f"{name} must be a JSON object")
+            check_template(out, f"{here}/{name}", body[name])
+
+
+def _positive(out: Collector, body: dict[str, Any], here: str, field: str) -> None:
     if field in body and not (is_int(body[field]) and body[field] > 0):
         out.error(f"{here}/{field}", f"{field} must be a positive integer")
 
 
-def _task(out: Collector, body: dict, here: str, walk: Walk, language: QueryLanguage) -> list:
+def _task(out: Collector, body: dict[str, Any], here: str, walk: Walk, language: QueryLanguage) -> list[Any]:
     if "Resource" not in body:
         out.error(here, "The field 'Resource' is required for a Task state")
     else:
@@ -230,9 +268,9 @@ def _task(out: Collector, body: dict, here: str, walk: Walk, language: QueryLang
     return []
 
 
-def _choice(out: Collector, body: dict, here: str, walk: Walk, language: QueryLanguage) -> list:
+def _choice(out: Collector, body: dict[str, Any], here: str, walk: Walk, language: QueryLanguage) -> list[Any]:
     choices = body.get("Choices")
-    targets: list = []
+    targets: list[Any] = []
     if not isinstance(choices, list) or not choices:
         out.error(f"{here}/Choices" if "Choices" in body else here, "The field 'Choices' must be a non-empty array")
     else:
@@ -243,21 +281,22 @@ def _choice(out: Collector, body: dict, here: str, walk: Walk, language: QueryLa
     return targets
 
 
-def _wait(out: Collector, body: dict, here: str, walk: Walk, language: QueryLanguage) -> list:
+def _wait(out: Collector, body: dict[str, Any], here: str, walk: Walk, language: QueryLanguage) -> list[Any]:
     given = [key for key in ("Seconds", "SecondsPath", "Timestamp", "TimestampPath") if key in body]
     if len(given) != 1:
         out.error(here, "Exactly one of 'Seconds', 'SecondsPath', 'Timestamp' or 'TimestampPath' is required")
-    if "Seconds" in body and not is_expression(body["Seconds"]) and not (is_int(body["Seconds"]) and body["Seconds"] >= 0):
+    seconds = body.get("Seconds")
+    if "Seconds" in body and not is_expression(seconds) and not (is_int(seconds) and seconds >= 0):
         out.error(f"{here}/Seconds", "Seconds must be a non-negative integer")
     if "Timestamp" in body and not is_expression(body["Timestamp"]) and parse_timestamp(body["Timestamp"]) is None:
         out.error(f"{here}/Timestamp", "Timestamp must be an RFC 3339 timestamp such as 2024-01-01T00:00:00Z")
-    for field in ("SecondsPath", "TimestampPath"):
-        if field in body:
-            check_path(out, f"{here}/{field}", body[field], reference=True, nullable=False)
+    for key in ("SecondsPath", "TimestampPath"):
+        if key in body:
+            check_path(out, f"{here}/{key}", body[key], reference=True, nullable=False)
     return []
 
 
-def _fail(out: Collector, body: dict, here: str, walk: Walk, language: QueryLanguage) -> list:
+def _fail(out: Collector, body: dict[str, Any], here: str, walk: Walk, language: QueryLanguage) -> list[Any]:
     for plain, by_path in (("Error", "ErrorPath"), ("Cause", "CausePath")):
         if plain in body and by_path in body:
             out.error(f"{here}/{by_path}", f"Only one of '{plain}' and '{by_path}' may be set")
@@ -266,7 +305,7 @@ def _fail(out: Collector, body: dict, here: str, walk: Walk, language: QueryLang
     return []
 
 
-def _parallel(out: Collector, body: dict, here: str, walk: Walk, language: QueryLanguage) -> list:
+def _parallel(out: Collector, body: dict[str, Any], here: str, walk: Walk, language: QueryLanguage) -> list[Any]:
     branches = body.get("Branches")
     if not isinstance(branches, list) or not branches:
         out.error(f"{here}/Branches" if "Branches" in body else here, "The field 'Branches' must be a non-empty array")
@@ -282,7 +321,7 @@ def _parallel(out: Collector, body: dict, here: str, walk: Walk, language: Query
     return []
 
 
-def _map(out: Collector, body: dict, here: str, walk: Walk, language: QueryLanguage) -> list:
+def _map(out: Collector, body: dict[str, Any], here: str, walk: Walk, language: QueryLanguage) -> list[Any]:
     if "ItemsPath" in body:
         check_path(out, f"{here}/ItemsPath", body["ItemsPath"], reference=True, nullable=False)
     if "Parameters" in body and "ItemSelector" in body:

@@ -1,7 +1,7 @@
 """Static checks of individual fields: paths, payload templates, Retry/Catch, Choice rules."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
 from .choice_rules import COMPARISON_OPERATORS, TYPE_TESTS, _split_operator
 from .diagnostics import Collector
@@ -9,7 +9,10 @@ from .intrinsic_functions import unknown_functions
 from .intrinsic_parser import IntrinsicSyntaxError, is_intrinsic, parse_intrinsic
 from .paths import PathError, parse_path, parse_reference_path, parse_result_path
 from .query_language import (
-    JSONATA_CATCHER_FIELDS, JSONATA_RULE_FIELDS, JSONPATH_CATCHER_FIELDS, QueryLanguage,
+    JSONATA_CATCHER_FIELDS,
+    JSONATA_RULE_FIELDS,
+    JSONPATH_CATCHER_FIELDS,
+    QueryLanguage,
 )
 from .timestamps import parse_timestamp
 from .validation_jsonata import check_jsonata_rule, check_jsonata_value, check_variable_name
@@ -20,7 +23,7 @@ RETRIER_FIELDS = {"ErrorEquals", "IntervalSeconds", "MaxAttempts", "BackoffRate"
 CATCHER_FIELDS = {"ErrorEquals", "Next", "Comment", "Assign"}
 
 
-def is_int(value: Any) -> bool:
+def is_int(value: Any) -> TypeGuard[int]:
     return type(value) is int
 
 
@@ -53,7 +56,8 @@ def check_template(out: Collector, where: str, template: Any) -> None:
             here = f"{where}/{key}"
             if key.endswith(".$"):
                 if not isinstance(value, str):
-                    out.error(here, f"The value for the field '{key}' must be a STRING that contains a JSONPath or an intrinsic function")
+                    out.error(here, f"The value for the field '{key}' must be a STRING that contains "
+                                    "a JSONPath or an intrinsic function")
                 elif is_intrinsic(value):
                     check_intrinsic(out, here, value)
                 else:
@@ -98,13 +102,15 @@ def check_retry(out: Collector, where: str, retriers: Any) -> None:
         check_error_equals(out, here, retrier.get("ErrorEquals"))
         if "States.ALL" in (retrier.get("ErrorEquals") or []) and index != len(retriers) - 1:
             out.error(f"{here}/ErrorEquals", "A retrier with 'States.ALL' must be the last retrier")
-        if "IntervalSeconds" in retrier and not (is_int(retrier["IntervalSeconds"]) and retrier["IntervalSeconds"] >= 1):
+        interval = retrier.get("IntervalSeconds")
+        if "IntervalSeconds" in retrier and not (is_int(interval) and interval >= 1):
             out.error(f"{here}/IntervalSeconds", "IntervalSeconds must be a positive integer")
         if "MaxAttempts" in retrier and not (is_int(retrier["MaxAttempts"]) and retrier["MaxAttempts"] >= 0):
             out.error(f"{here}/MaxAttempts", "MaxAttempts must be a non-negative integer")
         if "BackoffRate" in retrier and not (is_number(retrier["BackoffRate"]) and retrier["BackoffRate"] >= 1.0):
             out.error(f"{here}/BackoffRate", "BackoffRate must be a number greater than or equal to 1.0")
-        if "MaxDelaySeconds" in retrier and not (is_int(retrier["MaxDelaySeconds"]) and retrier["MaxDelaySeconds"] >= 1):
+        max_delay = retrier.get("MaxDelaySeconds")
+        if "MaxDelaySeconds" in retrier and not (is_int(max_delay) and max_delay >= 1):
             out.error(f"{here}/MaxDelaySeconds", "MaxDelaySeconds must be a positive integer")
         if "JitterStrategy" in retrier and retrier["JitterStrategy"] not in JITTER:
             out.error(f"{here}/JitterStrategy", "JitterStrategy must be FULL or NONE")
@@ -116,7 +122,7 @@ def check_assign(out: Collector, where: str, assign: Any, language: QueryLanguag
         out.error(where, "The field 'Assign' must be a JSON object")
         return
     jsonata = language is QueryLanguage.JSONATA
-    for key, value in assign.items():
+    for key in assign:
         name = key[:-2] if key.endswith(".$") and not jsonata else key
         check_variable_name(out, f"{where}/{key}", name)
     if jsonata:
@@ -164,6 +170,25 @@ def check_choice_rule(out: Collector, where: str, rule: Any, top_level: bool,
     if not isinstance(rule, dict):
         out.error(where, "A Choice rule must be an object")
         return targets
+    _check_rule_transition(out, where, rule, top_level, language, targets)
+    if language is QueryLanguage.JSONATA:
+        check_jsonata_rule(out, where, rule)
+        return targets
+    for key in JSONATA_RULE_FIELDS & rule.keys():
+        out.error(f"{where}/{key}", f"The field '{key}' is not supported by Step Functions "
+                  f"in a state whose QueryLanguage is {language}")
+    body = {key: value for key, value in rule.items()
+            if key not in ("Next", "Comment", "Assign", *JSONATA_RULE_FIELDS)}
+    if any(key in body for key in ("And", "Or", "Not")):
+        _check_boolean_rule(out, where, body)
+    else:
+        _check_comparison(out, where, body)
+    return targets
+
+
+def _check_rule_transition(out: Collector, where: str, rule: dict[str, Any], top_level: bool,
+                           language: QueryLanguage, targets: list[tuple[str, Any]]) -> None:
+    """Next and Assign: required and allowed on a top-level rule, refused on a nested one."""
     if top_level:
         if "Next" not in rule:
             out.error(where, "The field 'Next' is required in a top-level Choice rule")
@@ -174,26 +199,23 @@ def check_choice_rule(out: Collector, where: str, rule: Any, top_level: bool,
     elif "Next" in rule or "Assign" in rule:
         key = "Next" if "Next" in rule else "Assign"
         out.error(f"{where}/{key}", f"A nested Choice rule must not have a '{key}' field")
-    if language is QueryLanguage.JSONATA:
-        check_jsonata_rule(out, where, rule)
-        return targets
-    for key in JSONATA_RULE_FIELDS & rule.keys():
-        out.error(f"{where}/{key}", f"The field '{key}' is not supported by Step Functions "
-                  f"in a state whose QueryLanguage is {language}")
-    body = {key: value for key, value in rule.items() if key not in ("Next", "Comment", "Assign", *JSONATA_RULE_FIELDS)}
-    if any(key in body for key in ("And", "Or", "Not")):
-        if len(body) != 1:
-            out.error(where, "A boolean Choice rule (And, Or, Not) must have no other condition fields")
-        for key in ("And", "Or"):
-            if key in body:
-                if not isinstance(body[key], list) or not body[key]:
-                    out.error(f"{where}/{key}", f"{key} must be a non-empty array of Choice rules")
-                else:
-                    for index, sub in enumerate(body[key]):
-                        check_choice_rule(out, f"{where}/{key}/{index}", sub, False)
-        if "Not" in body:
-            check_choice_rule(out, f"{where}/Not", body["Not"], False)
-        return targets
+
+
+def _check_boolean_rule(out: Collector, where: str, body: dict[str, Any]) -> None:
+    if len(body) != 1:
+        out.error(where, "A boolean Choice rule (And, Or, Not) must have no other condition fields")
+    for key in ("And", "Or"):
+        if key in body:
+            if not isinstance(body[key], list) or not body[key]:
+                out.error(f"{where}/{key}", f"{key} must be a non-empty array of Choice rules")
+            else:
+                for index, sub in enumerate(body[key]):
+                    check_choice_rule(out, f"{where}/{key}/{index}", sub, False)
+    if "Not" in body:
+        check_choice_rule(out, f"{where}/Not", body["Not"], False)
+
+
+def _check_comparison(out: Collector, where: str, body: dict[str, Any]) -> None:
     if "Variable" not in body:
         out.error(where, "A Choice rule must have a 'Variable' field")
     else:
@@ -202,10 +224,12 @@ def check_choice_rule(out: Collector, where: str, rule: Any, top_level: bool,
     operators = [key for key in body if key != "Variable"]
     if len(operators) != 1:
         out.error(where, "A Choice rule must have exactly one comparison operator")
-        return targets
+        return
     name = operators[0]
-    value = body[name]
-    here = f"{where}/{name}"
+    _check_operator_value(out, f"{where}/{name}", name, body[name])
+
+
+def _check_operator_value(out: Collector, here: str, name: str, value: Any) -> None:
     if name in TYPE_TESTS:
         if not isinstance(value, bool):
             out.error(here, f"The value of '{name}' must be a boolean")
@@ -226,4 +250,3 @@ def check_choice_rule(out: Collector, where: str, rule: Any, top_level: bool,
             out.error(here, f"The value of '{name}' must be an RFC 3339 timestamp")
     else:
         out.error(here, f"The field '{name}' is not a supported Choice operator")
-    return targets

@@ -34,13 +34,15 @@ def check_resource(out: Collector, resource: Resource, parameters: Any, where: s
         try:
             boto3_name, operation = operation_for(resource.sdk_service, resource.api)
         except ValueError as exc:
-            out.error(f"{where}/Resource", f"The resource provided {resource.arn} is not recognized: {exc}", "INVALID_RESOURCE")
+            out.error(f"{where}/Resource", f"The resource provided {resource.arn} is not recognized: {exc}",
+                      "INVALID_RESOURCE")
             return
         shape = service_model(boto3_name).operation_model(operation).input_shape
         case_insensitive = True
     elif resource.service == "sagemaker":
         if resource.api not in sagemaker_integration.REQUEST_RESPONSE:
-            out.error(f"{where}/Resource", f"The resource provided {resource.arn} is not recognized", "INVALID_RESOURCE")
+            out.error(f"{where}/Resource", f"The resource provided {resource.arn} is not recognized",
+                      "INVALID_RESOURCE")
             return
         operation = resource.api[:1].upper() + resource.api[1:]
         shape = service_model("sagemaker").operation_model(operation).input_shape
@@ -57,7 +59,7 @@ def _check_fields(out: Collector, parameters: Any, allowed: set[str], where: str
             out.error(where, f"The field \"{name}\" is not supported by Step Functions")
 
 
-def _check_shape(out: Collector, template: dict, shape: Shape, where: str, case_insensitive: bool) -> None:
+def _check_shape(out: Collector, template: dict[str, Any], shape: Shape, where: str, case_insensitive: bool) -> None:
     if shape.type_name != "structure":
         return
     members = {(name.lower() if case_insensitive else name): name for name in shape.members}

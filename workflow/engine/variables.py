@@ -89,7 +89,8 @@ class VariableScope:
 
     def total_bytes(self) -> int:
         """Bytes of every variable this line of work holds, its enclosing scopes' included."""
-        total, scope = 0, self
+        total = 0
+        scope: VariableScope | None = self
         while scope is not None:
             total += scope._own_bytes
             scope = scope._parent

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from workflow.graph.conditions import rule_text
 from workflow.graph.dot import to_dot
-from workflow.graph.model import Edge, Graph, Group, Node, build_graph
 from workflow.graph.engines import GraphvizMissing
-from workflow.graph.render import draw, render, render_file
 from workflow.graph.mermaid import to_mermaid
+from workflow.graph.model import Edge, Graph, Group, Node, build_graph
+from workflow.graph.render import draw, render, render_file
 from workflow.graph.status import StateStatus, execution_status
 
 __all__ = [

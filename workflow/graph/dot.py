@@ -4,8 +4,16 @@ from __future__ import annotations
 from workflow.graph import model as m
 from workflow.graph.model import Edge, Graph, Node
 from workflow.graph.status import ExecutionStatus
-from workflow.graph.styles import (CATCH_COLOUR, LEGEND_ORDER, MARKER_COLOUR, PLAIN,
-                                   STATUS_COLOURS, retry_text, status_text, subtitle)
+from workflow.graph.styles import (
+    CATCH_COLOUR,
+    LEGEND_ORDER,
+    MARKER_COLOUR,
+    PLAIN,
+    STATUS_COLOURS,
+    retry_text,
+    status_text,
+    subtitle,
+)
 
 #: Laid out with DejaVu Sans metrics (both engines know them); the SVG names wider-spread
 #: fallbacks after it (svg_style), which are narrower, so text stays inside its box.

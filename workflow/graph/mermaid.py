@@ -4,8 +4,7 @@ from __future__ import annotations
 from workflow.graph import model as m
 from workflow.graph.model import Graph, Node
 from workflow.graph.status import ExecutionStatus
-from workflow.graph.styles import (CATCH_COLOUR, MARKER_COLOUR, STATUS_COLOURS, retry_text,
-                                   status_text, subtitle)
+from workflow.graph.styles import CATCH_COLOUR, MARKER_COLOUR, STATUS_COLOURS, retry_text, status_text, subtitle
 
 # Characters that Mermaid would read as syntax (quotes end a label, '#' starts an
 # entity, brackets and pipes delimit shapes and edge labels, '<' '>' '&' are HTML)

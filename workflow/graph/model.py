@@ -6,6 +6,7 @@ the states of each branch (or of the item processor) sit inside.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -126,23 +127,26 @@ class _Builder:
             return missing[name]
 
         for name, spec in states.items():
-            src = leave[name]
-            kind = spec.get("Type")
-            if kind == "Choice":
-                for rule in spec.get("Choices", []):
-                    if isinstance(rule, dict) and "Next" in rule:
-                        self.edge(src, target(rule["Next"]), CHOICE, rule_text(rule))
-                if "Default" in spec:
-                    self.edge(src, target(spec["Default"]), DEFAULT, "Default")
-            elif spec.get("End") or kind in ("Succeed", "Fail"):
-                self.edge(src, exit_id, END)
-            elif "Next" in spec:
-                self.edge(src, target(spec["Next"]), NEXT)
-            for catcher in spec.get("Catch", []) or []:
-                if isinstance(catcher, dict) and "Next" in catcher:
-                    errors = ", ".join(catcher.get("ErrorEquals", []))
-                    self.edge(src, target(catcher["Next"]), CATCH, f"catch {errors}")
+            self.edges_from(leave[name], spec, target, exit_id)
         return target(start_at)
+
+    def edges_from(self, src: str, spec: dict[str, Any], target: Callable[[str], str], exit_id: str) -> None:
+        """One state's transitions: its choices and default, Next or End, and its catchers."""
+        kind = spec.get("Type")
+        if kind == "Choice":
+            for rule in spec.get("Choices", []):
+                if isinstance(rule, dict) and "Next" in rule:
+                    self.edge(src, target(rule["Next"]), CHOICE, rule_text(rule))
+            if "Default" in spec:
+                self.edge(src, target(spec["Default"]), DEFAULT, "Default")
+        elif spec.get("End") or kind in ("Succeed", "Fail"):
+            self.edge(src, exit_id, END)
+        elif "Next" in spec:
+            self.edge(src, target(spec["Next"]), NEXT)
+        for catcher in spec.get("Catch", []) or []:
+            if isinstance(catcher, dict) and "Next" in catcher:
+                errors = ", ".join(catcher.get("ErrorEquals", []))
+                self.edge(src, target(catcher["Next"]), CATCH, f"catch {errors}")
 
     def state(self, name: str, spec: dict[str, Any], group: str | None, where: str) -> tuple[str, str]:
         kind = spec.get("Type", "")

@@ -139,11 +139,11 @@ def execution_status(events: Iterable[dict[str, Any]], now: datetime | None = No
             result.status, result.error, result.cause = "RUNNING", None, None
             continue
         if kind.endswith("StateEntered"):
-            visit = _Visit(str(details.get("name", "")), kind[: -len("StateEntered")], len(visits),
-                           when, details.get("input"), generation=result.redrives)
-            visits.append(visit)
-            open_visits.append(visit)
-            owner[event_id] = visit
+            entered = _Visit(str(details.get("name", "")), kind[: -len("StateEntered")], len(visits),
+                             when, details.get("input"), generation=result.redrives)
+            visits.append(entered)
+            open_visits.append(entered)
+            owner[event_id] = entered
             continue
         visit = owner.get(int(event.get("previousEventId") or 0))
         if kind.endswith("StateExited"):
@@ -151,9 +151,7 @@ def execution_status(events: Iterable[dict[str, Any]], now: datetime | None = No
             if visit is None or visit.name != name or visit.closed:
                 visit = next((v for v in reversed(open_visits) if v.name == name), None)
             if visit is not None:
-                if result.redrives > visit.generation:
-                    visit.redriven += result.redrives - visit.generation
-                    visit.generation = result.redrives
+                _catch_up_redrives(visit, result.redrives)
                 visit.closed, visit.end, visit.output = True, when, details.get("output")
                 visit.assigned = details.get("assignedVariables")
                 open_visits.remove(visit)
@@ -163,26 +161,39 @@ def execution_status(events: Iterable[dict[str, Any]], now: datetime | None = No
             visit = open_visits[-1]  # histories without previousEventId links
         if visit is not None:
             owner[event_id] = visit
-            if result.redrives > visit.generation:
-                # A redrive rescheduled this visit's work (it had not succeeded).
-                visit.redriven += result.redrives - visit.generation
-                visit.generation = result.redrives
-            if kind in _ATTEMPTS:
-                visit.attempts += 1
-            elif kind in _FAILURES:
-                visit.failed = visit.had_failure = True
-                visit.error = details.get("error", visit.error)
-                visit.cause = details.get("cause", visit.cause)
-            elif kind in _SUCCESSES:
-                visit.failed = False
-            elif kind == "MapIterationStarted":
-                visit.iterations += 1
+            # A redrive rescheduled this visit's work (it had not succeeded).
+            _catch_up_redrives(visit, result.redrives)
+            _count(visit, kind, details)
         if kind in _EXECUTION_END:
             result.status = _EXECUTION_END[kind]
             result.error = details.get("error")
             result.cause = details.get("cause")
-    now = now or last_time
-    blame_open = not any(v.had_failure for v in open_visits)
+    _summarise(result, visits, now or last_time, blame_open=not any(v.had_failure for v in open_visits))
+    return result
+
+
+def _catch_up_redrives(visit: _Visit, redrives: int) -> None:
+    if redrives > visit.generation:
+        visit.redriven += redrives - visit.generation
+        visit.generation = redrives
+
+
+def _count(visit: _Visit, kind: str, details: dict[str, Any]) -> None:
+    """What one event inside a visit adds to it: an attempt, a failure, a success, an iteration."""
+    if kind in _ATTEMPTS:
+        visit.attempts += 1
+    elif kind in _FAILURES:
+        visit.failed = visit.had_failure = True
+        visit.error = details.get("error", visit.error)
+        visit.cause = details.get("cause", visit.cause)
+    elif kind in _SUCCESSES:
+        visit.failed = False
+    elif kind == "MapIterationStarted":
+        visit.iterations += 1
+
+
+def _summarise(result: ExecutionStatus, visits: list[_Visit], now: datetime | None, blame_open: bool) -> None:
+    """Each state's status, duration, retries and data, from its visits in order."""
     for visit in visits:
         status = _visit_status(visit, result.status, blame_open)
         end = visit.end or (None if visit.closed else now)
@@ -206,4 +217,3 @@ def execution_status(events: Iterable[dict[str, Any]], now: datetime | None = No
             state.error, state.cause = visit.error, visit.cause
         if visit.type == "Fail" and result.error is not None and state.error is None:
             state.error, state.cause = result.error, result.cause
-    return result

@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 from workflow.graph.model import Node
-from workflow.graph.status import (CANCELLED, CAUGHT, FAILED, NOT_REACHED, RUNNING, SUCCEEDED,
-                                   StateStatus)
+from workflow.graph.status import CANCELLED, CAUGHT, FAILED, NOT_REACHED, RUNNING, SUCCEEDED, StateStatus
 
 #: status -> (fill, border, text)
 STATUS_COLOURS: dict[str, tuple[str, str, str]] = {

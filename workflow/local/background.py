@@ -28,11 +28,11 @@ def run_guarded(name: str, work: Callable[[], None],
     """Run ``work``; an exception it raises is logged and given to ``on_error``."""
     try:
         work()
-    except Exception as err:  # noqa: BLE001 - whatever it is, the resource must reach a final state
+    except Exception as err:
         log.exception("%s failed", name)
         try:
             on_error(err)
-        except Exception:  # noqa: BLE001 - recording the failure failed too: say so, nothing more
+        except Exception:
             log.exception("%s: recording its failure failed", name)
 
 

@@ -31,7 +31,7 @@ class Call:
         return cls(found["region"], found["key"], found["service"])
 
 
-_current: contextvars.ContextVar[Call] = contextvars.ContextVar("call", default=Call())
+_current: contextvars.ContextVar[Call] = contextvars.ContextVar("call", default=Call())  # noqa: B039 - Call is frozen
 
 
 def current() -> Call:

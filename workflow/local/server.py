@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, BinaryIO, cast
 from urllib.parse import parse_qs, urlsplit
 
 from workflow.local import services
@@ -27,8 +27,8 @@ from workflow.local.mlflow_server import available as mlflow_available
 from workflow.local.origin import refusal
 from workflow.local.protocol import Dispatcher, Headers, Request, Response, head
 from workflow.local.protocol.body import BodyReader
-from workflow.local.protocol.rest_xml import is_virtual_host
 from workflow.local.protocol.models import botocore_session
+from workflow.local.protocol.rest_xml import is_virtual_host
 from workflow.local.store import Store
 
 log = logging.getLogger(__name__)
@@ -55,6 +55,7 @@ class _Handler(BaseHTTPRequestHandler):
     # client's delayed ACK adds ~40 ms to every keep-alive response.
     disable_nagle_algorithm = True
     server: _HTTPServer
+    raw_requestline: bytes  # set by BaseHTTPRequestHandler.handle_one_request before parse_request
 
     def parse_request(self) -> bool:
         """The request line and headers (``head``: the stdlib's MIME header parser is slow);
@@ -69,7 +70,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return False
             self.request_version = line.version
             self.command, self.path = line.method, line.target
-            self.headers = head.read_headers(self.rfile)  # type: ignore[assignment]
+            self.headers = head.read_headers(cast(BinaryIO, self.rfile))  # type: ignore[assignment]
         except head.HeadError as exc:
             self.send_error(exc.status, exc.message)
             return False
@@ -97,7 +98,7 @@ class _Handler(BaseHTTPRequestHandler):
             length = 0
         waiting = getattr(self, "_continue_pending", False)
         self._continue_pending = False
-        return BodyReader(self.rfile, length, chunked, self._send_continue if waiting else None)
+        return BodyReader(cast(BinaryIO, self.rfile), length, chunked, self._send_continue if waiting else None)
 
     def _target(self) -> tuple[str, Headers]:
         """The path and headers; an absolute-form target (``GET http://host/path``, as a
@@ -120,17 +121,19 @@ class _Handler(BaseHTTPRequestHandler):
                                 json.dumps({"__type": "AccessDenied", "message": refused}).encode())
         elif path == "/console" or path.startswith("/console/"):
             from workflow.local.console import handle as console  # loaded on the first page view
-            response = Response(*console(
+            answer = console(
                 self.command, path, parse_qs(urlsplit(target).query), reader.readall(),
                 endpoint_url=self.server.local.endpoint_url, data_dir=self.server.local.data_dir,
-                mlflow_url=self.server.local.mlflow_url))
+                mlflow_url=self.server.local.mlflow_url)
+            assert answer is not None  # the path is the console's
+            response = Response(*answer)
         elif self.command in ("GET", "HEAD") and path in ("/", "/health") and not (
             headers.get("X-Amz-Target") or headers.get("Authorization") or "?" in target
             or is_virtual_host(headers.get("Host"))
         ):
             response = self.server.local.health()
         else:
-            request = Request(self.command, target, headers, stream=reader)
+            request = Request(self.command, target, headers, stream=cast(BinaryIO, reader))
             response = self.server.local.dispatcher.dispatch(request)
         try:
             self._send(response)
@@ -156,12 +159,12 @@ class _Handler(BaseHTTPRequestHandler):
             response.stream.send(self.connection)
             return
         # Status, headers and body in one write: the client wakes up once per answer.
-        self._headers_buffer.append(b"\r\n" + response.body)
+        self._headers_buffer.append(b"\r\n" + response.body)  # type: ignore[attr-defined]  # http.server's
         self.flush_headers()
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _serve
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (stdlib name)
+    def log_message(self, format: str, *args: Any) -> None:  # http.server names it so
         log.debug("%s " + format, self.address_string(), *args)
 
 
@@ -184,7 +187,7 @@ def _warm_up(ctx: ServerContext) -> None:
         # Task resource asks for the list).
         botocore_session().get_available_services()
         ctx.client(next(iter(ctx.backends), "stepfunctions"))
-    except Exception:  # noqa: BLE001 - a backend that needs a client reports the error then
+    except Exception:
         log.debug("warming the boto3 session failed", exc_info=True)
     _import("optuna")
 

@@ -8,6 +8,7 @@ leaves a half-written document.
 """
 from __future__ import annotations
 
+import builtins
 import json
 import sqlite3
 import threading
@@ -178,11 +179,11 @@ class Store:
             cur = db.execute("DELETE FROM documents WHERE kind = ? AND key = ?", (kind, key))
             return cur.rowcount > 0
 
-    def list(self, kind: str, prefix: str | None = None) -> list[dict[str, Any]]:
+    def list(self, kind: str, prefix: str | None = None) -> builtins.list[dict[str, Any]]:
         """All documents of a kind (whose key starts with ``prefix``), oldest first."""
         return [doc for _, doc in self.items(kind, prefix)]
 
-    def items(self, kind: str, prefix: str | None = None) -> list[tuple[str, dict[str, Any]]]:
+    def items(self, kind: str, prefix: str | None = None) -> builtins.list[tuple[str, dict[str, Any]]]:
         """(key, document) pairs of a kind (whose key starts with ``prefix``), oldest first."""
         sql, args = "SELECT key, body FROM documents WHERE kind = ?", [kind]
         if prefix:
@@ -210,7 +211,7 @@ class Store:
     def events(
         self, scope: str, *, after: int = 0, before: int | None = None, reverse: bool = False,
         limit: int | None = None,
-    ) -> list[dict[str, Any]]:
+    ) -> builtins.list[dict[str, Any]]:
         """Events with ``after < id < before``, in id order (or reversed)."""
         sql = "SELECT body FROM events WHERE scope = ? AND id > ?"
         args: list[Any] = [scope, after]

@@ -42,7 +42,7 @@ def training_progress(job: dict[str, Any]) -> JobProgress:
     epochs = _epochs(job)
     seconds_left = None
     start: datetime | None = job.get("TrainingStartTime")
-    if epoch and epochs and start is not None and job.get("TrainingJobStatus") == "InProgress":
+    if epoch and epochs and epoch_metric and start is not None and job.get("TrainingJobStatus") == "InProgress":
         per_epoch = (epoch_metric["Timestamp"] - start).total_seconds() / epoch
         seconds_left = max(per_epoch * (epochs - epoch), 0.0)
     return JobProgress(job["TrainingJobName"], job.get("TrainingJobStatus", ""), job.get("SecondaryStatus", ""),

@@ -27,7 +27,7 @@ class ProgressPrinter:
     """Feed it history events; it prints one line per state change and job progress on idle."""
 
     def __init__(self, sagemaker: Any | None = None, out: TextIO | None = None) -> None:
-        self.sagemaker = sagemaker
+        self.sagemaker: Any = sagemaker
         self.out = out or sys.stdout
         self.entered: dict[str, datetime] = {}
         self.current_job: tuple[str, str] | None = None  # (kind, name)
@@ -57,7 +57,7 @@ class ProgressPrinter:
             self._note_job(event["taskScheduledEventDetails"])
         elif kind in ("TaskFailed", "LambdaFunctionFailed", "ExecutionFailed", "TaskTimedOut",
                       "ExecutionTimedOut", "ExecutionAborted"):
-            details = next((v for k, v in event.items() if k.endswith("EventDetails")), {}) or {}
+            details: dict[str, Any] = next((v for k, v in event.items() if k.endswith("EventDetails")), {}) or {}
             self._print(f"{_clock(ts)}  ✗ {kind}: {details.get('error', '')} {_short(details.get('cause'))}")
         elif kind == "ExecutionSucceeded":
             self._print(f"{_clock(ts)}  ✓ execution succeeded")

@@ -6,7 +6,6 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
-
 CLEANUP_STATE = "CleanUp"
 _FAILURE_EVENTS = {"TaskFailed", "TaskTimedOut", "LambdaFunctionFailed", "LambdaFunctionTimedOut",
                    "ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted"}

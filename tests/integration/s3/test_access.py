@@ -35,7 +35,7 @@ def credentials(local_server: Any, bucket: str) -> dict[str, Any]:
     return role_session(local_server, bucket, may_list=True)
 
 
-def test_a_role_session_writes_where_its_policy_allows_and_nowhere_else(local_server, bucket, credentials) -> None:  # noqa: ANN001
+def test_a_role_session_writes_where_its_policy_allows_and_nowhere_else(local_server, bucket, credentials) -> None:
     s3 = session_client(local_server.endpoint_url, credentials, "s3")
     s3.put_object(Bucket=bucket, Key="allowed/a.txt", Body=b"signed payload")
     assert s3.get_object(Bucket=bucket, Key="allowed/a.txt")["Body"].read() == b"signed payload"
@@ -55,7 +55,7 @@ def test_a_role_session_writes_where_its_policy_allows_and_nowhere_else(local_se
         assert answer.read() == b"signed payload"
 
 
-def test_a_forged_signature_is_refused_in_s3s_shape(local_server, s3, bucket, credentials) -> None:  # noqa: ANN001
+def test_a_forged_signature_is_refused_in_s3s_shape(local_server, s3, bucket, credentials) -> None:
     forged = session_client(local_server.endpoint_url,
                             {**credentials, "SecretAccessKey": credentials["SecretAccessKey"][::-1]}, "s3")
     denied = refused(forged.put_object, Bucket=bucket, Key="allowed/forged.txt", Body=b"x")
@@ -63,7 +63,7 @@ def test_a_forged_signature_is_refused_in_s3s_shape(local_server, s3, bucket, cr
     assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0  # nothing was stored
 
 
-def test_a_missing_key_is_404_only_to_a_caller_who_may_list_the_bucket(local_server, bucket, credentials) -> None:  # noqa: ANN001
+def test_a_missing_key_is_404_only_to_a_caller_who_may_list_the_bucket(local_server, bucket, credentials) -> None:
     lister = session_client(local_server.endpoint_url, credentials, "s3")
     missing = refused(lister.get_object, Bucket=bucket, Key="allowed/missing")
     assert (missing["Code"], missing["Status"]) == ("NoSuchKey", 404)

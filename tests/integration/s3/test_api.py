@@ -12,9 +12,7 @@ from botocore.exceptions import ClientError
 from tests.integration.s3_helpers import bucket_name, raw, s3_client
 
 
-
-
-def test_buckets_are_created_listed_located_and_deleted(s3) -> None:  # noqa: ANN001
+def test_buckets_are_created_listed_located_and_deleted(s3) -> None:
     name = bucket_name("life")
     assert s3.create_bucket(Bucket=name)["Location"] == f"/{name}"
     assert name in [b["Name"] for b in s3.list_buckets()["Buckets"]]
@@ -24,7 +22,7 @@ def test_buckets_are_created_listed_located_and_deleted(s3) -> None:  # noqa: AN
     assert name not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
 
 
-def test_an_object_keeps_its_bytes_metadata_content_type_and_etag(s3, bucket) -> None:  # noqa: ANN001
+def test_an_object_keeps_its_bytes_metadata_content_type_and_etag(s3, bucket) -> None:
     put = s3.put_object(Bucket=bucket, Key="notes/a.txt", Body=b"hello world", ContentType="text/plain",
                         Metadata={"Owner": "ml-team"}, CacheControl="max-age=60")
     assert put["ETag"] == '"5eb63bbbe01eeed093cb22bb8f5acdc3"'  # the MD5 of the bytes, as S3
@@ -37,14 +35,14 @@ def test_an_object_keeps_its_bytes_metadata_content_type_and_etag(s3, bucket) ->
     assert (head["ContentLength"], head["ETag"]) == (11, put["ETag"])
 
 
-def test_an_object_uploaded_without_a_checksum_gets_s3s_default_crc64nvme(s3, bucket) -> None:  # noqa: ANN001
+def test_an_object_uploaded_without_a_checksum_gets_s3s_default_crc64nvme(s3, bucket) -> None:
     url = s3.generate_presigned_url("put_object", Params={"Bucket": bucket, "Key": "plain"})
     urllib.request.urlopen(urllib.request.Request(url, data=b"abc", method="PUT"))
     head = s3.head_object(Bucket=bucket, Key="plain", ChecksumMode="ENABLED")
     assert head["ChecksumCRC64NVME"] and head["ChecksumType"] == "FULL_OBJECT"
 
 
-def test_ranges_and_conditional_gets(s3, bucket) -> None:  # noqa: ANN001
+def test_ranges_and_conditional_gets(s3, bucket) -> None:
     etag = s3.put_object(Bucket=bucket, Key="r", Body=b"0123456789")["ETag"]
     part = s3.get_object(Bucket=bucket, Key="r", Range="bytes=2-5")
     assert part["Body"].read() == b"2345" and part["ContentRange"] == "bytes 2-5/10"
@@ -61,7 +59,7 @@ def test_ranges_and_conditional_gets(s3, bucket) -> None:  # noqa: ANN001
     assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 304
 
 
-def test_copy_delete_and_delete_objects(s3, bucket) -> None:  # noqa: ANN001
+def test_copy_delete_and_delete_objects(s3, bucket) -> None:
     s3.put_object(Bucket=bucket, Key="src", Body=b"payload", Metadata={"a": "1"})
     s3.copy_object(Bucket=bucket, Key="dst", CopySource={"Bucket": bucket, "Key": "src"})
     copied = s3.get_object(Bucket=bucket, Key="dst")
@@ -76,7 +74,7 @@ def test_copy_delete_and_delete_objects(s3, bucket) -> None:  # noqa: ANN001
     assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
 
 
-def test_list_objects_v2_prefix_delimiter_pages_and_start_after(s3, bucket) -> None:  # noqa: ANN001
+def test_list_objects_v2_prefix_delimiter_pages_and_start_after(s3, bucket) -> None:
     keys = ["a.txt", "b/1", "b/2", "b/c/3", "c/4", "d e+f", "é/5"]
     for key in keys:
         s3.put_object(Bucket=bucket, Key=key, Body=b"x")
@@ -108,7 +106,7 @@ def test_list_objects_v2_prefix_delimiter_pages_and_start_after(s3, bucket) -> N
     assert owned["Owner"]["ID"]
 
 
-def test_virtual_hosted_and_path_style_reach_the_same_objects(local_server, s3, bucket) -> None:  # noqa: ANN001
+def test_virtual_hosted_and_path_style_reach_the_same_objects(local_server, s3, bucket) -> None:
     # bucket.localhost does not resolve on every machine: the client sends its requests
     # through the server as an HTTP proxy, in absolute form, with the bucket in the host.
     port = local_server.port
@@ -124,7 +122,7 @@ def test_virtual_hosted_and_path_style_reach_the_same_objects(local_server, s3, 
     assert (status, body) == (200, b"by host name")
 
 
-def test_presigned_get_and_put_work_with_urllib_and_expire(s3, bucket) -> None:  # noqa: ANN001
+def test_presigned_get_and_put_work_with_urllib_and_expire(s3, bucket) -> None:
     put_url = s3.generate_presigned_url("put_object", Params={"Bucket": bucket, "Key": "up/p.bin"})
     request = urllib.request.Request(put_url, data=b"presigned bytes", method="PUT")
     assert urllib.request.urlopen(request).status == 200
@@ -138,7 +136,7 @@ def test_presigned_get_and_put_work_with_urllib_and_expire(s3, bucket) -> None: 
     assert caught.value.code == 403 and b"<Code>AccessDenied</Code>" in caught.value.read()
 
 
-def test_multipart_upload_lists_parts_and_gets_a_dash_n_etag(s3, bucket) -> None:  # noqa: ANN001
+def test_multipart_upload_lists_parts_and_gets_a_dash_n_etag(s3, bucket) -> None:
     import hashlib
 
     upload = s3.create_multipart_upload(Bucket=bucket, Key="mp", ChecksumAlgorithm="CRC32",

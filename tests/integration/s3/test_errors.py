@@ -47,7 +47,7 @@ def _cases(s3: Any, bucket: str) -> dict[str, tuple[int, Callable[[], Any]]]:
 
 @pytest.mark.parametrize("code", ["NoSuchBucket", "NoSuchKey", "BucketNotEmpty", "InvalidRange", "BadDigest",
                                   "InvalidBucketName", "KeyTooLongError", "PreconditionFailed", "NoSuchUpload"])
-def test_error_code_and_status(s3, bucket, code: str) -> None:  # noqa: ANN001
+def test_error_code_and_status(s3, bucket, code: str) -> None:
     status, call = _cases(s3, bucket)[code]
     with pytest.raises(ClientError) as caught:
         call()
@@ -56,7 +56,7 @@ def test_error_code_and_status(s3, bucket, code: str) -> None:  # noqa: ANN001
     assert error["Error"]["Message"]
 
 
-def test_multipart_errors(s3, bucket) -> None:  # noqa: ANN001
+def test_multipart_errors(s3, bucket) -> None:
     upload_id, parts = _upload(s3, bucket, [1000, 1000])
     for parts_sent, code in (
         ([parts[1], parts[0]], "InvalidPartOrder"),
@@ -74,7 +74,7 @@ def test_multipart_errors(s3, bucket) -> None:  # noqa: ANN001
         s3.list_parts(Bucket=bucket, Key="mp", UploadId=upload_id)
 
 
-def test_bucket_already_owned_outside_us_east_1_and_legacy_ok_inside(local_server, s3) -> None:  # noqa: ANN001
+def test_bucket_already_owned_outside_us_east_1_and_legacy_ok_inside(local_server, s3) -> None:
     west = s3_client(local_server.endpoint_url, region="us-west-2")
     name = bucket_name("west")
     config = {"LocationConstraint": "us-west-2"}
@@ -91,7 +91,7 @@ def test_bucket_already_owned_outside_us_east_1_and_legacy_ok_inside(local_serve
     assert caught.value.response["Error"]["Code"] == "IllegalLocationConstraintException"
 
 
-def test_checksum_header_mismatch_is_bad_digest_and_stores_nothing(s3, bucket) -> None:  # noqa: ANN001
+def test_checksum_header_mismatch_is_bad_digest_and_stores_nothing(s3, bucket) -> None:
     with pytest.raises(ClientError) as caught:
         s3.put_object(Bucket=bucket, Key="crc", Body=b"data", ChecksumCRC32="AAAAAA==")
     assert caught.value.response["Error"]["Code"] == "BadDigest"
@@ -99,7 +99,7 @@ def test_checksum_header_mismatch_is_bad_digest_and_stores_nothing(s3, bucket) -
         s3.head_object(Bucket=bucket, Key="crc")
 
 
-def test_conditional_write_if_none_match_refuses_to_replace(s3, bucket) -> None:  # noqa: ANN001
+def test_conditional_write_if_none_match_refuses_to_replace(s3, bucket) -> None:
     s3.put_object(Bucket=bucket, Key="once", Body=b"first", IfNoneMatch="*")
     with pytest.raises(ClientError) as caught:
         s3.put_object(Bucket=bucket, Key="once", Body=b"second", IfNoneMatch="*")
@@ -107,7 +107,7 @@ def test_conditional_write_if_none_match_refuses_to_replace(s3, bucket) -> None:
     assert s3.get_object(Bucket=bucket, Key="once")["Body"].read() == b"first"
 
 
-def test_errors_are_s3_xml_with_request_ids(local_server, s3, bucket) -> None:  # noqa: ANN001
+def test_errors_are_s3_xml_with_request_ids(local_server, s3, bucket) -> None:
     s3.put_object(Bucket=bucket, Key="ten", Body=b"0123456789")
     status, headers, body = raw(local_server.endpoint_url, "GET", f"/{bucket}/no%20such%20key")
     error = error_of(body)
@@ -123,7 +123,7 @@ def test_errors_are_s3_xml_with_request_ids(local_server, s3, bucket) -> None:  
     assert status == 416 and (error["Code"], error["ActualObjectSize"]) == ("InvalidRange", "10")
 
 
-def test_an_upload_refused_up_front_is_answered_before_its_body_is_sent(local_server, s3) -> None:  # noqa: ANN001
+def test_an_upload_refused_up_front_is_answered_before_its_body_is_sent(local_server, s3) -> None:
     # boto3 asks for 100 Continue before a large body: the server answers the error instead,
     # so the body is never sent.
     with pytest.raises(s3.exceptions.NoSuchBucket):
@@ -136,7 +136,7 @@ def test_an_upload_refused_up_front_is_answered_before_its_body_is_sent(local_se
     assert first.startswith(b"HTTP/1.1 404"), first
 
 
-def test_a_plain_chunked_upload_needs_a_content_length(local_server, s3, bucket) -> None:  # noqa: ANN001
+def test_a_plain_chunked_upload_needs_a_content_length(local_server, s3, bucket) -> None:
     status, _, body = raw(local_server.endpoint_url, "PUT", f"/{bucket}/chunked", body=iter([b"abc", b"def"]),
                           chunked=True)
     assert (status, error_of(body)["Code"]) == (411, "MissingContentLength")

@@ -45,7 +45,7 @@ def _chunked_put(endpoint_url: str, path: str, data: bytes, checksum_cls: type, 
     (CrtCrc64NvmeChecksum, "x-amz-checksum-crc64nvme", "ChecksumCRC64NVME"),
 ])
 def test_aws_chunked_uploads_have_their_trailing_checksum_verified(local_server, s3, bucket, checksum_cls,
-                                                                   name, member) -> None:  # noqa: ANN001
+                                                                   name, member) -> None:
     data = os.urandom(300 * 1024 + 7)
     status, body = _chunked_put(local_server.endpoint_url, f"/{bucket}/chunked-{member}", data, checksum_cls, name)
     assert status == 200, body
@@ -62,7 +62,7 @@ def test_aws_chunked_uploads_have_their_trailing_checksum_verified(local_server,
         s3.head_object(Bucket=bucket, Key=f"corrupt-{member}")
 
 
-def test_signed_aws_chunked_frames_decode(local_server, s3, bucket) -> None:  # noqa: ANN001
+def test_signed_aws_chunked_frames_decode(local_server, s3, bucket) -> None:
     chunks = [b"a" * 65536, b"b" * 100]
     framed = b"".join(b"%x;chunk-signature=%s\r\n%s\r\n" % (len(c), b"0" * 64, c) for c in chunks)
     framed += b"0;chunk-signature=" + b"0" * 64 + b"\r\n\r\n"
@@ -73,14 +73,14 @@ def test_signed_aws_chunked_frames_decode(local_server, s3, bucket) -> None:  # 
     assert s3.get_object(Bucket=bucket, Key="signed-chunks")["Body"].read() == b"".join(chunks)
 
 
-def test_a_wrong_content_sha256_is_refused(local_server, bucket) -> None:  # noqa: ANN001
+def test_a_wrong_content_sha256_is_refused(local_server, bucket) -> None:
     status, _, body = raw(local_server.endpoint_url, "PUT", f"/{bucket}/sha", body=b"abc",
                           headers={"x-amz-content-sha256": hashlib.sha256(b"abd").hexdigest()})
     assert status == 400 and error_of(body)["Code"] == "XAmzContentSHA256Mismatch"
 
 
 @pytest.mark.slow
-def test_a_200_mb_file_goes_up_and_down_in_parts_with_checksums(local_server, s3, bucket, tmp_path) -> None:  # noqa: ANN001
+def test_a_200_mb_file_goes_up_and_down_in_parts_with_checksums(local_server, s3, bucket, tmp_path) -> None:
     source = tmp_path / "big.bin"
     with source.open("wb") as out:
         for _ in range(200):
@@ -102,7 +102,7 @@ def _sha256(path: Path) -> str:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
-def test_the_aws_cli_copies_lists_syncs_and_removes(local_server, tmp_path) -> None:  # noqa: ANN001
+def test_the_aws_cli_copies_lists_syncs_and_removes(local_server, tmp_path) -> None:
     aws = Path(sys.executable).parent / "aws"
     env = {**os.environ, "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
            "AWS_DEFAULT_REGION": "us-east-1"}
@@ -132,7 +132,7 @@ def test_the_aws_cli_copies_lists_syncs_and_removes(local_server, tmp_path) -> N
     cli("s3", "rb", f"s3://{name}")
 
 
-def test_keys_that_look_like_paths_stay_keys(local_server, s3, bucket, tmp_path) -> None:  # noqa: ANN001
+def test_keys_that_look_like_paths_stay_keys(local_server, s3, bucket, tmp_path) -> None:
     keys = ["../../escape.txt", "/absolute/path", "a/../../b", "nul\x00byte", "dots/./../x",
             "k" * 1024, "spaces and %2F and ?query#frag"]
     for index, key in enumerate(keys):
@@ -148,7 +148,7 @@ def test_keys_that_look_like_paths_stay_keys(local_server, s3, bucket, tmp_path)
     assert not (data_dir.parent / "escape.txt").exists() and not Path("/absolute/path").exists()
 
 
-def test_objects_survive_a_restart(tmp_path) -> None:  # noqa: ANN001
+def test_objects_survive_a_restart(tmp_path) -> None:
     server = start_local_server(tmp_path / "server")
     try:
         s3 = s3_client(server.endpoint_url)
@@ -166,7 +166,7 @@ def test_objects_survive_a_restart(tmp_path) -> None:  # noqa: ANN001
         server.stop()
 
 
-def test_kill_9_during_an_upload_leaves_no_partial_object(tmp_path) -> None:  # noqa: ANN001
+def test_kill_9_during_an_upload_leaves_no_partial_object(tmp_path) -> None:
     server = start_local_server(tmp_path / "server")
     try:
         s3 = s3_client(server.endpoint_url)

@@ -225,7 +225,7 @@ def test_a_job_change_wakes_the_sync_task_before_its_next_poll() -> None:
     sm.stubber.add_response("describe_training_job", training("Completed"), {"TrainingJobName": "job"})
     watched: list[Any] = []
 
-    def job_watch(kind: str, name: str, changed: threading.Event):  # noqa: ANN202
+    def job_watch(kind: str, name: str, changed: threading.Event):
         watched.append((kind, name))
         threading.Timer(0.05, changed.set).start()  # the job ends just after the first read
         return lambda: watched.append("unwatched")

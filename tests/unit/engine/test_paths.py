@@ -4,7 +4,12 @@ from __future__ import annotations
 import pytest
 
 from workflow.engine.paths import (
-    PathError, PathNotFound, ResultPathFailure, merge_result, parse_path, parse_reference_path,
+    PathError,
+    PathNotFound,
+    ResultPathFailure,
+    merge_result,
+    parse_path,
+    parse_reference_path,
 )
 
 DATA = {"a": {"b": [10, {"c": "deep"}]}, "with space": 1, "it's": 2, "list": [{"v": 1}, {"v": 5}]}

@@ -5,7 +5,7 @@ and results come back PascalCase, so both are matched against botocore's shapes.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.model import Shape
@@ -82,7 +82,8 @@ def invoke(invocation: TaskInvocation) -> Any:
     try:
         response = invocation.call(lambda: method(**kwargs))
     except (ClientError, BotoCoreError) as exc:
-        raise sdk_failure(exc, prefix, model.metadata.get("serviceId", boto3_name), modeled_errors(boto3_name)) from None
+        raise sdk_failure(exc, prefix, model.metadata.get("serviceId", boto3_name),
+                          modeled_errors(boto3_name)) from None
     result = _to_pascal_case(strip_metadata(response), op_model.output_shape)
     return to_jsonable(result)
 
@@ -90,4 +91,4 @@ def invoke(invocation: TaskInvocation) -> Any:
 def _method_name(operation: str) -> str:
     from botocore import xform_name
 
-    return xform_name(operation)
+    return cast("str", xform_name(operation))

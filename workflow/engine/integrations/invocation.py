@@ -10,7 +10,7 @@ from typing import Any, Callable
 from ..clock import SystemClock
 from ..lanes import Step
 from ..limits import to_json
-from ..runtime import CancelScope, Frame
+from ..runtime import CancelScope, Frame, Runtime
 from .resource import Resource
 
 
@@ -31,7 +31,7 @@ class TaskInterrupted(Exception):
 class TaskInvocation:
     def __init__(self, frame: Frame, resource: Resource, parameters: Any,
                  timeout_seconds: float | None, heartbeat_seconds: float | None,
-                 state_spec: dict | None = None, *, deadline: datetime | None = None,
+                 state_spec: dict[str, Any] | None = None, *, deadline: datetime | None = None,
                  job: str | None = None) -> None:
         self.frame = frame
         self.state_spec = state_spec or {}
@@ -49,7 +49,7 @@ class TaskInvocation:
         self.submitted_output: Any = None
 
     @property
-    def runtime(self):
+    def runtime(self) -> Runtime:
         return self.frame.runtime
 
     def client(self, service: str) -> Any:
@@ -118,7 +118,7 @@ class TaskInvocation:
         def target() -> None:
             try:
                 box["result"] = function()
-            except BaseException as exc:  # handed back to the calling thread below
+            except BaseException as exc:  # noqa: BLE001 - handed back to the calling thread below
                 box["error"] = exc
             finally:
                 done.set()

@@ -33,7 +33,8 @@ def _decode(raw: bytes) -> Any:
         return text
 
 
-def _invoke(invocation: TaskInvocation, function_name: str, payload: Any, extra: dict) -> tuple[dict, Any]:
+def _invoke(invocation: TaskInvocation, function_name: str, payload: Any,
+            extra: dict[str, Any]) -> tuple[dict[str, Any], Any]:
     client = invocation.client("lambda")
     kwargs: dict[str, Any] = {"FunctionName": function_name, **extra}
     if payload is not None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_SERVICE = re.compile(r"^arn:aws[\w-]*:states:[\w-]*:\d*:([\w-]+):([^:]+?)(?::([^:]+?))?(\.sync(?::2)?|\.waitForTaskToken)?$")
+_SERVICE = re.compile(
+    r"^arn:aws[\w-]*:states:[\w-]*:\d*:([\w-]+):([^:]+?)(?::([^:]+?))?(\.sync(?::2)?|\.waitForTaskToken)?$")
 _LAMBDA = re.compile(r"^arn:aws[\w-]*:lambda:[\w-]+:\d{12}:function:[\w-]+(:[\w$-]+)?$")
 _ACTIVITY = re.compile(r"^arn:aws[\w-]*:states:[\w-]+:\d{12}:activity:.+$")
 

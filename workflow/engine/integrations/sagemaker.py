@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from botocore import xform_name
 from botocore.exceptions import BotoCoreError, ClientError
@@ -42,7 +42,8 @@ SYNC_JOBS = {
         "HyperParameterTuningJobName", "DescribeHyperParameterTuningJob",
         "StopHyperParameterTuningJob", "HyperParameterTuningJobStatus"),
     "createTransformJob": JobKind("TransformJobName", "DescribeTransformJob", "StopTransformJob", "TransformJobStatus"),
-    "createProcessingJob": JobKind("ProcessingJobName", "DescribeProcessingJob", "StopProcessingJob", "ProcessingJobStatus"),
+    "createProcessingJob": JobKind("ProcessingJobName", "DescribeProcessingJob", "StopProcessingJob",
+                                   "ProcessingJobStatus"),
     "createLabelingJob": JobKind("LabelingJobName", "DescribeLabelingJob", "StopLabelingJob", "LabelingJobStatus"),
 }
 # APIs of the optimized integration (request-response), per the SageMaker integration page.
@@ -69,14 +70,14 @@ def _failure(exc: Exception) -> FailureError:
     return FailureError(StatesError.TASK_FAILED.value, str(exc))
 
 
-def _call(invocation: TaskInvocation, operation: str, params: dict) -> dict:
+def _call(invocation: TaskInvocation, operation: str, params: dict[str, Any]) -> dict[str, Any]:
     client = invocation.client("sagemaker")
     method = getattr(client, xform_name(operation))
     try:
         response = invocation.call(lambda: method(**params))
     except (ClientError, BotoCoreError) as exc:
         raise _failure(exc) from None
-    return to_jsonable(strip_metadata(response), epoch_millis=True)
+    return cast("dict[str, Any]", to_jsonable(strip_metadata(response), epoch_millis=True))
 
 
 def invoke(invocation: TaskInvocation) -> Any:

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 
-def strip_metadata(response: dict) -> dict:
+def strip_metadata(response: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in response.items() if key != "ResponseMetadata"}
 
 

@@ -10,6 +10,7 @@ import threading
 from functools import lru_cache
 
 import botocore.session
+from botocore.model import ServiceModel
 
 _lock = threading.Lock()
 
@@ -34,7 +35,7 @@ def _subsequence(short: str, long: str) -> bool:
 def boto3_service_name(sfn_name: str) -> str | None:
     """The boto3 client name for a Step Functions service name, or None if unknown."""
     session = botocore_session()
-    available = session.get_available_services()
+    available: list[str] = session.get_available_services()
     wanted = _squash(sfn_name)
     # Most names differ from boto3's only by dashes: try those without loading any model.
     for name in available:
@@ -55,7 +56,7 @@ def boto3_service_name(sfn_name: str) -> str | None:
 
 
 @lru_cache(maxsize=256)
-def service_model(boto3_name: str):
+def service_model(boto3_name: str) -> ServiceModel:
     return botocore_session().get_service_model(boto3_name)
 
 

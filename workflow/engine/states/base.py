@@ -40,8 +40,10 @@ class State:
         self.input_path = spec.get("InputPath", "$")
         self.output_path = spec.get("OutputPath", "$")
         self.result_path = spec.get("ResultPath", "$")
-        self._input_path = parse_path(self.input_path) if isinstance(self.input_path, str) and self.input_path != "$" else None
-        self._output_path = parse_path(self.output_path) if isinstance(self.output_path, str) and self.output_path != "$" else None
+        self._input_path = (parse_path(self.input_path)
+                            if isinstance(self.input_path, str) and self.input_path != "$" else None)
+        self._output_path = (parse_path(self.output_path)
+                             if isinstance(self.output_path, str) and self.output_path != "$" else None)
         self.retriers = [Retrier.from_definition(r) for r in spec.get("Retry", [])]
         self.catchers = [Catcher.from_definition(c) for c in spec.get("Catch", [])]
         self.parameters = (

@@ -1,8 +1,9 @@
 """Running Parallel branches and Map iterations side by side with fail-fast semantics."""
 from __future__ import annotations
 
+import contextlib
 import threading
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 from ..errors import ExecutionStopped, FailureError
 from ..history import Lane
@@ -38,9 +39,8 @@ def run_children(frame: Frame, count: int, body: Body, max_concurrency: int = 0,
     restored, pending = _restored_children(frame, count, results, failures)
     if failures and on_abort is not None:
         # It was failing when its host stopped: what still ran was being aborted.
-        for index in pending:
-            if index in restored:
-                on_abort(index, _child(frame, group, restored[index], start, fan_out, index))
+        for index in (i for i in pending if i in restored):
+            on_abort(index, _child(frame, group, restored[index], start, fan_out, index))
         pending = []
     next_index = [0]
     workers = min(len(pending), max_concurrency if max_concurrency > 0 else MAX_WORKERS)
@@ -62,34 +62,17 @@ def run_children(frame: Frame, count: int, body: Body, max_concurrency: int = 0,
             group.cancel()
         except ExecutionStopped:
             if on_abort is not None and not frame.scope.cancelled and failures:
-                try:
+                with contextlib.suppress(ExecutionStopped):
                     on_abort(index, child)
-                except ExecutionStopped:
-                    pass
 
     def worker() -> None:
-        while True:
-            with lock:
-                position = next_index[0]
-                if position >= len(pending) or group.cancelled:
-                    return
-                next_index[0] += 1
-            run_one(pending[position])
-
-    def thread_worker() -> None:
-        try:
-            worker()
-        finally:
-            release_thread()
+        while (index := _take(lock, next_index, pending, group)) is not None:
+            run_one(index)
 
     if sequential:
         worker()
     elif workers:
-        threads = [threading.Thread(target=thread_worker, daemon=True) for _ in range(workers)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        _in_threads(worker, workers)
     # The state's next event follows the last event of its branches.
     frame.lane.last = frame.runtime.history.count
     if frame.scope.cancelled:
@@ -98,6 +81,31 @@ def run_children(frame: Frame, count: int, body: Body, max_concurrency: int = 0,
         failures.sort(key=lambda item: item[0])
         raise failures[0][1]
     return results
+
+
+def _take(lock: threading.Lock, next_index: list[int], pending: list[int], group: CancelScope) -> int | None:
+    """The next child to run; None once every one has started or the group is cancelled."""
+    with lock:
+        position = next_index[0]
+        if position >= len(pending) or group.cancelled:
+            return None
+        next_index[0] += 1
+    return pending[position]
+
+
+def _in_threads(worker: Callable[[], None], workers: int) -> None:
+    """``worker`` in ``workers`` threads at once, until every one returns."""
+    def thread_worker() -> None:
+        try:
+            worker()
+        finally:
+            release_thread()
+
+    threads = [threading.Thread(target=thread_worker, daemon=True) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
 def _child(frame: Frame, group: CancelScope, record: LaneRecord | None, last: int, fan_out: int,
@@ -135,13 +143,13 @@ def _restored_children(frame: Frame, count: int, results: list[Any],
     return restored, pending
 
 
-def fan_out(frame: Frame, resuming: LaneRecord | None, prefix: str, details: dict | None,
+def fan_out(frame: Frame, resuming: LaneRecord | None, prefix: str, details: dict[str, Any] | None,
             run: Callable[[], list[Any]]) -> list[Any]:
     """A Map or Parallel state's Started ... Succeeded/Failed events around ``run()``, and
     the step its lane records; a resumed state goes on from where it stood."""
     record = frame.record
     if resuming is not None and resuming.step is Step.RESULT:
-        return resuming.output
+        return cast("list[Any]", resuming.output)
     if resuming is None or resuming.step is not Step.FAN_OUT:
         record.step = Step.FAN_OUT
         frame.emit(prefix + "StateStarted", details)  # the history notes it as record.fan_out

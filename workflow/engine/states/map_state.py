@@ -6,11 +6,11 @@ Parameters). JSONata: the items are ``Items`` (an array or an expression, defaul
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from ..errors import FailureError, StatesError, runtime_error
-from ..jsonata_fields import QueryEnv, compile_value, unexpected_type
 from ..jsonata_expressions import is_expression
+from ..jsonata_fields import QueryEnv, compile_value, unexpected_type
 from ..lanes import Step
 from ..limits import to_json
 from ..paths import PathNotFound, parse_path
@@ -34,10 +34,12 @@ class MapState(State):
         super().__init__(name, body, default_language)
         self.spec = spec
         self.item_selector = compile_template(selector) if selector is not None and not self.jsonata else None
-        self.jsonata_selector = compile_value(selector, "ItemSelector") if selector is not None and self.jsonata else None
+        self.jsonata_selector = (compile_value(selector, "ItemSelector")
+                                 if selector is not None and self.jsonata else None)
         self.items_field = compile_value(spec["Items"], "Items") if self.jsonata and "Items" in spec else None
         self.items_path = parse_path(spec.get("ItemsPath", "$"))
-        self.processor = Program(spec.get("ItemProcessor") or spec.get("Iterator"), default_language)
+        self.processor = Program(
+            cast("dict[str, Any]", spec.get("ItemProcessor") or spec.get("Iterator")), default_language)
         self.max_concurrency = spec.get("MaxConcurrency", 0)
         self.max_concurrency_path = spec.get("MaxConcurrencyPath")
         self.concurrency_field = (compile_value(self.max_concurrency, "MaxConcurrency")

@@ -6,7 +6,7 @@ from typing import Any
 from ..errors import FailureError, runtime_error
 from ..intrinsic_functions import evaluate
 from ..intrinsic_parser import parse_intrinsic
-from ..jsonata_fields import Evaluator, compile_value, unexpected_type
+from ..jsonata_fields import Evaluator, unexpected_type
 from ..limits import to_json
 from ..paths import PathNotFound, parse_path
 from ..query_language import QueryLanguage

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from ..errors import ExecutionStopped, FailureError, StatesError, runtime_error
 from ..integrations import TaskInterrupted, TaskInvocation, handler_for, parse_resource
@@ -16,7 +16,6 @@ from ..paths import PathNotFound, parse_path
 from ..query_language import QueryLanguage
 from ..runtime import Frame
 from .base import State
-
 
 _TIMEOUTS = {StatesError.TIMEOUT.value, StatesError.HEARTBEAT_TIMEOUT.value}
 
@@ -49,7 +48,7 @@ class TaskState(State):
 
     def _jsonata_seconds(self, env: QueryEnv, field: str, evaluator: Evaluator | None, fixed: Any) -> float | None:
         if evaluator is None:
-            return fixed
+            return cast("float | None", fixed)
         value = evaluator(env)
         if type(value) is not int or value <= 0:
             raise unexpected_type(env, field, self.spec[field], value, "positive integer")
@@ -57,7 +56,7 @@ class TaskState(State):
 
     def _seconds(self, frame: Frame, data: Any, fixed: Any, path_text: str | None, field: str) -> float | None:
         if path_text is None:
-            return fixed
+            return cast("float | None", fixed)
         path = parse_path(path_text)
         try:
             value = path.resolve(data, frame)
@@ -142,7 +141,8 @@ class TaskState(State):
         resource = self.resource
         params_text = to_json(parameters)
         if resource.kind == "lambda-function":
-            details: dict[str, Any] = {"resource": resource.arn, "input": params_text, "inputDetails": {"truncated": False}}
+            details: dict[str, Any] = {"resource": resource.arn, "input": params_text,
+                                       "inputDetails": {"truncated": False}}
             if timeout is not None:
                 details["timeoutInSeconds"] = int(timeout)
             frame.emit("LambdaFunctionScheduled", details)

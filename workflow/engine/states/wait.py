@@ -57,13 +57,15 @@ class WaitState(State):
             value = self._read(frame, data, "SecondsPath")
             if type(value) not in (int, float) or value < 0 or (type(value) is float and not value.is_integer()):
                 raise runtime_error(
-                    f"The SecondsPath parameter of state '{self.name}' does not reference a non-negative integer: {value!r}"
+                    f"The SecondsPath parameter of state '{self.name}' does not reference "
+                    f"a non-negative integer: {value!r}"
                 )
             return float(value)
         text = spec["Timestamp"] if "Timestamp" in spec else self._read(frame, data, "TimestampPath")
         target = parse_timestamp(text)
         if target is None:
-            raise runtime_error(f"The TimestampPath parameter of state '{self.name}' does not reference a valid ISO-8601 timestamp: {text!r}")
+            raise runtime_error(f"The TimestampPath parameter of state '{self.name}' does not reference "
+                                f"a valid ISO-8601 timestamp: {text!r}")
         # The interval until the instant is what gets time-scaled, like any other wait.
         return max((target - frame.runtime.clock.now()).total_seconds(), 0.0)
 

@@ -25,7 +25,6 @@ from workflow.local.access.policy import AccessRequest, Decision, PolicyKind, Po
 from workflow.local.errors import ClientError
 from workflow.local.protocol.models import service_model
 
-
 #: A request's condition keys, or a function that gives them when a policy needs them.
 Context = Union[Mapping[str, Any], Callable[[], Mapping[str, Any]]]
 

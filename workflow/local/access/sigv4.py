@@ -120,7 +120,7 @@ class _SignedHeaders(dict):
 def _signing_key(signer: type[SigV4Auth], secret: str, date: str, region: str, service: str) -> bytes:
     """SigV4's derived key (secret -> date -> region -> service -> "aws4_request"), with
     botocore's own HMAC step; the same for every request of a key on one day."""
-    sign = signer._sign  # noqa: SLF001 - botocore's step, not a copy of it
+    sign = signer._sign  # botocore's step, not a copy of it
     key = sign(signer, f"AWS4{secret}".encode(), date)
     for part in (region, service, "aws4_request"):
         key = sign(signer, key, part)
@@ -132,7 +132,7 @@ class _AsSigned(SigV4Auth):
 
     signed: tuple[str, ...] = ()
 
-    def headers_to_sign(self, request: _Arrived) -> _SignedHeaders:  # type: ignore[override]
+    def headers_to_sign(self, request: _Arrived) -> _SignedHeaders:
         return _SignedHeaders((name, request.headers.get(name) or "") for name in self.signed)
 
     def signature(self, string_to_sign: str, request: _Arrived) -> str:
@@ -168,7 +168,7 @@ def _verifier(access_key: str, secret: str, token: str | None, service: str, reg
     else:
         kind = _Verifier
     signer = kind(Credentials(access_key, secret, token), service, region)
-    signer.signed = headers  # type: ignore[attr-defined]
+    signer.signed = headers
     return signer
 
 

@@ -85,7 +85,7 @@ class Scaler:
         while not self._stop.wait(self.period):
             try:
                 self.tick()
-            except Exception:  # noqa: BLE001 - one bad tick must not end scaling for good
+            except Exception:
                 log.exception("autoscaling tick failed")
 
     # -- one evaluation ------------------------------------------------------------
@@ -195,4 +195,4 @@ class Scaler:
                        "Change successfully fulfilled by sagemaker.")
             changes = {"StatusCode": "Failed" if reason else "Successful",
                        "EndTime": datetime.now(timezone.utc), "StatusMessage": message}
-            self.ctx.store.update(t.ACTIVITY, doc["ActivityId"], lambda d, c=changes: d.update(c))
+            self.ctx.store.update(t.ACTIVITY, doc["ActivityId"], lambda d, c=changes: d.update(c))  # type: ignore[misc]

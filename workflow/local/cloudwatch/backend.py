@@ -130,7 +130,7 @@ class CloudWatchBackend(Backend):
         """Period start -> the raw values in it; empty for a metric that holds no data."""
         spec = METRICS.get(name or "")
         key = dimension_values(dimensions)
-        if namespace != NAMESPACE or spec is None or key is None:
+        if namespace != NAMESPACE or name is None or spec is None or key is None:
             return {}
         if unit is not None and unit != spec.unit:
             return {}

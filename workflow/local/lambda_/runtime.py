@@ -87,7 +87,7 @@ def _invoke(handler: Callable[..., Any], message: dict[str, Any]) -> dict[str, A
     event = json.loads(message["payload"]) if message["payload"] else {}
     try:
         result = handler(event, context)
-    except Exception as exc:  # the handler's failure is the invocation's result
+    except Exception as exc:  # noqa: BLE001 - the handler's failure is the invocation's result
         traceback.print_exc()
         payload = error_payload(exc)
         payload["requestId"] = request_id
@@ -110,7 +110,7 @@ def serve(requests: IO[bytes], replies: IO[bytes]) -> None:
         traceback.print_exc()
         init_error = {"errorMessage": str(exc), "errorType": exc.error_type,
                       "requestId": "", "stackTrace": []}
-    except Exception as exc:  # module-level code of the function failed at import
+    except Exception as exc:  # noqa: BLE001 - module-level code of the function failed at import
         traceback.print_exc()
         init_error = error_payload(exc)
     # The init phase is over (a failed init is reported to the first invocation, as on AWS).

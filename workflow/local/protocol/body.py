@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 #: Bytes of an unread body the server reads and drops to keep a connection; past that it
 #: closes the connection instead (an error answered before a large upload was read).
@@ -72,7 +72,7 @@ class ChunkedReader(io.RawIOBase):
         self._left -= got
         if self._left == 0 and self._line() != b"":
             raise self._error("A chunk is longer than its size says.")
-        return got
+        return cast("int", got)
 
     @property
     def finished(self) -> bool:
@@ -96,7 +96,7 @@ class _Sized(io.RawIOBase):
         if not got:
             raise IncompleteBody("the connection closed before the whole body arrived")
         self._left -= got
-        return got
+        return cast("int", got)
 
     @property
     def finished(self) -> bool:

@@ -20,6 +20,7 @@ from workflow.local.protocol.errors import error_status, serialize_error
 from workflow.local.protocol.http import Request, Response
 from workflow.local.protocol.models import service_model
 from workflow.local.protocol.validation import validate
+from workflow.local.s3.errors import MethodNotAllowed
 
 log = logging.getLogger(__name__)
 
@@ -94,39 +95,51 @@ class Dispatcher:
             _load(request)
         fields = query_protocol.form(request) if self._versions else None
         if fields is not None and fields["Version"] in self._versions:
-            service = self._versions[fields["Version"]]
-            try:
-                operation = query_protocol.operation_for(service_model(service), fields)
-                return service, operation, query_protocol.parse_request(operation, fields)
-            except ServiceError as exc:
-                raise _Routed(service, exc) from None
+            return self._route_query(self._versions[fields["Version"]], fields)
         rpc = rpcv2_cbor.match(request)
         if rpc is not None:
-            _load(request)
-            service = self._rpc.get(rpc[0])
-            if service is None:
-                raise _Unroutable(f"No local service answers RPC v2 service {rpc[0]}")
-            try:
-                operation = rpcv2_cbor.operation_for(service_model(service), rpc[1])
-                return service, operation, rpcv2_cbor.parse_request(operation, request)
-            except ServiceError as exc:
-                raise _Routed(service, exc) from None
+            return self._route_rpc(request, *rpc)
         target = request.headers.get("X-Amz-Target")
         if target:
-            prefix = target.rpartition(".")[0]
-            service = self._targets.get(prefix)
-            if service is None:
-                raise _Unroutable(f"No local service answers X-Amz-Target {target}")
-            model = service_model(service)
-            _load(request)
-            try:
-                operation = json_protocol.operation_for_target(model, target)
-            except ServiceError as exc:
-                raise _Routed(service, exc) from None
-            try:
-                return service, operation, json_protocol.parse_request(operation, request)
-            except ServiceError as exc:
-                raise _Routed(service, exc) from None
+            return self._route_target(request, target)
+        return self._route_rest_json(request, signing)
+
+    def _route_query(self, service: str, fields: dict[str, str]) -> tuple[str, OperationModel, dict[str, Any]]:
+        try:
+            operation = query_protocol.operation_for(service_model(service), fields)
+            return service, operation, query_protocol.parse_request(operation, fields)
+        except ServiceError as exc:
+            raise _Routed(service, exc) from None
+
+    def _route_rpc(self, request: Request, rpc_service: str,
+                   rpc_operation: str) -> tuple[str, OperationModel, dict[str, Any]]:
+        _load(request)
+        if rpc_service not in self._rpc:
+            raise _Unroutable(f"No local service answers RPC v2 service {rpc_service}")
+        service = self._rpc[rpc_service]
+        try:
+            operation = rpcv2_cbor.operation_for(service_model(service), rpc_operation)
+            return service, operation, rpcv2_cbor.parse_request(operation, request)
+        except ServiceError as exc:
+            raise _Routed(service, exc) from None
+
+    def _route_target(self, request: Request, target: str) -> tuple[str, OperationModel, dict[str, Any]]:
+        prefix = target.rpartition(".")[0]
+        if prefix not in self._targets:
+            raise _Unroutable(f"No local service answers X-Amz-Target {target}")
+        service = self._targets[prefix]
+        model = service_model(service)
+        _load(request)
+        try:
+            operation = json_protocol.operation_for_target(model, target)
+        except ServiceError as exc:
+            raise _Routed(service, exc) from None
+        try:
+            return service, operation, json_protocol.parse_request(operation, request)
+        except ServiceError as exc:
+            raise _Routed(service, exc) from None
+
+    def _route_rest_json(self, request: Request, signing: str | None) -> tuple[str, OperationModel, dict[str, Any]]:
         path, query = request.parts
         matches = []
         for route in self._routes:
@@ -154,7 +167,7 @@ class Dispatcher:
         try:
             found = self._xml.match(request)
             if found is None:
-                raise rest_xml.MethodNotAllowed(
+                raise MethodNotAllowed(
                     "The specified method is not allowed against this resource.")
             operation, uri_params = found
             return service, operation, rest_xml.parse_request(operation, request, uri_params)

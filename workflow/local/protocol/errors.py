@@ -6,8 +6,8 @@ import json
 
 from workflow.local.errors import ServiceError
 from workflow.local.protocol import json_protocol, rest_json
-from workflow.local.protocol.models import error_shape, service_model
 from workflow.local.protocol.http import Response
+from workflow.local.protocol.models import error_shape, service_model
 from workflow.local.protocol.values import dump_json_value
 
 

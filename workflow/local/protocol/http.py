@@ -9,11 +9,11 @@ from __future__ import annotations
 import socket
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol, cast
 from urllib.parse import parse_qs, urlsplit
 
 
-class Headers(dict):
+class Headers(dict[str, Any]):
     """Case-insensitive header lookup (HTTP header names are case-insensitive)."""
 
     def __init__(self, items: dict[str, str] | None = None) -> None:
@@ -25,7 +25,7 @@ class Headers(dict):
         super().__setitem__(key.lower(), value)
 
     def __getitem__(self, key: str) -> str:
-        return super().__getitem__(key.lower())
+        return cast("str", super().__getitem__(key.lower()))
 
     def __contains__(self, key: object) -> bool:
         return isinstance(key, str) and super().__contains__(key.lower())

@@ -6,6 +6,7 @@ location, type and error shape comes from the JSON models botocore ships.
 from __future__ import annotations
 
 import functools
+from typing import cast
 
 import botocore.session
 from botocore.model import NoShapeFoundError, OperationModel, ServiceModel, Shape
@@ -39,4 +40,4 @@ def error_shape(service: str, code: str) -> Shape | None:
 
 
 def protocol(service: str) -> str:
-    return service_model(service).protocol
+    return cast("str", service_model(service).protocol)

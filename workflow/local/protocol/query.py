@@ -10,7 +10,7 @@ model gives the error code.
 from __future__ import annotations
 
 import base64
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qsl, urlsplit
 from xml.sax.saxutils import escape
 
@@ -18,8 +18,8 @@ from botocore.model import OperationModel, ServiceModel, Shape
 
 from workflow.local.errors import ClientError, ServiceError
 from workflow.local.protocol.http import Request, Response
-from workflow.local.protocol.values import format_timestamp, parse_text_value
 from workflow.local.protocol.validation import pattern_errors, validation_errors
+from workflow.local.protocol.values import format_timestamp, parse_text_value
 
 FORM = "application/x-www-form-urlencoded"
 _MISSING = object()
@@ -123,7 +123,7 @@ def validate(params: dict[str, Any], shape: Shape | None) -> None:
 def _xml(shape: Shape, value: Any) -> str:
     kind = shape.type_name
     if kind == "structure":
-        parts = []
+        parts: list[str] = []
         for name, member in shape.members.items():
             if value.get(name) is None:
                 continue
@@ -154,7 +154,7 @@ def _xml(shape: Shape, value: Any) -> str:
 
 
 def _namespace(service: ServiceModel) -> str:
-    return service.metadata.get("xmlNamespace", "")
+    return cast("str", service.metadata.get("xmlNamespace", ""))
 
 
 def serialize_response(operation: OperationModel, result: dict[str, Any] | None, request_id: str) -> Response:

@@ -12,7 +12,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, BinaryIO, cast
 from urllib.parse import unquote
 from xml.etree import ElementTree
 
@@ -35,7 +35,6 @@ from workflow.local.s3.errors import (
     InvalidRequest,
     InvalidURI,
     MalformedXML,
-    MethodNotAllowed,
     MissingContentLength,
 )
 from workflow.local.streams import Payload
@@ -152,7 +151,8 @@ def credential(request: Request) -> str | None:
     if found:
         return found[1]
     _, query = request.parts
-    return (query.get("X-Amz-Credential") or [None])[-1]
+    values = query.get("X-Amz-Credential")
+    return values[-1] if values else None
 
 
 # -- requests -----------------------------------------------------------------------
@@ -211,7 +211,8 @@ def _payload(shape: Shape, request: Request, params: dict[str, Any]) -> Payload:
             params.pop("ContentEncoding", None)
         params["ContentLength"] = int(decoded)
         declared = [t.strip().lower() for t in (request.headers.get("x-amz-trailer") or "").split(",")]
-        return Payload(reader, length=int(decoded), trailing=lambda: {
+        # Payload reads its stream with read() and readinto() only, which the decoder has.
+        return Payload(cast(BinaryIO, reader), length=int(decoded), trailing=lambda: {
             members[name]: value for name, value in reader.trailers.items() if name in members},
             trailer_members=tuple(members[t] for t in declared if t in members))
     length = request.headers.get("Content-Length")
@@ -222,7 +223,7 @@ def _payload(shape: Shape, request: Request, params: dict[str, Any]) -> Payload:
                    content_sha256=signed if _HEX_SHA256.match(signed) else None)
 
 
-class _XmlParser(RestXMLParser):
+class _XmlParser(RestXMLParser):  # type: ignore[misc]  # botocore ships no types
     def parse_xml(self, shape: Shape, body: bytes) -> Any:
         return self._parse_shape(shape, self._parse_xml_string_to_dom(body))
 
@@ -282,13 +283,13 @@ def validate(params: dict[str, Any], shape: Shape | None) -> None:
 
 
 # -- answers ------------------------------------------------------------------------
-class _XmlEncoder(RestXMLSerializer):
+class _XmlEncoder(RestXMLSerializer):  # type: ignore[misc]  # botocore ships no types
     def encode(self, shape: Shape, value: Any, root: str) -> bytes:
         pseudo = ElementTree.Element("")
         self._serialize(shape, _present(shape, value), pseudo, root)
         node = list(pseudo)[0]
         node.set("xmlns", NAMESPACE)
-        return ElementTree.tostring(node, encoding="UTF-8", xml_declaration=True)
+        return cast("bytes", ElementTree.tostring(node, encoding="UTF-8", xml_declaration=True))
 
 
 def _present(shape: Shape, value: Any) -> Any:

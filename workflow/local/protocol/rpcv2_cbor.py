@@ -9,7 +9,7 @@ shape. Only this glue is written here; no CBOR encoding or decoding is hand-made
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from botocore.model import DenormalizedStructureBuilder, OperationModel, ServiceModel
 from botocore.parsers import ResponseParserError, RpcV2CBORParser
@@ -37,9 +37,9 @@ class SerializationException(ClientError):
     code = "SerializationException"
 
 
-class _Encoder(RpcV2CBORSerializer):
+class _Encoder(RpcV2CBORSerializer):  # type: ignore[misc]  # botocore ships no types
     def encode(self, value: dict[str, Any], shape: Any) -> bytes:
-        return self._serialize_body_params(value, shape)
+        return cast("bytes", self._serialize_body_params(value, shape))
 
 
 def match(request: Request) -> tuple[str, str] | None:
@@ -68,7 +68,7 @@ def parse_request(operation: OperationModel, request: Request) -> dict[str, Any]
         raise SerializationException(
             f"The request body is not valid CBOR for {shape.name}: {exc}") from None
     parsed.pop("ResponseMetadata", None)
-    return to_utc(parsed)
+    return cast("dict[str, Any]", to_utc(parsed))
 
 
 def serialize_response(operation: OperationModel, result: dict[str, Any] | None) -> Response:

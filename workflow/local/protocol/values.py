@@ -11,13 +11,13 @@ import base64
 import binascii
 import email.utils
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, cast
 
 from botocore.model import Shape
 
 
 def member_wire_name(name: str, shape: Shape) -> str:
-    return shape.serialization.get("name", name)
+    return cast("str", shape.serialization.get("name", name))
 
 
 # -- parsing --------------------------------------------------------------

@@ -226,7 +226,7 @@ class S3Backend(Backend):
         upload = self.multipart.create(
             params["Bucket"], params["Key"], system=_system(params), metadata=params.get("Metadata") or {},
             algorithm=params.get("ChecksumAlgorithm"), kind=params.get("ChecksumType"))
-        out = {"Bucket": upload.bucket, "Key": upload.key, "UploadId": upload.upload_id}
+        out: dict[str, Any] = {"Bucket": upload.bucket, "Key": upload.key, "UploadId": upload.upload_id}
         if upload.checksum_algorithm:
             out["ChecksumAlgorithm"] = upload.checksum_algorithm
             out["ChecksumType"] = upload.checksum_type.value if upload.checksum_type else None

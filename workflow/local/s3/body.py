@@ -14,7 +14,7 @@ from pathlib import Path
 
 class ObjectBody(io.RawIOBase):
     def __init__(self, path: Path, offset: int, length: int) -> None:
-        self._file = open(path, "rb")  # noqa: SIM115 - closed by close(), after sending
+        self._file = open(path, "rb")  # closed by close(), after sending
         self._offset = offset
         self._left = length
         self.length = length

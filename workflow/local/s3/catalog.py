@@ -96,7 +96,7 @@ class Catalog:
         while True:
             op = ">=" if first else ">"
             rows = self.store.query(
-                f"SELECT key, record FROM s3_objects WHERE bucket = ? AND key {op} ? "  # noqa: S608
+                f"SELECT key, record FROM s3_objects WHERE bucket = ? AND key {op} ? "
                 "ORDER BY key LIMIT ?", (bucket, lower, SCAN_BATCH))
             first = False
             for key, record in rows:

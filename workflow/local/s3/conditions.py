@@ -11,7 +11,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from workflow.local.s3.errors import InvalidRange, NotModified, NoSuchKey, PreconditionFailed
+from workflow.local.s3.errors import InvalidRange, NoSuchKey, NotModified, PreconditionFailed
 from workflow.local.s3.records import StoredObject
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")

@@ -71,7 +71,8 @@ def ingest(payload: Payload, temp: Path, params: dict[str, object], *, also: tup
     md5 = hashlib.md5()  # noqa: S324 - S3's ETag, not security
     sha256 = hashlib.sha256() if payload.content_sha256 else None
     # MD5 is the slowest (about 600 MB/s a core); the others together cost less than it.
-    groups = ([md5.update], [d.update for d in ([sha256] if sha256 else []) + list(running.values())])
+    others: list[Updater] = [d.update for d in ([sha256] if sha256 else []) + list(running.values())]
+    groups: tuple[list[Updater], ...] = ([md5.update], others)
     try:
         with BlobStore.create(temp) as out:
             size = _copy(payload, out, groups, max_size)

@@ -26,7 +26,7 @@ from workflow.local.s3.errors import (
 from workflow.local.s3.ingest import ingest
 from workflow.local.s3.names import check_key
 from workflow.local.s3.objects import ObjectStore, now
-from workflow.local.s3.records import Checksum, ChecksumType, SystemMetadata, Part, StoredObject, Upload
+from workflow.local.s3.records import Checksum, ChecksumType, Part, StoredObject, SystemMetadata, Upload
 from workflow.local.streams import Payload
 
 MIN_PART_BYTES = 5 << 20
@@ -97,7 +97,8 @@ class Multipart:
             self.blobs.remove(replaced.blob)
         return part, result.checksums
 
-    def list_parts(self, bucket: str, key: str, upload_id: str, after: int, limit: int) -> tuple[Upload, list[Part], bool]:
+    def list_parts(self, bucket: str, key: str, upload_id: str, after: int,
+                   limit: int) -> tuple[Upload, list[Part], bool]:
         upload = self.upload(bucket, key, upload_id)
         parts = self.catalog.parts(upload_id, after, limit + 1)
         return upload, parts[:limit], len(parts) > limit

@@ -25,7 +25,7 @@ from workflow.local.s3.errors import (
 )
 from workflow.local.s3.ingest import ingest
 from workflow.local.s3.names import check_bucket_name, check_key
-from workflow.local.s3.records import Bucket, Checksum, ChecksumType, SystemMetadata, StoredObject
+from workflow.local.s3.records import Bucket, Checksum, ChecksumType, StoredObject, SystemMetadata
 from workflow.local.store import Store
 from workflow.local.streams import Payload
 

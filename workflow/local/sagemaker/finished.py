@@ -26,5 +26,5 @@ class FinishedListeners:
         for listener in listeners:
             try:
                 listener(name)
-            except Exception:  # noqa: BLE001 - a listener's failure is its own
+            except Exception:
                 log.exception("a listener of %s's end failed", name)

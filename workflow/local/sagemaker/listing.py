@@ -19,7 +19,8 @@ def _aware(when: datetime) -> datetime:
 
 
 def _modified(doc: Record) -> datetime:
-    return doc.get("LastModifiedTime", doc["CreationTime"])
+    modified: datetime = doc["LastModifiedTime"] if "LastModifiedTime" in doc else doc["CreationTime"]
+    return modified
 
 
 def _sort_key(sort_by: str, name_key: str, status_key: str | None) -> Callable[[Record], Any]:

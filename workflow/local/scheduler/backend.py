@@ -16,8 +16,7 @@ from workflow.local.context import ServerContext
 from workflow.local.errors import ServiceError, ValidationException
 from workflow.local.scheduler.errors import ConflictException, ResourceNotFoundException
 from workflow.local.scheduler.planning import Plan, first_plan, next_plan, retry_plan
-from workflow.local.scheduler.records import (DEFAULT_GROUP, AfterCompletion, Schedule,
-                                              ScheduleGroup)
+from workflow.local.scheduler.records import DEFAULT_GROUP, AfterCompletion, Schedule, ScheduleGroup
 from workflow.local.scheduler.requests import check_name, schedule_from_params
 from workflow.local.scheduler.targets import Invocation, invoke
 from workflow.local.stepfunctions.facade import StepFunctions, step_functions
@@ -86,7 +85,7 @@ class SchedulerBackend(Backend):
             now = self.clock.now()
             try:
                 self.fire_due(now)
-            except Exception:  # noqa: BLE001 - the thread must outlive one bad schedule
+            except Exception:
                 log.exception("the scheduler failed to fire its due schedules")
             due = self.next_due()
             wait = _MAX_SLEEP_S if due is None else (due - self.clock.now()).total_seconds()

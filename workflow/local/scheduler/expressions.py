@@ -97,7 +97,7 @@ def next_invocation(expression: Expression, zone: ZoneInfo, *, after: datetime, 
     if isinstance(expression, RateExpression):
         origin = start or anchor
         if after < origin or (inclusive and after == origin):
-            found = origin
+            found: datetime | None = origin
         else:
             periods = (after - origin) // expression.period
             found = origin + periods * expression.period

@@ -7,12 +7,19 @@ from datetime import datetime
 from typing import Any
 
 from workflow.local.errors import ValidationException
-from workflow.local.scheduler.expressions import (AtExpression, parse_expression,
-                                                   parse_timezone)
-from workflow.local.scheduler.records import (DEFAULT_EVENT_AGE_S, DEFAULT_GROUP,
-                                              DEFAULT_RETRY_ATTEMPTS, AfterCompletion,
-                                              FlexibleWindow, RetryPolicy, Schedule,
-                                              ScheduleState, Target, WindowMode)
+from workflow.local.scheduler.expressions import AtExpression, parse_expression, parse_timezone
+from workflow.local.scheduler.records import (
+    DEFAULT_EVENT_AGE_S,
+    DEFAULT_GROUP,
+    DEFAULT_RETRY_ATTEMPTS,
+    AfterCompletion,
+    FlexibleWindow,
+    RetryPolicy,
+    Schedule,
+    ScheduleState,
+    Target,
+    WindowMode,
+)
 
 #: The API's pattern for schedule and group names.
 NAME = re.compile(r"^[0-9a-zA-Z\-_.]{1,64}$")

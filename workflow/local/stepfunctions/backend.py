@@ -211,7 +211,7 @@ class StepFunctionsBackend(Backend):
     def start_execution(self, params: dict[str, Any]) -> dict[str, Any]:
         machine_doc = self._state_machine(params["stateMachineArn"])
         name = check_name(params.get("name") or str(uuid.uuid4()))
-        raw_input = params.get("input") if params.get("input") is not None else "{}"
+        raw_input: str = params["input"] if params.get("input") is not None else "{}"
         if len(raw_input.encode()) > MAX_PAYLOAD:
             raise InvalidExecutionInput(
                 f"The input exceeds the maximum size of {MAX_PAYLOAD} bytes")

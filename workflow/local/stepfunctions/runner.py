@@ -155,7 +155,7 @@ class Runner:
         try:
             machine = parse_definition(doc["_definition"])
             state = snapshot(self.ctx.store, doc, redrive=False)
-        except Exception as exc:  # noqa: BLE001 - whatever it is, the execution must end, saying why
+        except Exception as exc:
             log.exception("cannot resume %s", doc["executionArn"])
             return f"{type(exc).__name__}: {exc}"
         self._launch(doc, machine, lambda engine, ctx, journal: engine.resume(state, ctx, journal))

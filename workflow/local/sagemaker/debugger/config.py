@@ -41,7 +41,7 @@ def validate(request: dict[str, Any]) -> None:
 
 def profiling_enabled(request: dict[str, Any]) -> bool:
     config = request.get("ProfilerConfig")
-    return bool(config) and not config.get("DisableProfiler", False)
+    return bool(config and not config.get("DisableProfiler", False))
 
 
 def rule_status(config: dict[str, Any], kind: str, status: str, when: datetime,
@@ -84,7 +84,10 @@ def hook_config(request: dict[str, Any], local_dir: Path) -> dict[str, Any] | No
     collections = [dict(c) for c in hook.get("CollectionConfigurations", [])]
     have = {c["CollectionName"] for c in collections}
     for config in rules:
-        for needed in BUILT_IN_RULES[rule_name(config)].collections:
+        name = rule_name(config)
+        if name is None:  # validate() refuses these at CreateTrainingJob
+            raise KeyError(config["RuleConfigurationName"])
+        for needed in BUILT_IN_RULES[name].collections:
             if needed not in have:
                 collections.append({"CollectionName": needed,
                                     "CollectionParameters": dict(COLLECTIONS[needed])})

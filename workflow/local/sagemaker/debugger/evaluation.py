@@ -44,6 +44,8 @@ def _rules(request: dict[str, Any]) -> list[tuple[dict[str, Any], str, Rule, dic
     out = []
     for config in request.get("DebugRuleConfigurations", []):
         name = rule_name(config)
+        if name is None:  # validate() refuses these at CreateTrainingJob; the rule job fails
+            raise KeyError(config["RuleConfigurationName"])
         params = typed(name, config.get("RuleParameters", {}), BUILT_IN_RULES[name].defaults)
         params.pop("rule_to_invoke", None)
         out.append((config, name, RULES[name], params))
@@ -59,7 +61,7 @@ def precompute(request: dict[str, Any], paths: JobPaths, memo: dict[tuple, Any])
     for _, _, rule, params in _rules(request):
         try:
             rule(trial, params)
-        except Exception:  # noqa: BLE001, S110 - a partial trial may not hold what a rule needs yet
+        except Exception:  # noqa: BLE001 - a partial trial may not hold what a rule needs yet
             pass
 
 

@@ -23,7 +23,7 @@ def draw_loss_curve(data: TrialData, out: Path) -> bool:
         for mode, style in (("TRAIN", "-"), ("EVAL", "--")):
             series = data.global_series(name, mode)
             if series:
-                steps, values = zip(*series)
+                steps, values = zip(*series, strict=False)
                 ax.plot(steps, values, style, marker="." if len(series) < 60 else None,
                         label=f"{name} ({mode.lower()})")
                 drawn = True

@@ -34,9 +34,9 @@ def _pick(record: dict[str, Any], keys: tuple[str, ...]) -> float | None:
     return None
 
 
-def read_steps(paths: JobPaths) -> list[dict[str, float]]:
+def read_steps(paths: JobPaths) -> list[dict[str, Any]]:
     path = paths.output_data / "profiler" / "steps.jsonl"
-    steps: list[dict[str, float]] = []
+    steps: list[dict[str, Any]] = []
     if not path.exists():
         return steps
     for line in path.read_text().splitlines():
@@ -160,7 +160,8 @@ def render_report(job_name: str, paths: JobPaths, out: Path) -> None:
         train = [s for s in steps if s["phase"] == "train"] or steps
         charts += f'<h2>Training step time</h2><img alt="step time" src="data:image/png;base64,{_step_chart(train)}">'
     if samples:
-        charts += f'<h2>System utilisation</h2><img alt="cpu and memory" src="data:image/png;base64,{_system_chart(samples)}">'
+        charts += ('<h2>System utilisation</h2>'
+                   f'<img alt="cpu and memory" src="data:image/png;base64,{_system_chart(samples)}">')
     tips = "".join(f"<li>{html.escape(t)}</li>" for t in advice(summary, cores))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(f"""<!doctype html>

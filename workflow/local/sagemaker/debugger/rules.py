@@ -33,7 +33,7 @@ def vanishing_gradient(data: TrialData, p: dict[str, Any]) -> Result:
     for name in names:
         for step in data.steps(name, "TRAIN"):
             mean_abs = data.memo(("mean_abs", name, "TRAIN", step), lambda: float(
-                np.abs(data.value(name, step, "TRAIN")).mean(dtype=np.float64)))
+                np.abs(data.value(name, step, "TRAIN")).mean(dtype=np.float64)))  # noqa: B023 - memo calls it at once
             worst = min(worst, (mean_abs, name, step))
     if worst[1] == "":
         return False, "No gradient values were saved in TRAIN mode."
@@ -142,8 +142,8 @@ def poor_weight_initialization(data: TrialData, p: dict[str, Any]) -> Result:
     first = int(p["steps"])
     activations = data.names(regex=as_list(p["activation_inputs_regex"]) or [r"relu_input"])
     for step in range(first):
-        variances = [data.memo(("variance", n, "TRAIN", step), lambda n=n: float(
-                         np.var(data.value(n, step, "TRAIN"), dtype=np.float64)))
+        variances = [data.memo(("variance", n, "TRAIN", step), lambda: float(
+                         np.var(data.value(n, step, "TRAIN"), dtype=np.float64)))  # noqa: B023 - memo calls it at once
                      for n in activations if step in data.steps(n, "TRAIN")]
         variances = [v for v in variances if v > 0]
         if len(variances) > 1 and max(variances) / min(variances) > p["threshold"]:
@@ -154,7 +154,7 @@ def poor_weight_initialization(data: TrialData, p: dict[str, Any]) -> Result:
         saved = tuple(n for n in gradients if step in data.steps(n, "TRAIN"))
         if saved:
             low, high = data.memo(("gradient_5_95", saved, "TRAIN", step),
-                                  lambda: _percentile_range(data, saved, step))
+                                  lambda: _percentile_range(data, saved, step))  # noqa: B023 - memo calls it at once
             if high - low < p["distribution_range"]:
                 return True, (f"Gradients are nearly constant at step {step}: 5th-95th percentile "
                               f"range {high - low:.3g} < distribution_range {p['distribution_range']:g}.")

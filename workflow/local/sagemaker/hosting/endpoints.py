@@ -263,6 +263,7 @@ class EndpointOperations(ModelOperations):
         live = self.fleets.get(name)
         failure = None
         for item in wanted if live else []:
+            assert live is not None  # the loop runs only for a live fleet
             variant = live.variants[item["VariantName"]]
             if "DesiredWeight" in item:
                 with live.cond:

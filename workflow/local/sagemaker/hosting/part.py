@@ -5,6 +5,7 @@ replaces a worker that died) and brings endpoints back when the server restarts.
 """
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from typing import Any
@@ -94,7 +95,7 @@ class Hosting(EndpointOperations):
                                 name, worker.id, worker.process.returncode if worker.process else None)
                     # A replacement that breaks leaves the others serving; the monitor tries again.
                     background.start(f"endpoint-replace-{name}",
-                                     lambda live=live, worker=worker: self._replace(live, worker),
+                                     functools.partial(self._replace, live, worker),
                                      lambda err: None)
 
     def _replace(self, live: LiveEndpoint, dead: Worker) -> None:

@@ -106,7 +106,7 @@ def _serve(argv: list[str], env: dict[str, str], cwd: str, log: str,
     life = _take_fd(lifeline)
     os.dup2(life, 0)
     os.close(life)
-    sys.stdin = open(0, closefd=False)  # noqa: SIM115 - fd 0 lives as long as the process
+    sys.stdin = open(0, closefd=False)  # fd 0 lives as long as the process
     os.chdir(cwd)
     os.environ.clear()
     os.environ.update(env)

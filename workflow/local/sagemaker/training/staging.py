@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from workflow.local.errors import ValidationException
 from workflow.local.sagemaker.training.archives import extract_tar
 from workflow.local.sagemaker.training.layout import JobPaths
-from workflow.local.sagemaker.training.toolkit_env import decode_hyperparameters, resource_config
 from workflow.local.sagemaker.training.storage import JobStorage
+from workflow.local.sagemaker.training.toolkit_env import decode_hyperparameters, resource_config
 from workflow.local.sagemaker.training.uris import s3_uri
 
 PROGRAM = "sagemaker_program"

@@ -5,7 +5,7 @@ import copy
 import logging
 import re
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from workflow.local.context import ServerContext
 from workflow.local.errors import ResourceInUse, ResourceNotFound, ServiceError, ValidationException
@@ -19,6 +19,9 @@ from workflow.local.sagemaker.training.status import now
 from workflow.local.sagemaker.tuning import summary
 from workflow.local.sagemaker.tuning.runner import STATUS, TuningRun
 from workflow.local.sagemaker.tuning.space import Param, parse_ranges
+
+if TYPE_CHECKING:
+    from workflow.local.sagemaker import SageMakerBackend
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +42,8 @@ class ChildJobs:
 
     @property
     def _training(self) -> TrainingJobs:
-        return self.ctx.backend("sagemaker").part(TrainingJobs)
+        # Training is a part of the same service: tuning starts its children there.
+        return cast("SageMakerBackend", self.ctx.backend("sagemaker")).part(TrainingJobs)
 
     def create(self, request: Record, tuning_job_arn: str) -> None:
         self._training.create_training_job(request, tuning_job_arn=tuning_job_arn)
@@ -60,6 +64,10 @@ class ChildJobs:
         return self.ctx.arn("sagemaker", f"training-job/{name.lower()}")
 
 
+def _objective(job: dict[str, Any]) -> float:
+    return float(job[summary.OBJECTIVE]["Value"])
+
+
 class TuningJobs:
     KIND = "sagemaker.tuning-job"
 
@@ -72,7 +80,7 @@ class TuningJobs:
 
     @property
     def training(self) -> TrainingJobs:
-        return self.ctx.backend("sagemaker").part(TrainingJobs)
+        return self.ctx.backend("sagemaker").part(TrainingJobs)  # type: ignore[attr-defined]  # the SageMaker backend's part
 
     def arn(self, name: str) -> str:
         return self.ctx.arn("sagemaker", f"hyper-parameter-tuning-job/{name.lower()}")
@@ -101,7 +109,7 @@ class TuningJobs:
             run = self._run(doc["HyperParameterTuningJobName"], request,
                             parse_ranges(config.get("ParameterRanges", {}), config.get("Strategy", "Bayesian")))
             run.restore(local.get("children", []))
-        except Exception:  # noqa: BLE001 - whatever it is, the job must end, not stay InProgress
+        except Exception:
             log.exception("cannot take up the tuning job %s", doc["HyperParameterTuningJobName"])
             return False
         with self._lock:
@@ -224,7 +232,7 @@ class TuningJobs:
         summaries = self._summaries(self._get(params["HyperParameterTuningJobName"]))
         if params.get("SortBy") == "FinalObjectiveMetricValue":
             summaries = [s for s in summaries if summary.OBJECTIVE in s]
-            key = (lambda s: s[summary.OBJECTIVE]["Value"])
+            key = _objective
         else:
             key = None
         items, token = page(summaries, params, status_key="TrainingJobStatus",

@@ -49,7 +49,8 @@ class ChildJobs(Protocol):
 
 def child_name(tuning_name: str, index: int, tuned: dict[str, str]) -> str:
     """``<tuning-job>-<nnn>-<hash>``, the way SageMaker names a tuning job's training jobs."""
-    digest = hashlib.sha1(f"{tuning_name}/{index}/{sorted(tuned.items())}".encode()).hexdigest()
+    digest = hashlib.sha1(f"{tuning_name}/{index}/{sorted(tuned.items())}".encode(),
+                          usedforsecurity=False).hexdigest()
     return f"{tuning_name}-{index:03d}-{digest[:8]}"
 
 
@@ -189,7 +190,7 @@ class TuningRun:
         for name in self.running:
             try:
                 self.jobs.stop(name)
-            except Exception:  # noqa: BLE001 - the others are stopped all the same
+            except Exception:
                 log.exception("tuning job %s: cannot stop %s", self.tuning_name, name)
         self._finish(JobStatus.FAILED, failure_reason(err), self.last_summaries)
 

@@ -16,7 +16,7 @@ def make_study(strategy: str, params: list[Param], *, direction: str, seed: int 
         # Fewer random start-up trials than Optuna's default 10, so that small local
         # budgets still get some model-guided proposals; the constant liar keeps
         # parallel proposals apart while earlier ones are still running.
-        sampler = optuna.samplers.TPESampler(
+        sampler: optuna.samplers.BaseSampler = optuna.samplers.TPESampler(
             seed=seed, n_startup_trials=max(2, min(10, max_jobs // 2)), constant_liar=True)
     elif strategy == "Random":
         sampler = optuna.samplers.RandomSampler(seed=seed)
