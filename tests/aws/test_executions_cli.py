@@ -15,7 +15,6 @@ from moto.server import ThreadedMotoServer
 
 from tests.aws.test_deploy import PREFIX, REGION, STACK, aws, deploy, physical_ids, request  # noqa: F401
 from workflow.aws import images, release
-from workflow.aws.execution_input import default_aws_input
 from workflow.aws.settings import CodeLocations, StackSettings
 from workflow.aws.stack_input import default_aws_input
 from workflow.cli.main import main
