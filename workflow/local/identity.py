@@ -13,3 +13,6 @@ from dataclasses import dataclass
 class Principal:
     #: An IAM principal ARN (a role, or a service principal such as ``sagemaker.amazonaws.com``).
     arn: str
+    #: The service that assumes the role to make the call (``sagemaker.amazonaws.com``);
+    #: None when ``arn`` is itself a service principal, which acts as the account.
+    assumed_by: str | None = None

@@ -11,11 +11,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
+from workflow.local.access.principals import SCHEDULER
 from workflow.local.stepfunctions.naming import check_role
 
 if TYPE_CHECKING:
     from workflow.local.context import ServerContext
     from workflow.local.stepfunctions.backend import StepFunctionsBackend
+
+
+#: The session name of the role sessions EventBridge Scheduler opens.
+SCHEDULER_SESSION = "EventBridgeScheduler"
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,12 @@ class LocalStepFunctions:
 
     def start_execution(self, caller: Caller, request: StartExecutionRequest) -> StartedExecution:
         check_role(caller.principal_arn)
+        # EventBridge Scheduler assumes the schedule's role and starts the execution with it:
+        # the role must trust scheduler.amazonaws.com and allow states:StartExecution
+        # ("Set up the execution role", EventBridge Scheduler User Guide).
+        ctx = self._backend.ctx
+        session = ctx.service_sessions.caller(SCHEDULER, caller.principal_arn, SCHEDULER_SESSION)
+        ctx.authorize(session, "states:StartExecution", [request.state_machine_arn], service="stepfunctions")
         answer = self._backend.start_execution({
             "stateMachineArn": request.state_machine_arn, "name": request.name,
             "input": request.input})

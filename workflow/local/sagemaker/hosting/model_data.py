@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from workflow.local.errors import ServiceError, ValidationException
+from workflow.local.access.principals import SAGEMAKER
 from workflow.local.identity import Principal
 from workflow.local.s3.access import S3Access
 
@@ -12,7 +13,7 @@ class ModelData:
     def __init__(self, s3: S3Access, role_arn: str | None) -> None:
         self._s3 = s3
         # A model without a role is read as SageMaker itself.
-        self._principal = Principal(role_arn or "sagemaker.amazonaws.com")
+        self._principal = Principal(role_arn, assumed_by=SAGEMAKER) if role_arn else Principal(SAGEMAKER)
 
     def check(self, url: str) -> None:
         """CreateModel refuses model data it cannot read."""

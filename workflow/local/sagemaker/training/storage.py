@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from workflow.local.errors import ServiceError, ValidationException
+from workflow.local.access.principals import SAGEMAKER
 from workflow.local.identity import Principal
 from workflow.local.s3.access import S3Access, UnsafeKey
 
@@ -16,7 +17,7 @@ from workflow.local.s3.access import S3Access, UnsafeKey
 class JobStorage:
     def __init__(self, s3: S3Access, role_arn: str) -> None:
         self._s3 = s3
-        self._principal = Principal(role_arn)
+        self._principal = Principal(role_arn, assumed_by=SAGEMAKER)
         self._role = role_arn
 
     def _failed(self, uri: str, err: Exception) -> ValidationException:
