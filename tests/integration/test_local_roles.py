@@ -136,3 +136,42 @@ def test_a_service_assumes_its_role_and_its_policy_decides(server: LocalServer) 
         sts.assume_role_for_service("lambda.amazonaws.com", machine_role, "s", source_account=ACCOUNT)
     with pytest.raises(AccessDenied):
         sts.assume_role_for_service("states.amazonaws.com", machine_role, "s", source_account="999999999999")
+
+
+@pytest.mark.integration
+def test_log_and_key_grants_decide_the_execution_roles_session(server: LocalServer) -> None:
+    """The CloudWatch Logs and KMS gaps, put back in the rendered policy and decided for the
+    session SageMaker opens on the role. (The local server has no CloudWatch Logs or KMS API
+    for a job to call, so these are decided here, not at a state.)"""
+    roles = render(KmsKeyArn=KMS_KEY)
+    apply_roles(client(server, "iam"), list(roles.values()))
+    sagemaker_role = f"arn:aws:iam::{ACCOUNT}:role/{roles['SageMakerExecutionRole'].name}"
+    logs = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/sagemaker/TrainingJobs:log-stream:"
+
+    def session() -> Any:
+        sts = server.ctx.backend("sts")
+        assert isinstance(sts, StsBackend)
+        return sts.assume_role_for_service("sagemaker.amazonaws.com", sagemaker_role, "SageMaker",
+                                           source_account=ACCOUNT).caller
+
+    caller = session()
+    server.ctx.authorize(caller, "logs:CreateLogGroup", [logs])
+    server.ctx.authorize(caller, "kms:GenerateDataKey", [KMS_KEY])
+
+    role = roles["SageMakerExecutionRole"]
+    document = json.loads(role.policies["sagemaker-execution"])
+    for item in document["Statement"]:
+        if item.get("Sid") == "SageMakerLogGroups":  # the bare group ARNs, without ":*"
+            item["Resource"] = [r[:-2] if r.endswith(":*") else r for r in item["Resource"]]
+        if item.get("Sid") == "KmsKey":
+            item["Action"] = [a for a in item["Action"] if a != "kms:GenerateDataKey"]
+    client(server, "iam").put_role_policy(RoleName=role.name, PolicyName="sagemaker-execution",
+                                          PolicyDocument=json.dumps(document))
+    caller = session()
+    with pytest.raises(AccessDenied) as denied:
+        server.ctx.authorize(caller, "logs:CreateLogGroup", [logs])
+    assert f"logs:CreateLogGroup on resource: {logs} because" in denied.value.message
+    with pytest.raises(AccessDenied) as denied:
+        server.ctx.authorize(caller, "kms:GenerateDataKey", [KMS_KEY])
+    assert f"kms:GenerateDataKey on resource: {KMS_KEY} because" in denied.value.message
+    apply_roles(client(server, "iam"), list(render().values()))

@@ -15,6 +15,7 @@ import time
 import uuid
 import zipfile
 from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -241,3 +242,37 @@ def test_a_training_job_reads_its_channels_as_its_execution_role(server, roles, 
     roles(stack_roles())
     job = finished(f"{PREFIX}-probe-{uuid.uuid4().hex[:6]}")
     assert job["TrainingJobStatus"] == "Completed", job.get("FailureReason")
+
+
+def test_a_schedule_starts_executions_as_its_role(server) -> None:
+    """The stack's SchedulerRole may start the pipeline's state machine and nothing else."""
+    put_roles(server.client("iam"))
+    sfn, scheduler = server.client("stepfunctions"), server.client("scheduler")
+    passing = json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}})
+    machines = {}
+    for name in (PREFIX, f"other-{uuid.uuid4().hex[:6]}"):
+        found = [m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"] if m["name"] == name]
+        machines[name] = found[0] if found else sfn.create_state_machine(
+            name=name, definition=passing, roleArn=role_arn("StateMachineRole"))["stateMachineArn"]
+    before = {name: len(sfn.list_executions(stateMachineArn=arn)["executions"]) for name, arn in machines.items()}
+    due = (datetime.now(timezone.utc) + timedelta(seconds=2)).replace(microsecond=0, tzinfo=None)
+    for name, arn in machines.items():
+        scheduler.create_schedule(
+            Name=f"as-role-{name}"[:64], ScheduleExpression=f"at({due.isoformat()})", FlexibleTimeWindow={"Mode": "OFF"},
+            Target={"Arn": arn, "RoleArn": role_arn("SchedulerRole"), "RetryPolicy": {"MaximumRetryAttempts": 0}})
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if len(sfn.list_executions(stateMachineArn=machines[PREFIX])["executions"]) > before[PREFIX]:
+            break
+        time.sleep(0.2)
+    else:
+        raise AssertionError("the schedule did not start the stack's state machine")
+    other = next(name for name in machines if name != PREFIX)
+    log = (Path(server.data_dir) / "server.log").read_text()
+    deadline = time.monotonic() + 10
+    while f"stateMachine:{other} because" not in log and time.monotonic() < deadline:
+        time.sleep(0.2)
+        log = (Path(server.data_dir) / "server.log").read_text()
+    assert (f"assumed-role/{PREFIX}-SchedulerRole/EventBridgeScheduler is not authorized to perform: "
+            f"states:StartExecution on resource: {machines[other]} because") in log
+    assert len(sfn.list_executions(stateMachineArn=machines[other])["executions"]) == before[other]
