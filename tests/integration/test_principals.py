@@ -22,7 +22,8 @@ from typing import Any
 import pytest
 
 from tests.integration.conftest import LocalServerHandle, start_local_server
-from tests.integration.test_training_jobs import METRICS, source_tar
+from tests.integration.sfn_helpers import wait_done
+from tests.integration.test_training_jobs import METRICS, source_tar, wait_for
 from workflow.aws.local_roles import RoleDefinition
 from workflow.aws.packaging import lambda_zip
 from workflow.pipeline.defaults import LOCAL_BUCKET, PREFIX
@@ -84,16 +85,10 @@ def one_task_machine(server: LocalServerHandle, state: str, substitutions: dict[
         roleArn=role_arn("StateMachineRole"))["stateMachineArn"]
 
 
-def run(server: LocalServerHandle, machine: str, document: dict[str, Any], timeout: float = 120) -> dict[str, Any]:
+def run(server: LocalServerHandle, machine: str, document: dict[str, Any]) -> dict[str, Any]:
     sfn = server.client("stepfunctions")
-    arn = sfn.start_execution(stateMachineArn=machine, input=json.dumps(document))["executionArn"]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        described = sfn.describe_execution(executionArn=arn)
-        if described["status"] != "RUNNING":
-            return described
-        time.sleep(0.2)
-    raise AssertionError(f"{arn} still running after {timeout} s")
+    return wait_done(sfn, sfn.start_execution(stateMachineArn=machine, input=json.dumps(document))["executionArn"],
+                     timeout=120)
 
 
 def test_create_endpoint_without_the_endpoint_config_arn_fails_create_endpoint(server, roles) -> None:
@@ -218,13 +213,7 @@ def test_a_training_job_reads_its_channels_as_its_execution_role(server, roles, 
     def finished(name: str) -> dict[str, Any]:
         sm = server.client("sagemaker")
         sm.create_training_job(**request(name))
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            job = sm.describe_training_job(TrainingJobName=name)
-            if job["TrainingJobStatus"] in ("Completed", "Failed", "Stopped"):
-                return job
-            time.sleep(0.5)
-        raise AssertionError(f"{name} did not finish")
+        return wait_for(sm, name, timeout=180)
 
     def data_unreadable(statements: list[dict[str, Any]]) -> None:
         read = statement(statements, "ReadDataAndCode")
