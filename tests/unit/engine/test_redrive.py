@@ -134,8 +134,13 @@ def test_a_map_reruns_only_its_failed_iterations() -> None:
     first_run = journal.events[:closed]
     assert sorted(e["mapIterationSucceededEventDetails"]["index"] for e in first_run
                   if e["type"] == "MapIterationSucceeded") == [0, 2]
-    assert sorted(e["mapIterationFailedEventDetails"]["index"] for e in first_run
-                  if e["type"] == "MapIterationFailed") == [1, 3]
+    failed = [e["mapIterationFailedEventDetails"]["index"] for e in first_run if e["type"] == "MapIterationFailed"]
+    # The journal lets both failing calls answer before the first failure is written, but
+    # a loaded machine may still let the Map's failure abort the second one: both are
+    # unsuccessful, and a redrive reruns both.
+    aborted = [e["mapIterationAbortedEventDetails"]["index"] for e in first_run
+               if e["type"] == "MapIterationAborted"]
+    assert failed and sorted(failed + aborted) == [1, 3]
     assert sorted(second.calls) == [1, 3]
     assert result.status == "SUCCEEDED"
     assert result.output == [{"value": 0}, {"value": 10}, {"value": 20}, {"value": 30}]

@@ -69,6 +69,7 @@ export async function renderExecution(view, arn) {
   let status = { states: {} };
   let running = true;
   let lastCount = -1;
+  let lastStatus = null;
   // The execution's run in MLflow: looked up until found (the first job creates it).
   let mlflowRun = `<span class="muted">—</span>`;
   let runFound = false;
@@ -144,7 +145,9 @@ export async function renderExecution(view, arn) {
       ${description.output ? `<dt>Output</dt><dd><details><summary class="small">show</summary><pre>${esc(pretty(description.output))}</pre></details></dd>` : ""}`;
     view.querySelector("#exec-error").innerHTML = description.error || description.cause
       ? `<div class="error-box" id="execution-failure"><span class="err">${esc(description.error || "")}</span><pre>${esc(pretty(description.cause || ""))}</pre></div>` : "";
-    if (events.length === lastCount && !running) return;
+    // The history can hold the execution's last event before DescribeExecution says it
+    // ended: a refresh skips only when both are unchanged, or the graph keeps RUNNING.
+    if (events.length === lastCount && description.status === lastStatus && !running) return;
     const [statusAnswer, pictureAnswer] = await Promise.all([
       fetch(`/console/status.json?execution=${encodeURIComponent(arn)}`), graphAnswer()]);
     if (statusAnswer.ok) status = await statusAnswer.json();
@@ -159,6 +162,7 @@ export async function renderExecution(view, arn) {
     view.querySelector("#history-box").innerHTML = historyTable(events);
     await renderJobs(view.querySelector("#jobs"), events);
     lastCount = events.length; // drawn in full: the next refresh may skip an unchanged history
+    lastStatus = description.status;
   };
   document.title = `Execution · ${nameOf(arn)}`;
   let stopLoop = () => {};
@@ -169,6 +173,7 @@ export async function renderExecution(view, arn) {
     let failures = 0;
     running = true;
     lastCount = -1;
+    lastStatus = null;
     stopLoop = every(1000, async () => {
       try {
         await refresh();
