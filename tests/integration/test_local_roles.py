@@ -19,7 +19,7 @@ from tests.unit.test_iam_policies import settings
 from workflow.aws.local_roles import apply_roles, local_roles
 from workflow.aws.template import build
 from workflow.local.access.authorizer import AccessDenied
-from workflow.local.access.caller import LAMBDA, STATES, ServicePrincipal
+from workflow.local.access.caller import LAMBDA, SAGEMAKER, STATES, ServicePrincipal
 from workflow.local.server import LocalServer
 from workflow.local.sts.facade import sts as sts_of
 
@@ -139,3 +139,42 @@ def test_a_service_assumes_its_role_and_its_policy_decides(server: LocalServer) 
         sts.assume_role(ServicePrincipal(STATES, machine_role), "s", source_account="999999999999")
     with pytest.raises(ValueError, match="acts for no role"):
         sts.assume_role(ServicePrincipal(STATES), "s")
+
+
+@pytest.mark.integration
+def test_log_and_key_grants_decide_the_execution_roles_session(server: LocalServer) -> None:
+    """The CloudWatch Logs and KMS gaps, put back in the rendered policy and decided for the
+    session SageMaker opens on the role. (The local server has no CloudWatch Logs or KMS API
+    for a job to call, so these are decided here, not at a state.)"""
+    roles = render(KmsKeyArn=KMS_KEY)
+    apply_roles(client(server, "iam"), list(roles.values()))
+    sagemaker_role = f"arn:aws:iam::{ACCOUNT}:role/{roles['SageMakerExecutionRole'].name}"
+    logs = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/sagemaker/TrainingJobs:log-stream:"
+
+    def session() -> Any:
+        tokens = sts_of(server.ctx)
+        assert tokens is not None
+        return tokens.assume_role(ServicePrincipal(SAGEMAKER, sagemaker_role), "SageMaker",
+                                  source_account=ACCOUNT).caller
+
+    caller = session()
+    server.ctx.authorize(caller, "logs:CreateLogGroup", [logs])
+    server.ctx.authorize(caller, "kms:GenerateDataKey", [KMS_KEY])
+
+    role = roles["SageMakerExecutionRole"]
+    document = json.loads(role.policies["sagemaker-execution"])
+    for item in document["Statement"]:
+        if item.get("Sid") == "SageMakerLogGroups":  # the bare group ARNs, without ":*"
+            item["Resource"] = [r[:-2] if r.endswith(":*") else r for r in item["Resource"]]
+        if item.get("Sid") == "KmsKey":
+            item["Action"] = [a for a in item["Action"] if a != "kms:GenerateDataKey"]
+    client(server, "iam").put_role_policy(RoleName=role.name, PolicyName="sagemaker-execution",
+                                          PolicyDocument=json.dumps(document))
+    caller = session()
+    with pytest.raises(AccessDenied) as denied:
+        server.ctx.authorize(caller, "logs:CreateLogGroup", [logs])
+    assert f"logs:CreateLogGroup on resource: {logs} because" in denied.value.message
+    with pytest.raises(AccessDenied) as denied:
+        server.ctx.authorize(caller, "kms:GenerateDataKey", [KMS_KEY])
+    assert f"kms:GenerateDataKey on resource: {KMS_KEY} because" in denied.value.message
+    apply_roles(client(server, "iam"), list(render().values()))

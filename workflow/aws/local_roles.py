@@ -162,6 +162,26 @@ def local_roles(template: Json, *, stack_name: str, account: str, region: str, p
     return out
 
 
+def _where(function: Callable[..., Any]) -> str:
+    return f"{function.__module__.replace('.', '/')}.py ({function.__qualname__})"
+
+
+def policy_source(logical_id: str) -> str:
+    """Where the inline policy of the stack's role ``logical_id`` is written in ``workflow/aws/``
+    (file and function), for a person reading an AccessDenied."""
+    from workflow.aws import iam_sagemaker, iam_state_machine, lambdas, schedule
+
+    if logical_id == "StateMachineRole":
+        return _where(iam_state_machine.statements)
+    if logical_id == "SageMakerExecutionRole":
+        return _where(iam_sagemaker.statements)
+    if logical_id == "SchedulerRole":
+        return _where(schedule.resources)
+    if logical_id in {f"{lid}Role" for lid, *_ in lambdas.FUNCTIONS.values()}:
+        return _where(lambdas.own_statements)
+    raise KeyError(f"{logical_id} is not a role of the stack")
+
+
 def apply_roles(iam: Any, roles: list[RoleDefinition]) -> None:
     """Create or update each role and its inline policies with ``iam`` (a boto3 IAM client);
     inline policies a role no longer has are deleted."""

@@ -7,6 +7,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from workflow.aws.local_roles import default_role_name
+from workflow.aws.settings import DEFAULT_STACK_NAME
 from workflow.aws.stack_input import check_for_stack
 from workflow.cli.guard import guarded
 from workflow.cli.target import Target, TargetError, add_arguments
@@ -46,8 +48,9 @@ def _prefix(target: Target) -> str:
 def scheduler_role(target: Target) -> str:
     """The role the schedule assumes: on AWS the stack's SchedulerRole, locally its namesake."""
     account = target.state_machine_arn.split(":")[4]
-    if not target.on_aws:
-        return f"arn:aws:iam::{account}:role/{_prefix(target)}-scheduler"
+    if not target.on_aws:  # the local deployment creates the stack's roles under these names
+        role = default_role_name(target.stack_name or DEFAULT_STACK_NAME)("SchedulerRole")
+        return f"arn:aws:iam::{account}:role/{role}"
     from workflow.aws.changeset import physical_id
 
     role = physical_id(target.client("cloudformation"), target.stack_name, "SchedulerRole")

@@ -12,7 +12,9 @@ from workflow.local.store import Store
 if TYPE_CHECKING:
     from workflow.local.access.authorizer import Authorizer, Context
     from workflow.local.access.caller import Caller
+    from workflow.local.access.principals import ServiceSessions
     from workflow.local.backend import Backend
+    from workflow.local.sts.sessions import Session
 
 ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
@@ -33,6 +35,7 @@ class ServerContext:
     authorizer: Authorizer | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _session: Any = field(default=None, repr=False)
+    _service_sessions: Any = field(default=None, repr=False)
 
     def arn(self, service: str, resource: str) -> str:
         return f"arn:aws:{service}:{self.region}:{self.account_id}:{resource}"
@@ -48,13 +51,25 @@ class ServerContext:
         if self.authorizer is not None:
             self.authorizer.authorize(caller, action, resources, context, service=service)
 
+    @property
+    def service_sessions(self) -> ServiceSessions:
+        """The sessions AWS services open on their roles (``access.principals``)."""
+        if self._service_sessions is None:
+            from workflow.local.access.principals import ServiceSessions
+
+            with self._lock:
+                if self._service_sessions is None:
+                    self._service_sessions = ServiceSessions(self)
+        return self._service_sessions
+
     def backend(self, service: str) -> Backend:
         """The backend of ``service``, for the server and for that service's own facade: other
         services reach it through its ``facade`` module (tests/unit/test_service_boundaries.py)."""
         return self.backends[service]
 
-    def client(self, service: str, **config: Any) -> Any:
-        """A boto3 client for ``service`` pointed at this server.
+    def client(self, service: str, credentials: Session | None = None, **config: Any) -> Any:
+        """A boto3 client for ``service`` pointed at this server, signing as the account or,
+        given ``credentials``, as that role session.
 
         ``config`` goes to ``botocore.config.Config`` (e.g. ``read_timeout=900``).
         """
@@ -73,6 +88,10 @@ class ServerContext:
                     aws_access_key_id="local", aws_secret_access_key="local", region_name=self.region,
                     botocore_session=botocore_session(),
                 )
+            keys = {} if credentials is None else {
+                "aws_access_key_id": credentials.access_key_id,
+                "aws_secret_access_key": credentials.secret_access_key,
+                "aws_session_token": credentials.session_token}
             return self._session.client(
-                service, endpoint_url=self.endpoint_url, config=Config(**config) if config else None
+                service, endpoint_url=self.endpoint_url, config=Config(**config) if config else None, **keys
             )

@@ -27,7 +27,7 @@ from workflow.pipeline.server_start import ServerStart
 from workflow.pipeline.watch import follow
 
 #: The services a run deploys with (its SageMaker client is built while the execution runs).
-DEPLOY_SERVICES = ("s3", "lambda", "stepfunctions")
+DEPLOY_SERVICES = ("iam", "s3", "lambda", "stepfunctions")
 
 
 @dataclass

@@ -1,9 +1,9 @@
-"""Deploy the pipeline onto the local server: Lambdas, training code and the state machine.
+"""Deploy the pipeline onto the local server: roles, Lambdas, training code and the state machine.
 
 The same steps as the CloudFormation stack on AWS, through the same APIs
-(Lambda CreateFunction, S3 PutObject of the training code, Step Functions
-CreateStateMachine) and the same ``workflow.definition`` rendering. Repeating it
-updates in place.
+(IAM CreateRole and PutRolePolicy of the template's roles, Lambda CreateFunction, S3
+PutObject of the training code, Step Functions CreateStateMachine) and the same
+``workflow.definition`` rendering. Repeating it updates in place.
 """
 from __future__ import annotations
 
@@ -18,10 +18,10 @@ from workflow.aws.packaging import lambda_zip, sourcedir_tarball
 from workflow.aws.settings import DEFAULT_STACK_NAME
 from workflow.pipeline.defaults import PREFIX
 from workflow.pipeline.local_bucket import upload_code
+from workflow.pipeline.local_stack_roles import function_role_arn, put_roles, role_arn
 
 #: The same names as the default stack on AWS.
 STATE_MACHINE_NAME = DEFAULT_STACK_NAME
-ROLE = "arn:aws:iam::123456789012:role/{}"
 
 #: Function settings, as the stack declares them on AWS.
 FUNCTIONS: dict[str, dict[str, Any]] = {
@@ -63,7 +63,7 @@ def _put_function(client: Any, name: str, zip_bytes: bytes, endpoint_name: str, 
     settings = dict(FUNCTIONS[name])
     reserved = settings.pop("ReservedConcurrency", None)
     fname = function_name(name)
-    config = {"Runtime": "python3.11", "Role": ROLE.format(f"{fname}-role"), "Handler": f"{name}.app.handler",
+    config = {"Runtime": "python3.11", "Role": function_role_arn(name), "Handler": f"{name}.app.handler",
               "Environment": {"Variables": _environment(name, endpoint_name, mlflow_url)}, **settings}
     try:
         arn = client.create_function(FunctionName=fname, Code={"ZipFile": zip_bytes}, **config)["FunctionArn"]
@@ -84,7 +84,7 @@ def substitution_values(function_arns: dict[str, str], sourcedir_uri: str,
         StageDataFunctionArn=function_arns["stage_data"],
         SmokeTestFunctionArn=function_arns["smoke_test"],
         PromoteModelFunctionArn=function_arns["promote_model"],
-        SageMakerRoleArn=ROLE.format(f"{PREFIX}-sagemaker"),
+        SageMakerRoleArn=role_arn("SageMakerExecutionRole"),
         # The local runtime runs training_src/ itself; the image names only say what AWS would run.
         TrainingImage="local/pytorch-training:2.14-cpu-py311",
         InferenceImage="local/pytorch-inference:2.14-cpu-py311",
@@ -100,11 +100,11 @@ def substitution_values(function_arns: dict[str, str], sourcedir_uri: str,
 def _put_state_machine(sfn: Any, text: str) -> str:
     arns = {m["name"]: m["stateMachineArn"]
             for page in sfn.get_paginator("list_state_machines").paginate() for m in page["stateMachines"]}
+    role = role_arn("StateMachineRole")
     if STATE_MACHINE_NAME in arns:
-        sfn.update_state_machine(stateMachineArn=arns[STATE_MACHINE_NAME], definition=text)
+        sfn.update_state_machine(stateMachineArn=arns[STATE_MACHINE_NAME], definition=text, roleArn=role)
         return arns[STATE_MACHINE_NAME]
-    return sfn.create_state_machine(name=STATE_MACHINE_NAME, definition=text,
-                                    roleArn=ROLE.format(f"{PREFIX}-states"))["stateMachineArn"]
+    return sfn.create_state_machine(name=STATE_MACHINE_NAME, definition=text, roleArn=role)["stateMachineArn"]
 
 
 def deploy_local(clients: Any, build_dir: Path, endpoint_name: str, mlflow_url: str | None = None
@@ -112,6 +112,7 @@ def deploy_local(clients: Any, build_dir: Path, endpoint_name: str, mlflow_url: 
     """``clients(service)`` gives boto3 clients for the local server (whose local bucket
     exists: ``local_bucket.ensure_buckets``); ``mlflow_url`` is its MLflow tracking server
     (None: nothing is tracked)."""
+    put_roles(clients("iam"))
     lam = clients("lambda")
     arns = {name: _put_function(lam, name, lambda_zip(name, build_dir, with_dependencies=False).path.read_bytes(),
                                 endpoint_name, mlflow_url or definition.TRACKING_OFF)  # the server has the dependencies

@@ -6,6 +6,9 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
+from workflow.aws.settings import DEFAULT_STACK_NAME as STATE_MACHINE_NAME
+from workflow.pipeline.denial import denial_lines
+
 CLEANUP_STATE = "CleanUp"
 _FAILURE_EVENTS = {"TaskFailed", "TaskTimedOut", "LambdaFunctionFailed", "LambdaFunctionTimedOut",
                    "ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted"}
@@ -90,6 +93,8 @@ def print_failure(history: list[dict[str, Any]], status: str, data_dir: Path | N
         print(f"  error: {failure['error']}", file=out)
     if failure["cause"]:
         print(f"  cause: {_cause_text(failure['cause'])[:2000]}", file=out)
+        for line in denial_lines(_cause_text(failure["cause"]), STATE_MACHINE_NAME):
+            print(line, file=out)
     for job, reason in _job_failures(sagemaker, history, failure["state"]):
         print(f"  training job {job} failed: {reason[:1500]}", file=out)
         print(f"    logs: python deploy_workflow.py logs {job}", file=out)

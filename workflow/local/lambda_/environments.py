@@ -37,8 +37,11 @@ class Outcome:
 
 class ExecutionEnvironment:
     def __init__(self, revision: str, task_root: Path, env: dict[str, str], log_path: Path,
-                 zygote: Zygote | None = None) -> None:
+                 zygote: Zygote | None = None, *, credentials_until: float = float("inf")) -> None:
         self.revision = revision
+        #: ``time.monotonic()`` after which the environment's role credentials are too old
+        #: to start another invocation with.
+        self.credentials_until = credentials_until
         self.log_path = log_path
         log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(log_path, "ab")
@@ -149,7 +152,7 @@ class EnvironmentPool:
             while idle:
                 candidate = idle.pop()
                 if candidate.revision == revision and candidate.alive and \
-                        now - candidate.idle_since < IDLE_SECONDS:
+                        now - candidate.idle_since < IDLE_SECONDS and now < candidate.credentials_until:
                     environment = candidate
                     break
                 retired.append(candidate)

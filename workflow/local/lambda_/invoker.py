@@ -8,9 +8,11 @@ import queue
 import threading
 import time
 import uuid
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from workflow.local.access.caller import LAMBDA
 from workflow.local.context import ServerContext
 from workflow.local.errors import ClientError
 from workflow.local.lambda_.environments import EnvironmentPool, ExecutionEnvironment, Outcome
@@ -224,9 +226,27 @@ class Invoker:
             "LOCAL_LAMBDA_FUNCTION_ARN": function["FunctionArn"],
             "_HANDLER": function["Handler"],
         })
+        credentials_until = self._role_credentials(function, env)
         # One log file per environment: concurrent invocations never interleave in one tail.
         log_path = self.ctx.data_dir / "lambda" / "logs" / name / f"{uuid.uuid4().hex}.log"
-        return ExecutionEnvironment(function["RevisionId"], task_root, env, log_path, self._zygote_for(task_root))
+        return ExecutionEnvironment(function["RevisionId"], task_root, env, log_path, self._zygote_for(task_root),
+                                    credentials_until=credentials_until)
+
+    def _role_credentials(self, function: dict[str, Any], env: dict[str, str]) -> float:
+        """Put the function role's temporary credentials in ``env``, as Lambda does ("Defined
+        runtime environment variables": AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+        AWS_SESSION_TOKEN "obtained from the function's execution role"; the session is named
+        after the function). Returns until when (``time.monotonic()``) the environment may
+        start an invocation: its credentials must outlast the function's timeout."""
+        session = self.ctx.service_sessions.session(LAMBDA, function.get("Role"), function["FunctionName"])
+        if session is None:  # no such role here: the account's, as before roles existed locally
+            return float("inf")
+        env.update({"AWS_ACCESS_KEY_ID": session.access_key_id,
+                    "AWS_SECRET_ACCESS_KEY": session.secret_access_key,
+                    "AWS_SESSION_TOKEN": session.session_token})
+        left = (session.expiration - datetime.now(timezone.utc)).total_seconds()
+        # (On a server whose time runs faster a session may be shorter than the timeout.)
+        return time.monotonic() + left - min(float(function["Timeout"]), left / 2)
 
     def shutdown(self) -> None:
         self.pool.close()

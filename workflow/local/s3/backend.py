@@ -7,11 +7,13 @@ botocore's ``s3`` model; this module turns members into calls on the typed core
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, unquote
 
 from workflow.local import calls
 from workflow.local.access import caller as callers
+from workflow.local.access.caller import Caller
 from workflow.local.access.s3_answers import missing_key_status
 from workflow.local.backend import Backend, snake_case
 from workflow.local.context import ServerContext
@@ -29,6 +31,9 @@ from workflow.local.s3.multipart import Multipart, PartRequest
 from workflow.local.s3.objects import ObjectStore, owner_id
 from workflow.local.s3.records import StoredObject, SystemMetadata
 from workflow.local.streams import Payload
+
+#: The session name SageMaker gives the execution role's sessions ("assumed-role/ROLE/SageMaker").
+SERVICE_SESSION_NAME = "SageMaker"
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +75,21 @@ class S3Backend(Backend):
         self.objects = ObjectStore(ctx.store, ctx.data_dir / DATA_FOLDER, self.owner)
         self.multipart = Multipart(self.objects)
         #: The interface other local services use (never ``objects`` itself).
-        self.access = S3Access(self.objects)
+        self.access = S3Access(self.objects, self._authorize_caller, self._missing_key)
+
+    def _acting(self, caller: Caller) -> Caller:
+        # SageMaker reads and writes a job's or a model's data as the execution role the
+        # request passed, in a session it opens on that role ("assumed-role/ROLE/SageMaker").
+        return self.ctx.service_sessions.acting(caller, SERVICE_SESSION_NAME)
+
+    def _authorize_caller(self, caller: Caller, action: str, resources: list[str],
+                          context: Mapping[str, Any]) -> None:
+        self.ctx.authorize(self._acting(caller), action, resources, context, service="s3")
+
+    def _missing_key(self, caller: Caller, bucket: str) -> Exception | None:
+        if missing_key_status(self.ctx, self._acting(caller), bucket) == 403:
+            return AccessDenied("Access Denied")
+        return None
 
     def start(self) -> None:
         removed = self.objects.sweep()

@@ -19,6 +19,10 @@ if TYPE_CHECKING:
     from workflow.local.stepfunctions.backend import StepFunctionsBackend
 
 
+#: The session name of the role sessions EventBridge Scheduler opens.
+SCHEDULER_SESSION = "EventBridgeScheduler"
+
+
 @dataclass(frozen=True)
 class StartExecutionRequest:
     state_machine_arn: str
@@ -44,8 +48,14 @@ class LocalStepFunctions:
         self._backend = backend
 
     def start_execution(self, caller: Caller, request: StartExecutionRequest) -> StartedExecution:
+        ctx = self._backend.ctx
         if isinstance(caller, ServicePrincipal) and caller.role_arn is not None:
             check_role(caller.role_arn)
+        # EventBridge Scheduler assumes the schedule's role and starts the execution with it:
+        # the role must trust scheduler.amazonaws.com and allow states:StartExecution
+        # ("Set up the execution role", EventBridge Scheduler User Guide).
+        acting = ctx.service_sessions.acting(caller, SCHEDULER_SESSION)
+        ctx.authorize(acting, "states:StartExecution", [request.state_machine_arn], service="stepfunctions")
         answer = self._backend.start_execution({
             "stateMachineArn": request.state_machine_arn, "name": request.name,
             "input": request.input})

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workflow.engine import (
     ExecutionContext,
@@ -27,10 +27,14 @@ from workflow.engine import (
 from workflow.engine.task_services import task_services
 from workflow.local import background
 from workflow.local.access.caller import STATES, ServicePrincipal
+from workflow.local.access.principals import session_name
 from workflow.local.background import failure_reason
 from workflow.local.context import ServerContext
 from workflow.local.sagemaker.facade import sagemaker
 from workflow.local.stepfunctions.journal import EXECUTION, TERMINAL, StoreJournal, snapshot
+
+if TYPE_CHECKING:
+    from workflow.local.sts.sessions import Session
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +57,17 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+class _RoleClient:
+    """A Task's client whose credentials are the role session's current ones: an execution
+    may outlive a session (an hour), so each call signs with the renewed one."""
+
+    def __init__(self, current: Callable[[], Any]) -> None:
+        self._current = current
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._current(), name)
+
+
 @dataclass
 class _Running:
     journal: StoreJournal
@@ -64,24 +79,37 @@ class Runner:
         self.ctx = ctx
         self._running: dict[str, _Running] = {}
         self._lock = threading.Lock()
-        self._clients: dict[str, Any] = {}
-        self._building: dict[str, threading.Lock] = {}
+        self._clients: dict[tuple[str, str | None], Any] = {}
+        self._building: dict[tuple[str, str | None], threading.Lock] = {}
         self._job_watchers: dict[tuple[str, str], set[threading.Event]] = {}
 
     # -- clients for Task states ------------------------------------------
-    def client(self, service: str) -> Any:
+    def client(self, service: str, credentials: Session | None = None) -> Any:
+        """A Task's client for ``service``: signed with ``credentials`` (the state machine
+        role's session) or, without, as the account."""
+        key = (service, credentials.access_key_id if credentials is not None else None)
         with self._lock:
-            building = self._building.setdefault(service, threading.Lock())
+            building = self._building.setdefault(key, threading.Lock())
         # One build per service: a Task that needs a client being built waits for it.
         with building:
-            client = self._clients.get(service)
+            client = self._clients.get(key)
             if client is None:
                 # The engine's Retry policies decide about retries, and a Task may
                 # legitimately wait minutes for a Lambda answer.
-                client = self._clients[service] = self.ctx.client(
-                    service, read_timeout=900, connect_timeout=10,
+                client = self._clients[key] = self.ctx.client(
+                    service, credentials, read_timeout=900, connect_timeout=10,
                     retries={"mode": "standard", "max_attempts": 1})
         return client
+
+    def clients_as(self, role_arn: str | None, machine_name: str) -> Callable[[str], Any]:
+        """The client factory of an execution: Step Functions calls each Task's service with
+        the state machine's role ("Step Functions uses the IAM role of the state machine to
+        call the service integrations", AWS Step Functions Developer Guide, "How Step
+        Functions generates IAM policies for integrated services")."""
+        def factory(service: str) -> Any:
+            return _RoleClient(lambda: self.client(service, self.ctx.service_sessions.session(
+                STATES, role_arn, session_name(machine_name))))
+        return factory
 
     def prepare(self, definition: str) -> None:
         """Build the clients a state machine's Tasks will use, in the background."""
@@ -172,7 +200,8 @@ class Runner:
             role_arn=doc["_roleArn"], start_time=doc["startDate"],
             redrive_count=doc.get("redriveCount", 0), redrive_time=doc.get("redriveDate"),
         )
-        interpreter = Interpreter(machine, client_factory=self.client, time_scale=self.ctx.time_scale,
+        interpreter = Interpreter(machine, client_factory=self.clients_as(doc["_roleArn"], doc["_stateMachineName"]),
+                                  time_scale=self.ctx.time_scale,
                                   poll_interval=POLL_INTERVAL, job_watch=self._watch_job)
         try:
             running.handle = begin(interpreter, ctx, running.journal)
