@@ -49,8 +49,8 @@ def scheduler_role(target: Target) -> str:
     """The role the schedule assumes: on AWS the stack's SchedulerRole, locally its namesake."""
     account = target.state_machine_arn.split(":")[4]
     if not target.on_aws:  # the local deployment creates the stack's roles under these names
-        role = default_role_name(target.stack_name or DEFAULT_STACK_NAME)("SchedulerRole")
-        return f"arn:aws:iam::{account}:role/{role}"
+        local_role = default_role_name(target.stack_name or DEFAULT_STACK_NAME)("SchedulerRole")
+        return f"arn:aws:iam::{account}:role/{local_role}"
     from workflow.aws.changeset import physical_id
 
     role = physical_id(target.client("cloudformation"), target.stack_name, "SchedulerRole")

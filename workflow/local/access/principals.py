@@ -42,12 +42,15 @@ class ServiceSessions:
         account's (no such role here, no IAM, ``--iam off``). AccessDenied when the role's
         trust policy does not trust ``service``."""
         authorizer = self.ctx.authorizer
-        if (not role_arn or authorizer is None or not authorizer.enforcing
-                or "sts" not in self.ctx.backends or "iam" not in self.ctx.backends):
+        if not role_arn or authorizer is None or not authorizer.enforcing:
             return None
         # IAM and STS import access (their facades authorize): imported when first used.
-        from workflow.local.iam.facade import roles
+        from workflow.local.iam.facade import served_roles
         from workflow.local.sts.facade import sts
+
+        tokens, directory = sts(self.ctx), served_roles(self.ctx)
+        if tokens is None or directory is None:
+            return None
 
         key = (service, role_arn, session_name)
         now = datetime.now(timezone.utc)
@@ -55,10 +58,8 @@ class ServiceSessions:
             cached = self._sessions.get(key)
         if cached is not None and cached.expiration - now > RENEW_BEFORE / self.ctx.time_scale:
             return cached
-        if roles(self.ctx).role_by_arn(role_arn) is None:
+        if directory.role_by_arn(role_arn) is None:
             return None
-        tokens = sts(self.ctx)
-        assert tokens is not None  # checked above: the server runs STS
         opened = tokens.assume_role(ServicePrincipal(service, role_arn), session_name,
                                     source_account=self.ctx.account_id)
         with self._lock:

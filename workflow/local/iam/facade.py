@@ -66,3 +66,9 @@ class RoleDirectory:
 def roles(ctx: ServerContext) -> RoleDirectory:
     """The IAM service of this server, as other services may use it."""
     return cast("IamBackend", ctx.backend("iam")).directory
+
+
+def served_roles(ctx: ServerContext) -> RoleDirectory | None:
+    """The IAM service of this server; None when the server runs without it."""
+    backend = ctx.backends.get("iam")
+    return cast("IamBackend", backend).directory if backend is not None else None

@@ -34,7 +34,7 @@ from workflow.local.sagemaker.facade import sagemaker
 from workflow.local.stepfunctions.journal import EXECUTION, TERMINAL, StoreJournal, snapshot
 
 if TYPE_CHECKING:
-    from workflow.local.sts.sessions import Session
+    from workflow.local.sts.facade import Session
 
 log = logging.getLogger(__name__)
 
