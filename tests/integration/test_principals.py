@@ -27,7 +27,7 @@ from tests.integration.test_training_jobs import METRICS, source_tar, wait_for
 from workflow.aws.local_roles import RoleDefinition
 from workflow.aws.packaging import lambda_zip
 from workflow.pipeline.defaults import LOCAL_BUCKET, PREFIX
-from workflow.pipeline.denial import find_denial
+from workflow.pipeline.denial import Denial, find_denial
 from workflow.pipeline.local_setup import function_name
 from workflow.pipeline.local_stack_roles import function_role_arn, put_roles, role_arn, stack_roles
 
@@ -37,6 +37,15 @@ ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT, REGION = "123456789012", "us-east-1"
 DEFINITION = json.loads((ROOT / "statemachine.json").read_text())
 SAGEMAKER = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}"
+
+
+def denied(text: str, action: str, resource: str, role: str) -> Denial:
+    """The AccessDenied that ``text`` (a state's cause, a job's FailureReason) reports,
+    checked to name ``action`` on ``resource`` for ``role``."""
+    denial = find_denial(text)
+    assert denial is not None, text
+    assert (denial.action, denial.resource, denial.role) == (action, resource, role)
+    return denial
 
 
 def patched(logical_id: str, change: Callable[[list[dict[str, Any]]], None]) -> list[RoleDefinition]:
@@ -103,11 +112,8 @@ def test_create_endpoint_without_the_endpoint_config_arn_fails_create_endpoint(s
     assert failed["status"] == "FAILED"
     # An error code SageMaker's model does not declare: the Java SDK's base exception, as on AWS.
     assert failed["error"] == "SageMaker.AmazonSageMakerException"
-    denial = find_denial(failed["cause"])
-    assert denial is not None, failed["cause"]
-    assert (denial.action, denial.resource, denial.role) == (
-        "sagemaker:CreateEndpoint", f"{SAGEMAKER}:endpoint-config/{PREFIX}-gap-config",
-        f"{PREFIX}-StateMachineRole")
+    denial = denied(failed["cause"], "sagemaker:CreateEndpoint",
+                    f"{SAGEMAKER}:endpoint-config/{PREFIX}-gap-config", f"{PREFIX}-StateMachineRole")
     assert denial.policy_location(PREFIX) == "workflow/aws/iam_state_machine.py (statements)"
 
     roles(stack_roles())
@@ -139,10 +145,7 @@ def test_stage_data_without_list_bucket_fails_stage_data(server, roles, stage_da
     roles(patched("StageDataRole", lambda statements: statements.remove(statement(statements, "ListDataPrefix"))))
     failed = run(server, machine, document)
     assert failed["status"] == "FAILED"
-    denial = find_denial(failed["cause"])
-    assert denial is not None, failed["cause"]
-    assert (denial.action, denial.resource, denial.role) == (
-        "s3:ListBucket", f"arn:aws:s3:::{LOCAL_BUCKET}", f"{PREFIX}-StageDataRole")
+    denial = denied(failed["cause"], "s3:ListBucket", f"arn:aws:s3:::{LOCAL_BUCKET}", f"{PREFIX}-StageDataRole")
     assert denial.caller.endswith(f"/{function_name('stage_data')}")  # Lambda names the session after the function
     assert denial.policy_location(PREFIX) == "workflow/aws/lambdas.py (own_statements)"
 
@@ -222,11 +225,8 @@ def test_a_training_job_reads_its_channels_as_its_execution_role(server, roles, 
     roles(patched("SageMakerExecutionRole", data_unreadable))
     job = finished(f"{PREFIX}-probe-{uuid.uuid4().hex[:6]}")
     assert job["TrainingJobStatus"] == "Failed"
-    denial = find_denial(job["FailureReason"])
-    assert denial is not None, job["FailureReason"]
-    assert (denial.action, denial.resource, denial.role) == (
-        "s3:GetObject", f"arn:aws:s3:::{LOCAL_BUCKET}/{PREFIX}/data/probe/train/one.txt",
-        f"{PREFIX}-SageMakerExecutionRole")
+    denied(job["FailureReason"], "s3:GetObject",
+           f"arn:aws:s3:::{LOCAL_BUCKET}/{PREFIX}/data/probe/train/one.txt", f"{PREFIX}-SageMakerExecutionRole")
 
     roles(stack_roles())
     job = finished(f"{PREFIX}-probe-{uuid.uuid4().hex[:6]}")
