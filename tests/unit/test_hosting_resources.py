@@ -14,7 +14,7 @@ from workflow.local.context import ServerContext
 from workflow.local.errors import ResourceLimitExceeded, ValidationException
 from workflow.local.s3.backend import S3Backend
 from workflow.local.sagemaker import SageMakerBackend
-from workflow.local.sagemaker.hosting.endpoints import ENDPOINT
+from workflow.local.sagemaker.hosting.records import ENDPOINT
 from workflow.local.store import Store
 
 _MODEL = botocore.session.get_session().get_service_model("sagemaker")

@@ -16,7 +16,7 @@ from workflow.local.iam.facade import RoleDirectory
 from workflow.local.iam.records import ROLE, Role, role_key
 from workflow.local.sagemaker import SageMakerBackend
 from workflow.local.sagemaker.facade import EndpointState, SageMaker, VariantCapacity, sagemaker
-from workflow.local.sagemaker.hosting.models import ENDPOINT
+from workflow.local.sagemaker.hosting.records import ENDPOINT
 from workflow.local.store import Store
 
 pytestmark = pytest.mark.unit

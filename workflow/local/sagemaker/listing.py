@@ -2,28 +2,27 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
 from workflow.local.errors import ValidationException
+from workflow.local.sagemaker.records import R
 
 #: MaxResults when the request has none (ListTrainingJobs, ListHyperParameterTuningJobs).
 DEFAULT_PAGE = 10
-
-Record = dict[str, Any]
 
 
 def _aware(when: datetime) -> datetime:
     return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
 
-def _modified(doc: Record) -> datetime:
+def _modified(doc: Mapping[str, Any]) -> datetime:
     modified: datetime = doc["LastModifiedTime"] if "LastModifiedTime" in doc else doc["CreationTime"]
     return modified
 
 
-def _sort_key(sort_by: str, name_key: str, status_key: str | None) -> Callable[[Record], Any]:
+def _sort_key(sort_by: str, name_key: str, status_key: str | None) -> Callable[[Mapping[str, Any]], Any]:
     if sort_by == "Name":
         return lambda d: d[name_key]
     if sort_by == "Status" and status_key:
@@ -31,9 +30,9 @@ def _sort_key(sort_by: str, name_key: str, status_key: str | None) -> Callable[[
     return lambda d: d["CreationTime"]
 
 
-def page(docs: list[Record], params: Record, *, name_key: str, status_key: str | None = None,
-         sort_key: Callable[[Record], Any] | None = None,
-         default_size: int = DEFAULT_PAGE) -> tuple[list[Record], str | None]:
+def page(docs: list[R], params: dict[str, Any], *, name_key: str, status_key: str | None = None,
+         sort_key: Callable[[R], Any] | None = None,
+         default_size: int = DEFAULT_PAGE) -> tuple[list[R], str | None]:
     """Apply NameContains, StatusEquals, the time filters, SortBy/SortOrder and
     MaxResults/NextToken; the page and the token of the next one (None on the last)."""
     if params.get("NameContains"):
@@ -60,13 +59,18 @@ def page(docs: list[Record], params: Record, *, name_key: str, status_key: str |
     return items, (str(start + size) if start + size < len(docs) else None)
 
 
-def with_token(out: Record, token: str | None) -> Record:
+def with_token(out: dict[str, Any], token: str | None) -> dict[str, Any]:
     """A List* answer with its NextToken when there is a next page."""
     if token:
         out["NextToken"] = token
     return out
 
 
-def public(doc: Record) -> Record:
+def list_entry(doc: Mapping[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    """A List* entry: the record's ``keys`` that it has, in that order."""
+    return {k: doc[k] for k in keys if k in doc}
+
+
+def public(doc: Mapping[str, Any]) -> dict[str, Any]:
     """A stored record as Describe* returns it: a copy without its private (underscore) fields."""
     return {k: copy.deepcopy(v) for k, v in doc.items() if not k.startswith("_")}

@@ -1,28 +1,136 @@
-"""The records SageMaker resources keep in the store, and a handle on one of them.
+"""The records SageMaker's jobs keep in the store, and typed handles on them.
 
-A record is the Describe* answer as AWS shapes it (a dict, since the protocol
-layer serialises it from botocore's output shape), plus a private ``_local``
-part that only the server reads. ``_local`` is typed here so that what the
-server keeps beside the AWS fields is written down once.
+A record is the Describe* answer as AWS shapes it (the protocol layer serialises it
+from botocore's output shape), plus a private ``_local`` part that only the server
+reads. The TypedDicts name every field the server writes, so that mypy checks each
+read and write; the members a record echoes from its request stay the request's JSON.
+Statuses are stored as AWS's plain strings and read back as such: a ``JobStatus``
+member compares equal to what the store returns.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, NotRequired, TypedDict
+from datetime import datetime
+from typing import Any, Generic, NotRequired, Required, TypedDict, TypeVar, cast
 
-from workflow.local.sagemaker.statuses import Store, settle
+from workflow.local.errors import ServiceError
+from workflow.local.sagemaker.statuses import JobStatus, RuleStatus, Store, settle
+from workflow.local.store import Store as Documents
 
-Record = dict[str, Any]
+#: A record type: one of the TypedDicts below (or of ``hosting/records.py``).
+R = TypeVar("R", bound=Mapping[str, Any])
+
+
+class RuleEvaluation(TypedDict):
+    """One entry of DebugRuleEvaluationStatuses or ProfilerRuleEvaluationStatuses: what
+    the rule's processing job tells of itself."""
+
+    RuleConfigurationName: str
+    RuleEvaluationJobArn: str
+    RuleEvaluationStatus: RuleStatus
+    LastModifiedTime: datetime
+    StatusDetails: NotRequired[str]
+
+
+class RuleEvaluations(TypedDict, total=False):
+    """The rule statuses a training job's record holds, as the rule job reports them."""
+
+    DebugRuleEvaluationStatuses: list[RuleEvaluation]
+    ProfilerRuleEvaluationStatuses: list[RuleEvaluation]
+
+
+class DebuggerFields(RuleEvaluations, total=False):
+    """What Debugger and Profiler add to a training job's record when it is created."""
+
+    ProfilingStatus: str
+
+
+class SecondaryStatusTransition(TypedDict):
+    Status: str
+    StartTime: datetime
+    StatusMessage: str
+    EndTime: NotRequired[datetime]
+
+
+class MetricData(TypedDict):
+    """One entry of FinalMetricDataList."""
+
+    MetricName: str
+    Value: float
+    Timestamp: datetime
+
+
+class ModelArtifacts(TypedDict):
+    S3ModelArtifacts: str
+
+
+class StoppingCondition(TypedDict, total=False):
+    MaxRuntimeInSeconds: int
+    MaxWaitTimeInSeconds: int
+    MaxPendingTimeInSeconds: int
+
+
+class JobOutputs(RuleEvaluations, total=False):
+    """What a training job's end adds to its record: where its model is, its rules' verdicts."""
+
+    ModelArtifacts: ModelArtifacts
 
 
 class TrainingLocal(TypedDict):
     """``_local`` of a training job: what a restarted server watches it again with."""
 
     tags: list[dict[str, str]]
-    request: Record
+    request: dict[str, Any]
     #: The command line of the script, once it started (to find its process again).
     command: NotRequired[list[str]]
+
+
+class TrainingJob(DebuggerFields, total=False):
+    """A training job as DescribeTrainingJob tells it."""
+
+    TrainingJobName: Required[str]
+    TrainingJobArn: Required[str]
+    TrainingJobStatus: Required[JobStatus]
+    SecondaryStatus: Required[str]
+    SecondaryStatusTransitions: Required[list[SecondaryStatusTransition]]
+    CreationTime: Required[datetime]
+    LastModifiedTime: Required[datetime]
+    StoppingCondition: Required[StoppingCondition]
+    EnableNetworkIsolation: bool
+    EnableInterContainerTrafficEncryption: bool
+    EnableManagedSpotTraining: bool
+    TuningJobArn: str
+    TrainingStartTime: datetime
+    TrainingEndTime: datetime
+    TrainingTimeInSeconds: int
+    BillableTimeInSeconds: int
+    FailureReason: str
+    FinalMetricDataList: list[MetricData]
+    ModelArtifacts: ModelArtifacts
+    # Echoed from CreateTrainingJob as it was given (botocore validated them).
+    HyperParameters: dict[str, str]
+    Environment: dict[str, str]
+    RoleArn: str
+    AlgorithmSpecification: dict[str, Any]
+    InputDataConfig: list[dict[str, Any]]
+    OutputDataConfig: dict[str, Any]
+    ResourceConfig: dict[str, Any]
+    VpcConfig: dict[str, Any]
+    CheckpointConfig: dict[str, Any]
+    DebugHookConfig: dict[str, Any]
+    DebugRuleConfigurations: list[dict[str, Any]]
+    TensorBoardOutputConfig: dict[str, Any]
+    ExperimentConfig: dict[str, Any]
+    ProfilerConfig: dict[str, Any]
+    ProfilerRuleConfigurations: list[dict[str, Any]]
+    RetryStrategy: dict[str, Any]
+
+
+class TrainingJobRecord(TrainingJob, total=False):
+    """A training job as the store keeps it: its description and ``_local``."""
+
+    _local: Required[TrainingLocal]
 
 
 class TuningChild(TypedDict):
@@ -38,24 +146,136 @@ class TuningLocal(TypedDict):
     """``_local`` of a tuning job: its request and its children, to take it up again."""
 
     tags: list[dict[str, str]]
-    request: Record
+    request: dict[str, Any]
     children: list[TuningChild]
 
 
+class ObjectiveMetric(TypedDict):
+    """FinalHyperParameterTuningJobObjectiveMetric."""
+
+    Type: str
+    MetricName: str
+    Value: float
+
+
+class TrainingJobSummary(TypedDict, total=False):
+    """A HyperParameterTrainingJobSummary: one child as its tuning job describes it."""
+
+    TrainingJobName: Required[str]
+    TrainingJobArn: Required[str]
+    TuningJobName: Required[str]
+    CreationTime: Required[datetime]
+    TrainingJobStatus: Required[JobStatus]
+    TunedHyperParameters: Required[dict[str, str]]
+    ObjectiveStatus: Required[str]
+    TrainingStartTime: datetime
+    TrainingEndTime: datetime
+    FailureReason: str
+    FinalHyperParameterTuningJobObjectiveMetric: ObjectiveMetric
+
+
+class TrainingJobStatusCounters(TypedDict):
+    Completed: int
+    InProgress: int
+    RetryableError: int
+    NonRetryableError: int
+    Stopped: int
+
+
+class ObjectiveStatusCounters(TypedDict):
+    Succeeded: int
+    Pending: int
+    Failed: int
+
+
+class TuningCounters(TypedDict):
+    TrainingJobStatusCounters: TrainingJobStatusCounters
+    ObjectiveStatusCounters: ObjectiveStatusCounters
+
+
+class TuningProgress(TypedDict, total=False):
+    """The fields of a tuning job's record that follow its children."""
+
+    TrainingJobStatusCounters: TrainingJobStatusCounters
+    ObjectiveStatusCounters: ObjectiveStatusCounters
+    BestTrainingJob: TrainingJobSummary
+
+
+class TuningJobRecord(TuningProgress, total=False):
+    """A hyperparameter tuning job: DescribeHyperParameterTuningJob's answer and ``_local``."""
+
+    HyperParameterTuningJobName: Required[str]
+    HyperParameterTuningJobArn: Required[str]
+    HyperParameterTuningJobStatus: Required[JobStatus]
+    CreationTime: Required[datetime]
+    LastModifiedTime: Required[datetime]
+    HyperParameterTuningEndTime: datetime
+    FailureReason: str
+    # Echoed from CreateHyperParameterTuningJob as it was given (botocore validated them).
+    HyperParameterTuningJobConfig: Required[dict[str, Any]]
+    TrainingJobDefinition: Required[dict[str, Any]]
+    _local: Required[TuningLocal]
+
+
 @dataclass(frozen=True)
-class RecordHandle:
+class RecordTable(Generic[R]):
+    """The records of one kind in the store, typed: the one place a stored document
+    becomes a record (the store holds JSON; what a record holds is written above)."""
+
+    store: Documents
+    kind: str
+
+    def get(self, key: str) -> R | None:
+        return cast("R | None", self.store.get(self.kind, key))
+
+    def require(self, key: str, missing: Callable[[], ServiceError]) -> R:
+        """The record ``key``; ``missing()`` is raised when there is none."""
+        doc = self.get(key)
+        if doc is None:
+            raise missing()
+        return doc
+
+    def list(self) -> list[R]:
+        return cast("list[R]", self.store.list(self.kind))
+
+    def insert(self, key: str, doc: R) -> bool:
+        """Store ``doc`` unless ``key`` exists; whether it was stored."""
+        return self.store.insert(self.kind, key, cast("dict[str, Any]", doc))
+
+    def update(self, key: str, change: Callable[[R], object]) -> R | None:
+        """``change`` the record in one transaction (its result is ignored); the record as
+        stored, None when there is none."""
+        return cast("R | None", self.store.update(self.kind, key, _mutation(change)))
+
+    def delete(self, key: str) -> bool:
+        return self.store.delete(self.kind, key)
+
+    def handle(self, key: str) -> RecordHandle[R]:
+        return RecordHandle(self.store, self.kind, key)
+
+
+@dataclass(frozen=True)
+class RecordHandle(Generic[R]):
     """One record of the store, for a thread that owns the resource (a job's runner)."""
 
     store: Store
     kind: str
     key: str
 
-    def get(self) -> Record | None:
-        return self.store.get(self.kind, self.key)
+    def get(self) -> R | None:
+        return cast("R | None", self.store.get(self.kind, self.key))
 
-    def update(self, change: Callable[[Record], Any]) -> Record | None:
-        return self.store.update(self.kind, self.key, change)
+    def update(self, change: Callable[[R], object]) -> R | None:
+        return cast("R | None", self.store.update(self.kind, self.key, _mutation(change)))
 
-    def settle(self, status_key: str, change: Callable[[Record], None]) -> bool:
+    def settle(self, status_key: str, change: Callable[[R], None]) -> bool:
         """``change`` unless the record's status is already final; whether it was applied."""
-        return settle(self.store, self.kind, self.key, status_key, change)
+        return settle(self.store, self.kind, self.key, status_key, lambda doc: change(cast("R", doc)))
+
+
+def _mutation(change: Callable[[R], object]) -> Callable[[dict[str, Any]], None]:
+    """``change`` as the store calls it: on the stored document, which it changes in place."""
+    def apply(doc: dict[str, Any]) -> None:
+        change(cast("R", doc))
+
+    return apply

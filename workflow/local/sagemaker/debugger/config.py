@@ -10,6 +10,8 @@ from workflow.local.errors import ValidationException
 from workflow.local.sagemaker.debugger.catalog import BUILT_IN_RULES, rule_name
 from workflow.local.sagemaker.debugger.params import typed
 from workflow.local.sagemaker.debugger.sampler import SystemSampler
+from workflow.local.sagemaker.records import DebuggerFields, RuleEvaluation, RuleEvaluations
+from workflow.local.sagemaker.statuses import RuleStatus
 
 DEFAULT_PROFILING_INTERVAL_MS = 500
 #: Collections a rule reads, saved even when DebugHookConfig does not list them (as the
@@ -44,24 +46,24 @@ def profiling_enabled(request: dict[str, Any]) -> bool:
     return bool(config and not config.get("DisableProfiler", False))
 
 
-def rule_status(config: dict[str, Any], kind: str, status: str, when: datetime,
-                details: str | None = None) -> dict[str, Any]:
+def rule_status(config: dict[str, Any], kind: str, status: RuleStatus, when: datetime,
+                details: str | None = None) -> RuleEvaluation:
     """One entry of DebugRuleEvaluationStatuses (``kind`` "rule") or of the profiler's ("profiler-rule")."""
-    entry = {"RuleConfigurationName": config["RuleConfigurationName"],
-             "RuleEvaluationJobArn": f"local:{kind}/{config['RuleConfigurationName']}",
-             "RuleEvaluationStatus": status, "LastModifiedTime": when}
+    entry = RuleEvaluation(RuleConfigurationName=config["RuleConfigurationName"],
+                           RuleEvaluationJobArn=f"local:{kind}/{config['RuleConfigurationName']}",
+                           RuleEvaluationStatus=status, LastModifiedTime=when)
     if details is not None:
         entry["StatusDetails"] = details[:1024]
     return entry
 
 
-def rule_statuses(request: dict[str, Any], status: str, when: datetime,
-                  details: str | None = None) -> dict[str, Any]:
+def rule_statuses(request: dict[str, Any], status: RuleStatus, when: datetime,
+                  details: str | None = None) -> RuleEvaluations:
     """Every rule of the job in ``status``: the fields DescribeTrainingJob shows for them."""
-    def statuses(field: str, kind: str) -> list[dict[str, Any]]:
+    def statuses(field: str, kind: str) -> list[RuleEvaluation]:
         return [rule_status(c, kind, status, when, details) for c in request.get(field, [])]
 
-    fields: dict[str, Any] = {}
+    fields: RuleEvaluations = {}
     if request.get("DebugRuleConfigurations"):
         fields["DebugRuleEvaluationStatuses"] = statuses("DebugRuleConfigurations", "rule")
     if request.get("ProfilerRuleConfigurations") and profiling_enabled(request):
@@ -69,9 +71,9 @@ def rule_statuses(request: dict[str, Any], status: str, when: datetime,
     return fields
 
 
-def initial_statuses(request: dict[str, Any], when: datetime) -> dict[str, Any]:
+def initial_statuses(request: dict[str, Any], when: datetime) -> DebuggerFields:
     return {"ProfilingStatus": "Enabled" if profiling_enabled(request) else "Disabled",
-            **rule_statuses(request, "InProgress", when)}
+            **rule_statuses(request, RuleStatus.IN_PROGRESS, when)}
 
 
 def hook_config(request: dict[str, Any], local_dir: Path) -> dict[str, Any] | None:

@@ -15,6 +15,8 @@ from workflow.local.sagemaker.debugger.loss_curve import draw_loss_curve
 from workflow.local.sagemaker.debugger.params import typed
 from workflow.local.sagemaker.debugger.rules import RULES, Rule
 from workflow.local.sagemaker.debugger.trial import NoTensors, TrialData
+from workflow.local.sagemaker.records import RuleEvaluation, RuleEvaluations
+from workflow.local.sagemaker.statuses import RuleStatus
 
 if TYPE_CHECKING:
     from workflow.local.sagemaker.training.layout import JobPaths
@@ -24,7 +26,7 @@ RULE_SUMMARY = "rule-summary.json"
 PROFILER_REPORT = "ProfilerReport/profiler-output/profiler-report.html"
 
 
-def _status(config: dict[str, Any], kind: str, status: str, details: str) -> dict[str, Any]:
+def _status(config: dict[str, Any], kind: str, status: RuleStatus, details: str) -> RuleEvaluation:
     return rule_status(config, kind, status, datetime.now(timezone.utc), details)
 
 
@@ -66,20 +68,22 @@ def precompute(request: dict[str, Any], paths: JobPaths, memo: dict[tuple, Any])
 
 
 def evaluate_rules(request: dict[str, Any], paths: JobPaths,
-                   memo: dict[tuple, Any] | None = None) -> dict[str, Any]:
+                   memo: dict[tuple, Any] | None = None) -> RuleEvaluations:
     trial = _open_trial(paths, memo)
-    statuses, summary = [], []
+    statuses: list[RuleEvaluation] = []
+    summary = []
     for config, name, rule, params in _rules(request):
+        status: RuleStatus
         if isinstance(trial, str):
-            status, details = "Error", trial
+            status, details = RuleStatus.ERROR, trial
         else:
             try:
                 issues, details = rule(trial, params)
-                status = "IssuesFound" if issues else "NoIssuesFound"
+                status = RuleStatus.ISSUES_FOUND if issues else RuleStatus.NO_ISSUES_FOUND
             except NoTensors as err:
-                status, details = "Error", f"{name}: {err}"
+                status, details = RuleStatus.ERROR, f"{name}: {err}"
             except Exception as err:  # noqa: BLE001 - a rule crash is that rule's Error, not the job's
-                status, details = "Error", f"{name} failed: {type(err).__name__}: {err}"
+                status, details = RuleStatus.ERROR, f"{name} failed: {type(err).__name__}: {err}"
         statuses.append(_status(config, "rule", status, details))
         summary.append({"RuleConfigurationName": config["RuleConfigurationName"], "Rule": name,
                         "RuleEvaluationStatus": status, "StatusDetails": details,
@@ -97,7 +101,7 @@ def evaluate_rules(request: dict[str, Any], paths: JobPaths,
     return {"DebugRuleEvaluationStatuses": statuses} if statuses else {}
 
 
-def write_profiler_report(request: dict[str, Any], paths: JobPaths, job_name: str) -> dict[str, Any]:
+def write_profiler_report(request: dict[str, Any], paths: JobPaths, job_name: str) -> RuleEvaluations:
     # deferred: the report's import (matplotlib) takes about 1.7 s (-X importtime), and only
     # jobs with a profiler pay it
     from workflow.local.sagemaker.debugger.report import render_report
@@ -105,22 +109,22 @@ def write_profiler_report(request: dict[str, Any], paths: JobPaths, job_name: st
     out = paths.rule_output / PROFILER_REPORT
     try:
         render_report(job_name, paths, out)
-        status, details = "NoIssuesFound", f"Profiler report written to rule-output/{PROFILER_REPORT}"
+        status, details = RuleStatus.NO_ISSUES_FOUND, f"Profiler report written to rule-output/{PROFILER_REPORT}"
     except Exception as err:  # noqa: BLE001 - the report is advisory; its failure is the rule's Error
-        status, details = "Error", f"Profiler report failed: {type(err).__name__}: {err}"
+        status, details = RuleStatus.ERROR, f"Profiler report failed: {type(err).__name__}: {err}"
     return {"ProfilerRuleEvaluationStatuses": [
         _status(c, "profiler-rule", status, details)
         for c in request.get("ProfilerRuleConfigurations", [])]}
 
 
 def analyse(request: dict[str, Any], paths: JobPaths, job_name: str,
-            memo: dict[tuple, Any] | None = None) -> dict[str, Any]:
+            memo: dict[tuple, Any] | None = None) -> RuleEvaluations:
     """Evaluate the rules, draw the loss curve, write the profiler report (``publish`` uploads them).
 
     Returns the DescribeTrainingJob fields to update. The server runs this through
     ``rule_job`` in a process of its own.
     """
-    fields: dict[str, Any] = {}
+    fields: RuleEvaluations = {}
     if request.get("DebugHookConfig") or request.get("DebugRuleConfigurations"):
         fields.update(evaluate_rules(request, paths, memo))
     if profiling_enabled(request):

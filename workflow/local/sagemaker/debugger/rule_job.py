@@ -26,9 +26,11 @@ import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from workflow.local.sagemaker.debugger.config import rule_statuses
+from workflow.local.sagemaker.records import RuleEvaluations
+from workflow.local.sagemaker.statuses import RuleStatus
 
 if TYPE_CHECKING:
     from workflow.local.sagemaker.training.layout import JobPaths
@@ -54,7 +56,7 @@ class RuleJob:
         self._process.stdin.write(json.dumps(request, default=str) + "\n")
         self._process.stdin.flush()
 
-    def results(self) -> dict[str, Any]:
+    def results(self) -> RuleEvaluations:
         """Evaluate now (the script has exited); any failure of the process is every rule's Error."""
         try:
             out, err = self._process.communicate("go\n", timeout=TIMEOUT_SECONDS)
@@ -74,8 +76,8 @@ class RuleJob:
             self._process.communicate()
 
 
-def _all_errors(request: dict[str, Any], details: str) -> dict[str, Any]:
-    return rule_statuses(request, "Error", datetime.now(timezone.utc), details)
+def _all_errors(request: dict[str, Any], details: str) -> RuleEvaluations:
+    return rule_statuses(request, RuleStatus.ERROR, datetime.now(timezone.utc), details)
 
 
 def _encode(value: Any) -> str:
@@ -84,11 +86,12 @@ def _encode(value: Any) -> str:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
-def _decode(fields: dict[str, Any]) -> dict[str, Any]:
+def _decode(answer: dict[str, Any]) -> RuleEvaluations:
+    """The rule job's JSON answer as the record's fields (its times were ISO strings)."""
     for field in STATUS_FIELDS:
-        for status in fields.get(field, []):
+        for status in answer.get(field, []):
             status["LastModifiedTime"] = datetime.fromisoformat(status["LastModifiedTime"])
-    return fields
+    return cast("RuleEvaluations", answer)
 
 
 class _Lines:

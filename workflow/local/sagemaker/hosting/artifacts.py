@@ -13,7 +13,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+from workflow.local.sagemaker.hosting.records import ModelRecord
 
 DEFAULT_PROGRAM = "inference.py"
 #: ``fetch(url, dest)``: a local copy of the S3 object ``url``; FileNotFoundError when it cannot.
@@ -79,10 +80,10 @@ def _unpack(url: str, target: Path, fetch: Fetch) -> None:
     partial.rename(target)
 
 
-def prepare(model: dict[str, Any], cache_dir: Path, fetch: Fetch) -> ServingFiles:
+def prepare(model: ModelRecord, cache_dir: Path, fetch: Fetch) -> ServingFiles:
     """Unpack a model (once, cached by its ARN and creation time) for its workers;
     ``fetch(url, dest)`` downloads what the model names from S3."""
-    container = model.get("PrimaryContainer") or (model.get("Containers") or [{}])[0]
+    container = model["PrimaryContainer"]
     env = container.get("Environment") or {}
     url = container.get("ModelDataUrl")
     stamp = model["CreationTime"].strftime("%Y%m%dT%H%M%S%f")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Unpack, cast
 
 from workflow.local import background
 from workflow.local.access.caller import SAGEMAKER, ServicePrincipal
@@ -21,10 +21,16 @@ from workflow.local.s3.facade import s3_access
 from workflow.local.sagemaker.hosting import artifacts, rules
 from workflow.local.sagemaker.hosting.fleet import LiveEndpoint, Variant, launch, stop_all
 from workflow.local.sagemaker.hosting.model_data import ModelData
-from workflow.local.sagemaker.hosting.models import CONFIG, ENDPOINT, ModelOperations
+from workflow.local.sagemaker.hosting.models import ModelOperations
+from workflow.local.sagemaker.hosting.records import (
+    EndpointChange,
+    EndpointConfigRecord,
+    EndpointRecord,
+    ProductionVariantSummary,
+)
 from workflow.local.sagemaker.hosting.resources import HOSTING_PAGE, check_name, now
 from workflow.local.sagemaker.hosting.worker import WorkerSpec, WorkerStartError
-from workflow.local.sagemaker.listing import page, public, with_token
+from workflow.local.sagemaker.listing import list_entry, page, public, with_token
 from workflow.local.sagemaker.statuses import EndpointStatus
 from workflow.local.sagemaker_runtime.facade import sagemaker_runtime
 
@@ -48,19 +54,18 @@ class EndpointOperations(ModelOperations):
     def endpoint_arn(self, name: str) -> str:
         return self.ctx.arn("sagemaker", f"endpoint/{name.lower()}")
 
-    def get_endpoint(self, name: str) -> dict[str, Any]:
-        doc = self.ctx.store.get(ENDPOINT, name)
-        if doc is None:
-            raise ValidationException(f'Could not find endpoint "{self.endpoint_arn(name)}".')
-        return doc
+    def get_endpoint(self, name: str) -> EndpointRecord:
+        return self.endpoints.require(
+            name, lambda: ValidationException(f'Could not find endpoint "{self.endpoint_arn(name)}".'))
 
-    def _set(self, name: str, **changes: Any) -> dict[str, Any] | None:
-        def change(doc: dict[str, Any]) -> None:
-            doc.update(changes)
+    def _set(self, name: str, **changes: Unpack[EndpointChange]) -> EndpointRecord | None:
+        def change(doc: EndpointRecord) -> None:
+            fields = cast("dict[str, Any]", doc)  # a None clears its field: not a record's value
+            fields.update(changes)
             doc["LastModifiedTime"] = now()
             for key in [k for k, v in changes.items() if v is None]:
-                doc.pop(key)
-        return self.ctx.store.update(ENDPOINT, name, change)
+                fields.pop(key)
+        return self.endpoints.update(name, change)
 
     def _scalable(self, name: str) -> frozenset[str]:
         scaling = application_autoscaling(self.ctx)
@@ -87,8 +92,8 @@ class EndpointOperations(ModelOperations):
         return WorkerSpec(files=files, environment=env,
                           log_dir=self.ctx.data_dir / "hosting" / "logs" / endpoint)
 
-    def _variant_docs(self, config: dict[str, Any], live: LiveEndpoint) -> list[dict[str, Any]]:
-        docs = []
+    def _variant_docs(self, config: EndpointConfigRecord, live: LiveEndpoint) -> list[ProductionVariantSummary]:
+        docs: list[ProductionVariantSummary] = []
         for pv in config["ProductionVariants"]:
             v = live.variants[pv["VariantName"]]
             image = self.get_model(pv["ModelName"])["PrimaryContainer"].get("Image", "local")
@@ -107,15 +112,16 @@ class EndpointOperations(ModelOperations):
         arn = self.endpoint_arn(name)
         with self.lock:  # the config cannot be deleted between this look and the insert
             config = self.get_config(config_name)
-            if self.ctx.store.get(ENDPOINT, name) is not None:
+            if self.endpoints.get(name) is not None:
                 raise ValidationException(f'Cannot create already existing endpoint "{arn}".')
             pvs = config["ProductionVariants"]
             self._check_capacity(name, sum(v["InitialInstanceCount"] for v in pvs),
                                  pvs[0]["InstanceType"])
             stamp = now()
-            doc = {"EndpointName": name, "EndpointArn": arn, "EndpointConfigName": config_name,
-                   "EndpointStatus": EndpointStatus.CREATING, "CreationTime": stamp, "LastModifiedTime": stamp}
-            if not self.ctx.store.insert(ENDPOINT, name, doc):
+            doc = EndpointRecord(EndpointName=name, EndpointArn=arn, EndpointConfigName=config_name,
+                                 EndpointStatus=EndpointStatus.CREATING, CreationTime=stamp,
+                                 LastModifiedTime=stamp)
+            if not self.endpoints.insert(name, doc):
                 raise ValidationException(f'Cannot create already existing endpoint "{arn}".')
         self._spawn(self._create, name, config)
         return {"EndpointArn": arn}
@@ -124,12 +130,12 @@ class EndpointOperations(ModelOperations):
         return public(self.get_endpoint(params["EndpointName"]))
 
     def list_endpoints(self, params: dict[str, Any]) -> dict[str, Any]:
-        docs, token = page(self.ctx.store.list(ENDPOINT), params, name_key="EndpointName",
+        docs, token = page(self.endpoints.list(), params, name_key="EndpointName",
                            status_key="EndpointStatus", default_size=HOSTING_PAGE)
         keys = ("EndpointName", "EndpointArn", "CreationTime", "LastModifiedTime", "EndpointStatus")
-        return with_token({"Endpoints": [{k: d[k] for k in keys} for d in docs]}, token)
+        return with_token({"Endpoints": [list_entry(d, keys) for d in docs]}, token)
 
-    def _settled(self, name: str, verb: str) -> dict[str, Any]:
+    def _settled(self, name: str, verb: str) -> EndpointRecord:
         doc = self.get_endpoint(name)
         if self.stopping:
             raise ServiceUnavailable("The local server is shutting down.")
@@ -141,7 +147,7 @@ class EndpointOperations(ModelOperations):
         with self.lock:
             doc = self._settled(name, "update")
             config = self.get_config(params["EndpointConfigName"])
-            current = self.ctx.store.get(CONFIG, doc["EndpointConfigName"])
+            current = self.configs.get(doc["EndpointConfigName"])
             if current is not None:
                 rules.check_scalable_variants(doc["EndpointArn"], current, config, self._scalable(name))
             if params.get("RetainAllVariantProperties"):
@@ -201,14 +207,14 @@ class EndpointOperations(ModelOperations):
         """A change that failed in an unforeseen way still ends as SageMaker's would: a
         creation Failed, an update or a resize back InService on what served before."""
         with self.lock:
-            doc = self.ctx.store.get(ENDPOINT, name)
+            doc = self.endpoints.get(name)
             if doc is None or doc["EndpointStatus"] == EndpointStatus.DELETING:
                 return
             creating = doc["EndpointStatus"] == EndpointStatus.CREATING
             self._set(name, EndpointStatus=EndpointStatus.FAILED if creating else EndpointStatus.IN_SERVICE,
                       FailureReason=failure_reason(err), PendingDeploymentSummary=None)
 
-    def _start_variants(self, name: str, config: dict[str, Any]) -> dict[str, Variant]:
+    def _start_variants(self, name: str, config: EndpointConfigRecord) -> dict[str, Variant]:
         variants: dict[str, Variant] = {}
         try:
             for pv in config["ProductionVariants"]:
@@ -223,7 +229,7 @@ class EndpointOperations(ModelOperations):
             raise
         return variants
 
-    def _create(self, name: str, config: dict[str, Any]) -> None:
+    def _create(self, name: str, config: EndpointConfigRecord) -> None:
         try:
             variants = self._start_variants(name, config)
         except (artifacts.ArtifactError, WorkerStartError, ValidationException) as e:
@@ -232,7 +238,7 @@ class EndpointOperations(ModelOperations):
             return
         live = LiveEndpoint(name, variants)
         with self.lock:
-            doc = self.ctx.store.get(ENDPOINT, name)
+            doc = self.endpoints.get(name)
             if doc is None or doc["EndpointStatus"] == EndpointStatus.DELETING or self.stopping:
                 stop_all(live.workers())
                 return
@@ -240,7 +246,7 @@ class EndpointOperations(ModelOperations):
             self._set(name, EndpointStatus=EndpointStatus.IN_SERVICE, EndpointConfigName=config["EndpointConfigName"],
                       ProductionVariants=self._variant_docs(config, live))
 
-    def _update(self, name: str, config: dict[str, Any], live: LiveEndpoint | None) -> None:
+    def _update(self, name: str, config: EndpointConfigRecord, live: LiveEndpoint | None) -> None:
         try:
             variants = self._start_variants(name, config)
         except (artifacts.ArtifactError, WorkerStartError, ValidationException) as e:
@@ -286,15 +292,15 @@ class EndpointOperations(ModelOperations):
             except WorkerStartError as e:
                 failure = str(e)
         with self.lock:
-            doc = self.ctx.store.get(ENDPOINT, name)
+            doc = self.endpoints.get(name)
             if doc is None or doc["EndpointStatus"] != EndpointStatus.UPDATING or live is None:
                 return
-            variants = []
+            variants: list[ProductionVariantSummary] = []
             for pv in doc.get("ProductionVariants", []):
                 v = live.variants.get(pv["VariantName"])
                 if v is not None:
-                    pv.update(CurrentWeight=v.weight, DesiredWeight=v.weight,
-                              CurrentInstanceCount=len(v.workers), DesiredInstanceCount=v.desired)
+                    pv.update({"CurrentWeight": v.weight, "DesiredWeight": v.weight,
+                               "CurrentInstanceCount": len(v.workers), "DesiredInstanceCount": v.desired})
                 variants.append(pv)
             self._set(name, EndpointStatus=EndpointStatus.IN_SERVICE, ProductionVariants=variants,
                       FailureReason=failure)
@@ -306,5 +312,5 @@ class EndpointOperations(ModelOperations):
         if runtime is not None:
             # A new endpoint of the same name starts with no history (autoscaling reads it).
             runtime.forget_endpoint(CALLER, name)
-        self.ctx.store.delete(ENDPOINT, name)
+        self.endpoints.delete(name)
 

@@ -2,24 +2,30 @@
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Any, cast
 
 from workflow.local.context import ServerContext
 from workflow.local.errors import ValidationException
 from workflow.local.s3.facade import s3_access
 from workflow.local.sagemaker.hosting import rules
 from workflow.local.sagemaker.hosting.model_data import ModelData
+from workflow.local.sagemaker.hosting.records import (
+    EndpointConfigRecord,
+    EndpointRecord,
+    ModelRecord,
+    ProductionVariant,
+)
 from workflow.local.sagemaker.hosting.resources import HOSTING_PAGE, check_name, now
-from workflow.local.sagemaker.listing import page, public, with_token
-
-MODEL = "sagemaker.model"
-CONFIG = "sagemaker.endpoint-config"
-ENDPOINT = "sagemaker.endpoint"
+from workflow.local.sagemaker.listing import list_entry, page, public, with_token
+from workflow.local.sagemaker.records import RecordTable
 
 
 class ModelOperations:
     ctx: ServerContext
     lock: threading.RLock
+    models: RecordTable[ModelRecord]
+    configs: RecordTable[EndpointConfigRecord]
+    endpoints: RecordTable[EndpointRecord]
 
     # -- ARNs and lookups --------------------------------------------------------
     def model_arn(self, name: str) -> str:
@@ -28,19 +34,17 @@ class ModelOperations:
     def config_arn(self, name: str) -> str:
         return self.ctx.arn("sagemaker", f"endpoint-config/{name.lower()}")
 
-    def get_model(self, name: str) -> dict[str, Any]:
-        doc = self.ctx.store.get(MODEL, name)
-        if doc is None:
-            raise ValidationException(f'Could not find model "{self.model_arn(name)}".')
-        return doc
+    def _model_missing(self, name: str) -> ValidationException:
+        return ValidationException(f'Could not find model "{self.model_arn(name)}".')
 
-    def get_config(self, name: str) -> dict[str, Any]:
-        doc = self.ctx.store.get(CONFIG, name)
-        if doc is None:
-            raise ValidationException(
-                f'Could not find endpoint configuration "{self.config_arn(name)}".'
-            )
-        return doc
+    def _config_missing(self, name: str) -> ValidationException:
+        return ValidationException(f'Could not find endpoint configuration "{self.config_arn(name)}".')
+
+    def get_model(self, name: str) -> ModelRecord:
+        return self.models.require(name, lambda: self._model_missing(name))
+
+    def get_config(self, name: str) -> EndpointConfigRecord:
+        return self.configs.require(name, lambda: self._config_missing(name))
 
     # -- models ------------------------------------------------------------------
     def create_model(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -60,16 +64,16 @@ class ModelOperations:
         url = container.get("ModelDataUrl")
         if url is not None:
             ModelData(s3_access(self.ctx), params.get("ExecutionRoleArn")).check(url)
-        doc = {
-            "ModelName": name,
-            "ModelArn": self.model_arn(name),
-            "PrimaryContainer": container,
-            "CreationTime": now(),
-            "EnableNetworkIsolation": bool(params.get("EnableNetworkIsolation", False)),
-        }
+        doc = ModelRecord(
+            ModelName=name,
+            ModelArn=self.model_arn(name),
+            PrimaryContainer=container,
+            CreationTime=now(),
+            EnableNetworkIsolation=bool(params.get("EnableNetworkIsolation", False)),
+        )
         if params.get("ExecutionRoleArn"):
             doc["ExecutionRoleArn"] = params["ExecutionRoleArn"]
-        if not self.ctx.store.insert(MODEL, name, doc):
+        if not self.models.insert(name, doc):
             raise ValidationException(f'Cannot create already existing model "{doc["ModelArn"]}".')
         return {"ModelArn": doc["ModelArn"]}
 
@@ -77,23 +81,23 @@ class ModelOperations:
         return public(self.get_model(params["ModelName"]))
 
     def _configs_in_use(self) -> dict[str, str]:
-        return rules.configs_in_use(self.ctx.store.list(ENDPOINT))
+        return rules.configs_in_use(self.endpoints.list())
 
     def delete_model(self, params: dict[str, Any]) -> dict[str, Any]:
         name = params["ModelName"]
         with self.lock:  # no endpoint starts using it meanwhile
             self.get_model(name)
-            rules.check_model_deletable(self.model_arn(name), name, self.ctx.store.list(CONFIG),
+            rules.check_model_deletable(self.model_arn(name), name, self.configs.list(),
                                         self._configs_in_use())
-            if not self.ctx.store.delete(MODEL, name):
-                raise ValidationException(f'Could not find model "{self.model_arn(name)}".')
+            if not self.models.delete(name):
+                raise self._model_missing(name)
         return {}
 
     def list_models(self, params: dict[str, Any]) -> dict[str, Any]:
-        docs, token = page(self.ctx.store.list(MODEL), params, name_key="ModelName",
+        docs, token = page(self.models.list(), params, name_key="ModelName",
                            default_size=HOSTING_PAGE)
-        return with_token({"Models": [{k: d[k] for k in ("ModelName", "ModelArn", "CreationTime")}
-                                      for d in docs]}, token)
+        keys = ("ModelName", "ModelArn", "CreationTime")
+        return with_token({"Models": [list_entry(d, keys) for d in docs]}, token)
 
     # -- endpoint configs -------------------------------------------------------
     def create_endpoint_config(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -123,15 +127,17 @@ class ModelOperations:
             if not variant.get("ModelName"):
                 raise ValidationException(f"{where}.member.modelName is required.")
             self.get_model(variant["ModelName"])
-        doc = {
-            "EndpointConfigName": name,
-            "EndpointConfigArn": self.config_arn(name),
-            "ProductionVariants": [
-                {"InitialVariantWeight": 1.0, "InstanceType": "ml.m5.large", **v} for v in variants
+        doc = EndpointConfigRecord(
+            EndpointConfigName=name,
+            EndpointConfigArn=self.config_arn(name),
+            # The request's variants (botocore checked their members), with SageMaker's defaults.
+            ProductionVariants=[
+                cast("ProductionVariant", {"InitialVariantWeight": 1.0, "InstanceType": "ml.m5.large", **v})
+                for v in variants
             ],
-            "CreationTime": now(),
-        }
-        if not self.ctx.store.insert(CONFIG, name, doc):
+            CreationTime=now(),
+        )
+        if not self.configs.insert(name, doc):
             raise ValidationException(
                 f'Cannot create already existing endpoint configuration "{doc["EndpointConfigArn"]}".'
             )
@@ -145,14 +151,12 @@ class ModelOperations:
         with self.lock:  # no endpoint starts using it meanwhile
             self.get_config(name)
             rules.check_config_deletable(self.config_arn(name), name, self._configs_in_use())
-            if not self.ctx.store.delete(CONFIG, name):
-                raise ValidationException(
-                    f'Could not find endpoint configuration "{self.config_arn(name)}".'
-                )
+            if not self.configs.delete(name):
+                raise self._config_missing(name)
         return {}
 
     def list_endpoint_configs(self, params: dict[str, Any]) -> dict[str, Any]:
-        docs, token = page(self.ctx.store.list(CONFIG), params, name_key="EndpointConfigName",
+        docs, token = page(self.configs.list(), params, name_key="EndpointConfigName",
                            default_size=HOSTING_PAGE)
         keys = ("EndpointConfigName", "EndpointConfigArn", "CreationTime")
-        return with_token({"EndpointConfigs": [{k: d[k] for k in keys} for d in docs]}, token)
+        return with_token({"EndpointConfigs": [list_entry(d, keys) for d in docs]}, token)

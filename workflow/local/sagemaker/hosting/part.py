@@ -8,13 +8,21 @@ from __future__ import annotations
 import functools
 import logging
 import threading
-from typing import Any
 
 from workflow.local import background
 from workflow.local.context import ServerContext
-from workflow.local.sagemaker.hosting.endpoints import ENDPOINT, EndpointOperations
+from workflow.local.sagemaker.hosting.endpoints import EndpointOperations
 from workflow.local.sagemaker.hosting.fleet import LiveEndpoint, launch, stop_all
+from workflow.local.sagemaker.hosting.records import (
+    CONFIG,
+    ENDPOINT,
+    MODEL,
+    EndpointConfigRecord,
+    EndpointRecord,
+    ModelRecord,
+)
 from workflow.local.sagemaker.hosting.worker import Worker, WorkerStartError
+from workflow.local.sagemaker.records import RecordTable
 from workflow.local.sagemaker.statuses import EndpointStatus
 
 log = logging.getLogger(__name__)
@@ -25,6 +33,9 @@ MONITOR_PERIOD = 0.25
 class Hosting(EndpointOperations):
     def __init__(self, ctx: ServerContext) -> None:
         self.ctx = ctx
+        self.models = RecordTable[ModelRecord](ctx.store, MODEL)
+        self.configs = RecordTable[EndpointConfigRecord](ctx.store, CONFIG)
+        self.endpoints = RecordTable[EndpointRecord](ctx.store, ENDPOINT)
         self.fleets: dict[str, LiveEndpoint] = {}
         self.lock = threading.RLock()
         self.stopping = False
@@ -37,12 +48,12 @@ class Hosting(EndpointOperations):
         """The running workers of an endpoint (None when it has none), for the runtime."""
         return self.fleets.get(name)
 
-    def endpoint_record(self, name: str) -> dict[str, Any] | None:
-        return self.ctx.store.get(ENDPOINT, name)
+    def endpoint_record(self, name: str) -> EndpointRecord | None:
+        return self.endpoints.get(name)
 
     # -- server lifecycle --------------------------------------------------------
     def start(self) -> None:
-        for doc in self.ctx.store.list(ENDPOINT):
+        for doc in self.endpoints.list():
             self._restore(doc)
         # A monitor that breaks stops replacing workers: the error is logged, nothing else to do.
         self._monitor = background.start("endpoint-monitor", self._watch, lambda err: None)
@@ -57,10 +68,10 @@ class Hosting(EndpointOperations):
         # Stored statuses stay as they are: the next start() brings these endpoints back.
         stop_all(w for live in fleets for w in live.workers())
 
-    def _restore(self, doc: dict[str, Any]) -> None:
+    def _restore(self, doc: EndpointRecord) -> None:
         name, status = doc["EndpointName"], doc["EndpointStatus"]
         if status == EndpointStatus.DELETING:
-            self.ctx.store.delete(ENDPOINT, name)
+            self.endpoints.delete(name)
             return
         if status == EndpointStatus.FAILED:
             return

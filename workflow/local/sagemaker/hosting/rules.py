@@ -6,20 +6,17 @@ operations in ``endpoints.py`` and ``models.py`` call them before changing anyth
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from workflow.local.errors import ValidationException
+from workflow.local.sagemaker.hosting.records import EndpointConfigRecord, EndpointRecord, ProductionVariant
 from workflow.local.sagemaker.statuses import EndpointStatus
-
-Record = dict[str, Any]
-
 
 #: An operation runs on the endpoint: SageMaker refuses UpdateEndpoint and DeleteEndpoint.
 IN_PROGRESS = frozenset({EndpointStatus.CREATING, EndpointStatus.UPDATING, EndpointStatus.SYSTEM_UPDATING,
                          EndpointStatus.ROLLING_BACK, EndpointStatus.DELETING})
 
 
-def check_can_change(doc: Record, verb: str) -> None:
+def check_can_change(doc: EndpointRecord, verb: str) -> None:
     """UpdateEndpoint and DeleteEndpoint need a settled endpoint; a Failed one can only be
     deleted ("DeleteEndpoint is the only operation that can be performed on a failed
     endpoint", DescribeEndpoint's EndpointStatus)."""
@@ -30,18 +27,19 @@ def check_can_change(doc: Record, verb: str) -> None:
         raise ValidationException(f'Cannot {verb} failed endpoint "{doc["EndpointArn"]}".')
 
 
-def retained_variants(config: Record, doc: Record, excluded: Iterable[str]) -> Record:
+def retained_variants(config: EndpointConfigRecord, doc: EndpointRecord,
+                      excluded: Iterable[str]) -> EndpointConfigRecord:
     """UpdateEndpoint with RetainAllVariantProperties: variants named as in the running endpoint
     keep its DesiredInstanceCount and DesiredWeight (autoscaling's changes included), except the
     properties listed in ExcludeRetainedVariantProperties, which come from the new config
     (UpdateEndpoint, SageMaker API Reference)."""
     skip = set(excluded)
     running = {v["VariantName"]: v for v in doc.get("ProductionVariants", [])}
-    variants = []
+    variants: list[ProductionVariant] = []
     for variant in config["ProductionVariants"]:
         old = running.get(variant["VariantName"])
         if old:
-            variant = dict(variant)
+            variant = variant.copy()
             if "DesiredInstanceCount" not in skip:
                 variant["InitialInstanceCount"] = old["DesiredInstanceCount"]
             if "DesiredWeight" not in skip:
@@ -50,7 +48,8 @@ def retained_variants(config: Record, doc: Record, excluded: Iterable[str]) -> R
     return {**config, "ProductionVariants": variants}
 
 
-def check_scalable_variants(arn: str, current: Record, new: Record, scalable: Iterable[str]) -> None:
+def check_scalable_variants(arn: str, current: EndpointConfigRecord, new: EndpointConfigRecord,
+                            scalable: Iterable[str]) -> None:
     """An update may not change the instance type of, or remove, a variant registered with
     Application Auto Scaling; changing its model is allowed ("Update endpoints that use auto
     scaling", SageMaker Developer Guide)."""
@@ -71,14 +70,14 @@ def check_scalable_variants(arn: str, current: Record, new: Record, scalable: It
             "target first and register it again once the endpoint is InService.")
 
 
-def configs_in_use(endpoints: Iterable[Record]) -> dict[str, str]:
+def configs_in_use(endpoints: Iterable[EndpointRecord]) -> dict[str, str]:
     """Endpoint config name -> an endpoint that serves it or is being created or updated to it."""
     out: dict[str, str] = {}
     for doc in endpoints:
         out.setdefault(doc["EndpointConfigName"], doc["EndpointName"])
-        pending = (doc.get("PendingDeploymentSummary") or {}).get("EndpointConfigName")
-        if pending:
-            out.setdefault(pending, doc["EndpointName"])
+        pending = doc.get("PendingDeploymentSummary")
+        if pending and pending["EndpointConfigName"]:
+            out.setdefault(pending["EndpointConfigName"], doc["EndpointName"])
     return out
 
 
@@ -93,7 +92,8 @@ def check_config_deletable(arn: str, name: str, in_use: dict[str, str]) -> None:
             "CreateEndpoint or UpdateEndpoint is deploying; delete or update the endpoint first.")
 
 
-def check_model_deletable(arn: str, name: str, configs: Iterable[Record], in_use: dict[str, str]) -> None:
+def check_model_deletable(arn: str, name: str, configs: Iterable[EndpointConfigRecord],
+                          in_use: dict[str, str]) -> None:
     """A model that an endpoint's config (current or being deployed) names may not be deleted:
     stricter than SageMaker on purpose, since an update back to that config (a roll-back)
     would then fail on AWS."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from workflow.local.sagemaker.records import ModelArtifacts
 from workflow.local.sagemaker.training.archives import write_tar_gz
 from workflow.local.sagemaker.training.layout import JobPaths
 from workflow.local.sagemaker.training.storage import JobStorage
@@ -18,8 +19,8 @@ def job_output_uri(request: dict[str, Any], job_name: str, *parts: str) -> str:
     return join_uri(request["OutputDataConfig"]["S3OutputPath"], job_name, *parts)
 
 
-def upload(paths: JobPaths, request: dict[str, Any], job_name: str, storage: JobStorage) -> dict[str, Any]:
-    """Pack model/ and output/data/ as SageMaker does; returns the Describe fields to set."""
+def upload(paths: JobPaths, request: dict[str, Any], job_name: str, storage: JobStorage) -> ModelArtifacts:
+    """Pack model/ and output/data/ as SageMaker does; returns where the model now is."""
     model_uri = job_output_uri(request, job_name, "output", "model.tar.gz")
     # Stored, not deflated: weights shrink by under 10% and deflating a ResNet takes seconds.
     archive = paths.root / "model.tar.gz"
@@ -29,7 +30,7 @@ def upload(paths: JobPaths, request: dict[str, Any], job_name: str, storage: Job
         archive = paths.root / "output.tar.gz"
         write_tar_gz(paths.output_data, archive)
         storage.put_file(archive, job_output_uri(request, job_name, "output", "output.tar.gz"))
-    return {"ModelArtifacts": {"S3ModelArtifacts": model_uri}}
+    return ModelArtifacts(S3ModelArtifacts=model_uri)
 
 
 def publish_folder(src: Path, request: dict[str, Any], job_name: str, name: str, storage: JobStorage,

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from workflow.local.background import MAX_REASON
+from workflow.local.sagemaker.records import MetricData, RuleEvaluation, TrainingJobRecord
 from workflow.local.sagemaker.statuses import JobStatus, RuleStatus
 from workflow.local.sagemaker.training.status import MAX_RUNTIME_EXCEEDED, finish_times, transition
 
@@ -19,7 +20,6 @@ DEFAULT_MAX_RUNTIME = 86400
 STOPPED, MAX_RUNTIME, SHUTDOWN = "Stopped", MAX_RUNTIME_EXCEEDED, "Shutdown"
 SHUTDOWN_REASON = ("InternalServerError: the local server shut down while the job ran; the script "
                    "was stopped. Start the job again under a new name.")
-RULE_STATUS_FIELDS = ("DebugRuleEvaluationStatuses", "ProfilerRuleEvaluationStatuses")
 
 
 @dataclass(frozen=True)
@@ -67,17 +67,22 @@ def kill_due(stop_sent: float | None, now: float, grace: float) -> bool:
     return stop_sent is not None and now - stop_sent > grace
 
 
-def mark_rules(doc: dict[str, Any], status: str, details: str, when: datetime) -> None:
+def mark_rules(doc: TrainingJobRecord, status: RuleStatus, details: str, when: datetime) -> None:
     """Every rule of ``doc`` still InProgress ends in ``status`` with ``details``."""
-    for field in RULE_STATUS_FIELDS:
-        for rule in doc.get(field, []):
-            if rule.get("RuleEvaluationStatus") == RuleStatus.IN_PROGRESS:
-                rule.update(RuleEvaluationStatus=status, LastModifiedTime=when,
-                            StatusDetails=details[:MAX_REASON])
+    for rule in rules_in_progress(doc):
+        rule.update({"RuleEvaluationStatus": status, "LastModifiedTime": when,
+                     "StatusDetails": details[:MAX_REASON]})
 
 
-def close(doc: dict[str, Any], secondary: str, failure: str | None, *, when: datetime,
-          final_metrics: list[dict[str, Any]], limit: int | None) -> None:
+def rules_in_progress(doc: TrainingJobRecord) -> list[RuleEvaluation]:
+    """The rules of ``doc``, Debugger's then Profiler's, whose evaluation has not ended."""
+    return [rule for rule in doc.get("DebugRuleEvaluationStatuses", [])
+            + doc.get("ProfilerRuleEvaluationStatuses", [])
+            if rule.get("RuleEvaluationStatus") == RuleStatus.IN_PROGRESS]
+
+
+def close(doc: TrainingJobRecord, secondary: str, failure: str | None, *, when: datetime,
+          final_metrics: list[MetricData], limit: int | None) -> None:
     """Write the job's end into its record: status, reason, metrics, times, rules.
 
     A Completed job's rules go on (they run beside the job on AWS); any other end

@@ -4,18 +4,24 @@ from __future__ import annotations
 import copy
 import re
 import threading
-from typing import Any
+from typing import Any, cast
 
 from workflow.local.context import ServerContext
 from workflow.local.errors import ResourceInUse, ResourceNotFound, ValidationException
 from workflow.local.s3.facade import s3_access
 from workflow.local.sagemaker import debugger
 from workflow.local.sagemaker.finished import FinishedListeners
-from workflow.local.sagemaker.listing import page, public, with_token
-from workflow.local.sagemaker.records import RecordHandle, TrainingLocal
+from workflow.local.sagemaker.listing import list_entry, page, public, with_token
+from workflow.local.sagemaker.records import RecordTable, TrainingJob, TrainingJobRecord, TrainingLocal
 from workflow.local.sagemaker.statuses import TERMINAL, JobStatus, RuleStatus
 from workflow.local.sagemaker.training import staging
-from workflow.local.sagemaker.training.ending import DEFAULT_MAX_RUNTIME, SHUTDOWN, STOPPED, mark_rules
+from workflow.local.sagemaker.training.ending import (
+    DEFAULT_MAX_RUNTIME,
+    SHUTDOWN,
+    STOPPED,
+    mark_rules,
+    rules_in_progress,
+)
 from workflow.local.sagemaker.training.layout import JobPaths
 from workflow.local.sagemaker.training.metrics import compile_definitions, read_series
 from workflow.local.sagemaker.training.process import ScriptProcess
@@ -32,6 +38,8 @@ ECHOED = (
     "DebugRuleConfigurations", "TensorBoardOutputConfig", "ExperimentConfig", "ProfilerConfig",
     "ProfilerRuleConfigurations", "Environment", "RetryStrategy",
 )
+SUMMARY_KEYS = ("TrainingJobName", "TrainingJobArn", "CreationTime", "TrainingEndTime",
+                "LastModifiedTime", "TrainingJobStatus", "SecondaryStatus")
 SHUTDOWN_WAIT_SECONDS = 15.0
 
 
@@ -48,6 +56,7 @@ class TrainingJobs:
 
     def __init__(self, ctx: ServerContext) -> None:
         self.ctx = ctx
+        self.records = RecordTable[TrainingJobRecord](ctx.store, self.KIND)
         self.runs: dict[str, JobRun] = {}
         self._lock = threading.Lock()
         self.finished_listeners = FinishedListeners()
@@ -55,15 +64,15 @@ class TrainingJobs:
     # -- lifecycle --------------------------------------------------------------
     def start(self) -> None:
         """Watch again the jobs whose script outlived the previous server; fail the others."""
-        for doc in self.ctx.store.list(self.KIND):
+        for doc in self.records.list():
             if doc["TrainingJobStatus"] not in TERMINAL:
                 self._watch_again(doc)
-            elif self._rules_in_progress(doc):
-                self.ctx.store.update(self.KIND, doc["TrainingJobName"], self._rules_interrupted)
+            elif rules_in_progress(doc):
+                self.records.update(doc["TrainingJobName"], self._rules_interrupted)
 
     def _run(self, name: str, request: dict[str, Any], attached: ScriptProcess | None = None) -> JobRun:
         """A run of the job ``name`` that touches only its record, storage and folder."""
-        run = JobRun(name, request, record=RecordHandle(self.ctx.store, self.KIND, name),
+        run = JobRun(name, request, record=self.records.handle(name),
                      storage=JobStorage(s3_access(self.ctx), request["RoleArn"]),
                      paths=JobPaths.of(self.ctx.data_dir, name), on_finished=self.finished,
                      attached=attached)
@@ -71,8 +80,9 @@ class TrainingJobs:
             self.runs[name] = run
         return run
 
-    def _watch_again(self, doc: dict[str, Any]) -> None:
+    def _watch_again(self, doc: TrainingJobRecord) -> None:
         name = doc["TrainingJobName"]
+        # Records of every version of the server carry ``_local``; one written by hand may not.
         local: TrainingLocal | None = doc.get("_local")
         paths = JobPaths.of(self.ctx.data_dir, name)
         process = None
@@ -80,7 +90,7 @@ class TrainingJobs:
             process = ScriptProcess.attach(local.get("command", []), paths.log, paths.launcher_pid,
                                            paths.exit_code)
         if local is None or process is None:
-            self.ctx.store.update(self.KIND, name, self._interrupted)
+            self.records.update(name, self._interrupted)
             return
         run = self._run(name, local["request"], attached=process)
         if doc["TrainingJobStatus"] == JobStatus.STOPPING:
@@ -88,17 +98,11 @@ class TrainingJobs:
         run.start()
 
     @staticmethod
-    def _rules_in_progress(doc: dict[str, Any]) -> list[dict[str, Any]]:
-        return [status for status in doc.get("DebugRuleEvaluationStatuses", [])
-                + doc.get("ProfilerRuleEvaluationStatuses", [])
-                if status.get("RuleEvaluationStatus") == RuleStatus.IN_PROGRESS]
-
-    @staticmethod
-    def _rules_interrupted(doc: dict[str, Any]) -> None:
+    def _rules_interrupted(doc: TrainingJobRecord) -> None:
         mark_rules(doc, RuleStatus.ERROR, "The local server stopped before this rule finished.", now())
 
     @staticmethod
-    def _interrupted(doc: dict[str, Any]) -> None:
+    def _interrupted(doc: TrainingJobRecord) -> None:
         when = now()
         transition(doc, JobStatus.FAILED, when=when)
         doc["FailureReason"] = ("InternalServerError: the local server stopped while this job was "
@@ -133,10 +137,12 @@ class TrainingJobs:
                 s3_uri(params[field]["S3OutputPath"], f"{field}.S3OutputPath")
         arn = self.ctx.arn("sagemaker", f"training-job/{name.lower()}")
         when = now()
-        doc: dict[str, Any] = {
+        # The request's members as botocore validated them; the status fields come next.
+        echoed = cast("TrainingJobRecord", {k: copy.deepcopy(params[k]) for k in ECHOED if k in params})
+        doc: TrainingJobRecord = {
             "TrainingJobName": name,
             "TrainingJobArn": arn,
-            **{k: copy.deepcopy(params[k]) for k in ECHOED if k in params},
+            **echoed,
             "CreationTime": when,
             "EnableNetworkIsolation": params.get("EnableNetworkIsolation", False),
             "EnableInterContainerTrafficEncryption": params.get(
@@ -150,29 +156,23 @@ class TrainingJobs:
         if tuning_job_arn:
             doc["TuningJobArn"] = tuning_job_arn
         transition(doc, "Starting", when=when)
-        if not self.ctx.store.insert(self.KIND, name, doc):
+        if not self.records.insert(name, doc):
             raise ResourceInUse(f"Training job names must be unique within an AWS account and "
                                 f"region, and a training job with this name already exists ({arn})")
         self._run(name, params).start()
         return {"TrainingJobArn": arn}
 
-    def _get(self, name: str) -> dict[str, Any]:
-        doc = self.ctx.store.get(self.KIND, name)
-        if doc is None:
-            raise ResourceNotFound(f"Requested resource not found: training job {name} does not exist")
-        return doc
+    def _get(self, name: str) -> TrainingJobRecord:
+        return self.records.require(name, lambda: ResourceNotFound(
+            f"Requested resource not found: training job {name} does not exist"))
 
     def describe_training_job(self, params: dict[str, Any]) -> dict[str, Any]:
         return public(self._get(params["TrainingJobName"]))
 
     def list_training_jobs(self, params: dict[str, Any]) -> dict[str, Any]:
-        docs = self.ctx.store.list(self.KIND)
-        items, token = page(docs, params, status_key="TrainingJobStatus", name_key="TrainingJobName")
-        summaries = [
-            {k: d[k] for k in ("TrainingJobName", "TrainingJobArn", "CreationTime", "TrainingEndTime",
-                               "LastModifiedTime", "TrainingJobStatus", "SecondaryStatus") if k in d}
-            for d in items
-        ]
+        items, token = page(self.records.list(), params, status_key="TrainingJobStatus",
+                            name_key="TrainingJobName")
+        summaries = [list_entry(d, SUMMARY_KEYS) for d in items]
         return with_token({"TrainingJobSummaries": summaries}, token)
 
     def stop_training_job(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -184,8 +184,8 @@ class TrainingJobs:
             raise ValidationException(
                 f"The request was rejected because the training job {name} is in status "
                 f"{doc['TrainingJobStatus']}.")
-        self.ctx.store.update(self.KIND, name, lambda d: transition(d, JobStatus.STOPPING)
-                              if d["TrainingJobStatus"] == JobStatus.IN_PROGRESS else None)
+        self.records.update(name, lambda d: transition(d, JobStatus.STOPPING)
+                            if d["TrainingJobStatus"] == JobStatus.IN_PROGRESS else None)
         with self._lock:
             run = self.runs.get(name)
         if run is not None:
@@ -193,9 +193,10 @@ class TrainingJobs:
         return {}
 
     # -- read by the tuning part ----------------------------------------------------
-    def job(self, name: str) -> dict[str, Any] | None:
-        doc = self.ctx.store.get(self.KIND, name)
-        return public(doc) if doc else None
+    def job(self, name: str) -> TrainingJob | None:
+        """The job as DescribeTrainingJob tells it (``_local`` stays here)."""
+        doc = self.records.get(name)
+        return cast("TrainingJob", public(doc)) if doc else None
 
     def metric_series(self, name: str) -> dict[str, list[float]]:
         return read_series(JobPaths.of(self.ctx.data_dir, name).metrics)

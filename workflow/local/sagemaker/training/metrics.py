@@ -6,9 +6,9 @@ import math
 import re
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from workflow.local.errors import ValidationException
+from workflow.local.sagemaker.records import MetricData
 
 
 def compile_definitions(definitions: list[dict[str, str]], field: str) -> list[tuple[str, re.Pattern]]:
@@ -52,11 +52,11 @@ class MetricParser:
                     out.write(json.dumps({"name": name, "value": value, "time": when.isoformat()}) + "\n")
         return found
 
-    def final(self) -> list[dict[str, Any]]:
+    def final(self) -> list[MetricData]:
         """FinalMetricDataList: the last value of each metric, in definition order."""
         names = [name for name, _ in self.patterns]
         return [
-            {"MetricName": name, "Value": self.latest[name][0], "Timestamp": self.latest[name][1]}
+            MetricData(MetricName=name, Value=self.latest[name][0], Timestamp=self.latest[name][1])
             for name in dict.fromkeys(names) if name in self.latest
         ]
 

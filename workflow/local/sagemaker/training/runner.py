@@ -22,7 +22,13 @@ from workflow.local.errors import ServiceError
 from workflow.local.sagemaker import debugger
 from workflow.local.sagemaker.debugger.publish import publish
 from workflow.local.sagemaker.debugger.rule_job import RuleJob
-from workflow.local.sagemaker.records import RecordHandle
+from workflow.local.sagemaker.records import (
+    JobOutputs,
+    MetricData,
+    RecordHandle,
+    RuleEvaluations,
+    TrainingJobRecord,
+)
 from workflow.local.sagemaker.statuses import JobStatus, RuleStatus
 from workflow.local.sagemaker.training import artifacts, ending, staging
 from workflow.local.sagemaker.training.ending import MAX_RUNTIME
@@ -38,7 +44,7 @@ STATUS = "TrainingJobStatus"
 
 
 class JobRun:
-    def __init__(self, name: str, request: dict[str, Any], *, record: RecordHandle,
+    def __init__(self, name: str, request: dict[str, Any], *, record: RecordHandle[TrainingJobRecord],
                  storage: JobStorage, paths: JobPaths, on_finished: Callable[[str], None],
                  clock: Callable[[], datetime] = now, attached: ScriptProcess | None = None) -> None:
         self.job_name = name
@@ -92,7 +98,7 @@ class JobRun:
                 self.rules.cancel()
 
     def _first_run(self) -> None:
-        def downloading(doc: dict[str, Any]) -> None:
+        def downloading(doc: TrainingJobRecord) -> None:
             transition(doc, "Downloading", when=self.clock())
             doc["TrainingStartTime"] = doc["LastModifiedTime"]
 
@@ -117,7 +123,8 @@ class JobRun:
         """The script outlived the server that started it: read its whole log again (the
         metrics with it), start its rules and profiler anew, and see it to its end."""
         self.paths.metrics.unlink(missing_ok=True)
-        started = (self.record.get() or {}).get("TrainingStartTime")
+        record = self.record.get()
+        started = record.get("TrainingStartTime") if record else None
         elapsed = (self.clock() - started).total_seconds() if started is not None else 0.0
         self._start_rules()
         self._finish(self._supervise(process, elapsed))
@@ -134,8 +141,9 @@ class JobRun:
             return
         if end.secondary == JobStatus.COMPLETED:
             self.record.update(lambda d: transition(d, "Uploading", when=self.clock()))
-        fields = (artifacts.upload(self.paths, self.request, self.job_name, self.storage)
-                  if end.upload_model else {})
+        fields: JobOutputs = {}
+        if end.upload_model:
+            fields["ModelArtifacts"] = artifacts.upload(self.paths, self.request, self.job_name, self.storage)
         staging.save_checkpoints(self.paths, self.request, self.storage)
         if end.secondary != JobStatus.COMPLETED:
             fields.update(self._rule_results())
@@ -151,15 +159,15 @@ class JobRun:
             results = self._rule_results()
             self.record.update(lambda d: d.update(results))
 
-    def _publish_metrics(self, published: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def _publish_metrics(self, published: list[MetricData]) -> list[MetricData]:
         """FinalMetricDataList while the job runs: the latest value of each metric as the
         script prints it, which is how a follower sees epochs go by (DescribeTrainingJob)."""
         latest = self.parser.final()
         if latest != published:
-            self.record.update(lambda d: d.update(FinalMetricDataList=latest))
+            self.record.update(lambda d: d.update({"FinalMetricDataList": latest}))
         return latest
 
-    def _rule_results(self) -> dict[str, Any]:
+    def _rule_results(self) -> RuleEvaluations:
         if self.rules is None:
             return {}
         results = self.rules.results()
@@ -177,7 +185,7 @@ class JobRun:
         )
         process = ScriptProcess.spawn(program, args, self.paths.code, env, self.paths.log,
                                       self.paths.launcher_pid, self.paths.exit_code)
-        self.record.update(lambda d: d.setdefault("_local", {}).update(command=process.command))
+        self.record.update(lambda d: d["_local"].update({"command": process.command}))
         return self._supervise(process, 0.0)
 
     def _supervise(self, process: ScriptProcess, elapsed: float) -> int:
@@ -192,7 +200,7 @@ class JobRun:
             process.terminate()
         started = time.monotonic() - elapsed
         stop_sent: float | None = None
-        published: list[dict[str, Any]] = []
+        published: list[MetricData] = []
         while process.poll() is None:
             self._feed(process.lines())
             if self._wake.wait(POLL_SECONDS):

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any
 
+from workflow.local.sagemaker.records import SecondaryStatusTransition, TrainingJobRecord
 from workflow.local.sagemaker.statuses import TERMINAL, JobStatus
 
 #: The secondary status of a job stopped for running past MaxRuntimeInSeconds.
@@ -35,15 +35,15 @@ def now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def transition(doc: dict[str, Any], secondary: str, message: str | None = None,
-               when: datetime | None = None) -> dict[str, Any]:
+def transition(doc: TrainingJobRecord, secondary: str, message: str | None = None,
+               when: datetime | None = None) -> TrainingJobRecord:
     """Close the current secondary status and open ``secondary``; returns ``doc``."""
     when = when or now()
     transitions = doc.setdefault("SecondaryStatusTransitions", [])
     if transitions and "EndTime" not in transitions[-1]:
         transitions[-1]["EndTime"] = when
-    entry = {"Status": secondary, "StartTime": when,
-             "StatusMessage": message or MESSAGES.get(secondary, secondary)}
+    entry = SecondaryStatusTransition(Status=secondary, StartTime=when,
+                                      StatusMessage=message or MESSAGES.get(secondary, secondary))
     if secondary in TERMINAL or secondary == MAX_RUNTIME_EXCEEDED:
         entry["EndTime"] = when
     transitions.append(entry)
@@ -53,7 +53,7 @@ def transition(doc: dict[str, Any], secondary: str, message: str | None = None,
     return doc
 
 
-def finish_times(doc: dict[str, Any], when: datetime) -> None:
+def finish_times(doc: TrainingJobRecord, when: datetime) -> None:
     doc["TrainingEndTime"] = when
     start = doc.get("TrainingStartTime")
     if start is not None:

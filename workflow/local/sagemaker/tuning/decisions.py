@@ -45,7 +45,7 @@ def to_stop_early(running: Mapping[str, list[float]], history: list[list[float]]
             if early_stopping.should_stop(series, history, minimize)]
 
 
-def final_status(best: float | None, metric: str) -> tuple[str, str | None]:
+def final_status(best: float | None, metric: str) -> tuple[JobStatus, str | None]:
     """The tuning job's status once its children are done, and its FailureReason."""
     if best is None:
         return JobStatus.FAILED, (

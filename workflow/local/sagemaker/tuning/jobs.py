@@ -10,8 +10,14 @@ from typing import TYPE_CHECKING, Any, cast
 from workflow.local.context import ServerContext
 from workflow.local.errors import ResourceInUse, ResourceNotFound, ServiceError, ValidationException
 from workflow.local.sagemaker.finished import FinishedListeners
-from workflow.local.sagemaker.listing import page, public, with_token
-from workflow.local.sagemaker.records import Record, RecordHandle, TuningLocal
+from workflow.local.sagemaker.listing import list_entry, page, public, with_token
+from workflow.local.sagemaker.records import (
+    RecordTable,
+    TrainingJob,
+    TrainingJobSummary,
+    TuningJobRecord,
+    TuningLocal,
+)
 from workflow.local.sagemaker.statuses import TERMINAL, JobStatus
 from workflow.local.sagemaker.training import TrainingJobs, staging
 from workflow.local.sagemaker.training.metrics import compile_definitions
@@ -45,10 +51,10 @@ class ChildJobs:
         # Training is a part of the same service: tuning starts its children there.
         return cast("SageMakerBackend", self.ctx.backend("sagemaker")).part(TrainingJobs)
 
-    def create(self, request: Record, tuning_job_arn: str) -> None:
+    def create(self, request: dict[str, Any], tuning_job_arn: str) -> None:
         self._training.create_training_job(request, tuning_job_arn=tuning_job_arn)
 
-    def describe(self, name: str) -> Record | None:
+    def describe(self, name: str) -> TrainingJob | None:
         return self._training.job(name)
 
     def stop(self, name: str) -> None:
@@ -64,15 +70,12 @@ class ChildJobs:
         return self.ctx.arn("sagemaker", f"training-job/{name.lower()}")
 
 
-def _objective(job: dict[str, Any]) -> float:
-    return float(job[summary.OBJECTIVE]["Value"])
-
-
 class TuningJobs:
     KIND = "sagemaker.tuning-job"
 
     def __init__(self, ctx: ServerContext) -> None:
         self.ctx = ctx
+        self.records = RecordTable[TuningJobRecord](ctx.store, self.KIND)
         self.runs: dict[str, TuningRun] = {}
         self._lock = threading.Lock()
         self.finished_listeners = FinishedListeners()
@@ -90,16 +93,17 @@ class TuningJobs:
         """Take up the tuning jobs an earlier server left running (the training part has
         watched their children again by now); fail those it cannot."""
         self.training.finished_listeners.add(self._child_finished)
-        for doc in self.ctx.store.list(self.KIND):
+        for doc in self.records.list():
             if doc["HyperParameterTuningJobStatus"] not in TERMINAL and not self._take_up(doc):
                 self._interrupted(doc["HyperParameterTuningJobName"])
 
-    def _run(self, name: str, request: Record, ranges: list[Param]) -> TuningRun:
+    def _run(self, name: str, request: dict[str, Any], ranges: list[Param]) -> TuningRun:
         """A run of the tuning job ``name`` that touches only its record and its children."""
-        return TuningRun(name, request, ranges, record=RecordHandle(self.ctx.store, self.KIND, name),
+        return TuningRun(name, request, ranges, record=self.records.handle(name),
                          jobs=self.jobs, arn=self.arn(name), on_finished=self._finished)
 
-    def _take_up(self, doc: Record) -> bool:
+    def _take_up(self, doc: TuningJobRecord) -> bool:
+        # Records of every version of the server carry ``_local``; one written by hand may not.
         local: TuningLocal | None = doc.get("_local")
         if local is None or local.get("request") is None:
             return False
@@ -123,7 +127,7 @@ class TuningJobs:
         doc = self._get(name)
         summaries = self._summaries(doc)
         when = now()
-        if RecordHandle(self.ctx.store, self.KIND, name).settle(STATUS, lambda d: summary.close(
+        if self.records.handle(name).settle(STATUS, lambda d: summary.close(
                 d, summary.refreshed(d, summaries), JobStatus.FAILED, INTERRUPTED_REASON, when)):
             self._finished(name)
 
@@ -148,7 +152,7 @@ class TuningJobs:
             self.runs.pop(name, None)
         self.finished_listeners.notify(name)
 
-    def _summaries(self, doc: Record) -> list[Record]:
+    def _summaries(self, doc: TuningJobRecord) -> list[TrainingJobSummary]:
         return [summary.summary(doc, c, None if "error" in c else self.jobs.describe(c["name"]),
                                 self.jobs.arn(c["name"]))
                 for c in doc["_local"].get("children", [])]
@@ -190,39 +194,35 @@ class TuningJobs:
         # A definition every child would fail on is refused now, not after N failed jobs.
         staging.validate({**definition, "HyperParameters": static})
         when = now()
-        doc = {"HyperParameterTuningJobName": name, "HyperParameterTuningJobArn": self.arn(name),
-               "HyperParameterTuningJobConfig": copy.deepcopy(config),
-               "TrainingJobDefinition": copy.deepcopy(definition),
-               "HyperParameterTuningJobStatus": JobStatus.IN_PROGRESS, "CreationTime": when,
-               "LastModifiedTime": when,
-               "TrainingJobStatusCounters": {"Completed": 0, "InProgress": 0, "RetryableError": 0,
-                                             "NonRetryableError": 0, "Stopped": 0},
-               "ObjectiveStatusCounters": {"Succeeded": 0, "Pending": 0, "Failed": 0},
-               # What a server that restarts takes the tuning job up again with.
-               "_local": TuningLocal(children=[], tags=params.get("Tags", []),
-                                     request=copy.deepcopy(params))}
+        doc: TuningJobRecord = {
+            "HyperParameterTuningJobName": name, "HyperParameterTuningJobArn": self.arn(name),
+            "HyperParameterTuningJobConfig": copy.deepcopy(config),
+            "TrainingJobDefinition": copy.deepcopy(definition),
+            "HyperParameterTuningJobStatus": JobStatus.IN_PROGRESS, "CreationTime": when,
+            "LastModifiedTime": when,
+            **summary.counters([]),
+            # What a server that restarts takes the tuning job up again with.
+            "_local": TuningLocal(children=[], tags=params.get("Tags", []), request=copy.deepcopy(params))}
         run = self._run(name, params, ranges)  # validates the strategy before storing
-        if not self.ctx.store.insert(self.KIND, name, doc):
+        if not self.records.insert(name, doc):
             raise ResourceInUse(f"Hyperparameter tuning job {name} already exists")
         with self._lock:
             self.runs[name] = run
         run.start()
         return {"HyperParameterTuningJobArn": doc["HyperParameterTuningJobArn"]}
 
-    def _get(self, name: str) -> dict[str, Any]:
-        doc = self.ctx.store.get(self.KIND, name)
-        if doc is None:
-            raise ResourceNotFound(f"Amazon SageMaker can't find a tuning job with name {name}")
-        return doc
+    def _get(self, name: str) -> TuningJobRecord:
+        return self.records.require(name, lambda: ResourceNotFound(
+            f"Amazon SageMaker can't find a tuning job with name {name}"))
 
     def describe_hyper_parameter_tuning_job(self, params: dict[str, Any]) -> dict[str, Any]:
         return public(self._get(params["HyperParameterTuningJobName"]))
 
     def list_hyper_parameter_tuning_jobs(self, params: dict[str, Any]) -> dict[str, Any]:
-        items, token = page(self.ctx.store.list(self.KIND), params,
+        items, token = page(self.records.list(), params,
                             status_key="HyperParameterTuningJobStatus",
                             name_key="HyperParameterTuningJobName")
-        summaries = [{**{k: d[k] for k in SUMMARY_KEYS if k in d},
+        summaries = [{**list_entry(d, SUMMARY_KEYS),
                       "Strategy": d["HyperParameterTuningJobConfig"].get("Strategy", "Bayesian"),
                       "ResourceLimits": d["HyperParameterTuningJobConfig"]["ResourceLimits"]}
                      for d in items]
@@ -232,7 +232,7 @@ class TuningJobs:
         summaries = self._summaries(self._get(params["HyperParameterTuningJobName"]))
         if params.get("SortBy") == "FinalObjectiveMetricValue":
             summaries = [s for s in summaries if summary.OBJECTIVE in s]
-            key = _objective
+            key = summary.score
         else:
             key = None
         items, token = page(summaries, params, status_key="TrainingJobStatus",
@@ -245,8 +245,8 @@ class TuningJobs:
         if doc["HyperParameterTuningJobStatus"] != JobStatus.IN_PROGRESS:
             raise ValidationException(f"The tuning job {name} is {doc['HyperParameterTuningJobStatus']} "
                                       "and cannot be stopped")
-        self.ctx.store.update(self.KIND, name, lambda d: d.update(
-            HyperParameterTuningJobStatus=JobStatus.STOPPING, LastModifiedTime=now()))
+        self.records.update(name, lambda d: d.update(
+            {"HyperParameterTuningJobStatus": JobStatus.STOPPING, "LastModifiedTime": now()}))
         with self._lock:
             run = self.runs.get(name)
         if run is not None:

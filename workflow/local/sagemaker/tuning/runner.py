@@ -17,7 +17,14 @@ from typing import Any, Protocol
 from workflow.local import background
 from workflow.local.background import failure_reason
 from workflow.local.errors import ServiceError
-from workflow.local.sagemaker.records import Record, RecordHandle, TuningChild
+from workflow.local.sagemaker.records import (
+    RecordHandle,
+    TrainingJob,
+    TrainingJobSummary,
+    TuningChild,
+    TuningJobRecord,
+    TuningProgress,
+)
 from workflow.local.sagemaker.statuses import TERMINAL, JobStatus
 from workflow.local.sagemaker.training.status import now
 from workflow.local.sagemaker.training.toolkit_env import cpu_count
@@ -36,9 +43,9 @@ SHUTDOWN_REASON = ("InternalServerError: the local server shut down while the tu
 class ChildJobs(Protocol):
     """What a tuning job asks of the training jobs it launches."""
 
-    def create(self, request: Record, tuning_job_arn: str) -> None: ...
+    def create(self, request: dict[str, Any], tuning_job_arn: str) -> None: ...
 
-    def describe(self, name: str) -> Record | None: ...
+    def describe(self, name: str) -> TrainingJob | None: ...
 
     def stop(self, name: str) -> None: ...
 
@@ -55,7 +62,8 @@ def child_name(tuning_name: str, index: int, tuned: dict[str, str]) -> str:
 
 
 class TuningRun:
-    def __init__(self, name: str, request: Record, params: list[Param], *, record: RecordHandle,
+    def __init__(self, name: str, request: dict[str, Any], params: list[Param], *,
+                 record: RecordHandle[TuningJobRecord],
                  jobs: ChildJobs, arn: str, on_finished: Callable[[str], None],
                  clock: Callable[[], datetime] = now) -> None:
         self.tuning_name, self.request, self.params = name, request, params
@@ -82,7 +90,7 @@ class TuningRun:
         self.wake = threading.Event()
         self.abandoned = False
         #: The children's summaries as the last tick saw them.
-        self.last_summaries: list[Record] | None = None
+        self.last_summaries: list[TrainingJobSummary] | None = None
         self._task = background.BackgroundTask(f"tuning-{name}", self._loop, self._crashed)
 
     @property
@@ -113,7 +121,7 @@ class TuningRun:
         self.wake.set()
 
     # -- child jobs -----------------------------------------------------------
-    def _child_request(self, name: str, tuned: dict[str, str]) -> Record:
+    def _child_request(self, name: str, tuned: dict[str, str]) -> dict[str, Any]:
         definition = self.request["TrainingJobDefinition"]
         env = dict(definition.get("Environment", {}))
         # Parallel jobs share the machine: give each its share of the cores so their
@@ -145,29 +153,30 @@ class TuningRun:
         self.children.append(child)
         self.record.update(lambda d: d["_local"].setdefault("children", []).append(child))
 
-    def _tell(self, trial: Any, job: Record | None) -> None:
+    def _tell(self, trial: Any, job: TrainingJob | None) -> None:
         value = None if job is None else summary.objective_value(job, self.objective["MetricName"])
         if value is None:
             strategy.tell(self.study, trial, state=_fail_state())
         else:
             strategy.tell(self.study, trial, value)
 
-    def _read(self) -> dict[str, Record | None]:
+    def _read(self) -> dict[str, TrainingJob | None]:
         """Every child's record, read once for this tick."""
         return {c["name"]: None if "error" in c else self.jobs.describe(c["name"])
                 for c in self.children}
 
-    def _reap(self, records: dict[str, Record | None]) -> None:
+    def _reap(self, records: dict[str, TrainingJob | None]) -> None:
         for name in list(self.running):
             job = records.get(name)
             if job is not None and job["TrainingJobStatus"] in TERMINAL:
                 self._tell(self.running.pop(name), job)
 
-    def _summaries(self, doc: Record, records: dict[str, Record | None]) -> list[Record]:
+    def _summaries(self, doc: TuningJobRecord, records: dict[str, TrainingJob | None]
+                   ) -> list[TrainingJobSummary]:
         return [summary.summary(doc, c, records.get(c["name"]), self.jobs.arn(c["name"]))
                 for c in self.children]
 
-    def _stop_hopeless(self, summaries: list[Record]) -> None:
+    def _stop_hopeless(self, summaries: list[TrainingJobSummary]) -> None:
         metric = self.objective["MetricName"]
         history = [self.jobs.series(s["TrainingJobName"]).get(metric, [])
                    for s in summaries if s["TrainingJobStatus"] == JobStatus.COMPLETED]
@@ -175,11 +184,12 @@ class TuningRun:
         for name in decisions.to_stop_early(running, history, self.limits.minimize):
             self.jobs.stop(name)
 
-    def _refresh(self, summaries: list[Record]) -> None:
-        def change(doc: Record) -> None:
+    def _refresh(self, summaries: list[TrainingJobSummary]) -> None:
+        def change(doc: TuningJobRecord) -> None:
             fields = summary.refreshed(doc, summaries)
             if fields:
-                doc.update(fields, LastModifiedTime=self.clock())
+                doc.update(fields)
+                doc["LastModifiedTime"] = self.clock()
 
         self.record.update(change)
 
@@ -229,18 +239,18 @@ class TuningRun:
             self._refresh(summaries)
             self.wake.wait(POLL_SECONDS)
 
-    def _read_new(self, records: dict[str, Record | None]) -> dict[str, Record | None]:
+    def _read_new(self, records: dict[str, TrainingJob | None]) -> dict[str, TrainingJob | None]:
         return {c["name"]: None if "error" in c else self.jobs.describe(c["name"])
                 for c in self.children if c["name"] not in records}
 
-    def _finish(self, status: str, reason: str | None,
-                summaries: list[Record] | None = None) -> None:
+    def _finish(self, status: JobStatus, reason: str | None,
+                summaries: list[TrainingJobSummary] | None = None) -> None:
         """End the tuning job once; its counters show ``summaries`` (the children's final
         status) when given."""
         when = self.clock()
 
-        def close(doc: Record) -> None:
-            fields = summary.refreshed(doc, summaries) if summaries is not None else {}
+        def close(doc: TuningJobRecord) -> None:
+            fields: TuningProgress = summary.refreshed(doc, summaries) if summaries is not None else {}
             summary.close(doc, fields, status, reason, when)
 
         if self.record.settle(STATUS, close):

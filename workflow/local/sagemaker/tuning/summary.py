@@ -6,19 +6,29 @@ the tuning run alike.
 """
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from workflow.local.sagemaker.records import Record, TuningChild
+from workflow.local.sagemaker.records import (
+    ObjectiveMetric,
+    TrainingJob,
+    TrainingJobSummary,
+    TuningChild,
+    TuningCounters,
+    TuningJobRecord,
+    TuningProgress,
+)
 from workflow.local.sagemaker.statuses import TERMINAL, JobStatus
 
 OBJECTIVE = "FinalHyperParameterTuningJobObjectiveMetric"
 
 
-def objective_of(doc: Record) -> Record:
+def objective_of(doc: TuningJobRecord) -> dict[str, Any]:
+    """HyperParameterTuningJobObjective, as the request gave it."""
     return doc["HyperParameterTuningJobConfig"]["HyperParameterTuningJobObjective"]
 
 
-def objective_value(job: Record, metric: str) -> float | None:
+def objective_value(job: TrainingJob, metric: str) -> float | None:
     """The job's last value of the objective metric (None when it printed none)."""
     for entry in job.get("FinalMetricDataList", []):
         if entry["MetricName"] == metric:
@@ -26,47 +36,53 @@ def objective_value(job: Record, metric: str) -> float | None:
     return None
 
 
-def summary(doc: Record, child: TuningChild, job: Record | None, arn: str) -> Record:
+def summary(doc: TuningJobRecord, child: TuningChild, job: TrainingJob | None, arn: str) -> TrainingJobSummary:
     """The HyperParameterTrainingJobSummary of ``child`` (``job``: its record, if any)."""
     objective = objective_of(doc)
-    job = job or {}
-    status = job.get("TrainingJobStatus", JobStatus.FAILED)
-    out: Record = {
+    status = job["TrainingJobStatus"] if job else JobStatus.FAILED
+    value = objective_value(job, objective["MetricName"]) if job else None
+    scored = status in TERMINAL and value is not None
+    out: TrainingJobSummary = {
         "TrainingJobName": child["name"],
-        "TrainingJobArn": job.get("TrainingJobArn", arn),
+        "TrainingJobArn": job["TrainingJobArn"] if job else arn,
         "TuningJobName": doc["HyperParameterTuningJobName"],
-        "CreationTime": job.get("CreationTime", doc["CreationTime"]),
+        "CreationTime": job["CreationTime"] if job else doc["CreationTime"],
         "TrainingJobStatus": status,
         "TunedHyperParameters": child["tuned"],
+        "ObjectiveStatus": "Succeeded" if scored else "Failed" if status in TERMINAL else "Pending",
     }
-    for key in ("TrainingStartTime", "TrainingEndTime", "FailureReason"):
-        if key in job:
-            out[key] = job[key]
+    if job and "TrainingStartTime" in job:
+        out["TrainingStartTime"] = job["TrainingStartTime"]
+    if job and "TrainingEndTime" in job:
+        out["TrainingEndTime"] = job["TrainingEndTime"]
+    if job and "FailureReason" in job:
+        out["FailureReason"] = job["FailureReason"]
     if "error" in child:
         out["FailureReason"] = child["error"]
-    value = objective_value(job, objective["MetricName"])
-    if status in TERMINAL and value is not None:
-        out[OBJECTIVE] = {"Type": objective["Type"], "MetricName": objective["MetricName"],
-                          "Value": value}
-        out["ObjectiveStatus"] = "Succeeded"
-    else:
-        out["ObjectiveStatus"] = "Failed" if status in TERMINAL else "Pending"
+    if scored and value is not None:
+        out["FinalHyperParameterTuningJobObjectiveMetric"] = ObjectiveMetric(
+            Type=objective["Type"], MetricName=objective["MetricName"], Value=value)
     return out
 
 
-def best(summaries: list[Record], minimize: bool) -> Record | None:
+def best(summaries: list[TrainingJobSummary], minimize: bool) -> TrainingJobSummary | None:
     scored = [s for s in summaries if OBJECTIVE in s]
     if not scored:
         return None
-    return (min if minimize else max)(scored, key=lambda s: s[OBJECTIVE]["Value"])
+    return (min if minimize else max)(scored, key=score)
 
 
-def best_value(summaries: list[Record], minimize: bool) -> float | None:
+def score(job: TrainingJobSummary) -> float:
+    """The objective value of a child that reported one."""
+    return job["FinalHyperParameterTuningJobObjectiveMetric"]["Value"]
+
+
+def best_value(summaries: list[TrainingJobSummary], minimize: bool) -> float | None:
     top = best(summaries, minimize)
-    return None if top is None else top[OBJECTIVE]["Value"]
+    return None if top is None else score(top)
 
 
-def counters(summaries: list[Record]) -> Record:
+def counters(summaries: list[TrainingJobSummary]) -> TuningCounters:
     """TrainingJobStatusCounters and ObjectiveStatusCounters."""
     statuses = [s["TrainingJobStatus"] for s in summaries]
     objectives = [s["ObjectiveStatus"] for s in summaries]
@@ -76,20 +92,28 @@ def counters(summaries: list[Record]) -> Record:
             "InProgress": statuses.count(JobStatus.IN_PROGRESS) + statuses.count(JobStatus.STOPPING),
             "RetryableError": 0, "NonRetryableError": statuses.count(JobStatus.FAILED),
             "Stopped": statuses.count(JobStatus.STOPPED)},
-        "ObjectiveStatusCounters": {k: objectives.count(k) for k in ("Succeeded", "Pending", "Failed")},
+        "ObjectiveStatusCounters": {"Succeeded": objectives.count("Succeeded"),
+                                    "Pending": objectives.count("Pending"),
+                                    "Failed": objectives.count("Failed")},
     }
 
 
-def refreshed(doc: Record, summaries: list[Record]) -> Record:
+def refreshed(doc: TuningJobRecord, summaries: list[TrainingJobSummary]) -> TuningProgress:
     """The fields of ``doc`` that change with its children (counters, BestTrainingJob)."""
-    fields = counters(summaries)
+    now = counters(summaries)
     top = best(summaries, objective_of(doc)["Type"] == "Minimize")
-    if top is not None:
-        fields["BestTrainingJob"] = top
-    return {k: v for k, v in fields.items() if doc.get(k) != v}
+    changed: TuningProgress = {}
+    if doc.get("TrainingJobStatusCounters") != now["TrainingJobStatusCounters"]:
+        changed["TrainingJobStatusCounters"] = now["TrainingJobStatusCounters"]
+    if doc.get("ObjectiveStatusCounters") != now["ObjectiveStatusCounters"]:
+        changed["ObjectiveStatusCounters"] = now["ObjectiveStatusCounters"]
+    if top is not None and doc.get("BestTrainingJob") != top:
+        changed["BestTrainingJob"] = top
+    return changed
 
 
-def close(doc: Record, fields: Record, status: str, reason: str | None, when: Any) -> None:
+def close(doc: TuningJobRecord, fields: TuningProgress, status: JobStatus, reason: str | None,
+          when: datetime) -> None:
     """Write the tuning job's end: its final counters, status, end time and reason."""
     doc.update(fields)
     doc["HyperParameterTuningJobStatus"] = status
