@@ -71,6 +71,15 @@ def list_entry(doc: Mapping[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
     return {k: doc[k] for k in keys if k in doc}
 
 
+def list_answer(field: str, docs: list[R], params: dict[str, Any], keys: tuple[str, ...], *,
+                name_key: str, status_key: str | None = None,
+                default_size: int = DEFAULT_PAGE) -> dict[str, Any]:
+    """A List* answer: the page of ``docs`` the request asks for under ``field``, each entry
+    the record's ``keys``, and the NextToken of the next page."""
+    items, token = page(docs, params, name_key=name_key, status_key=status_key, default_size=default_size)
+    return with_token({field: [list_entry(d, keys) for d in items]}, token)
+
+
 def public(doc: Mapping[str, Any]) -> dict[str, Any]:
     """A stored record as Describe* returns it: a copy without its private (underscore) fields."""
     return {k: copy.deepcopy(v) for k, v in doc.items() if not k.startswith("_")}

@@ -188,11 +188,6 @@ class ObjectiveStatusCounters(TypedDict):
     Failed: int
 
 
-class TuningCounters(TypedDict):
-    TrainingJobStatusCounters: TrainingJobStatusCounters
-    ObjectiveStatusCounters: ObjectiveStatusCounters
-
-
 class TuningProgress(TypedDict, total=False):
     """The fields of a tuning job's record that follow its children."""
 

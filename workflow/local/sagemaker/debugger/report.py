@@ -9,14 +9,13 @@ from __future__ import annotations
 import base64
 import html
 import io
-import json
 import os
 from pathlib import Path
 from statistics import median
 from typing import TYPE_CHECKING, Any
 
 from workflow.local.sagemaker.debugger.loss_curve import figure
-from workflow.local.sagemaker.debugger.sampler import read_samples
+from workflow.local.sagemaker.json_lines import read_json_lines
 
 if TYPE_CHECKING:
     from workflow.local.sagemaker.training.layout import JobPaths
@@ -35,15 +34,8 @@ def _pick(record: dict[str, Any], keys: tuple[str, ...]) -> float | None:
 
 
 def read_steps(paths: JobPaths) -> list[dict[str, Any]]:
-    path = paths.output_data / "profiler" / "steps.jsonl"
     steps: list[dict[str, Any]] = []
-    if not path.exists():
-        return steps
-    for line in path.read_text().splitlines():
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
-            continue
+    for record in read_json_lines(paths.output_data / "profiler" / "steps.jsonl"):
         data, compute, total = (_pick(record, DATA_KEYS), _pick(record, COMPUTE_KEYS),
                                 _pick(record, STEP_KEYS))
         if total is None and data is not None and compute is not None:
@@ -150,7 +142,7 @@ def advice(summary: dict[str, Any], cores: int) -> list[str]:
 
 def render_report(job_name: str, paths: JobPaths, out: Path) -> None:
     steps = read_steps(paths)
-    samples = read_samples(paths.root / "profiler-output" / "system.jsonl")
+    samples = read_json_lines(paths.root / "profiler-output" / "system.jsonl")
     summary = summarise(steps, samples)
     cores = os.cpu_count() or 1
     table = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"

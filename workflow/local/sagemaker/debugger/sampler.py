@@ -76,14 +76,3 @@ class SystemSampler:
                 out.write(json.dumps(sample) + "\n")
                 out.flush()
 
-
-def read_samples(path: Path) -> list[dict]:
-    if not path.exists():
-        return []
-    samples = []
-    for line in path.read_text().splitlines():
-        try:
-            samples.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue
-    return samples

@@ -30,7 +30,7 @@ from workflow.local.sagemaker.hosting.records import (
 )
 from workflow.local.sagemaker.hosting.resources import HOSTING_PAGE, check_name, now
 from workflow.local.sagemaker.hosting.worker import WorkerSpec, WorkerStartError
-from workflow.local.sagemaker.listing import list_entry, page, public, with_token
+from workflow.local.sagemaker.listing import list_answer, public
 from workflow.local.sagemaker.statuses import EndpointStatus
 from workflow.local.sagemaker_runtime.facade import sagemaker_runtime
 
@@ -130,10 +130,9 @@ class EndpointOperations(ModelOperations):
         return public(self.get_endpoint(params["EndpointName"]))
 
     def list_endpoints(self, params: dict[str, Any]) -> dict[str, Any]:
-        docs, token = page(self.endpoints.list(), params, name_key="EndpointName",
-                           status_key="EndpointStatus", default_size=HOSTING_PAGE)
-        keys = ("EndpointName", "EndpointArn", "CreationTime", "LastModifiedTime", "EndpointStatus")
-        return with_token({"Endpoints": [list_entry(d, keys) for d in docs]}, token)
+        return list_answer("Endpoints", self.endpoints.list(), params,
+                           ("EndpointName", "EndpointArn", "CreationTime", "LastModifiedTime", "EndpointStatus"),
+                           name_key="EndpointName", status_key="EndpointStatus", default_size=HOSTING_PAGE)
 
     def _settled(self, name: str, verb: str) -> EndpointRecord:
         doc = self.get_endpoint(name)

@@ -16,7 +16,7 @@ from workflow.local.sagemaker.hosting.records import (
     ProductionVariant,
 )
 from workflow.local.sagemaker.hosting.resources import HOSTING_PAGE, check_name, now
-from workflow.local.sagemaker.listing import list_entry, page, public, with_token
+from workflow.local.sagemaker.listing import list_answer, public
 from workflow.local.sagemaker.records import RecordTable
 
 
@@ -94,10 +94,8 @@ class ModelOperations:
         return {}
 
     def list_models(self, params: dict[str, Any]) -> dict[str, Any]:
-        docs, token = page(self.models.list(), params, name_key="ModelName",
-                           default_size=HOSTING_PAGE)
-        keys = ("ModelName", "ModelArn", "CreationTime")
-        return with_token({"Models": [list_entry(d, keys) for d in docs]}, token)
+        return list_answer("Models", self.models.list(), params, ("ModelName", "ModelArn", "CreationTime"),
+                           name_key="ModelName", default_size=HOSTING_PAGE)
 
     # -- endpoint configs -------------------------------------------------------
     def create_endpoint_config(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -156,7 +154,6 @@ class ModelOperations:
         return {}
 
     def list_endpoint_configs(self, params: dict[str, Any]) -> dict[str, Any]:
-        docs, token = page(self.configs.list(), params, name_key="EndpointConfigName",
-                           default_size=HOSTING_PAGE)
-        keys = ("EndpointConfigName", "EndpointConfigArn", "CreationTime")
-        return with_token({"EndpointConfigs": [list_entry(d, keys) for d in docs]}, token)
+        return list_answer("EndpointConfigs", self.configs.list(), params,
+                           ("EndpointConfigName", "EndpointConfigArn", "CreationTime"),
+                           name_key="EndpointConfigName", default_size=HOSTING_PAGE)

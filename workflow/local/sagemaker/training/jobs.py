@@ -3,15 +3,14 @@ from __future__ import annotations
 
 import copy
 import re
-import threading
 from typing import Any, cast
 
 from workflow.local.context import ServerContext
 from workflow.local.errors import ResourceInUse, ResourceNotFound, ValidationException
 from workflow.local.s3.facade import s3_access
 from workflow.local.sagemaker import debugger
-from workflow.local.sagemaker.finished import FinishedListeners
-from workflow.local.sagemaker.listing import list_entry, page, public, with_token
+from workflow.local.sagemaker.finished import JobRuns
+from workflow.local.sagemaker.listing import list_answer, public
 from workflow.local.sagemaker.records import RecordTable, TrainingJob, TrainingJobRecord, TrainingLocal
 from workflow.local.sagemaker.statuses import TERMINAL, JobStatus, RuleStatus
 from workflow.local.sagemaker.training import staging
@@ -57,9 +56,8 @@ class TrainingJobs:
     def __init__(self, ctx: ServerContext) -> None:
         self.ctx = ctx
         self.records = RecordTable[TrainingJobRecord](ctx.store, self.KIND)
-        self.runs: dict[str, JobRun] = {}
-        self._lock = threading.Lock()
-        self.finished_listeners = FinishedListeners()
+        self.runs = JobRuns[JobRun]()
+        self.finished_listeners = self.runs.listeners
 
     # -- lifecycle --------------------------------------------------------------
     def start(self) -> None:
@@ -72,13 +70,10 @@ class TrainingJobs:
 
     def _run(self, name: str, request: dict[str, Any], attached: ScriptProcess | None = None) -> JobRun:
         """A run of the job ``name`` that touches only its record, storage and folder."""
-        run = JobRun(name, request, record=self.records.handle(name),
-                     storage=JobStorage(s3_access(self.ctx), request["RoleArn"]),
-                     paths=JobPaths.of(self.ctx.data_dir, name), on_finished=self.finished,
-                     attached=attached)
-        with self._lock:
-            self.runs[name] = run
-        return run
+        return self.runs.add(name, JobRun(
+            name, request, record=self.records.handle(name),
+            storage=JobStorage(s3_access(self.ctx), request["RoleArn"]),
+            paths=JobPaths.of(self.ctx.data_dir, name), on_finished=self.runs.ended, attached=attached))
 
     def _watch_again(self, doc: TrainingJobRecord) -> None:
         name = doc["TrainingJobName"]
@@ -111,17 +106,11 @@ class TrainingJobs:
         finish_times(doc, when)
 
     def shutdown(self) -> None:
-        with self._lock:
-            runs = list(self.runs.values())
+        runs = self.runs.all()
         for run in runs:
             run.request_stop(SHUTDOWN)
         for run in runs:
             run.join(SHUTDOWN_WAIT_SECONDS)
-
-    def finished(self, name: str) -> None:
-        with self._lock:
-            self.runs.pop(name, None)
-        self.finished_listeners.notify(name)
 
     # -- operations ---------------------------------------------------------------
     def create_training_job(self, params: dict[str, Any], *, tuning_job_arn: str | None = None
@@ -170,10 +159,8 @@ class TrainingJobs:
         return public(self._get(params["TrainingJobName"]))
 
     def list_training_jobs(self, params: dict[str, Any]) -> dict[str, Any]:
-        items, token = page(self.records.list(), params, status_key="TrainingJobStatus",
-                            name_key="TrainingJobName")
-        summaries = [list_entry(d, SUMMARY_KEYS) for d in items]
-        return with_token({"TrainingJobSummaries": summaries}, token)
+        return list_answer("TrainingJobSummaries", self.records.list(), params, SUMMARY_KEYS,
+                           name_key="TrainingJobName", status_key="TrainingJobStatus")
 
     def stop_training_job(self, params: dict[str, Any]) -> dict[str, Any]:
         name = params["TrainingJobName"]
@@ -186,8 +173,7 @@ class TrainingJobs:
                 f"{doc['TrainingJobStatus']}.")
         self.records.update(name, lambda d: transition(d, JobStatus.STOPPING)
                             if d["TrainingJobStatus"] == JobStatus.IN_PROGRESS else None)
-        with self._lock:
-            run = self.runs.get(name)
+        run = self.runs.get(name)
         if run is not None:
             run.request_stop(STOPPED)
         return {}

@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from workflow.local.errors import ValidationException
+from workflow.local.sagemaker.json_lines import read_json_lines
 from workflow.local.sagemaker.records import MetricData
 
 
@@ -64,12 +65,6 @@ class MetricParser:
 def read_series(path: Path) -> dict[str, list[float]]:
     """Every value each metric took, in log order (for early stopping)."""
     series: dict[str, list[float]] = {}
-    if not path.exists():
-        return series
-    for line in path.read_text().splitlines():
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
-            continue  # a line being written right now
+    for record in read_json_lines(path):
         series.setdefault(record["name"], []).append(float(record["value"]))
     return series

@@ -6,6 +6,8 @@ through S3's typed interface. S3's errors become the job's ClientError reasons.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from workflow.local.access.caller import SAGEMAKER, ServicePrincipal
@@ -19,30 +21,30 @@ class JobStorage:
         self._caller = ServicePrincipal(SAGEMAKER, role_arn)
         self._role = role_arn
 
-    def _failed(self, uri: str, err: Exception) -> ValidationException:
-        detail = err.message if isinstance(err, ServiceError) else str(err)
-        return ValidationException(
-            f"Data download failed: {detail} ({uri}). Please ensure that the bucket exists, that "
-            f"objects exist under that S3 prefix, and that the role \"{self._role}\" can read them.")
+    @contextmanager
+    def _downloading(self, uri: str) -> Iterator[None]:
+        """S3's refusal of a download as the ValidationException a job fails with."""
+        try:
+            yield
+        except (ServiceError, UnsafeKey) as err:
+            detail = err.message if isinstance(err, ServiceError) else str(err)
+            raise ValidationException(
+                f"Data download failed: {detail} ({uri}). Please ensure that the bucket exists, that "
+                f"objects exist under that S3 prefix, and that the role \"{self._role}\" can read them."
+            ) from None
 
     def stage_channel(self, uri: str, dest: Path) -> int:
         """A channel's objects below ``dest``, without copying bytes where the disk allows."""
-        try:
+        with self._downloading(uri):
             return self._s3.materialise(self._caller, uri, dest)
-        except (ServiceError, UnsafeKey) as err:
-            raise self._failed(uri, err) from None
 
     def fetch_file(self, uri: str, dest: Path) -> None:
-        try:
+        with self._downloading(uri):
             self._s3.download(self._caller, uri, dest)
-        except ServiceError as err:
-            raise self._failed(uri, err) from None
 
     def fetch_tree(self, uri: str, dest: Path) -> int:
-        try:
+        with self._downloading(uri):
             return self._s3.download_tree(self._caller, uri, dest)
-        except (ServiceError, UnsafeKey) as err:
-            raise self._failed(uri, err) from None
 
     def put_file(self, src: Path, uri: str) -> None:
         self._s3.upload_file(self._caller, src, uri)

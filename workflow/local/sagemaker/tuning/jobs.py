@@ -4,12 +4,11 @@ from __future__ import annotations
 import copy
 import logging
 import re
-import threading
 from typing import TYPE_CHECKING, Any, cast
 
 from workflow.local.context import ServerContext
 from workflow.local.errors import ResourceInUse, ResourceNotFound, ServiceError, ValidationException
-from workflow.local.sagemaker.finished import FinishedListeners
+from workflow.local.sagemaker.finished import JobRuns
 from workflow.local.sagemaker.listing import list_entry, page, public, with_token
 from workflow.local.sagemaker.records import (
     RecordTable,
@@ -76,9 +75,8 @@ class TuningJobs:
     def __init__(self, ctx: ServerContext) -> None:
         self.ctx = ctx
         self.records = RecordTable[TuningJobRecord](ctx.store, self.KIND)
-        self.runs: dict[str, TuningRun] = {}
-        self._lock = threading.Lock()
-        self.finished_listeners = FinishedListeners()
+        self.runs = JobRuns[TuningRun]()
+        self.finished_listeners = self.runs.listeners
         self.jobs = ChildJobs(ctx)
 
     @property
@@ -100,7 +98,7 @@ class TuningJobs:
     def _run(self, name: str, request: dict[str, Any], ranges: list[Param]) -> TuningRun:
         """A run of the tuning job ``name`` that touches only its record and its children."""
         return TuningRun(name, request, ranges, record=self.records.handle(name),
-                         jobs=self.jobs, arn=self.arn(name), on_finished=self._finished)
+                         jobs=self.jobs, arn=self.arn(name), on_finished=self.runs.ended)
 
     def _take_up(self, doc: TuningJobRecord) -> bool:
         # Records of every version of the server carry ``_local``; one written by hand may not.
@@ -116,8 +114,7 @@ class TuningJobs:
         except Exception:
             log.exception("cannot take up the tuning job %s", doc["HyperParameterTuningJobName"])
             return False
-        with self._lock:
-            self.runs[run.tuning_name] = run
+        self.runs.add(run.tuning_name, run)
         if doc["HyperParameterTuningJobStatus"] == JobStatus.STOPPING:
             run.request_stop()
         run.start()
@@ -129,11 +126,10 @@ class TuningJobs:
         when = now()
         if self.records.handle(name).settle(STATUS, lambda d: summary.close(
                 d, summary.refreshed(d, summaries), JobStatus.FAILED, INTERRUPTED_REASON, when)):
-            self._finished(name)
+            self.runs.ended(name)
 
     def shutdown(self) -> None:
-        with self._lock:
-            runs = list(self.runs.values())
+        runs = self.runs.all()
         for run in runs:
             run.abandoned = True
             run.request_stop()
@@ -141,16 +137,9 @@ class TuningJobs:
             run.join(SHUTDOWN_WAIT_SECONDS)
 
     def _child_finished(self, name: str) -> None:
-        with self._lock:
-            runs = list(self.runs.values())
-        for run in runs:
+        for run in self.runs.all():
             if name in run.running:
                 run.wake.set()
-
-    def _finished(self, name: str) -> None:
-        with self._lock:
-            self.runs.pop(name, None)
-        self.finished_listeners.notify(name)
 
     def _summaries(self, doc: TuningJobRecord) -> list[TrainingJobSummary]:
         return [summary.summary(doc, c, None if "error" in c else self.jobs.describe(c["name"]),
@@ -206,8 +195,7 @@ class TuningJobs:
         run = self._run(name, params, ranges)  # validates the strategy before storing
         if not self.records.insert(name, doc):
             raise ResourceInUse(f"Hyperparameter tuning job {name} already exists")
-        with self._lock:
-            self.runs[name] = run
+        self.runs.add(name, run)
         run.start()
         return {"HyperParameterTuningJobArn": doc["HyperParameterTuningJobArn"]}
 
@@ -247,8 +235,7 @@ class TuningJobs:
                                       "and cannot be stopped")
         self.records.update(name, lambda d: d.update(
             {"HyperParameterTuningJobStatus": JobStatus.STOPPING, "LastModifiedTime": now()}))
-        with self._lock:
-            run = self.runs.get(name)
+        run = self.runs.get(name)
         if run is not None:
             run.request_stop()
         return {}

@@ -14,7 +14,6 @@ from workflow.local.sagemaker.records import (
     TrainingJob,
     TrainingJobSummary,
     TuningChild,
-    TuningCounters,
     TuningJobRecord,
     TuningProgress,
 )
@@ -82,7 +81,7 @@ def best_value(summaries: list[TrainingJobSummary], minimize: bool) -> float | N
     return None if top is None else score(top)
 
 
-def counters(summaries: list[TrainingJobSummary]) -> TuningCounters:
+def counters(summaries: list[TrainingJobSummary]) -> TuningProgress:
     """TrainingJobStatusCounters and ObjectiveStatusCounters."""
     statuses = [s["TrainingJobStatus"] for s in summaries]
     objectives = [s["ObjectiveStatus"] for s in summaries]
