@@ -12,7 +12,7 @@ import io
 import os
 from pathlib import Path
 from statistics import median
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
 
 from workflow.local.sagemaker.debugger.loss_curve import figure
 from workflow.local.sagemaker.json_lines import read_json_lines
@@ -26,6 +26,32 @@ DATA_KEYS = ("data_seconds", "data_time", "data_loading_seconds", "dataloader_se
 COMPUTE_KEYS = ("compute_seconds", "compute_time", "compute")
 
 
+class Step(TypedDict):
+    """One training step's timing, in seconds."""
+
+    total: float
+    data: float
+    compute: float
+    #: "train", or the mode the script named (eval, ...).
+    phase: str
+
+
+class ProfileSummary(TypedDict):
+    """What the report's table and advice read; the step and system parts are there when
+    the job had steps timed and samples taken."""
+
+    steps: int
+    samples: int
+    train_steps: NotRequired[int]
+    median_step_ms: NotRequired[float]
+    p95_step_ms: NotRequired[float]
+    data_share: NotRequired[float]
+    mean_cpu: NotRequired[float]
+    peak_cpu: NotRequired[float]
+    peak_rss_mib: NotRequired[float]
+    duration_s: NotRequired[float]
+
+
 def _pick(record: dict[str, Any], keys: tuple[str, ...]) -> float | None:
     for key in keys:
         if isinstance(record.get(key), (int, float)):
@@ -33,8 +59,8 @@ def _pick(record: dict[str, Any], keys: tuple[str, ...]) -> float | None:
     return None
 
 
-def read_steps(paths: JobPaths) -> list[dict[str, Any]]:
-    steps: list[dict[str, Any]] = []
+def read_steps(paths: JobPaths) -> list[Step]:
+    steps: list[Step] = []
     for record in read_json_lines(paths.output_data / "profiler" / "steps.jsonl"):
         data, compute, total = (_pick(record, DATA_KEYS), _pick(record, COMPUTE_KEYS),
                                 _pick(record, STEP_KEYS))
@@ -44,8 +70,8 @@ def read_steps(paths: JobPaths) -> list[dict[str, Any]]:
             continue
         if compute is None and data is not None:
             compute = max(0.0, total - data)
-        steps.append({"total": total, "data": data or 0.0, "compute": compute or total,
-                      "phase": str(record.get("phase", record.get("mode", "train")))})
+        steps.append(Step(total=total, data=data or 0.0, compute=compute or total,
+                          phase=str(record.get("phase", record.get("mode", "train")))))
     return steps
 
 
@@ -56,7 +82,7 @@ def _png(fig) -> str:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def _step_chart(steps: list[dict[str, float]]) -> str:
+def _step_chart(steps: list[Step]) -> str:
     fig = figure()
     ax = fig.add_subplot()
     xs = range(len(steps))
@@ -89,23 +115,24 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * (len(ordered) - 1) + 0.5))]
 
 
-def summarise(steps: list[dict[str, float]], samples: list[dict[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {"steps": len(steps), "samples": len(samples)}
+def summarise(steps: list[Step], samples: list[dict[str, Any]]) -> ProfileSummary:
+    """``samples``: the system samples, as the sampler wrote them."""
+    out = ProfileSummary(steps=len(steps), samples=len(samples))
     if steps:
         train = [s for s in steps if s["phase"] == "train"] or steps
         totals = [s["total"] for s in train]
-        out.update(train_steps=len(train), median_step_ms=median(totals) * 1000,
-                   p95_step_ms=_percentile(totals, 0.95) * 1000,
-                   data_share=sum(s["data"] for s in train) / max(sum(totals), 1e-9))
+        out.update({"train_steps": len(train), "median_step_ms": median(totals) * 1000,
+                    "p95_step_ms": _percentile(totals, 0.95) * 1000,
+                    "data_share": sum(s["data"] for s in train) / max(sum(totals), 1e-9)})
     if samples:
-        out.update(mean_cpu=sum(s["cpu_percent"] for s in samples) / len(samples),
-                   peak_cpu=max(s["cpu_percent"] for s in samples),
-                   peak_rss_mib=max(s["rss_bytes"] for s in samples) / 2**20,
-                   duration_s=samples[-1]["t"])
+        out.update({"mean_cpu": sum(s["cpu_percent"] for s in samples) / len(samples),
+                    "peak_cpu": max(s["cpu_percent"] for s in samples),
+                    "peak_rss_mib": max(s["rss_bytes"] for s in samples) / 2**20,
+                    "duration_s": samples[-1]["t"]})
     return out
 
 
-def rows(job_name: str, summary: dict[str, Any], cores: int) -> list[tuple[str, str]]:
+def rows(job_name: str, summary: ProfileSummary, cores: int) -> list[tuple[str, str]]:
     """The summary table, in words and units a person reads."""
     table = [("Training job", job_name)]
     if "duration_s" in summary:
@@ -123,7 +150,7 @@ def rows(job_name: str, summary: dict[str, Any], cores: int) -> list[tuple[str, 
     return table
 
 
-def advice(summary: dict[str, Any], cores: int) -> list[str]:
+def advice(summary: ProfileSummary, cores: int) -> list[str]:
     tips = []
     if summary.get("data_share", 0) > 0.3:
         tips.append(f"Data loading takes {summary['data_share']:.0%} of step time: raise the "
