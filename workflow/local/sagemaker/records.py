@@ -150,6 +150,13 @@ class TuningLocal(TypedDict):
     children: list[TuningChild]
 
 
+class TuningObjective(TypedDict):
+    """HyperParameterTuningJobObjective."""
+
+    Type: str
+    MetricName: str
+
+
 class ObjectiveMetric(TypedDict):
     """FinalHyperParameterTuningJobObjectiveMetric."""
 

@@ -59,6 +59,9 @@ class TrainingJobs:
         self.runs = JobRuns[JobRun]()
         self.finished_listeners = self.runs.listeners
 
+    def arn(self, name: str) -> str:
+        return self.ctx.arn("sagemaker", f"training-job/{name.lower()}")
+
     # -- lifecycle --------------------------------------------------------------
     def start(self) -> None:
         """Watch again the jobs whose script outlived the previous server; fail the others."""
@@ -124,7 +127,7 @@ class TrainingJobs:
         for field in ("DebugHookConfig", "ProfilerConfig"):
             if params.get(field, {}).get("S3OutputPath"):
                 s3_uri(params[field]["S3OutputPath"], f"{field}.S3OutputPath")
-        arn = self.ctx.arn("sagemaker", f"training-job/{name.lower()}")
+        arn = self.arn(name)
         when = now()
         # The request's members as botocore validated them; the status fields come next.
         echoed = cast("TrainingJobRecord", {k: copy.deepcopy(params[k]) for k in ECHOED if k in params})

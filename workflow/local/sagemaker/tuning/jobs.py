@@ -46,27 +46,27 @@ class ChildJobs:
         self.ctx = ctx
 
     @property
-    def _training(self) -> TrainingJobs:
+    def training(self) -> TrainingJobs:
         # Training is a part of the same service: tuning starts its children there.
         return cast("SageMakerBackend", self.ctx.backend("sagemaker")).part(TrainingJobs)
 
     def create(self, request: dict[str, Any], tuning_job_arn: str) -> None:
-        self._training.create_training_job(request, tuning_job_arn=tuning_job_arn)
+        self.training.create_training_job(request, tuning_job_arn=tuning_job_arn)
 
     def describe(self, name: str) -> TrainingJob | None:
-        return self._training.job(name)
+        return self.training.job(name)
 
     def stop(self, name: str) -> None:
         try:
-            self._training.stop_training_job({"TrainingJobName": name})
+            self.training.stop_training_job({"TrainingJobName": name})
         except ServiceError:
             pass  # it ended on its own meanwhile
 
     def series(self, name: str) -> dict[str, list[float]]:
-        return self._training.metric_series(name)
+        return self.training.metric_series(name)
 
     def arn(self, name: str) -> str:
-        return self.ctx.arn("sagemaker", f"training-job/{name.lower()}")
+        return self.training.arn(name)
 
 
 class TuningJobs:
@@ -79,10 +79,6 @@ class TuningJobs:
         self.finished_listeners = self.runs.listeners
         self.jobs = ChildJobs(ctx)
 
-    @property
-    def training(self) -> TrainingJobs:
-        return self.ctx.backend("sagemaker").part(TrainingJobs)  # type: ignore[attr-defined]  # the SageMaker backend's part
-
     def arn(self, name: str) -> str:
         return self.ctx.arn("sagemaker", f"hyper-parameter-tuning-job/{name.lower()}")
 
@@ -90,7 +86,7 @@ class TuningJobs:
     def start(self) -> None:
         """Take up the tuning jobs an earlier server left running (the training part has
         watched their children again by now); fail those it cannot."""
-        self.training.finished_listeners.add(self._child_finished)
+        self.jobs.training.finished_listeners.add(self._child_finished)
         for doc in self.records.list():
             if doc["HyperParameterTuningJobStatus"] not in TERMINAL and not self._take_up(doc):
                 self._interrupted(doc["HyperParameterTuningJobName"])

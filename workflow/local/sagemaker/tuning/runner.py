@@ -23,6 +23,7 @@ from workflow.local.sagemaker.records import (
     TrainingJobSummary,
     TuningChild,
     TuningJobRecord,
+    TuningObjective,
     TuningProgress,
 )
 from workflow.local.sagemaker.statuses import TERMINAL, JobStatus
@@ -70,7 +71,7 @@ class TuningRun:
         self.record, self.jobs, self.arn = record, jobs, arn
         self.on_finished, self.clock = on_finished, clock
         config = request["HyperParameterTuningJobConfig"]
-        self.objective = config["HyperParameterTuningJobObjective"]
+        self.objective: TuningObjective = config["HyperParameterTuningJobObjective"]
         limits = config["ResourceLimits"]
         max_jobs = limits.get("MaxNumberOfTrainingJobs", 10**6)
         if config.get("Strategy", "Bayesian") == "Grid":

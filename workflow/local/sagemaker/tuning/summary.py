@@ -7,7 +7,6 @@ the tuning run alike.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from workflow.local.sagemaker.records import (
     ObjectiveMetric,
@@ -15,6 +14,7 @@ from workflow.local.sagemaker.records import (
     TrainingJobSummary,
     TuningChild,
     TuningJobRecord,
+    TuningObjective,
     TuningProgress,
 )
 from workflow.local.sagemaker.statuses import TERMINAL, JobStatus
@@ -22,7 +22,7 @@ from workflow.local.sagemaker.statuses import TERMINAL, JobStatus
 OBJECTIVE = "FinalHyperParameterTuningJobObjectiveMetric"
 
 
-def objective_of(doc: TuningJobRecord) -> dict[str, Any]:
+def objective_of(doc: TuningJobRecord) -> TuningObjective:
     """HyperParameterTuningJobObjective, as the request gave it."""
     return doc["HyperParameterTuningJobConfig"]["HyperParameterTuningJobObjective"]
 
