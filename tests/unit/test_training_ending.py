@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from workflow.local.sagemaker.records import RecordHandle
+from workflow.local.sagemaker.record_table import RecordHandle
 from workflow.local.sagemaker.statuses import JobStatus
 from workflow.local.sagemaker.training import ending
 from workflow.local.sagemaker.training.status import transition

@@ -10,7 +10,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from workflow.local.errors import ResourceLimitExceeded
-from workflow.local.sagemaker.records import RecordHandle, TuningChild
+from workflow.local.sagemaker.record_table import RecordHandle
+from workflow.local.sagemaker.records import TuningChild
 from workflow.local.sagemaker.tuning import decisions, summary
 from workflow.local.sagemaker.tuning.runner import TuningRun
 from workflow.local.sagemaker.tuning.space import parse_ranges

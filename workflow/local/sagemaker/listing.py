@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from workflow.local.errors import ValidationException
-from workflow.local.sagemaker.records import R
+from workflow.local.sagemaker.record_table import R
 
 #: MaxResults when the request has none (ListTrainingJobs, ListHyperParameterTuningJobs).
 DEFAULT_PAGE = 10

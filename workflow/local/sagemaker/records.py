@@ -1,4 +1,4 @@
-"""The records SageMaker's jobs keep in the store, and typed handles on them.
+"""The records SageMaker's jobs keep in the store.
 
 A record is the Describe* answer as AWS shapes it (the protocol layer serialises it
 from botocore's output shape), plus a private ``_local`` part that only the server
@@ -9,17 +9,10 @@ member compares equal to what the store returns.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, NotRequired, Required, TypedDict, TypeVar, cast
+from typing import Any, NotRequired, Required, TypedDict
 
-from workflow.local.errors import ServiceError
-from workflow.local.sagemaker.statuses import JobStatus, RuleStatus, Store, settle
-from workflow.local.store import Store as Documents
-
-#: A record type: one of the TypedDicts below (or of ``hosting/records.py``).
-R = TypeVar("R", bound=Mapping[str, Any])
+from workflow.local.sagemaker.statuses import JobStatus, RuleStatus
 
 
 class RuleEvaluation(TypedDict):
@@ -217,67 +210,3 @@ class TuningJobRecord(TuningProgress, total=False):
     HyperParameterTuningJobConfig: Required[dict[str, Any]]
     TrainingJobDefinition: Required[dict[str, Any]]
     _local: Required[TuningLocal]
-
-
-@dataclass(frozen=True)
-class RecordTable(Generic[R]):
-    """The records of one kind in the store, typed: the one place a stored document
-    becomes a record (the store holds JSON; what a record holds is written above)."""
-
-    store: Documents
-    kind: str
-
-    def get(self, key: str) -> R | None:
-        return cast("R | None", self.store.get(self.kind, key))
-
-    def require(self, key: str, missing: Callable[[], ServiceError]) -> R:
-        """The record ``key``; ``missing()`` is raised when there is none."""
-        doc = self.get(key)
-        if doc is None:
-            raise missing()
-        return doc
-
-    def list(self) -> list[R]:
-        return cast("list[R]", self.store.list(self.kind))
-
-    def insert(self, key: str, doc: R) -> bool:
-        """Store ``doc`` unless ``key`` exists; whether it was stored."""
-        return self.store.insert(self.kind, key, cast("dict[str, Any]", doc))
-
-    def update(self, key: str, change: Callable[[R], object]) -> R | None:
-        """``change`` the record in one transaction (its result is ignored); the record as
-        stored, None when there is none."""
-        return cast("R | None", self.store.update(self.kind, key, _mutation(change)))
-
-    def delete(self, key: str) -> bool:
-        return self.store.delete(self.kind, key)
-
-    def handle(self, key: str) -> RecordHandle[R]:
-        return RecordHandle(self.store, self.kind, key)
-
-
-@dataclass(frozen=True)
-class RecordHandle(Generic[R]):
-    """One record of the store, for a thread that owns the resource (a job's runner)."""
-
-    store: Store
-    kind: str
-    key: str
-
-    def get(self) -> R | None:
-        return cast("R | None", self.store.get(self.kind, self.key))
-
-    def update(self, change: Callable[[R], object]) -> R | None:
-        return cast("R | None", self.store.update(self.kind, self.key, _mutation(change)))
-
-    def settle(self, status_key: str, change: Callable[[R], None]) -> bool:
-        """``change`` unless the record's status is already final; whether it was applied."""
-        return settle(self.store, self.kind, self.key, status_key, lambda doc: change(cast("R", doc)))
-
-
-def _mutation(change: Callable[[R], object]) -> Callable[[dict[str, Any]], None]:
-    """``change`` as the store calls it: on the stored document, which it changes in place."""
-    def apply(doc: dict[str, Any]) -> None:
-        change(cast("R", doc))
-
-    return apply

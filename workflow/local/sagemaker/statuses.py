@@ -1,4 +1,4 @@
-"""The statuses SageMaker resources go through, and the rule that a final one is final.
+"""The statuses SageMaker resources go through, and which of a job's are final.
 
 The enums are ``StrEnum``s: a stored record and the wire keep the plain strings
 AWS uses ("Completed"), and a status read back from the store compares equal to
@@ -6,9 +6,7 @@ its member.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from enum import StrEnum
-from typing import Any, Protocol
 
 
 class JobStatus(StrEnum):
@@ -44,32 +42,3 @@ class RuleStatus(StrEnum):
     ERROR = "Error"
     STOPPING = "Stopping"
     STOPPED = "Stopped"
-
-
-class Store(Protocol):
-    """The part of the server's document store a resource's owner uses."""
-
-    def get(self, kind: str, key: str) -> dict[str, Any] | None: ...
-
-    def update(self, kind: str, key: str,
-               change: Callable[[dict[str, Any]], Any]) -> dict[str, Any] | None: ...
-
-
-def settle(store: Store, kind: str, key: str, status_key: str,
-           change: Callable[[dict[str, Any]], None]) -> bool:
-    """Apply ``change`` to a job record unless its ``status_key`` is already final.
-
-    Returns whether it was applied: the caller tells listeners only then, so a job
-    that reached Completed can neither become Failed nor be announced twice.
-    """
-    applied = False
-
-    def guarded(doc: dict[str, Any]) -> None:
-        nonlocal applied
-        if doc.get(status_key) in TERMINAL:
-            return
-        change(doc)
-        applied = True
-
-    store.update(kind, key, guarded)
-    return applied

@@ -17,7 +17,7 @@ from workflow.local.sagemaker.hosting.records import (
 )
 from workflow.local.sagemaker.hosting.resources import HOSTING_PAGE, check_name, now
 from workflow.local.sagemaker.listing import list_answer, public
-from workflow.local.sagemaker.records import RecordTable
+from workflow.local.sagemaker.record_table import RecordTable
 
 
 class ModelOperations:

@@ -22,7 +22,7 @@ from workflow.local.sagemaker.hosting.records import (
     ModelRecord,
 )
 from workflow.local.sagemaker.hosting.worker import Worker, WorkerStartError
-from workflow.local.sagemaker.records import RecordTable
+from workflow.local.sagemaker.record_table import RecordTable
 from workflow.local.sagemaker.statuses import EndpointStatus
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,8 @@ from workflow.local.s3.facade import s3_access
 from workflow.local.sagemaker import debugger
 from workflow.local.sagemaker.finished import JobRuns
 from workflow.local.sagemaker.listing import list_answer, public
-from workflow.local.sagemaker.records import RecordTable, TrainingJob, TrainingJobRecord, TrainingLocal
+from workflow.local.sagemaker.record_table import RecordTable
+from workflow.local.sagemaker.records import TrainingJob, TrainingJobRecord, TrainingLocal
 from workflow.local.sagemaker.statuses import TERMINAL, JobStatus, RuleStatus
 from workflow.local.sagemaker.training import staging
 from workflow.local.sagemaker.training.ending import (

@@ -22,13 +22,8 @@ from workflow.local.errors import ServiceError
 from workflow.local.sagemaker import debugger
 from workflow.local.sagemaker.debugger.publish import publish
 from workflow.local.sagemaker.debugger.rule_job import RuleJob
-from workflow.local.sagemaker.records import (
-    JobOutputs,
-    MetricData,
-    RecordHandle,
-    RuleEvaluations,
-    TrainingJobRecord,
-)
+from workflow.local.sagemaker.record_table import RecordHandle
+from workflow.local.sagemaker.records import JobOutputs, MetricData, RuleEvaluations, TrainingJobRecord
 from workflow.local.sagemaker.statuses import JobStatus, RuleStatus
 from workflow.local.sagemaker.training import artifacts, ending, staging
 from workflow.local.sagemaker.training.ending import MAX_RUNTIME

@@ -10,13 +10,8 @@ from workflow.local.context import ServerContext
 from workflow.local.errors import ResourceInUse, ResourceNotFound, ServiceError, ValidationException
 from workflow.local.sagemaker.finished import JobRuns
 from workflow.local.sagemaker.listing import list_entry, page, public, with_token
-from workflow.local.sagemaker.records import (
-    RecordTable,
-    TrainingJob,
-    TrainingJobSummary,
-    TuningJobRecord,
-    TuningLocal,
-)
+from workflow.local.sagemaker.record_table import RecordTable
+from workflow.local.sagemaker.records import TrainingJob, TrainingJobSummary, TuningJobRecord, TuningLocal
 from workflow.local.sagemaker.statuses import TERMINAL, JobStatus
 from workflow.local.sagemaker.training import TrainingJobs, staging
 from workflow.local.sagemaker.training.metrics import compile_definitions

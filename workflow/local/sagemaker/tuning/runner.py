@@ -17,8 +17,8 @@ from typing import Any, Protocol
 from workflow.local import background
 from workflow.local.background import failure_reason
 from workflow.local.errors import ServiceError
+from workflow.local.sagemaker.record_table import RecordHandle
 from workflow.local.sagemaker.records import (
-    RecordHandle,
     TrainingJob,
     TrainingJobSummary,
     TuningChild,
