@@ -18,6 +18,7 @@ from workflow.local.sagemaker import SageMakerBackend
 from workflow.local.sagemaker.hosting import Hosting
 from workflow.local.sagemaker.hosting.fleet import LiveEndpoint, NoWorkerAvailable
 from workflow.local.sagemaker.hosting.worker import Reply, WorkerUnreachable
+from workflow.local.sagemaker.statuses import EndpointStatus
 from workflow.local.sagemaker.training import TrainingJobs
 from workflow.local.sagemaker.tuning import TuningJobs
 
@@ -39,7 +40,7 @@ class VariantCapacity:
 @dataclass(frozen=True)
 class EndpointState:
     name: str
-    status: str
+    status: EndpointStatus
     failure_reason: str | None
     variants: tuple[VariantCapacity, ...]
 
