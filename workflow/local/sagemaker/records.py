@@ -79,7 +79,31 @@ class TrainingLocal(TypedDict):
     command: NotRequired[list[str]]
 
 
-class TrainingJob(DebuggerFields, total=False):
+class TrainingRequestEcho(TypedDict, total=False):
+    """The members of CreateTrainingJob that DescribeTrainingJob echoes, as botocore validated
+    them (the server reads its own copy of the request, in ``_local``)."""
+
+    HyperParameters: dict[str, str]
+    AlgorithmSpecification: dict[str, Any]
+    RoleArn: str
+    InputDataConfig: list[dict[str, Any]]
+    OutputDataConfig: dict[str, Any]
+    ResourceConfig: dict[str, Any]
+    VpcConfig: dict[str, Any]
+    #: With MaxRuntimeInSeconds always (its default when the request had none).
+    StoppingCondition: StoppingCondition
+    CheckpointConfig: dict[str, Any]
+    DebugHookConfig: dict[str, Any]
+    DebugRuleConfigurations: list[dict[str, Any]]
+    TensorBoardOutputConfig: dict[str, Any]
+    ExperimentConfig: dict[str, Any]
+    ProfilerConfig: dict[str, Any]
+    ProfilerRuleConfigurations: list[dict[str, Any]]
+    Environment: dict[str, str]
+    RetryStrategy: dict[str, Any]
+
+
+class TrainingJob(TrainingRequestEcho, DebuggerFields, total=False):
     """A training job as DescribeTrainingJob tells it."""
 
     TrainingJobName: Required[str]
@@ -89,7 +113,6 @@ class TrainingJob(DebuggerFields, total=False):
     SecondaryStatusTransitions: Required[list[SecondaryStatusTransition]]
     CreationTime: Required[datetime]
     LastModifiedTime: Required[datetime]
-    StoppingCondition: Required[StoppingCondition]
     EnableNetworkIsolation: bool
     EnableInterContainerTrafficEncryption: bool
     EnableManagedSpotTraining: bool
@@ -101,23 +124,6 @@ class TrainingJob(DebuggerFields, total=False):
     FailureReason: str
     FinalMetricDataList: list[MetricData]
     ModelArtifacts: ModelArtifacts
-    # Echoed from CreateTrainingJob as it was given (botocore validated them).
-    HyperParameters: dict[str, str]
-    Environment: dict[str, str]
-    RoleArn: str
-    AlgorithmSpecification: dict[str, Any]
-    InputDataConfig: list[dict[str, Any]]
-    OutputDataConfig: dict[str, Any]
-    ResourceConfig: dict[str, Any]
-    VpcConfig: dict[str, Any]
-    CheckpointConfig: dict[str, Any]
-    DebugHookConfig: dict[str, Any]
-    DebugRuleConfigurations: list[dict[str, Any]]
-    TensorBoardOutputConfig: dict[str, Any]
-    ExperimentConfig: dict[str, Any]
-    ProfilerConfig: dict[str, Any]
-    ProfilerRuleConfigurations: list[dict[str, Any]]
-    RetryStrategy: dict[str, Any]
 
 
 class TrainingJobRecord(TrainingJob, total=False):

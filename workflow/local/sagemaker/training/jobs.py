@@ -12,7 +12,7 @@ from workflow.local.sagemaker import debugger
 from workflow.local.sagemaker.finished import JobRuns
 from workflow.local.sagemaker.listing import list_answer, public
 from workflow.local.sagemaker.record_table import RecordTable
-from workflow.local.sagemaker.records import TrainingJob, TrainingJobRecord, TrainingLocal
+from workflow.local.sagemaker.records import TrainingJob, TrainingJobRecord, TrainingLocal, TrainingRequestEcho
 from workflow.local.sagemaker.statuses import TERMINAL, JobStatus, RuleStatus
 from workflow.local.sagemaker.training import staging
 from workflow.local.sagemaker.training.ending import (
@@ -32,12 +32,7 @@ from workflow.local.sagemaker.training.uris import s3_uri
 
 NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 #: Request members echoed back by DescribeTrainingJob.
-ECHOED = (
-    "HyperParameters", "AlgorithmSpecification", "RoleArn", "InputDataConfig", "OutputDataConfig",
-    "ResourceConfig", "VpcConfig", "StoppingCondition", "CheckpointConfig", "DebugHookConfig",
-    "DebugRuleConfigurations", "TensorBoardOutputConfig", "ExperimentConfig", "ProfilerConfig",
-    "ProfilerRuleConfigurations", "Environment", "RetryStrategy",
-)
+ECHOED = tuple(TrainingRequestEcho.__annotations__)
 SUMMARY_KEYS = ("TrainingJobName", "TrainingJobArn", "CreationTime", "TrainingEndTime",
                 "LastModifiedTime", "TrainingJobStatus", "SecondaryStatus")
 SHUTDOWN_WAIT_SECONDS = 15.0
@@ -130,13 +125,15 @@ class TrainingJobs:
                 s3_uri(params[field]["S3OutputPath"], f"{field}.S3OutputPath")
         arn = self.arn(name)
         when = now()
-        # The request's members as botocore validated them; the status fields come next.
-        echoed = cast("TrainingJobRecord", {k: copy.deepcopy(params[k]) for k in ECHOED if k in params})
+        echoed = cast("TrainingRequestEcho", {k: copy.deepcopy(params[k]) for k in ECHOED if k in params})
         doc: TrainingJobRecord = {
             "TrainingJobName": name,
             "TrainingJobArn": arn,
             **echoed,
             "CreationTime": when,
+            # What transition() below writes as it opens Starting, so that the record is whole.
+            "TrainingJobStatus": JobStatus.IN_PROGRESS, "SecondaryStatus": "Starting",
+            "SecondaryStatusTransitions": [], "LastModifiedTime": when,
             "EnableNetworkIsolation": params.get("EnableNetworkIsolation", False),
             "EnableInterContainerTrafficEncryption": params.get(
                 "EnableInterContainerTrafficEncryption", False),
