@@ -116,7 +116,7 @@ class TuningJobs:
         summaries = self._summaries(doc)
         when = now()
         if self.records.handle(name).settle(STATUS, lambda d: summary.close(
-                d, summary.refreshed(d, summaries), JobStatus.FAILED, INTERRUPTED_REASON, when)):
+                d, summaries, JobStatus.FAILED, INTERRUPTED_REASON, when)):
             self.runs.ended(name)
 
     def shutdown(self) -> None:

@@ -24,7 +24,6 @@ from workflow.local.sagemaker.records import (
     TuningChild,
     TuningJobRecord,
     TuningObjective,
-    TuningProgress,
 )
 from workflow.local.sagemaker.statuses import TERMINAL, JobStatus
 from workflow.local.sagemaker.training.status import now
@@ -251,8 +250,7 @@ class TuningRun:
         when = self.clock()
 
         def close(doc: TuningJobRecord) -> None:
-            fields: TuningProgress = summary.refreshed(doc, summaries) if summaries is not None else {}
-            summary.close(doc, fields, status, reason, when)
+            summary.close(doc, summaries, status, reason, when)
 
         if self.record.settle(STATUS, close):
             self.on_finished(self.tuning_name)

@@ -111,10 +111,12 @@ def refreshed(doc: TuningJobRecord, summaries: list[TrainingJobSummary]) -> Tuni
     return changed
 
 
-def close(doc: TuningJobRecord, fields: TuningProgress, status: JobStatus, reason: str | None,
-          when: datetime) -> None:
-    """Write the tuning job's end: its final counters, status, end time and reason."""
-    doc.update(fields)
+def close(doc: TuningJobRecord, summaries: list[TrainingJobSummary] | None, status: JobStatus,
+          reason: str | None, when: datetime) -> None:
+    """Write the tuning job's end: its status, end time and reason, and the counters of
+    ``summaries`` (its children as they ended) when given."""
+    if summaries is not None:
+        doc.update(refreshed(doc, summaries))
     doc["HyperParameterTuningJobStatus"] = status
     doc["HyperParameterTuningEndTime"] = when
     doc["LastModifiedTime"] = when
