@@ -196,22 +196,19 @@ def main() -> int:
         print(f"MD5 + SHA-256 of the file in one process:   {mbs / floor_seconds:8.1f} MB/s   "
               f"(the hashing a signed PutObject needs; PutObject's share of it: "
               f"{floor_seconds / put_seconds:.2f})")
-        print(f"PutObject (boto3 put_object, one request):  {mbs / put_seconds:8.1f} MB/s   "
-              f"ratio {mbs / put_seconds / copy_rate:.2f}  goal >= 0.3")
-        print(cpu.line("put"))
-        print(f"GetObject (boto3 get_object, one request):  {mbs / get_seconds:8.1f} MB/s   "
-              f"ratio {mbs / get_seconds / copy_rate:.2f}  goal >= 0.3")
-        print(cpu.line("get"))
-        print(f"upload_file (multipart, parallel parts):    {mbs / upload_seconds:8.1f} MB/s   "
-              f"ratio {mbs / upload_seconds / copy_rate:.2f}")
-        print(f"download_file (ranged GETs, parallel):      {mbs / download_seconds:8.1f} MB/s   "
-              f"ratio {mbs / download_seconds / copy_rate:.2f}")
-        print(f"CRT transfer client, upload:                {mbs / crt_up_seconds:8.1f} MB/s   "
-              f"ratio {mbs / crt_up_seconds / copy_rate:.2f}")
-        print(cpu.line("crt-up"))
-        print(f"CRT transfer client, download:              {mbs / crt_down_seconds:8.1f} MB/s   "
-              f"ratio {mbs / crt_down_seconds / copy_rate:.2f}")
-        print(cpu.line("crt-down"))
+        rows = [  # label, seconds, the CPU split's name, whether the issue sets a goal on it
+            ("PutObject (boto3 put_object, one request):", put_seconds, "put", True),
+            ("GetObject (boto3 get_object, one request):", get_seconds, "get", True),
+            ("upload_file (multipart, parallel parts):", upload_seconds, None, False),
+            ("download_file (ranged GETs, parallel):", download_seconds, None, False),
+            ("CRT transfer client, upload:", crt_up_seconds, "crt-up", False),
+            ("CRT transfer client, download:", crt_down_seconds, "crt-down", False),
+        ]
+        for label, seconds, split, goal in rows:
+            print(f"{label:<44}{mbs / seconds:8.1f} MB/s   ratio {mbs / seconds / copy_rate:.2f}"
+                  + ("  goal >= 0.3" if goal else ""))
+            if split is not None:
+                print(cpu.line(split))
 
         zip_path = work / "dogImages.zip"
         images = dog_images_zip(zip_path, size)
