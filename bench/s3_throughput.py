@@ -4,10 +4,13 @@ Side by side in one run, on the same disk:
   * PutObject and GetObject of a 1 GB file through the local server (boto3, default
     checksums on) against ``shutil.copyfile`` of the same file: MB/s each, and the
     ratio (goal: >= 0.3 each way). ``upload_file``/``download_file`` (parallel
-    multipart) are printed beside them.
+    multipart) are printed beside them, and the same transfers through s3transfer's CRT
+    client (the AWS CLI v2's with ``preferred_transfer_client = crt``): native threads, CRC32
+    trailers instead of a signed SHA-256 of the body.
   * StageData (lambdas/stage_data) on a 1 GB zip in the dogImages layout, once with
     the zip and the data prefix in local S3 and once as file:// paths: wall times
     and the ratio (goal: S3 <= 2x file://).
+  * The load average before and after: other work on the machine moves every figure.
   * Beside each S3 figure, the CPU seconds the client (this process: boto3) and the
     server process spent on it: which side a faster run has to win on.
 
@@ -28,9 +31,12 @@ import zipfile
 from pathlib import Path
 
 import boto3
+import botocore.session
 import psutil
+from awscrt.auth import AwsCredentialsProvider
 from botocore.config import Config
 from PIL import Image
+from s3transfer.crt import BotocoreCRTRequestSerializer, CRTTransferManager, create_s3_crt_client
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -119,6 +125,18 @@ def client(endpoint_url: str) -> object:
                                                        read_timeout=600))
 
 
+def crt_transfers(endpoint_url: str) -> CRTTransferManager:
+    """s3transfer's CRT transfer manager on the local endpoint, as the AWS CLI v2 builds it."""
+    crt = create_s3_crt_client("us-east-1", AwsCredentialsProvider.new_static("local", "local"), use_ssl=False)
+    serializer = BotocoreCRTRequestSerializer(botocore.session.Session(), {
+        "region_name": "us-east-1", "endpoint_url": endpoint_url, "config": Config(s3={"addressing_style": "path"})})
+    return CRTTransferManager(crt, serializer)
+
+
+def load() -> str:
+    return "load average %.2f %.2f %.2f" % os.getloadavg()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mb", type=int, default=1024)
@@ -128,6 +146,7 @@ def main() -> int:
     # On the same disk as the checkout (where a run's server keeps its data).
     work = Path(tempfile.mkdtemp(prefix="bench-s3-", dir=ROOT / ".."))
     state = process = None
+    print(f"before: {load()} on {os.cpu_count()} cores")
     try:
         source = work / "source.bin"
         write_random(source, size)
@@ -164,7 +183,12 @@ def main() -> int:
         upload_seconds = timed(lambda: s3.upload_file(str(source), "bench", "multipart"))
         download_seconds = timed(lambda: s3.download_file("bench", "multipart", str(work / "down.bin")))
         (work / "down.bin").unlink()
-        s3.delete_objects(Bucket="bench", Delete={"Objects": [{"Key": "one-put"}, {"Key": "multipart"}]})
+        with crt_transfers(state.endpoint_url) as transfers:
+            crt_up_seconds = cpu.timed("crt-up", lambda: transfers.upload(str(source), "bench", "crt", {}).result())
+            crt_down_seconds = cpu.timed("crt-down", lambda: transfers.download(
+                "bench", "crt", str(work / "down.bin"), {}).result())
+        (work / "down.bin").unlink()
+        s3.delete_objects(Bucket="bench", Delete={"Objects": [{"Key": k} for k in ("one-put", "multipart", "crt")]})
         source.unlink()
         mbs = args.size_mb
         copy_rate = mbs / copy_seconds
@@ -172,16 +196,19 @@ def main() -> int:
         print(f"MD5 + SHA-256 of the file in one process:   {mbs / floor_seconds:8.1f} MB/s   "
               f"(the hashing a signed PutObject needs; PutObject's share of it: "
               f"{floor_seconds / put_seconds:.2f})")
-        print(f"PutObject (boto3 put_object, one request):  {mbs / put_seconds:8.1f} MB/s   "
-              f"ratio {mbs / put_seconds / copy_rate:.2f}  goal >= 0.3")
-        print(cpu.line("put"))
-        print(f"GetObject (boto3 get_object, one request):  {mbs / get_seconds:8.1f} MB/s   "
-              f"ratio {mbs / get_seconds / copy_rate:.2f}  goal >= 0.3")
-        print(cpu.line("get"))
-        print(f"upload_file (multipart, parallel parts):    {mbs / upload_seconds:8.1f} MB/s   "
-              f"ratio {mbs / upload_seconds / copy_rate:.2f}")
-        print(f"download_file (ranged GETs, parallel):      {mbs / download_seconds:8.1f} MB/s   "
-              f"ratio {mbs / download_seconds / copy_rate:.2f}")
+        rows = [  # label, seconds, the CPU split's name, whether the issue sets a goal on it
+            ("PutObject (boto3 put_object, one request):", put_seconds, "put", True),
+            ("GetObject (boto3 get_object, one request):", get_seconds, "get", True),
+            ("upload_file (multipart, parallel parts):", upload_seconds, None, False),
+            ("download_file (ranged GETs, parallel):", download_seconds, None, False),
+            ("CRT transfer client, upload:", crt_up_seconds, "crt-up", False),
+            ("CRT transfer client, download:", crt_down_seconds, "crt-down", False),
+        ]
+        for label, seconds, split, goal in rows:
+            print(f"{label:<44}{mbs / seconds:8.1f} MB/s   ratio {mbs / seconds / copy_rate:.2f}"
+                  + ("  goal >= 0.3" if goal else ""))
+            if split is not None:
+                print(cpu.line(split))
 
         zip_path = work / "dogImages.zip"
         images = dog_images_zip(zip_path, size)
@@ -198,6 +225,7 @@ def main() -> int:
         print(f"  s3:// zip and data prefix (local S3):     {s3_seconds:8.1f} s   "
               f"ratio {s3_seconds / file_seconds:.2f}  goal <= 2")
         print(cpu.line("stage", images))
+        print(f"after: {load()}")
         return 0
     finally:
         if state is not None:

@@ -12,9 +12,13 @@ import time
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
+import botocore.session
 import pytest
+from awscrt.auth import AwsCredentialsProvider
+from botocore.config import Config
 from botocore.exceptions import ClientError
 from botocore.httpchecksum import AwsChunkedWrapper, CrtCrc32Checksum, CrtCrc64NvmeChecksum
+from s3transfer.crt import BotocoreCRTRequestSerializer, CRTTransferManager, create_s3_crt_client
 
 from tests.integration.conftest import start_local_server
 from tests.integration.s3_helpers import bucket_name, error_of, raw, s3_client
@@ -95,6 +99,38 @@ def test_a_200_mb_file_goes_up_and_down_in_parts_with_checksums(local_server, s3
     assert _sha256(target) == _sha256(source)
     source.unlink()
     target.unlink()
+
+
+def test_the_crt_transfer_client_moves_a_file_up_and_down(local_server, s3, bucket, tmp_path) -> None:
+    """s3transfer's CRT client (the AWS CLI v2's with preferred_transfer_client = crt): parts
+    with trailing CRC32s up, ranged GETs down that send ``x-amz-checksum-mode: enabled``."""
+    source = tmp_path / "crt.bin"
+    source.write_bytes(os.urandom(20 * MiB + 3))
+    crt = create_s3_crt_client("us-east-1", AwsCredentialsProvider.new_static("local", "local"),
+                               use_ssl=False, part_size=8 * MiB)
+    serializer = BotocoreCRTRequestSerializer(botocore.session.Session(), {
+        "region_name": "us-east-1", "endpoint_url": local_server.endpoint_url,
+        "config": Config(s3={"addressing_style": "path"})})
+    target = tmp_path / "crt-back.bin"
+    with CRTTransferManager(crt, serializer) as transfers:
+        transfers.upload(str(source), bucket, "crt.bin", {}).result(timeout=120)
+        transfers.download(bucket, "crt.bin", str(target), {}).result(timeout=120)
+    head = s3.head_object(Bucket=bucket, Key="crt.bin", ChecksumMode="ENABLED")
+    assert head["ETag"].endswith('-3"') and head["ChecksumCRC32"].endswith("-3")
+    assert _sha256(target) == _sha256(source)
+
+
+def test_the_checksum_mode_is_read_in_any_case(local_server, s3, bucket) -> None:
+    s3.put_object(Bucket=bucket, Key="mode", Body=b"abc", ChecksumAlgorithm="CRC32")
+    for mode in ("enabled", "Enabled"):
+        status, headers, body = raw(local_server.endpoint_url, "GET", f"/{bucket}/mode",
+                                    headers={"x-amz-checksum-mode": mode})
+        assert status == 200 and body == b"abc", body
+        assert headers["x-amz-checksum-crc32"] == s3.head_object(
+            Bucket=bucket, Key="mode", ChecksumMode="ENABLED")["ChecksumCRC32"]
+    status, _, body = raw(local_server.endpoint_url, "GET", f"/{bucket}/mode",
+                          headers={"x-amz-checksum-mode": "sometimes"})
+    assert status == 400 and error_of(body)["Code"] == "InvalidArgument"
 
 
 def _sha256(path: Path) -> str:

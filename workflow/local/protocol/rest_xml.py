@@ -223,6 +223,11 @@ def _payload(shape: Shape, request: Request, params: dict[str, Any]) -> Payload:
                    content_sha256=signed if _HEX_SHA256.match(signed) else None)
 
 
+#: Header members S3 reads in any case: AWS's own clients send ``x-amz-checksum-mode: enabled``
+#: (the CRT, the Java SDK) where the model's enum says ``ENABLED``.
+_ANY_CASE = ("ChecksumMode", "ChecksumAlgorithm")
+
+
 class _XmlParser(RestXMLParser):  # type: ignore[misc]  # botocore ships no types
     def parse_xml(self, shape: Shape, body: bytes) -> Any:
         return self._parse_shape(shape, self._parse_xml_string_to_dom(body))
@@ -234,6 +239,9 @@ def parse_request(operation: OperationModel, request: Request, uri_params: dict[
     if shape is None:
         return {}
     params, _ = rest_json.parse_located(shape, request, uri_params)
+    for name in _ANY_CASE:
+        if isinstance(params.get(name), str):
+            params[name] = params[name].upper()
     payload = shape.serialization.get("payload")
     if payload is None:
         return params
