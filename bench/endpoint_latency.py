@@ -6,6 +6,8 @@ training_src/train.py (resnet18, random init, synthetic data):
     container's handler service -> inference.py) p50/p99 against the same handler
     service called in this process (the toolkit's input_fn -> predict_fn -> output_fn),
     and predict_fn alone, on the same JPEG; goal: p50 overhead at most 2 ms;
+  * the CPU one call costs the boto3 client and the local server (Linux), to tell
+    the client's share of the overhead from what the server adds;
   * throughput: requests/s of an endpoint with 2 workers against 1, under the
     same closed-loop load (torch at one thread per worker); goal: at least 1.8x.
 
@@ -146,6 +148,28 @@ def latencies(local: InProcess, runtime: Any, name: str, body: bytes, runs: int
     return served, full, predict
 
 
+def process_cpu(pid: int) -> float | None:
+    """CPU seconds (user + system) a process has used; None where /proc is not there."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_per_call(server: Server, runtime: Any, name: str, body: bytes, runs: int) -> tuple[float, float | None]:
+    """CPU milliseconds one InvokeEndpoint costs this process (boto3) and the server, so
+    that the overhead can be split between the client and what the local server adds."""
+    server_before, client_before = process_cpu(server.process.pid), time.process_time()
+    for _ in range(runs):
+        runtime.invoke_endpoint(EndpointName=name, Body=body, ContentType="image/jpeg")["Body"].read()
+    client = (time.process_time() - client_before) / runs * 1000
+    server_after = process_cpu(server.process.pid)
+    if server_before is None or server_after is None:
+        return client, None
+    return client, (server_after - server_before) / runs * 1000
+
+
 def throughput(server: Server, name: str, body: bytes, seconds: float, clients: int) -> float:
     """Completed requests per second with ``clients`` closed-loop callers."""
     done = [0] * clients
@@ -193,6 +217,7 @@ def main(argv: list[str] | None = None) -> int:
             deploy(sm, s3, archive, "two", 2)
             load_before = os.getloadavg()[0]
             served, full, predict = latencies(local, runtime, "one", body, args.requests)
+            client_cpu, server_cpu = cpu_per_call(server, runtime, "one", body, args.requests)
             # Alternate short rounds so that both endpoints see the same background load.
             rates: dict[str, list[float]] = {"one": [], "two": []}
             for _ in range(args.rounds):
@@ -219,6 +244,9 @@ def main(argv: list[str] | None = None) -> int:
     # median of the differences is less sensitive to other load on the machine.
     paired = percentile([s - f for s, f in zip(served, full, strict=True)], .5) * ms
     print(f"median paired overhead (server - handler, same moment): {paired:6.2f} ms")
+    server_share = f"{server_cpu:.2f} ms" if server_cpu is not None else "unknown (no /proc)"
+    print(f"CPU per InvokeEndpoint: boto3 client {client_cpu:.2f} ms, local server {server_share} "
+          "(the client's share would be paid against AWS too)")
     print(f"throughput 1 worker: {one / args.rounds:6.1f} req/s, 2 workers: {two / args.rounds:6.1f} req/s, "
           f"ratio {two / one:.2f}x (goal >= 1.8x)")
     return 0

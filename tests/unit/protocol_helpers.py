@@ -16,7 +16,8 @@ from botocore.response import StreamingBody
 from botocore.utils import percent_encode_sequence
 
 from workflow.local.backend import Backend
-from workflow.local.protocol import Dispatcher, Headers, Request, Response
+from workflow.local.protocol.dispatcher import Dispatcher
+from workflow.local.protocol.http import Headers, Request, Response
 from workflow.local.protocol.models import operation_model
 
 

@@ -12,7 +12,8 @@ from botocore.serialize import RpcV2CBORSerializer
 
 from tests.unit.protocol_helpers import RecordingBackend, botocore_parse, botocore_request, call
 from workflow.local.cloudwatch.errors import InvalidParameterValue
-from workflow.local.protocol import Dispatcher, Headers, Request
+from workflow.local.protocol.dispatcher import Dispatcher
+from workflow.local.protocol.http import Headers, Request
 from workflow.local.protocol.rpcv2_cbor import match
 
 START = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)

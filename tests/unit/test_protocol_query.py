@@ -9,8 +9,9 @@ import pytest
 from tests.unit.protocol_helpers import RecordingBackend, botocore_request, call
 from workflow.local.errors import ClientError
 from workflow.local.iam.errors import NoSuchEntity
-from workflow.local.protocol import Dispatcher, Headers, Request
 from workflow.local.protocol import query as query_protocol
+from workflow.local.protocol.dispatcher import Dispatcher
+from workflow.local.protocol.http import Headers, Request
 from workflow.local.protocol.models import operation_model
 
 pytestmark = pytest.mark.unit

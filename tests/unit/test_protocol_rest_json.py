@@ -7,7 +7,8 @@ import pytest
 
 from tests.unit.protocol_helpers import RecordingBackend, botocore_request, call
 from workflow.local.errors import ServiceError
-from workflow.local.protocol import Dispatcher, Headers, Request
+from workflow.local.protocol.dispatcher import Dispatcher
+from workflow.local.protocol.http import Headers, Request
 
 
 @pytest.fixture

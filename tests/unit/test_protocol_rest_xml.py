@@ -9,8 +9,8 @@ import pytest
 from botocore.httpchecksum import AwsChunkedWrapper, CrtCrc64NvmeChecksum
 
 from tests.unit.protocol_helpers import botocore_request
-from workflow.local.protocol import Headers, Request
 from workflow.local.protocol.aws_chunked import AwsChunkedReader
+from workflow.local.protocol.http import Headers, Request
 from workflow.local.protocol.models import service_model
 from workflow.local.protocol.rest_xml import Router, bucket_in_host, parse_request
 from workflow.local.s3.errors import IncompleteBody, MalformedXML

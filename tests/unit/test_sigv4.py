@@ -10,7 +10,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from workflow.local.access.sigv4 import presigned_expired, signature_matches, signed, skew
-from workflow.local.protocol import Headers, Request
+from workflow.local.protocol.http import Headers, Request
 
 pytestmark = pytest.mark.unit
 

@@ -10,7 +10,7 @@ import os
 import threading
 from collections.abc import Sequence
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import IO, Any, BinaryIO, cast
 from urllib.parse import parse_qs, urlsplit
@@ -25,8 +25,10 @@ from workflow.local.lifecycle import STATE_FILE, private_directory
 from workflow.local.mlflow_server import TrackingServer
 from workflow.local.mlflow_server import available as mlflow_available
 from workflow.local.origin import refusal
-from workflow.local.protocol import Dispatcher, Headers, Request, Response, head
+from workflow.local.protocol import head
 from workflow.local.protocol.body import BodyReader
+from workflow.local.protocol.dispatcher import Dispatcher
+from workflow.local.protocol.http import Headers, Request, Response
 from workflow.local.protocol.models import botocore_session
 from workflow.local.protocol.rest_xml import is_virtual_host
 from workflow.local.store import Store
@@ -49,36 +51,13 @@ def load_backend_class(spec: str) -> type[Backend]:
     return getattr(importlib.import_module(module), name)
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(head.RequestHandler):
     protocol_version = "HTTP/1.1"
     # Headers and body are separate writes: with Nagle's algorithm on, the
     # client's delayed ACK adds ~40 ms to every keep-alive response.
     disable_nagle_algorithm = True
     server: _HTTPServer
-    raw_requestline: bytes  # set by BaseHTTPRequestHandler.handle_one_request before parse_request
 
-    def parse_request(self) -> bool:
-        """The request line and headers (``head``: the stdlib's MIME header parser is slow);
-        False after answering a malformed request."""
-        self.command = None  # type: ignore[assignment]
-        self.request_version = self.default_request_version
-        self.close_connection = True
-        self.requestline = str(self.raw_requestline, "latin-1").rstrip("\r\n")
-        try:
-            line = head.request_line(self.raw_requestline)
-            if line is None:
-                return False
-            self.request_version = line.version
-            self.command, self.path = line.method, line.target
-            self.headers = head.read_headers(cast(BinaryIO, self.rfile))  # type: ignore[assignment]
-        except head.HeadError as exc:
-            self.send_error(exc.status, exc.message)
-            return False
-        connection = (self.headers.get("Connection") or "").lower()
-        self.close_connection = connection == "close" or (not line.persistent and connection != "keep-alive")
-        if (self.headers.get("Expect") or "").lower() == "100-continue" and line.persistent:
-            return self.handle_expect_100()
-        return True
 
     def handle_expect_100(self) -> bool:
         # 100 Continue goes out when the body is first read (see _reader), not before the

@@ -1,7 +1,8 @@
 """The protocol layer: HTTP in, (service, operation, validated params) to a
 backend, the backend's dict (or error) back out in the service's wire format.
-Everything is driven by botocore's service models."""
-from workflow.local.protocol.dispatcher import Dispatcher
-from workflow.local.protocol.http import Headers, Request, Response
+Everything is driven by botocore's service models.
 
-__all__ = ["Dispatcher", "Headers", "Request", "Response"]
+Import from the modules (``protocol.dispatcher``, ``protocol.http``, ...): this package
+imports none of them, so an endpoint worker can read HTTP heads (``protocol.head``)
+without loading botocore's models.
+"""

@@ -84,6 +84,14 @@ class Dispatcher:
                 raise ValueError(f"{name}: protocol {model.protocol} is not served")
         # The most literal template wins ("/functions/{F}/concurrency" over "/functions/{F}").
         self._routes.sort(key=lambda r: (len(r.static_query), r.literal_length), reverse=True)
+        #: The same routes by method and by (signing name, method), in that order: a signed
+        #: request tries its own service's few templates before every service's (a hundred).
+        self._by_method: dict[str, list[rest_json.Route]] = {}
+        self._by_signing: dict[tuple[str, str], list[rest_json.Route]] = {}
+        for route in self._routes:
+            self._by_method.setdefault(route.method, []).append(route)
+            signing_name = service_model(route.service).signing_name
+            self._by_signing.setdefault((signing_name, route.method), []).append(route)
 
     def route(self, request: Request, call: Call | None = None) -> tuple[str, OperationModel, dict[str, Any]]:
         signing = (call or Call.from_credential(rest_xml.credential(request))).service
@@ -141,25 +149,32 @@ class Dispatcher:
 
     def _route_rest_json(self, request: Request, signing: str | None) -> tuple[str, OperationModel, dict[str, Any]]:
         path, query = request.parts
-        matches = []
-        for route in self._routes:
-            uri_params = rest_json.match(route, request.method, path, query)
-            if uri_params is not None:
-                matches.append((route, uri_params))
-        if signing and len({r.service for r, _ in matches}) > 1:
-            signed = [m for m in matches if service_model(m[0].service).signing_name == signing]
-            matches = signed or matches
-        if not matches:
+        # When templates of several services match, the one the request is signed for wins;
+        # else the most literal template of any service.
+        found = self._first_match(self._by_signing.get((signing, request.method), []) if signing else [],
+                                  request.method, path, query)
+        if found is None:
+            found = self._first_match(self._by_method.get(request.method, []), request.method, path, query)
+        if found is None:
             if self._xml is not None and signing is None:  # an unsigned path-style S3 request
                 return self._route_xml(request)
             raise _Unroutable(f"No local operation answers {request.method} {path}")
-        route, uri_params = matches[0]
+        route, uri_params = found
         operation = service_model(route.service).operation_model(route.operation)
         _load(request)
         try:
             return route.service, operation, rest_json.parse_request(operation, request, uri_params)
         except ServiceError as exc:
             raise _Routed(route.service, exc) from None
+
+    @staticmethod
+    def _first_match(routes: list[rest_json.Route], method: str, path: str, query: dict[str, list[str]]
+                     ) -> tuple[rest_json.Route, dict[str, str]] | None:
+        for route in routes:
+            uri_params = rest_json.match(route, method, path, query)
+            if uri_params is not None:
+                return route, uri_params
+        return None
 
     def _route_xml(self, request: Request) -> tuple[str, OperationModel, dict[str, Any]]:
         assert self._xml is not None

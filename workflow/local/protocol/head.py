@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import BinaryIO
+from http.server import BaseHTTPRequestHandler
+from typing import BinaryIO, cast
 
 from workflow.local.protocol.http import Headers
 
@@ -86,3 +87,33 @@ def read_headers(rfile: BinaryIO) -> Headers:
         else:
             headers[key] = f"{seen}, {value}"
     raise HeadError(431, "Too many headers")
+
+
+class RequestHandler(BaseHTTPRequestHandler):
+    """``http.server``'s handler reading the head with ``request_line`` and ``read_headers``
+    (the local server's and each endpoint worker's)."""
+
+    raw_requestline: bytes  # set by BaseHTTPRequestHandler.handle_one_request before parse_request
+
+    def parse_request(self) -> bool:
+        """The request line and headers (the stdlib's MIME header parser is slow);
+        False after answering a malformed request."""
+        self.command = None  # type: ignore[assignment]
+        self.request_version = self.default_request_version
+        self.close_connection = True
+        self.requestline = str(self.raw_requestline, "latin-1").rstrip("\r\n")
+        try:
+            line = request_line(self.raw_requestline)
+            if line is None:
+                return False
+            self.request_version = line.version
+            self.command, self.path = line.method, line.target
+            self.headers = read_headers(cast(BinaryIO, self.rfile))  # type: ignore[assignment]
+        except HeadError as exc:
+            self.send_error(exc.status, exc.message)
+            return False
+        connection = (self.headers.get("Connection") or "").lower()
+        self.close_connection = connection == "close" or (not line.persistent and connection != "keep-alive")
+        if (self.headers.get("Expect") or "").lower() == "100-continue" and line.persistent:
+            return self.handle_expect_100()
+        return True

@@ -21,11 +21,15 @@ import os
 import sys
 import threading
 import traceback
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sagemaker_pytorch_serving_container.handler_service import HandlerService
+
+# Only the head parser: the protocol package loads no botocore model for it.
+from workflow.local.protocol.head import RequestHandler
+from workflow.local.protocol.http import Headers
 
 CUSTOM_ATTRIBUTES = "X-Amzn-SageMaker-Custom-Attributes"
 
@@ -87,7 +91,7 @@ class State:
     handler: Handler | None = None
 
 
-class Server(BaseHTTPRequestHandler):
+class Server(RequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive: the router reuses its connections
     # Headers and body leave in separate writes; Nagle's algorithm would hold the
     # second one back until the client's delayed ACK (tens of milliseconds).
@@ -107,7 +111,7 @@ class Server(BaseHTTPRequestHandler):
         self._headers_buffer.append(b"\r\n" + body)  # type: ignore[attr-defined]  # http.server's, not in its stubs
         self.flush_headers()
 
-    def do_GET(self) -> None:
+    def do_GET(self) -> None:  # noqa: N802 - http.server calls do_<METHOD>
         if self.path != "/ping":
             self._reply(404, b"not found", "text/plain")
         elif self.state.handler is None:
@@ -115,7 +119,7 @@ class Server(BaseHTTPRequestHandler):
         else:
             self._reply(200, b"", "text/plain")
 
-    def do_POST(self) -> None:
+    def do_POST(self) -> None:  # noqa: N802 - http.server calls do_<METHOD>
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         if self.path != "/invocations":
             self._reply(404, b"not found", "text/plain")
@@ -124,7 +128,8 @@ class Server(BaseHTTPRequestHandler):
         if handler is None:
             self._reply(503, b"model is loading", "text/plain")
             return
-        context, answer = handler(body, dict(self.headers.items()))
+        # The headers by any case of their names, as the toolkit and TorchServe read them.
+        context, answer = handler(body, cast(Headers, self.headers))
         extra = {k: v for k, v in context.headers.items() if k.lower() == CUSTOM_ATTRIBUTES.lower()}
         if context.status != 200:
             # The toolkit's answer is the message and its traceback; it has logged the
