@@ -11,13 +11,13 @@ from typing import Any, ClassVar
 
 from ..assign import Assignment, compile_assign
 from ..errors import FailureError, StatesError, runtime_error
+from ..execution import Frame
 from ..jsonata_fields import Evaluator, QueryEnv, compile_value
 from ..lanes import Step
 from ..limits import check_payload, to_json
 from ..paths import JsonPath, PathNotFound, ResultPathFailure, merge_result, parse_path
 from ..query_language import QueryLanguage, language_of
 from ..retry_catch import Catcher, Retrier, RetryState, catcher_index
-from ..runtime import Frame
 from ..template import compile_template
 
 _UNSET: Any = object()
@@ -166,8 +166,8 @@ class State:
         if resuming.step is not Step.RETRY:
             return None, 0.0
         frame.resuming = None
-        failed_at = resuming.failed_at or frame.runtime.clock.now()
-        elapsed = max((frame.runtime.clock.now() - failed_at).total_seconds(), 0.0)
+        failed_at = resuming.failed_at or frame.execution.clock.now()
+        elapsed = max((frame.execution.clock.now() - failed_at).total_seconds(), 0.0)
         return FailureError(resuming.error, resuming.cause), elapsed
 
     def enter(self, frame: Frame, raw_input: Any) -> str:
@@ -180,11 +180,11 @@ class State:
         text = to_json(raw_input)
         resuming = frame.resuming
         if resuming is not None:
-            frame.entered_time = resuming.entered_time or frame.runtime.clock.now()
+            frame.entered_time = resuming.entered_time or frame.execution.clock.now()
             frame.retry_count = sum(resuming.attempts)
             frame.entered_event_id = resuming.entered_event
             return text
-        frame.entered_time = frame.runtime.clock.now()
+        frame.entered_time = frame.execution.clock.now()
         frame.retry_count = 0
         record = frame.record
         record.enter(self.name, raw_input)

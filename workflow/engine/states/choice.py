@@ -12,10 +12,10 @@ from typing import Any
 from ..assign import Assignment, compile_assign
 from ..choice_rules import Predicate, compile_rule
 from ..errors import FailureError, StatesError
+from ..execution import Frame
 from ..jsonata_fields import Evaluator, QueryEnv, compile_value, unexpected_type
 from ..limits import check_payload, to_json
 from ..query_language import QueryLanguage
-from ..runtime import Frame
 from .base import State
 
 

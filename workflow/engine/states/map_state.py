@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from ..errors import FailureError, StatesError, runtime_error
+from ..execution import Frame
 from ..jsonata_expressions import is_expression
 from ..jsonata_fields import QueryEnv, compile_value, unexpected_type
 from ..lanes import Step
@@ -16,7 +17,6 @@ from ..limits import to_json
 from ..paths import PathNotFound, parse_path
 from ..program import Program
 from ..query_language import QueryLanguage
-from ..runtime import Frame
 from ..template import compile_template
 from .base import State
 from .fan_out import fan_out, run_children
@@ -143,6 +143,6 @@ class MapState(State):
 
         def aborted(index: int, child: Frame) -> None:
             child.record.step = Step.ABORTED
-            frame.runtime.history.emit(child.lane, "MapIterationAborted", {"name": self.name, "index": index})
+            frame.execution.history.emit(child.lane, "MapIterationAborted", {"name": self.name, "index": index})
 
         return run_children(frame, len(items), iterate, concurrency, aborted)

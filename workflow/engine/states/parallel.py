@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..execution import Frame
 from ..program import Program
 from ..query_language import QueryLanguage
-from ..runtime import Frame
 from .base import State
 from .fan_out import fan_out, run_children
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..execution import Frame
 from ..query_language import QueryLanguage
-from ..runtime import Frame
 from .base import State
 
 

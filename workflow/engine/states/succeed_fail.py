@@ -4,13 +4,13 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import FailureError, runtime_error
+from ..execution import Frame
 from ..intrinsic_functions import evaluate
 from ..intrinsic_parser import parse_intrinsic
 from ..jsonata_fields import Evaluator, unexpected_type
 from ..limits import to_json
 from ..paths import PathNotFound, parse_path
 from ..query_language import QueryLanguage
-from ..runtime import Frame
 from .base import State
 
 

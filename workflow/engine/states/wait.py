@@ -7,11 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import runtime_error
+from ..execution import Frame
 from ..jsonata_expressions import is_expression
 from ..jsonata_fields import QueryEnv, compile_value, unexpected_type
 from ..paths import PathNotFound, parse_path
 from ..query_language import QueryLanguage
-from ..runtime import Frame
 from ..timestamps import parse_timestamp
 from .base import State
 
@@ -46,7 +46,7 @@ class WaitState(State):
             target = parse_timestamp(value)
             if target is None:
                 raise unexpected_type(env, field, spec[field], value, "timestamp")
-            return max((target - frame.runtime.clock.now()).total_seconds(), 0.0)
+            return max((target - frame.execution.clock.now()).total_seconds(), 0.0)
         return self.seconds_to_wait(frame, None)
 
     def seconds_to_wait(self, frame: Frame, data: Any) -> float:
@@ -67,7 +67,7 @@ class WaitState(State):
             raise runtime_error(f"The TimestampPath parameter of state '{self.name}' does not reference "
                                 f"a valid ISO-8601 timestamp: {text!r}")
         # The interval until the instant is what gets time-scaled, like any other wait.
-        return max((target - frame.runtime.clock.now()).total_seconds(), 0.0)
+        return max((target - frame.execution.clock.now()).total_seconds(), 0.0)
 
     def _already(self, frame: Frame) -> float:
         """Seconds a resumed wait (its host restarted) has waited already: the time since the
@@ -76,7 +76,7 @@ class WaitState(State):
         if resumed is None or resumed.entered_time is None or "Timestamp" in self.spec \
                 or "TimestampPath" in self.spec:
             return 0.0
-        return max((frame.runtime.clock.now() - resumed.entered_time).total_seconds(), 0.0)
+        return max((frame.execution.clock.now() - resumed.entered_time).total_seconds(), 0.0)
 
     def process(self, frame: Frame, raw_input: Any) -> Any:
         already = self._already(frame)
