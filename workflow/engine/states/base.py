@@ -24,11 +24,10 @@ _UNSET: Any = object()
 
 
 class State:
+    #: The ASL ``Type``; it also starts the names of the state's events (``TaskStateEntered``).
     type: ClassVar[str] = ""
-    event_prefix: ClassVar[str] = ""
 
-    def __init__(self, name: str, spec: dict[str, Any],
-                 default_language: QueryLanguage = QueryLanguage.JSONPATH) -> None:
+    def __init__(self, name: str, spec: dict[str, Any], default_language: QueryLanguage) -> None:
         self.name = name
         self.spec = spec
         # States inside a Parallel or Map default to the state machine's language.
@@ -189,7 +188,7 @@ class State:
         record = frame.record
         record.enter(self.name, raw_input)
         record.step = Step.WORK
-        frame.entered_event_id = frame.emit(self.event_prefix + "StateEntered",
+        frame.entered_event_id = frame.emit(self.type + "StateEntered",
                                             {"name": self.name, "input": text, "inputDetails": {"truncated": False}})
         return text
 
@@ -208,7 +207,7 @@ class State:
             record.finish(output)
         else:
             record.enter(next_state, output)
-        frame.emit(self.event_prefix + "StateExited", details)
+        frame.emit(self.type + "StateExited", details)
 
     def execute(self, frame: Frame, raw_input: Any) -> tuple[Any, str | None]:
         """Enter the state, do its work, exit it; returns (output, next state or None)."""

@@ -31,10 +31,8 @@ class Rule:
 
 class ChoiceState(State):
     type = "Choice"
-    event_prefix = "Choice"
 
-    def __init__(self, name: str, spec: dict[str, Any],
-                 default_language: QueryLanguage = QueryLanguage.JSONPATH) -> None:
+    def __init__(self, name: str, spec: dict[str, Any], default_language: QueryLanguage) -> None:
         super().__init__(name, spec, default_language)
         self.rules = [self._rule(index, rule) for index, rule in enumerate(spec.get("Choices", []))]
         self.default = spec.get("Default")

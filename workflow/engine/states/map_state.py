@@ -24,10 +24,8 @@ from .fan_out import fan_out, run_children
 
 class MapState(State):
     type = "Map"
-    event_prefix = "Map"
 
-    def __init__(self, name: str, spec: dict[str, Any],
-                 default_language: QueryLanguage = QueryLanguage.JSONPATH) -> None:
+    def __init__(self, name: str, spec: dict[str, Any], default_language: QueryLanguage) -> None:
         # "Parameters" is the older name of ItemSelector; it is evaluated per item.
         selector = spec.get("ItemSelector", spec.get("Parameters"))
         body = {key: value for key, value in spec.items() if key != "Parameters"}

@@ -12,10 +12,8 @@ from .fan_out import fan_out, run_children
 
 class ParallelState(State):
     type = "Parallel"
-    event_prefix = "Parallel"
 
-    def __init__(self, name: str, spec: dict[str, Any],
-                 default_language: QueryLanguage = QueryLanguage.JSONPATH) -> None:
+    def __init__(self, name: str, spec: dict[str, Any], default_language: QueryLanguage) -> None:
         super().__init__(name, spec, default_language)
         self.branches = [Program(branch, default_language) for branch in spec.get("Branches", [])]
 

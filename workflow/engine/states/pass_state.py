@@ -10,10 +10,8 @@ from .base import State
 
 class PassState(State):
     type = "Pass"
-    event_prefix = "Pass"
 
-    def __init__(self, name: str, spec: dict[str, Any],
-                 default_language: QueryLanguage = QueryLanguage.JSONPATH) -> None:
+    def __init__(self, name: str, spec: dict[str, Any], default_language: QueryLanguage) -> None:
         super().__init__(name, spec, default_language)
         self.has_result = "Result" in spec
         self.result = spec.get("Result")

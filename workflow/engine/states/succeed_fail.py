@@ -16,7 +16,6 @@ from .base import State
 
 class SucceedState(State):
     type = "Succeed"
-    event_prefix = "Succeed"
 
     def process(self, frame: Frame, raw_input: Any) -> Any:
         if self.jsonata:
@@ -31,10 +30,8 @@ class FailState(State):
     """Fails the execution (or the enclosing branch) with its Error and Cause."""
 
     type = "Fail"
-    event_prefix = "Fail"
 
-    def __init__(self, name: str, spec: dict[str, Any],
-                 default_language: QueryLanguage = QueryLanguage.JSONPATH) -> None:
+    def __init__(self, name: str, spec: dict[str, Any], default_language: QueryLanguage) -> None:
         super().__init__(name, spec, default_language)
         self.error = spec.get("Error")
         self.cause = spec.get("Cause")

@@ -22,10 +22,8 @@ _TIMEOUTS = {StatesError.TIMEOUT.value, StatesError.HEARTBEAT_TIMEOUT.value}
 
 class TaskState(State):
     type = "Task"
-    event_prefix = "Task"
 
-    def __init__(self, name: str, spec: dict[str, Any],
-                 default_language: QueryLanguage = QueryLanguage.JSONPATH) -> None:
+    def __init__(self, name: str, spec: dict[str, Any], default_language: QueryLanguage) -> None:
         super().__init__(name, spec, default_language)
         # The integrations read "Parameters" to know whether the state gave a payload;
         # a JSONata state gives it as Arguments.

@@ -18,10 +18,8 @@ from .base import State
 
 class WaitState(State):
     type = "Wait"
-    event_prefix = "Wait"
 
-    def __init__(self, name: str, spec: dict[str, Any],
-                 default_language: QueryLanguage = QueryLanguage.JSONPATH) -> None:
+    def __init__(self, name: str, spec: dict[str, Any], default_language: QueryLanguage) -> None:
         super().__init__(name, spec, default_language)
         self.expressions = {field: compile_value(spec[field], field) for field in ("Seconds", "Timestamp")
                             if self.jsonata and is_expression(spec.get(field))}
