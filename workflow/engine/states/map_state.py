@@ -14,7 +14,7 @@ from ..jsonata_expressions import is_expression
 from ..jsonata_fields import QueryEnv, compile_value, unexpected_type
 from ..lanes import Step
 from ..limits import to_json
-from ..paths import PathNotFound, parse_path
+from ..paths import parse_path
 from ..program import Program
 from ..query_language import QueryLanguage
 from ..template import compile_template
@@ -44,10 +44,8 @@ class MapState(State):
                                   if self.jsonata and is_expression(self.max_concurrency) else None)
 
     def _items(self, frame: Frame, data: Any) -> list[Any]:
-        try:
-            items = self.items_path.resolve(data, frame)
-        except PathNotFound:
-            raise runtime_error(f"Invalid path '{self.items_path.text}' : No results for path: ItemsPath") from None
+        items = self.items_path.require(
+            data, frame, lambda: f"Invalid path '{self.items_path.text}' : No results for path: ItemsPath")
         if not isinstance(items, list):
             # Step Functions reports this as a query evaluation error (not States.Runtime).
             raise FailureError(
@@ -76,10 +74,8 @@ class MapState(State):
             return value
         if self.max_concurrency_path is None:
             return int(self.max_concurrency)
-        try:
-            value = parse_path(self.max_concurrency_path).resolve(data, frame)
-        except PathNotFound:
-            raise runtime_error(f"Invalid path '{self.max_concurrency_path}' for MaxConcurrencyPath") from None
+        value = parse_path(self.max_concurrency_path).require(
+            data, frame, lambda: f"Invalid path '{self.max_concurrency_path}' for MaxConcurrencyPath")
         if type(value) is not int or value < 0:
             raise runtime_error(f"MaxConcurrencyPath must reference a non-negative integer, got {value!r}")
         return value

@@ -9,7 +9,7 @@ from ..intrinsic_functions import evaluate
 from ..intrinsic_parser import parse_intrinsic
 from ..jsonata_fields import Evaluator, unexpected_type
 from ..limits import to_json
-from ..paths import PathNotFound, parse_path
+from ..paths import parse_path
 from ..query_language import QueryLanguage
 from .base import State
 
@@ -47,11 +47,8 @@ class FailState(State):
         if path_text.startswith("States."):
             value = evaluate(parse_intrinsic(path_text), raw_input, frame.context(), frame.rng, frame.variable)
         else:
-            path = parse_path(path_text)
-            try:
-                value = path.resolve(raw_input, frame)
-            except PathNotFound:
-                raise runtime_error(f"The JSONPath '{path_text}' could not be found in the input") from None
+            value = parse_path(path_text).require(
+                raw_input, frame, lambda: f"The JSONPath '{path_text}' could not be found in the input")
         if not isinstance(value, str):
             raise runtime_error(f"The value at '{path_text}' must be a string, got {to_json(value)}")
         return value

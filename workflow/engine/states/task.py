@@ -13,7 +13,7 @@ from ..jsonata_expressions import is_expression
 from ..jsonata_fields import Evaluator, QueryEnv, compile_value, unexpected_type
 from ..lanes import LaneRecord, Step
 from ..limits import check_payload, to_json
-from ..paths import PathNotFound, parse_path
+from ..paths import parse_path
 from ..query_language import QueryLanguage
 from .base import State
 
@@ -55,11 +55,8 @@ class TaskState(State):
     def _seconds(self, frame: Frame, data: Any, fixed: Any, path_text: str | None, field: str) -> float | None:
         if path_text is None:
             return cast("float | None", fixed)
-        path = parse_path(path_text)
-        try:
-            value = path.resolve(data, frame)
-        except PathNotFound:
-            raise runtime_error(f"Invalid path '{path_text}' specified for the field '{field}'") from None
+        value = parse_path(path_text).require(
+            data, frame, lambda: f"Invalid path '{path_text}' specified for the field '{field}'")
         if type(value) is not int or value <= 0:
             raise runtime_error(f"The value at '{path_text}' ({field}) must be a positive integer, got {value!r}")
         return value

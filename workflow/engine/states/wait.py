@@ -10,7 +10,7 @@ from ..errors import runtime_error
 from ..execution import Frame
 from ..jsonata_expressions import is_expression
 from ..jsonata_fields import QueryEnv, compile_value, unexpected_type
-from ..paths import PathNotFound, parse_path
+from ..paths import parse_path
 from ..query_language import QueryLanguage
 from ..timestamps import parse_timestamp
 from .base import State
@@ -25,13 +25,9 @@ class WaitState(State):
                             if self.jsonata and is_expression(spec.get(field))}
 
     def _read(self, frame: Frame, data: Any, field: str) -> Any:
-        path = parse_path(self.spec[field])
-        try:
-            return path.resolve(data, frame)
-        except PathNotFound:
-            raise runtime_error(
-                f"Invalid path '{self.spec[field]}' specified for the field '{field}' of state '{self.name}'"
-            ) from None
+        text = self.spec[field]
+        return parse_path(text).require(data, frame, lambda: (
+            f"Invalid path '{text}' specified for the field '{field}' of state '{self.name}'"))
 
     def _jsonata_seconds(self, frame: Frame, env: QueryEnv) -> float:
         spec = self.spec
