@@ -25,6 +25,7 @@ import pytest
 from tests.integration.conftest import LocalServerHandle, start_local_server
 from workflow.synthetic.model_archive import tiny_model_archive
 
+ROOT = Path(__file__).resolve().parents[2]
 WAIT = 120.0
 VARIANT = "AllTraffic"
 
