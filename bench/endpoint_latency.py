@@ -19,9 +19,7 @@ import argparse
 import importlib
 import io
 import os
-import subprocess
 import sys
-import tarfile
 import tempfile
 import threading
 import time
@@ -31,31 +29,12 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-ROOT = Path(__file__).resolve().parents[1]
+from workflow.synthetic.model_archive import tiny_model_archive
 
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
-def train(work: Path, image_size: int) -> Path:
-    from workflow.synthetic import generate_dataset
-
-    generate_dataset(work / "data", num_classes=5, train_per_class=4, valid_per_class=2,
-                     test_per_class=2, image_size=image_size, seed=0)
-    subprocess.run(
-        [sys.executable, str(ROOT / "training_src" / "train.py"), "--data-dir", str(work / "data"),
-         "--model-dir", str(work / "model"), "--output-data-dir", str(work / "output"),
-         "--epochs", "1", "--image-size", str(image_size), "--batch-size", "8",
-         "--num-workers", "0", "--pretrained", "false", "--checkpoint-dir", "none"],
-        check=True, timeout=600, capture_output=True,
-    )
-    archive = work / "model.tar.gz"
-    with tarfile.open(archive, "w:gz") as tar:
-        for path in sorted((work / "model").rglob("*")):
-            tar.add(path, arcname=str(path.relative_to(work / "model")), recursive=False)
-    return archive
 
 
 def sample_jpeg(size: int) -> bytes:
@@ -206,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="endpoint-bench-") as tmp:
         work = Path(tmp)
         print(f"training a tiny resnet18 (image size {args.image_size}) ...", flush=True)
-        archive = train(work, args.image_size)
+        archive = tiny_model_archive(work, classes=5, image_size=args.image_size, batch_size=8)
         body = sample_jpeg(args.image_size * 2)
         local = InProcess(work / "model")
         server = Server(work / "server")

@@ -25,6 +25,7 @@ import sys
 import tarfile
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -78,15 +79,20 @@ def script_seconds(job: dict[str, Any]) -> float:
     return (training["EndTime"] - training["StartTime"]).total_seconds()
 
 
+def until_ended(describe: Callable[[], dict[str, Any]], status: str) -> dict[str, Any]:
+    """Poll ``describe`` until the job's ``status`` member is final; its last answer."""
+    while True:
+        job = describe()
+        if job[status] in ("Completed", "Failed", "Stopped"):
+            return job
+        time.sleep(POLL)
+
+
 def run_job(sm: Any, name: str, definition: dict[str, Any]) -> tuple[float, float]:
     request = {k: v for k, v in definition.items() if not k.startswith("_")}
     start = time.perf_counter()
     sm.create_training_job(TrainingJobName=name, HyperParameters=definition["_hps"], **request)
-    while True:
-        job = sm.describe_training_job(TrainingJobName=name)
-        if job["TrainingJobStatus"] in ("Completed", "Failed", "Stopped"):
-            break
-        time.sleep(POLL)
+    job = until_ended(lambda: sm.describe_training_job(TrainingJobName=name), "TrainingJobStatus")
     elapsed = time.perf_counter() - start
     if job["TrainingJobStatus"] != "Completed":
         raise SystemExit(f"{name} ended {job['TrainingJobStatus']}: {job.get('FailureReason')}")
@@ -105,11 +111,8 @@ def run_tuning(sm: Any, name: str, definition: dict[str, Any], jobs: int, parall
             "ParameterRanges": {"ContinuousParameterRanges": [
                 {"Name": "lr", "MinValue": "0.0005", "MaxValue": "0.005", "ScalingType": "Logarithmic"}]}},
         TrainingJobDefinition={**training, "StaticHyperParameters": definition["_hps"]})
-    while True:
-        tuning = sm.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=name)
-        if tuning["HyperParameterTuningJobStatus"] in ("Completed", "Failed", "Stopped"):
-            break
-        time.sleep(POLL)
+    tuning = until_ended(lambda: sm.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=name),
+                         "HyperParameterTuningJobStatus")
     elapsed = time.perf_counter() - start
     if tuning["HyperParameterTuningJobStatus"] != "Completed":
         raise SystemExit(f"{name}: {tuning.get('FailureReason')}")

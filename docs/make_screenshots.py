@@ -14,7 +14,6 @@ import io
 import json
 import sys
 import tempfile
-import time
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -27,11 +26,11 @@ DOCS = ROOT / "docs"
 sys.path.insert(0, str(ROOT))
 
 from tests.integration.console_browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tests.integration.sfn_helpers import ROLE, wait_done  # noqa: E402
 from workflow.definition import DEFINITION_FILE  # noqa: E402
 from workflow.graph import render_file  # noqa: E402
 from workflow.local import lifecycle  # noqa: E402
 
-ROLE = "arn:aws:iam::123456789012:role/states"
 GREETER = '''
 def handler(event, context):
     if event.get("fail"):
@@ -45,16 +44,6 @@ def client(endpoint: str, service: str) -> Any:
     return boto3.session.Session(aws_access_key_id="local", aws_secret_access_key="local",
                                  region_name="us-east-1").client(
         service, endpoint_url=endpoint, config=Config(retries={"max_attempts": 1}, read_timeout=120))
-
-
-def wait_done(sfn: Any, arn: str, timeout: float = TIMEOUT_S) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        answer = sfn.describe_execution(executionArn=arn)
-        if answer["status"] != "RUNNING":
-            return answer
-        time.sleep(0.2)
-    raise TimeoutError(f"{arn} still running after {timeout} s")
 
 
 def demo_machines(endpoint: str) -> dict[str, str]:
@@ -138,7 +127,7 @@ def shoot(endpoint: str, work: Path) -> None:
     stopped = sfn.start_execution(stateMachineArn=machines["long-wait-demo"], name="stopped-by-hand")["executionArn"]
     sfn.stop_execution(executionArn=stopped, error="Console.Stopped", cause="Stopped by hand.")
     for arn in [failed] + [r["executionArn"] for r in runs]:
-        wait_done(sfn, arn)
+        wait_done(sfn, arn, timeout=TIMEOUT_S)
     succeeded = sfn.start_execution(stateMachineArn=pipeline_arn, name="retrain-synthetic",
                                     input=json.dumps(quick_pipeline_input(endpoint, work)))["executionArn"]
     wait_done(sfn, succeeded, timeout=900)

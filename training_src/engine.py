@@ -8,7 +8,7 @@ once per pass, so the loop does not wait for the GPU at every step.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,6 +62,43 @@ def _to_device(images: torch.Tensor, targets: torch.Tensor, device: torch.device
     return images, targets.to(device, non_blocking=True)
 
 
+class _Sums:
+    """One pass's loss and correct predictions summed on the device, and its image count."""
+
+    def __init__(self, device: torch.device) -> None:
+        self.loss = torch.zeros((), device=device)
+        self.correct = torch.zeros((), device=device, dtype=torch.long)
+        self.total = 0
+        self.start = time.perf_counter()
+
+    def add(self, loss: torch.Tensor, outputs: torch.Tensor, targets: torch.Tensor) -> int:
+        """Adds one batch; returns its size."""
+        batch = targets.shape[0]
+        self.loss += loss.detach().float() * batch
+        self.correct += (outputs.detach().argmax(dim=1) == targets).sum()
+        self.total += batch
+        return batch
+
+    def stats(self) -> PassStats:
+        seconds = time.perf_counter() - self.start
+        if self.total == 0:
+            return PassStats(float("nan"), 0.0, 0, 0, seconds)
+        n_correct = int(self.correct.item())
+        return PassStats(loss=self.loss.item() / self.total, accuracy=n_correct / self.total,
+                         correct=n_correct, total=self.total, seconds=seconds)
+
+
+def _batches(loader: Iterable, device: torch.device,
+             channels_last: bool) -> Iterator[tuple[int, torch.Tensor, torch.Tensor, float, float]]:
+    """(step, images, targets, seconds waited for the batch, when it was on the device)."""
+    tick = time.perf_counter()
+    for step, (images, targets) in enumerate(loader):
+        images, targets = _to_device(images, targets, device, channels_last)
+        loaded = time.perf_counter()
+        yield step, images, targets, loaded - tick, loaded
+        tick = time.perf_counter()
+
+
 def _record(mode: str, epoch: int, step: int, data_seconds: float, started: float, batch: int,
             profiler: Any, timings: Any) -> None:
     """Time one step for the profile summary (no synchronisation) and for ``--profile``."""
@@ -84,13 +121,8 @@ def train_one_epoch(model: nn.Module, criterion: nn.Module, optimizer: torch.opt
     """
     model.train()
     debugger.set_mode(hook, "train")
-    loss_sum = torch.zeros((), device=device)
-    correct = torch.zeros((), device=device, dtype=torch.long)
-    total = 0
-    start = tick = time.perf_counter()
-    for step, (images, targets) in enumerate(loader):
-        images, targets = _to_device(images, targets, device, channels_last)
-        loaded = time.perf_counter()
+    sums = _Sums(device)
+    for step, images, targets, waited, loaded in _batches(loader, device, channels_last):
         with _autocast(device, scaler is not None):
             outputs = model(images)
             loss = criterion(outputs, targets)
@@ -103,15 +135,11 @@ def train_one_epoch(model: nn.Module, criterion: nn.Module, optimizer: torch.opt
             scaler.update()
         else:
             optimizer.step()
-        batch = targets.shape[0]
-        loss_sum += loss.detach().float() * batch
-        correct += (outputs.detach().argmax(dim=1) == targets).sum()
-        total += batch
-        _record("train", epoch, step, loaded - tick, loaded, batch, profiler, timings)
-        tick = time.perf_counter()
+        batch = sums.add(loss, outputs, targets)
+        _record("train", epoch, step, waited, loaded, batch, profiler, timings)
     if diagnostics is not None:
         diagnostics.end_pass()
-    return _stats(loss_sum, correct, total, time.perf_counter() - start)
+    return sums.stats()
 
 
 @torch.inference_mode()
@@ -123,32 +151,15 @@ def evaluate(model: nn.Module, criterion: nn.Module, loader: Iterable, device: t
     losses) or "test" (the final pass, which the hook saves as PREDICT and the checks ignore)."""
     model.eval()
     debugger.set_mode(hook, mode)
-    loss_sum = torch.zeros((), device=device)
-    correct = torch.zeros((), device=device, dtype=torch.long)
-    total = 0
-    start = tick = time.perf_counter()
-    for step, (images, targets) in enumerate(loader):
-        images, targets = _to_device(images, targets, device, channels_last)
-        loaded = time.perf_counter()
+    sums = _Sums(device)
+    for step, images, targets, waited, loaded in _batches(loader, device, channels_last):
         with _autocast(device, amp):
             outputs = model(images)
             loss = criterion(outputs, targets)
-        batch = targets.shape[0]
-        loss_sum += loss.float() * batch
-        correct += (outputs.argmax(dim=1) == targets).sum()
-        total += batch
+        batch = sums.add(loss, outputs, targets)
         if diagnostics is not None and mode == "eval":
             diagnostics.eval_step(loss)
-        _record(mode, epoch, step, loaded - tick, loaded, batch, profiler, timings)
-        tick = time.perf_counter()
+        _record(mode, epoch, step, waited, loaded, batch, profiler, timings)
     if diagnostics is not None:
         diagnostics.end_pass()
-    return _stats(loss_sum, correct, total, time.perf_counter() - start)
-
-
-def _stats(loss_sum: torch.Tensor, correct: torch.Tensor, total: int, seconds: float) -> PassStats:
-    if total == 0:
-        return PassStats(float("nan"), 0.0, 0, 0, seconds)
-    n_correct = int(correct.item())
-    return PassStats(loss=loss_sum.item() / total, accuracy=n_correct / total,
-                     correct=n_correct, total=total, seconds=seconds)
+    return sums.stats()

@@ -39,6 +39,19 @@ def browser_page(timeout_ms: int = 60_000) -> Iterator[Any]:
         yield page
 
 
+def watched_page(browser: Any, width: int, height: int, timeout_ms: int) -> Iterator[Any]:
+    """A page in a browser context of its own, for a fixture to yield from; a JavaScript
+    error raised on it fails the test once it is done."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    page.set_default_timeout(timeout_ms)
+    yield page
+    context.close()
+    assert not errors, f"JavaScript errors in the console: {errors}"
+
+
 def launch() -> Iterator[Any]:
     """A Chromium browser for one module; closed afterwards."""
     require_browser()

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.integration.conftest import LocalServerHandle, start_local_server
-from tests.integration.console_browser import launch
+from tests.integration.conftest import LocalServerHandle
+from tests.integration.console_browser import launch, watched_page
 from workflow.graph.styles import STATUS_COLOURS
 
 ROLE = "arn:aws:iam::123456789012:role/states"
@@ -39,10 +39,8 @@ def greet_task(function: str, **extra: Any) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServerHandle]:
-    handle = start_local_server(tmp_path_factory.mktemp("console-server"))
-    yield handle
-    handle.stop()
+def server(module_local_server: LocalServerHandle) -> LocalServerHandle:
+    return module_local_server
 
 
 @pytest.fixture(scope="module")
@@ -60,14 +58,7 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda err: errors.append(str(err)))
-    page.set_default_timeout(WAIT_S)
-    yield page
-    context.close()
-    assert not errors, f"JavaScript errors in the console: {errors}"
+    yield from watched_page(browser, 1400, 1000, WAIT_S)
 
 
 def machine(server: LocalServerHandle, definition: dict[str, Any], prefix: str) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.integration.conftest import LocalServerHandle
-from tests.integration.console_browser import launch
+from tests.integration.console_browser import launch, watched_page
 from tests.integration.sfn_helpers import create_machine, wait_done
 from tests.integration.test_console_routes import get
 
@@ -29,14 +29,7 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1300, "height": 900})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda err: errors.append(str(err)))
-    page.set_default_timeout(30_000)
-    yield page
-    context.close()
-    assert not errors, f"JavaScript errors in the console: {errors}"
+    yield from watched_page(browser, 1300, 900, 30_000)
 
 
 def test_schedules_json_and_page_show_next_firing_and_runs(local_server: LocalServerHandle, page: Any) -> None:

@@ -10,8 +10,6 @@ from __future__ import annotations
 import io
 import itertools
 import re
-import subprocess
-import sys
 import tarfile
 import textwrap
 import threading
@@ -25,7 +23,7 @@ import psutil
 import pytest
 
 from tests.integration.conftest import LocalServerHandle, start_local_server
-from workflow.synthetic import generate_dataset
+from workflow.synthetic.model_archive import tiny_model_archive
 
 ROOT = Path(__file__).resolve().parents[2]
 WAIT = 120.0
@@ -266,21 +264,8 @@ _tests = itertools.count(1)
 @pytest.fixture(scope="session")
 def trained_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """model.tar.gz of a tiny resnet18 trained for one epoch by training_src/train.py."""
-    root = tmp_path_factory.mktemp("tiny-model")
-    generate_dataset(root / "data", num_classes=3, train_per_class=4, valid_per_class=2,
-                     test_per_class=2, image_size=32, seed=0)
-    subprocess.run(
-        [sys.executable, str(ROOT / "training_src" / "train.py"), "--data-dir", str(root / "data"),
-         "--model-dir", str(root / "model"), "--output-data-dir", str(root / "output"),
-         "--epochs", "1", "--image-size", "32", "--batch-size", "4", "--num-workers", "0",
-         "--pretrained", "false", "--checkpoint-dir", "none", "--seed", "0"],
-        check=True, timeout=300, capture_output=True,
-    )
-    archive = root / "model.tar.gz"
-    with tarfile.open(archive, "w:gz") as tar:
-        for path in sorted((root / "model").rglob("*")):
-            tar.add(path, arcname=str(path.relative_to(root / "model")), recursive=False)
-    return archive
+    return tiny_model_archive(tmp_path_factory.mktemp("tiny-model"), classes=3, image_size=32, batch_size=4,
+                              timeout=300)
 
 
 @pytest.fixture(scope="session")

@@ -62,15 +62,9 @@ def test_state_machine_lifecycle(sfn: Any) -> None:
 
 def test_list_state_machines_pages(sfn: Any) -> None:
     created = {create_machine(sfn) for _ in range(3)}
-    seen: list[str] = []
-    kwargs: dict[str, Any] = {"maxResults": 2}
-    while True:
-        page = sfn.list_state_machines(**kwargs)
-        assert len(page["stateMachines"]) <= 2
-        seen += [m["stateMachineArn"] for m in page["stateMachines"]]
-        if "nextToken" not in page:
-            break
-        kwargs["nextToken"] = page["nextToken"]
+    pages = list(sfn.get_paginator("list_state_machines").paginate(PaginationConfig={"PageSize": 2}))
+    assert all(len(page["stateMachines"]) <= 2 for page in pages)
+    seen = [m["stateMachineArn"] for page in pages for m in page["stateMachines"]]
     assert created <= set(seen) and len(seen) == len(set(seen))
 
 
@@ -194,15 +188,10 @@ def test_list_executions_filters_and_pages(sfn: Any) -> None:
     arns = [sfn.start_execution(stateMachineArn=machine)["executionArn"] for _ in range(5)]
     for arn in arns:
         wait_done(sfn, arn)
-    seen: list[str] = []
-    kwargs: dict[str, Any] = {"stateMachineArn": machine, "maxResults": 2}
-    while True:
-        page = sfn.list_executions(**kwargs)
-        assert len(page["executions"]) <= 2
-        seen += [e["executionArn"] for e in page["executions"]]
-        if "nextToken" not in page:
-            break
-        kwargs["nextToken"] = page["nextToken"]
+    pages = list(sfn.get_paginator("list_executions").paginate(stateMachineArn=machine,
+                                                                 PaginationConfig={"PageSize": 2}))
+    assert len(pages) == 3 and all(len(page["executions"]) <= 2 for page in pages)
+    seen = [e["executionArn"] for page in pages for e in page["executions"]]
     assert seen == list(reversed(arns))  # newest first, each once
     succeeded = sfn.list_executions(stateMachineArn=machine, statusFilter="SUCCEEDED")
     assert len(succeeded["executions"]) == 5

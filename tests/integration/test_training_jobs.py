@@ -14,7 +14,6 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.integration.conftest import start_local_server
 from tests.integration.s3_helpers import Staging
 from workflow.synthetic import generate_dataset
 
@@ -108,10 +107,8 @@ def job_request(name: str, staging: Staging, source: Path | str, hps: dict[str, 
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    handle = start_local_server(tmp_path_factory.mktemp("training-server"))
-    yield handle
-    handle.stop()
+def server(module_local_server):
+    return module_local_server
 
 
 @pytest.fixture

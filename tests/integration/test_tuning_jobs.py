@@ -8,7 +8,6 @@ import time
 
 import pytest
 
-from tests.integration.conftest import start_local_server
 from tests.integration.s3_helpers import Staging
 from tests.integration.test_training_jobs import job_request, source_tar
 
@@ -66,10 +65,8 @@ def wait_tuning(sm, name: str, timeout: float = 180) -> dict:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    handle = start_local_server(tmp_path_factory.mktemp("tuning-server"))
-    yield handle
-    handle.stop()
+def server(module_local_server):
+    return module_local_server
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -59,37 +60,31 @@ def test_uncaught_timeout_fails_the_state_and_the_execution() -> None:
     assert status.of("Init").status == SUCCEEDED
 
 
-def test_a_state_that_fails_without_a_task_event_is_blamed() -> None:
-    events = [
+def one_state(entered: str, name: str, ended: str, at: int, **details: Any) -> list[dict[str, Any]]:
+    """A history: the execution starts at 0, enters state ``name`` at 1 and ``ended`` at ``at``."""
+    return [
         {"id": 1, "previousEventId": 0, "type": "ExecutionStarted", "timestamp": 0},
-        {"id": 2, "previousEventId": 1, "type": "ChoiceStateEntered", "timestamp": 1,
-         "stateEnteredEventDetails": {"name": "Route", "input": "{}"}},
-        {"id": 3, "previousEventId": 2, "type": "ExecutionFailed", "timestamp": 2,
-         "executionFailedEventDetails": {"error": "States.NoChoiceMatched", "cause": "no rule matched"}},
+        {"id": 2, "previousEventId": 1, "type": entered, "timestamp": 1,
+         "stateEnteredEventDetails": {"name": name, "input": "{}"}},
+        {"id": 3, "previousEventId": 2, "type": ended, "timestamp": at, **details},
     ]
+
+
+def test_a_state_that_fails_without_a_task_event_is_blamed() -> None:
+    events = one_state("ChoiceStateEntered", "Route", "ExecutionFailed", 2, executionFailedEventDetails={
+        "error": "States.NoChoiceMatched", "cause": "no rule matched"})
     route = execution_status(events).of("Route")
     assert (route.status, route.duration_s) == (FAILED, 1.0)
 
 
 def test_aborted_execution_cancels_what_was_running() -> None:
-    events = [
-        {"id": 1, "previousEventId": 0, "type": "ExecutionStarted", "timestamp": 0},
-        {"id": 2, "previousEventId": 1, "type": "WaitStateEntered", "timestamp": 1,
-         "stateEnteredEventDetails": {"name": "Pause", "input": "{}"}},
-        {"id": 3, "previousEventId": 2, "type": "ExecutionAborted", "timestamp": 5},
-    ]
-    status = execution_status(events)
+    status = execution_status(one_state("WaitStateEntered", "Pause", "ExecutionAborted", 5))
     assert status.status == "ABORTED" and status.of("Pause").status == "cancelled"
 
 
 def test_fail_state_is_failed_with_the_execution_error() -> None:
-    events = [
-        {"id": 1, "previousEventId": 0, "type": "ExecutionStarted", "timestamp": 0},
-        {"id": 2, "previousEventId": 1, "type": "FailStateEntered", "timestamp": 1,
-         "stateEnteredEventDetails": {"name": "Broken", "input": "{}"}},
-        {"id": 3, "previousEventId": 2, "type": "ExecutionFailed", "timestamp": 1,
-         "executionFailedEventDetails": {"error": "Broken", "cause": "the map failed"}},
-    ]
+    events = one_state("FailStateEntered", "Broken", "ExecutionFailed", 1, executionFailedEventDetails={
+        "error": "Broken", "cause": "the map failed"})
     broken = execution_status(events).of("Broken")
     assert (broken.status, broken.error, broken.cause) == (FAILED, "Broken", "the map failed")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
+from workflow.aws import logs
 from workflow.aws.iam import (
     MLFLOW_PROMOTION_ACTIONS,
     Json,
@@ -92,15 +93,8 @@ def resources(settings: StackSettings) -> dict[str, Json]:
     out: dict[str, Json] = {}
     for name, (lid, memory, timeout, tmp_mb) in FUNCTIONS.items():
         log_group = f"{lid}Logs"
-        out[log_group] = {
-            "Type": "AWS::Logs::LogGroup",
-            "DeletionPolicy": "Delete", "UpdateReplacePolicy": "Delete",
-            "Properties": {
-                "LogGroupName": f"/aws/lambda/{settings.resource_prefix}-{name.replace('_', '-')}",
-                "RetentionInDays": settings.log_retention_days,
-                "KmsKeyId": {"Fn::If": ["HasKmsKey", {"Ref": "KmsKeyArn"}, {"Ref": "AWS::NoValue"}]},
-            },
-        }
+        out[log_group] = logs.log_group(f"/aws/lambda/{settings.resource_prefix}-{name.replace('_', '-')}",
+                                        settings)
         own = own_statements(name, settings)
         out[f"{lid}Role"] = role(
             f"The {name} Lambda function of {settings.resource_prefix}.", "lambda.amazonaws.com", name,
@@ -128,7 +122,7 @@ def resources(settings: StackSettings) -> dict[str, Json]:
                 "TracingConfig": {"Mode": "Active"},
                 "LoggingConfig": {"LogGroup": {"Ref": log_group}, "LogFormat": "JSON"},
                 "Environment": {"Variables": environment},
-                "KmsKeyArn": {"Fn::If": ["HasKmsKey", {"Ref": "KmsKeyArn"}, {"Ref": "AWS::NoValue"}]},
+                "KmsKeyArn": logs.KMS_KEY_IF_GIVEN,
                 "VpcConfig": {"Fn::If": ["HasVpc", {"SubnetIds": {"Ref": "SubnetIds"},
                                                     "SecurityGroupIds": {"Ref": "SecurityGroupIds"}},
                                          {"Ref": "AWS::NoValue"}]},

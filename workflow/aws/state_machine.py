@@ -8,7 +8,7 @@ intrinsics that resolve at deploy time.
 from __future__ import annotations
 
 from workflow import definition
-from workflow.aws import iam_state_machine
+from workflow.aws import iam_state_machine, logs
 from workflow.aws.iam import Json
 from workflow.aws.lambdas import logical_id
 from workflow.aws.settings import DEBUGGER_SUPPORTED, StackSettings
@@ -36,16 +36,8 @@ def substitution_values(settings: StackSettings) -> dict[str, object]:
 def resources(settings: StackSettings) -> dict[str, Json]:
     return {
         "StateMachineRole": iam_state_machine.resource(settings.resource_prefix),
-        LOG_GROUP: {
-            "Type": "AWS::Logs::LogGroup",
-            "DeletionPolicy": "Delete", "UpdateReplacePolicy": "Delete",
-            "Properties": {
-                # The /aws/vendedlogs/ prefix keeps the log-delivery resource policy small.
-                "LogGroupName": f"/aws/vendedlogs/states/{settings.resource_prefix}",
-                "RetentionInDays": settings.log_retention_days,
-                "KmsKeyId": {"Fn::If": ["HasKmsKey", {"Ref": "KmsKeyArn"}, {"Ref": "AWS::NoValue"}]},
-            },
-        },
+        # The /aws/vendedlogs/ prefix keeps the log-delivery resource policy small.
+        LOG_GROUP: logs.log_group(f"/aws/vendedlogs/states/{settings.resource_prefix}", settings),
         "StateMachine": {
             "Type": "AWS::StepFunctions::StateMachine",
             "Properties": {

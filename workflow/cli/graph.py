@@ -4,15 +4,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
 
-from workflow.cli.aws_errors import aws_error
+from workflow.cli.guard import reporting
 from workflow.definition import DEFINITION_FILE
 from workflow.graph import GraphvizMissing, render_file
 from workflow.graph.catches import COLLAPSED, MODES
@@ -40,7 +38,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--region", help="AWS region, to read the execution from AWS")
     parser.add_argument("--data-dir", type=Path, help="data directory of the local server to read "
                         "(default .local/server)")
-    parser.set_defaults(func=cmd_graph)
+    parser.set_defaults(func=reporting(cmd_graph, ValueError, LookupError, GraphvizMissing, InvalidDefinition,
+                                       ExecutionNotFound))
 
 
 def stepfunctions_client(args: argparse.Namespace) -> Any:
@@ -76,24 +75,14 @@ def _read_definition(path: Path) -> dict[str, Any]:
 
 
 def cmd_graph(args: argparse.Namespace) -> int:
-    try:
-        events = None
-        title = ""
-        if args.execution:
-            record = load_execution(stepfunctions_client(args), args.execution)
-            definition, events = record.definition, record.events
-            title = f"{record.description['name']}: {record.description['status']}"
-        else:
-            definition = _read_definition(args.definition)
-        out = render_file(definition, args.out, events, title, args.catch_edges)
-    except (ValueError, LookupError, GraphvizMissing, InvalidDefinition, ExecutionNotFound) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    except ClientError as err:
-        print(f"error: {aws_error(err)}", file=sys.stderr)
-        return 1
-    except BotoCoreError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
+    events = None
+    title = ""
+    if args.execution:
+        record = load_execution(stepfunctions_client(args), args.execution)
+        definition, events = record.definition, record.events
+        title = f"{record.description['name']}: {record.description['status']}"
+    else:
+        definition = _read_definition(args.definition)
+    out = render_file(definition, args.out, events, title, args.catch_edges)
     print(f"wrote {out}")
     return 0

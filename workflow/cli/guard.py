@@ -16,12 +16,16 @@ from workflow.execution_input import InputError
 def guarded(command: Callable[[argparse.Namespace, Target], int],
             *refusals: type[Exception]) -> Callable[[argparse.Namespace], int]:
     """Exit 2 for a bad target, input or one of ``refusals``; 1 for an AWS error."""
-    refused: tuple[type[Exception], ...] = (TargetError, InputError, *refusals)
+    return reporting(lambda args: command(args, resolve(args)), TargetError, InputError, *refusals)
 
+
+def reporting(command: Callable[[argparse.Namespace], int],
+              *refusals: type[Exception]) -> Callable[[argparse.Namespace], int]:
+    """Exit 2 for one of ``refusals``, 1 for an AWS error, each reported in one line."""
     def run(args: argparse.Namespace) -> int:
         try:
-            return command(args, resolve(args))
-        except refused as exc:
+            return command(args)
+        except refusals as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
         except ClientError as exc:

@@ -11,12 +11,12 @@ from typing import Any
 from .clock import Clock, SystemClock, VirtualClock
 from .diagnostics import Diagnostic, InvalidDefinition
 from .errors import FailureError, StatesError
+from .execution import ExecutionContext
 from .history import Sink
 from .interpreter import ClientFactory, ExecutionHandle, ExecutionResult, ExecutionStatus, Interpreter
 from .lanes import ExecutionSnapshot, Journal, LaneRecord, Step
 from .parsing import parse_definition
 from .program import StateMachine
-from .runtime import ExecutionContext
 from .validation import validate_definition
 
 

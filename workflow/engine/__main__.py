@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any, cast
 
 from .diagnostics import InvalidDefinition
+from .execution import ExecutionContext
 from .interpreter import Interpreter
 from .limits import MAX_PAYLOAD_BYTES, payload_size
 from .parsing import parse_definition
-from .runtime import ExecutionContext
 from .validation import validate_definition
 
 USAGE_ERROR = 2

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from .execution import Frame
 from .jsonata_fields import QueryEnv, compile_value
 from .query_language import QueryLanguage
-from .runtime import Frame
 from .template import compile_template
 
 #: (document ``$`` for JSONPath, JSONata environment) -> {name: value}

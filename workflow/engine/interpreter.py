@@ -14,13 +14,13 @@ from typing import Any, Callable
 
 from .clock import Clock, SystemClock
 from .errors import ExecutionStopped, FailureError, StatesError
+from .execution import SUSPENDED, CancelScope, Execution, ExecutionContext, Frame, JobWatch
 from .history import History, Lane, Sink
 from .jsonata_expressions import release_thread
 from .lanes import MAIN, ExecutionSnapshot, Journal, LaneRecord
 from .limits import MAX_PAYLOAD_BYTES, payload_size, to_json
 from .program import StateMachine
 from .redrive import redriven_lanes
-from .runtime import SUSPENDED, CancelScope, ExecutionContext, Frame, JobWatch, Runtime
 
 ClientFactory = Callable[[str], Any]
 # How long stop() waits for the execution thread to unwind (and stop its jobs).
@@ -48,8 +48,8 @@ class ExecutionResult:
 
 
 class ExecutionHandle:
-    def __init__(self, runtime: Runtime) -> None:
-        self._runtime = runtime
+    def __init__(self, execution: Execution) -> None:
+        self._execution = execution
         self._done = threading.Event()
         self._result: ExecutionResult | None = None
         self._lock = threading.Lock()
@@ -71,13 +71,13 @@ class ExecutionHandle:
         """Let go of the execution without ending it: no event is written from now on and what
         it started goes on, so that ``Interpreter.resume`` can continue it later. Waits at
         most ``grace`` seconds for its thread to unwind."""
-        self._runtime.history.suspend()
+        self._execution.history.suspend()
         self._end(SUSPENDED, None, None, grace)
 
     def _end(self, status: str, error: str | None, cause: str | None, grace: float = STOP_GRACE_SECONDS) -> None:
         if self.done:
             return
-        self._runtime.stop(status, error, cause)
+        self._execution.stop(status, error, cause)
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(grace)
         # The thread may still be blocked in a service call: the end is recorded anyway.
@@ -85,13 +85,13 @@ class ExecutionHandle:
 
     # Callback pattern (.waitForTaskToken): answers for a task token.
     def send_task_success(self, token: str, output: Any) -> None:
-        self._runtime.callbacks.succeed(token, output)
+        self._execution.callbacks.succeed(token, output)
 
     def send_task_failure(self, token: str, error: str, cause: str | None = None) -> None:
-        self._runtime.callbacks.fail(token, error, cause)
+        self._execution.callbacks.fail(token, error, cause)
 
     def send_task_heartbeat(self, token: str) -> None:
-        self._runtime.callbacks.heartbeat(token)
+        self._execution.callbacks.heartbeat(token)
 
     # --- internal ----------------------------------------------------------------------
     def _finish(self, result: ExecutionResult) -> None:
@@ -101,15 +101,15 @@ class ExecutionHandle:
         self._done.set()
 
     def _finish_stopped(self) -> None:
-        runtime = self._runtime
-        history = runtime.history
-        if runtime.suspended:
+        execution = self._execution
+        history = execution.history
+        if execution.suspended:
             self._finish(ExecutionResult(ExecutionStatus.SUSPENDED))
             return
         if history.limit_failure is not None:
             self._finish(ExecutionResult(ExecutionStatus.FAILED, None, *history.limit_failure))
             return
-        status, error, cause = runtime.stop_reason or (ExecutionStatus.ABORTED.value, None, None)
+        status, error, cause = execution.stop_reason or (ExecutionStatus.ABORTED.value, None, None)
         details = {key: value for key, value in (("error", error), ("cause", cause)) if value is not None}
         event = "ExecutionTimedOut" if status == ExecutionStatus.TIMED_OUT else "ExecutionAborted"
         history.close(Lane(history.count), event, details)
@@ -128,8 +128,8 @@ class Interpreter:
         self.poll_interval = poll_interval
         self.rng = rng
 
-    def _runtime(self, history: History, ctx: ExecutionContext, input: Any) -> Runtime:
-        return Runtime(
+    def _new_execution(self, history: History, ctx: ExecutionContext, input: Any) -> Execution:
+        return Execution(
             history=history, clock=self.clock, ctx=ctx, client_factory=self.client_factory,
             time_scale=self.time_scale, poll_interval=self.poll_interval,
             rng=self.rng or random.Random(), execution_input=input, job_watch=self.job_watch,
@@ -139,58 +139,58 @@ class Interpreter:
               journal: Journal | None = None) -> ExecutionHandle:
         """Run a new execution; its events go to ``sink``, or with its lanes to ``journal``."""
         history = History(sink, self.clock, journal=journal)
-        runtime = self._runtime(history, ctx, input)
+        execution = self._new_execution(history, ctx, input)
         input_text = to_json(input)
         history.emit(Lane(), "ExecutionStarted", {
             "input": input_text, "inputDetails": {"truncated": False}, "roleArn": ctx.role_arn,
         })
-        runtime.set_timeout(self.state_machine.timeout_seconds)
+        execution.set_timeout(self.state_machine.timeout_seconds)
         # The first state's events do not link back to ExecutionStarted (previousEventId 0),
         # as in Step Functions histories.
-        return self._launch(runtime, Lane(path=MAIN), input, input_text, None)
+        return self._launch(execution, Lane(path=MAIN), input, input_text, None)
 
     def resume(self, snapshot: ExecutionSnapshot, ctx: ExecutionContext, journal: Journal) -> ExecutionHandle:
         """Continue an execution from its journal: where it stood when its host stopped, or,
         for a redrive, from the states that did not succeed (``ctx.redrive_count`` already
         counts this redrive)."""
         history = History(None, self.clock, journal=journal, first_id=snapshot.last_event + 1)
-        runtime = self._runtime(history, ctx, snapshot.input)
+        execution = self._new_execution(history, ctx, snapshot.input)
         lanes = redriven_lanes(snapshot.lanes) if snapshot.redrive else dict(snapshot.lanes)
         main = lanes.pop(MAIN, None)
-        runtime.restored = lanes
+        execution.restored = lanes
         if snapshot.redrive:
             history.emit(Lane(snapshot.last_event), "ExecutionRedriven", {"redriveCount": ctx.redrive_count})
-        runtime.set_timeout(self.state_machine.timeout_seconds, start=snapshot.timeout_from)
-        return self._launch(runtime, Lane(path=MAIN), snapshot.input, None, main)
+        execution.set_timeout(self.state_machine.timeout_seconds, start=snapshot.timeout_from)
+        return self._launch(execution, Lane(path=MAIN), snapshot.input, None, main)
 
-    def _launch(self, runtime: Runtime, lane: Lane, data: Any, text: str | None,
+    def _launch(self, execution: Execution, lane: Lane, data: Any, text: str | None,
                 restored: LaneRecord | None) -> ExecutionHandle:
-        handle = ExecutionHandle(runtime)
+        handle = ExecutionHandle(execution)
         timer = None
-        if runtime.deadline is not None and isinstance(self.clock, SystemClock):
-            seconds = max((runtime.deadline - self.clock.now()).total_seconds(), 0.0)
-            timer = threading.Timer(seconds, runtime.stop, ("TIMED_OUT", StatesError.TIMEOUT.value,
+        if execution.deadline is not None and isinstance(self.clock, SystemClock):
+            seconds = max((execution.deadline - self.clock.now()).total_seconds(), 0.0)
+            timer = threading.Timer(seconds, execution.stop, ("TIMED_OUT", StatesError.TIMEOUT.value,
                                                              "The execution timed out."))
             timer.daemon = True
             timer.start()
 
         def main() -> None:
             try:
-                self._run(runtime, handle, lane, data, text, restored)
+                self._run(execution, handle, lane, data, text, restored)
             finally:
                 release_thread()
                 if timer is not None:
                     timer.cancel()
 
-        thread = threading.Thread(target=main, name=f"execution-{runtime.ctx.execution_name}", daemon=True)
+        thread = threading.Thread(target=main, name=f"execution-{execution.ctx.execution_name}", daemon=True)
         handle._thread = thread
         thread.start()
         return handle
 
-    def _run(self, runtime: Runtime, handle: ExecutionHandle, lane: Lane, data: Any, text: str | None,
+    def _run(self, execution: Execution, handle: ExecutionHandle, lane: Lane, data: Any, text: str | None,
              restored: LaneRecord | None) -> None:
-        history = runtime.history
-        frame = Frame(runtime, lane, CancelScope(runtime.root))
+        history = execution.history
+        frame = Frame(execution, lane, CancelScope(execution.root))
         if restored is not None:
             frame.restore(restored)
         try:

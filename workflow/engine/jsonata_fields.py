@@ -13,9 +13,9 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from .errors import FailureError, StatesError
+from .execution import Frame
 from .jsonata_expressions import EvaluationError, Expression, Undefined, is_expression
 from .limits import to_json
-from .runtime import Frame
 
 Evaluator = Callable[["QueryEnv"], Any]
 _JSON_TYPES = ((bool, "boolean"), (int, "number"), (float, "number"), (str, "string"),
@@ -34,7 +34,7 @@ def query_failure(frame: Frame, location: str, message: str) -> FailureError:
     error = StatesError.QUERY_EVALUATION_ERROR.value
     cause = (f"An error occurred while executing the state '{frame.state_name}' "
              f"(entered at the event id #{frame.entered_event_id}). {message}")
-    frame.runtime.history.emit(frame.lane, "EvaluationFailed",
+    frame.execution.history.emit(frame.lane, "EvaluationFailed",
                                {"error": error, "cause": cause, "location": location, "state": frame.state_name},
                                key="evaluationFailedEventDetails")
     return FailureError(error, cause)

@@ -16,7 +16,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
+
+from .errors import runtime_error
 
 _NAME_CHARS = re.compile(r"[^.\[\]\s*?@,:'\"()]+")
 _INDEX = re.compile(r"\[(\d+)\]")
@@ -68,6 +70,14 @@ class JsonPath:
     def resolve(self, data: Any, sources: PathSources) -> Any:
         """The value at this path, reading the context object or a variable when it says so."""
         return self.find(self.root(data, sources))
+
+    def require(self, data: Any, sources: PathSources, problem: Callable[[], str]) -> Any:
+        """``resolve``, where a path that finds nothing is a States.Runtime error that says
+        ``problem()`` (each field words it as Step Functions does)."""
+        try:
+            return self.resolve(data, sources)
+        except PathNotFound:
+            raise runtime_error(problem()) from None
 
     @property
     def is_reference(self) -> bool:

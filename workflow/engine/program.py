@@ -4,9 +4,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .execution import Frame
 from .lanes import Step
 from .query_language import QueryLanguage, language_of
-from .runtime import Frame
 
 
 class Program:

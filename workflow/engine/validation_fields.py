@@ -1,6 +1,7 @@
 """Static checks of individual fields: paths, payload templates, Retry/Catch, Choice rules."""
 from __future__ import annotations
 
+from collections.abc import Collection, Iterator
 from typing import Any, TypeGuard
 
 from .choice_rules import COMPARISON_OPERATORS, TYPE_TESTS, _split_operator
@@ -87,21 +88,29 @@ def check_error_equals(out: Collector, where: str, names: Any) -> None:
         out.error(f"{where}/ErrorEquals", "The error name 'States.ALL' must appear alone in ErrorEquals")
 
 
-def check_retry(out: Collector, where: str, retriers: Any) -> None:
-    if not isinstance(retriers, list):
-        out.error(where, "Retry must be an array")
+def _error_handlers(out: Collector, where: str, field: str, noun: str, handlers: Any,
+                    allowed: Collection[str]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The retriers (or catchers) that are objects, with their locations, after the checks
+    both share: known fields, ErrorEquals, and States.ALL in the last one only."""
+    if not isinstance(handlers, list):
+        out.error(where, f"{field} must be an array")
         return
-    for index, retrier in enumerate(retriers):
+    for index, handler in enumerate(handlers):
         here = f"{where}/{index}"
-        if not isinstance(retrier, dict):
-            out.error(here, "A retrier must be an object")
+        if not isinstance(handler, dict):
+            out.error(here, f"A {noun} must be an object")
             continue
-        for key in retrier:
-            if key not in RETRIER_FIELDS:
+        for key in handler:
+            if key not in allowed:
                 out.error(here, f"The field '{key}' is not supported by Step Functions")
-        check_error_equals(out, here, retrier.get("ErrorEquals"))
-        if "States.ALL" in (retrier.get("ErrorEquals") or []) and index != len(retriers) - 1:
-            out.error(f"{here}/ErrorEquals", "A retrier with 'States.ALL' must be the last retrier")
+        check_error_equals(out, here, handler.get("ErrorEquals"))
+        if "States.ALL" in (handler.get("ErrorEquals") or []) and index != len(handlers) - 1:
+            out.error(f"{here}/ErrorEquals", f"A {noun} with 'States.ALL' must be the last {noun}")
+        yield here, handler
+
+
+def check_retry(out: Collector, where: str, retriers: Any) -> None:
+    for here, retrier in _error_handlers(out, where, "Retry", "retrier", retriers, RETRIER_FIELDS):
         interval = retrier.get("IntervalSeconds")
         if "IntervalSeconds" in retrier and not (is_int(interval) and interval >= 1):
             out.error(f"{here}/IntervalSeconds", "IntervalSeconds must be a positive integer")
@@ -137,20 +146,7 @@ def check_catch(out: Collector, where: str, catchers: Any,
     jsonata = language is QueryLanguage.JSONATA
     allowed = CATCHER_FIELDS | (JSONATA_CATCHER_FIELDS if jsonata else JSONPATH_CATCHER_FIELDS)
     targets: list[tuple[str, Any]] = []
-    if not isinstance(catchers, list):
-        out.error(where, "Catch must be an array")
-        return targets
-    for index, catcher in enumerate(catchers):
-        here = f"{where}/{index}"
-        if not isinstance(catcher, dict):
-            out.error(here, "A catcher must be an object")
-            continue
-        for key in catcher:
-            if key not in allowed:
-                out.error(here, f"The field '{key}' is not supported by Step Functions")
-        check_error_equals(out, here, catcher.get("ErrorEquals"))
-        if "States.ALL" in (catcher.get("ErrorEquals") or []) and index != len(catchers) - 1:
-            out.error(f"{here}/ErrorEquals", "A catcher with 'States.ALL' must be the last catcher")
+    for here, catcher in _error_handlers(out, where, "Catch", "catcher", catchers, allowed):
         if "Next" not in catcher:
             out.error(here, "The field 'Next' is required in a catcher")
         else:

@@ -1,15 +1,14 @@
 """Who made the request being served, and where: for backends whose answer depends on it.
 
 The protocol layer sets it from the request's credential scope before it calls a backend
-(each request runs on its own thread, so a context variable holds it).
+(``serving``); a backend reads it with ``current()``.
 """
 from __future__ import annotations
 
-import contextvars
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
+
+from workflow.local.request_local import RequestLocal
 
 _SCOPE = re.compile(r"^(?P<key>[^/]+)/\d{8}/(?P<region>[^/]+)/(?P<service>[^/]+)/aws4_request$")
 
@@ -31,17 +30,6 @@ class Call:
         return cls(found["region"], found["key"], found["service"])
 
 
-_current: contextvars.ContextVar[Call] = contextvars.ContextVar("call", default=Call())  # noqa: B039 - Call is frozen
-
-
-def current() -> Call:
-    return _current.get()
-
-
-@contextmanager
-def serving(call: Call) -> Iterator[None]:
-    token = _current.set(call)
-    try:
-        yield
-    finally:
-        _current.reset(token)
+_CALL = RequestLocal("call", Call())
+current = _CALL.current
+serving = _CALL.serving

@@ -9,11 +9,22 @@ from typing import Any
 
 
 class ServiceError(Exception):
-    """An AWS error: ``code`` is the modelled exception name, ``status`` its HTTP status."""
+    """An AWS error: ``code`` is the modelled exception name, ``status`` its HTTP status.
+
+    A subclass's ``code`` is its class name unless it sets another: botocore names each
+    modelled exception class after its error code, and so do the services here. The
+    protocol layer answers the HTTP status the service's model gives the code
+    (``protocol.errors.error_status``); ``status`` counts only where the model gives none.
+    """
 
     code: str = "InternalFailure"
     status: int = 500
     sender_fault: bool = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "code" not in cls.__dict__:
+            cls.code = cls.__name__
 
     def __init__(
         self,
@@ -34,38 +45,39 @@ class ServiceError(Exception):
 
 
 class ClientError(ServiceError):
+    """The caller's fault: HTTP 400 unless a subclass says otherwise. Raised itself, it is
+    given its ``code`` (``ClientError(message, code="ValidationError")``)."""
+
+    code = ServiceError.code
     status = 400
     sender_fault = True
 
 
 class ValidationException(ClientError):
-    code = "ValidationException"
+    pass
 
 
 class UnknownOperationException(ClientError):
-    code = "UnknownOperationException"
+    pass
 
 
 class ResourceNotFound(ClientError):
     """SageMaker's name; other services pass their own ``code``."""
 
-    code = "ResourceNotFound"
-
 
 class ResourceInUse(ClientError):
-    code = "ResourceInUse"
+    pass
 
 
 class ResourceLimitExceeded(ClientError):
-    code = "ResourceLimitExceeded"
+    pass
 
 
 class ThrottlingException(ClientError):
-    code = "ThrottlingException"
+    pass
 
 
 class ServiceUnavailable(ServiceError):
     """The server cannot take the request now (it is shutting down, no worker can answer)."""
 
-    code = "ServiceUnavailable"
     status = 503

@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from ..clock import SystemClock
+from ..execution import CancelScope, Execution, Frame
 from ..lanes import Step
 from ..limits import to_json
-from ..runtime import CancelScope, Frame, Runtime
 from .resource import Resource
 
 
@@ -39,9 +39,9 @@ class TaskInvocation:
         self.parameters = parameters
         self.timeout_seconds = timeout_seconds
         self.heartbeat_seconds = heartbeat_seconds
-        runtime = frame.runtime
+        execution = frame.execution
         self.deadline: datetime | None = deadline if deadline is not None else (
-            runtime.clock.now() + timedelta(seconds=runtime.scaled(timeout_seconds))
+            execution.clock.now() + timedelta(seconds=execution.scaled(timeout_seconds))
             if timeout_seconds is not None else None
         )
         #: The job a resumed `.sync` task waits for (submitted before its host restarted).
@@ -49,11 +49,11 @@ class TaskInvocation:
         self.submitted_output: Any = None
 
     @property
-    def runtime(self) -> Runtime:
-        return self.frame.runtime
+    def execution(self) -> Execution:
+        return self.frame.execution
 
     def client(self, service: str) -> Any:
-        return self.runtime.client(service)
+        return self.execution.client(service)
 
     def submitted(self, output: Any, job: str | None = None) -> None:
         """Record TaskSubmitted: the job ``job`` was accepted (``.sync`` integrations)."""
@@ -68,22 +68,22 @@ class TaskInvocation:
         })
 
     def _check(self) -> None:
-        self.runtime.check_deadline()
+        self.execution.check_deadline()
         if self.frame.scope.cancelled:
-            raise TaskInterrupted(False, suspended=self.runtime.suspended)
-        if self.deadline is not None and self.runtime.clock.now() >= self.deadline:
+            raise TaskInterrupted(False, suspended=self.execution.suspended)
+        if self.deadline is not None and self.execution.clock.now() >= self.deadline:
             raise TaskInterrupted(True)
 
     @contextmanager
     def job_changes(self, kind: str, name: str) -> Iterator[threading.Event | None]:
         """An event set when the job ``name`` changes (see ``JobWatch``) or this task is stopped,
-        to pass to ``sleep``; None when the runtime learns of job changes by polling only."""
-        if self.runtime.job_watch is None:
+        to pass to ``sleep``; None when the execution learns of job changes by polling only."""
+        if self.execution.job_watch is None:
             yield None
             return
         # A scope of its own: stopping the task sets its event too, so a sleep on it ends.
         scope = CancelScope(self.frame.scope)
-        unwatch = self.runtime.job_watch(kind, name, scope.event)
+        unwatch = self.execution.job_watch(kind, name, scope.event)
         try:
             yield scope.event
         finally:
@@ -93,12 +93,12 @@ class TaskInvocation:
         """Wait engine seconds between polls, or until ``wake`` is set (cleared here);
         raises TaskInterrupted on timeout or stop."""
         self._check()
-        real = self.runtime.scaled(seconds)
+        real = self.execution.scaled(seconds)
         if self.deadline is not None:
-            real = min(real, max((self.deadline - self.runtime.clock.now()).total_seconds(), 0.0))
-        if self.runtime.deadline is not None:
-            real = min(real, max((self.runtime.deadline - self.runtime.clock.now()).total_seconds(), 0.0))
-        self.runtime.clock.sleep(real, wake or self.frame.scope.event)
+            real = min(real, max((self.deadline - self.execution.clock.now()).total_seconds(), 0.0))
+        if self.execution.deadline is not None:
+            real = min(real, max((self.execution.deadline - self.execution.clock.now()).total_seconds(), 0.0))
+        self.execution.clock.sleep(real, wake or self.frame.scope.event)
         self._check()
         if wake is not None:
             wake.clear()  # not a stop (checked above): a change, read by the caller now
@@ -106,8 +106,8 @@ class TaskInvocation:
     def call(self, function: Callable[[], Any]) -> Any:
         """Run a blocking service call; with a real clock it is abandoned on timeout or stop."""
         self._check()
-        if not isinstance(self.runtime.clock, SystemClock) or (
-            self.deadline is None and self.runtime.deadline is None
+        if not isinstance(self.execution.clock, SystemClock) or (
+            self.deadline is None and self.execution.deadline is None
         ):
             result = function()
             self._check()

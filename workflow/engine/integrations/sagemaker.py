@@ -109,7 +109,7 @@ def _wait(invocation: TaskInvocation, job: JobKind, name: Any) -> Any:
                     return description
                 if status in _FAILED:
                     raise FailureError(StatesError.TASK_FAILED.value, json.dumps(description))
-                invocation.sleep(invocation.runtime.poll_interval, changed)
+                invocation.sleep(invocation.execution.poll_interval, changed)
     except TaskInterrupted as interrupted:
         if not interrupted.suspended:
             _stop(invocation, job, name)

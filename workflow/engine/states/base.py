@@ -7,28 +7,43 @@ OutputPath; a JSONata state runs Arguments and Output over ``$states`` (see
 """
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar
 
 from ..assign import Assignment, compile_assign
-from ..errors import FailureError, StatesError, runtime_error
+from ..errors import FailureError, StatesError
+from ..execution import Frame
 from ..jsonata_fields import Evaluator, QueryEnv, compile_value
 from ..lanes import Step
 from ..limits import check_payload, to_json
-from ..paths import JsonPath, PathNotFound, ResultPathFailure, merge_result, parse_path
+from ..paths import ResultPathFailure, merge_result, parse_path
 from ..query_language import QueryLanguage, language_of
 from ..retry_catch import Catcher, Retrier, RetryState, catcher_index
-from ..runtime import Frame
 from ..template import compile_template
 
 _UNSET: Any = object()
 
+#: InputPath or OutputPath compiled: (frame, document) -> the part of it the field selects.
+Selection = Callable[[Frame, Any], Any]
+
+
+def _selection(spec: dict[str, Any], field: str) -> Selection:
+    """``null`` selects an empty object, ``$`` (the default) the whole document, a path the
+    value it finds; a path that finds nothing is a States.Runtime error."""
+    text = spec.get(field, "$")
+    if text is None:
+        return lambda frame, data: {}
+    if not isinstance(text, str) or text == "$":
+        return lambda frame, data: data
+    path = parse_path(text)
+    return lambda frame, data: path.require(data, frame, lambda: (
+        f"Invalid path '{text}' : No results for path: {field} in state input {to_json(data)[:200]}"))
+
 
 class State:
+    #: The ASL ``Type``; it also starts the names of the state's events (``TaskStateEntered``).
     type: ClassVar[str] = ""
-    event_prefix: ClassVar[str] = ""
 
-    def __init__(self, name: str, spec: dict[str, Any],
-                 default_language: QueryLanguage = QueryLanguage.JSONPATH) -> None:
+    def __init__(self, name: str, spec: dict[str, Any], default_language: QueryLanguage) -> None:
         self.name = name
         self.spec = spec
         # States inside a Parallel or Map default to the state machine's language.
@@ -37,13 +52,9 @@ class State:
         self.jsonata = self.language is QueryLanguage.JSONATA
         self.next: str | None = spec.get("Next")
         self.end = bool(spec.get("End", False))
-        self.input_path = spec.get("InputPath", "$")
-        self.output_path = spec.get("OutputPath", "$")
+        self.select_input = _selection(spec, "InputPath")
+        self.select_output = _selection(spec, "OutputPath")
         self.result_path = spec.get("ResultPath", "$")
-        self._input_path = (parse_path(self.input_path)
-                            if isinstance(self.input_path, str) and self.input_path != "$" else None)
-        self._output_path = (parse_path(self.output_path)
-                             if isinstance(self.output_path, str) and self.output_path != "$" else None)
         self.retriers = [Retrier.from_definition(r) for r in spec.get("Retry", [])]
         self.catchers = [Catcher.from_definition(c) for c in spec.get("Catch", [])]
         self.parameters = (
@@ -66,29 +77,6 @@ class State:
         return compile_value(self.spec[field], field) if field in self.spec and self.jsonata else None
 
     # --- the JSONPath pipeline ----------------------------------------------------------
-    def select_input(self, frame: Frame, data: Any) -> Any:
-        if self.input_path is None:
-            return {}
-        if self._input_path is None:
-            return data
-        return self._find(frame, self._input_path, data, "InputPath")
-
-    def select_output(self, frame: Frame, data: Any) -> Any:
-        if self.output_path is None:
-            return {}
-        if self._output_path is None:
-            return data
-        return self._find(frame, self._output_path, data, "OutputPath")
-
-    @staticmethod
-    def _find(frame: Frame, path: JsonPath, data: Any, field: str) -> Any:
-        try:
-            return path.resolve(data, frame)
-        except PathNotFound:
-            raise runtime_error(
-                f"Invalid path '{path.text}' : No results for path: {field} in state input {to_json(data)[:200]}"
-            ) from None
-
     def apply_parameters(self, frame: Frame, data: Any) -> Any:
         return self.parameters(data, frame) if self.parameters is not None else data
 
@@ -166,8 +154,8 @@ class State:
         if resuming.step is not Step.RETRY:
             return None, 0.0
         frame.resuming = None
-        failed_at = resuming.failed_at or frame.runtime.clock.now()
-        elapsed = max((frame.runtime.clock.now() - failed_at).total_seconds(), 0.0)
+        failed_at = resuming.failed_at or frame.execution.clock.now()
+        elapsed = max((frame.execution.clock.now() - failed_at).total_seconds(), 0.0)
         return FailureError(resuming.error, resuming.cause), elapsed
 
     def enter(self, frame: Frame, raw_input: Any) -> str:
@@ -180,16 +168,16 @@ class State:
         text = to_json(raw_input)
         resuming = frame.resuming
         if resuming is not None:
-            frame.entered_time = resuming.entered_time or frame.runtime.clock.now()
+            frame.entered_time = resuming.entered_time or frame.execution.clock.now()
             frame.retry_count = sum(resuming.attempts)
             frame.entered_event_id = resuming.entered_event
             return text
-        frame.entered_time = frame.runtime.clock.now()
+        frame.entered_time = frame.execution.clock.now()
         frame.retry_count = 0
         record = frame.record
         record.enter(self.name, raw_input)
         record.step = Step.WORK
-        frame.entered_event_id = frame.emit(self.event_prefix + "StateEntered",
+        frame.entered_event_id = frame.emit(self.type + "StateEntered",
                                             {"name": self.name, "input": text, "inputDetails": {"truncated": False}})
         return text
 
@@ -208,7 +196,7 @@ class State:
             record.finish(output)
         else:
             record.enter(next_state, output)
-        frame.emit(self.event_prefix + "StateExited", details)
+        frame.emit(self.type + "StateExited", details)
 
     def execute(self, frame: Frame, raw_input: Any) -> tuple[Any, str | None]:
         """Enter the state, do its work, exit it; returns (output, next state or None)."""

@@ -12,10 +12,10 @@ from typing import Any
 from ..assign import Assignment, compile_assign
 from ..choice_rules import Predicate, compile_rule
 from ..errors import FailureError, StatesError
+from ..execution import Frame
 from ..jsonata_fields import Evaluator, QueryEnv, compile_value, unexpected_type
 from ..limits import check_payload, to_json
 from ..query_language import QueryLanguage
-from ..runtime import Frame
 from .base import State
 
 
@@ -31,10 +31,8 @@ class Rule:
 
 class ChoiceState(State):
     type = "Choice"
-    event_prefix = "Choice"
 
-    def __init__(self, name: str, spec: dict[str, Any],
-                 default_language: QueryLanguage = QueryLanguage.JSONPATH) -> None:
+    def __init__(self, name: str, spec: dict[str, Any], default_language: QueryLanguage) -> None:
         super().__init__(name, spec, default_language)
         self.rules = [self._rule(index, rule) for index, rule in enumerate(spec.get("Choices", []))]
         self.default = spec.get("Default")

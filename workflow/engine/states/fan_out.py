@@ -6,10 +6,10 @@ import threading
 from typing import Any, Callable, cast
 
 from ..errors import ExecutionStopped, FailureError
+from ..execution import CancelScope, Frame
 from ..history import Lane
 from ..jsonata_expressions import release_thread
 from ..lanes import LaneRecord, Step, child_path
-from ..runtime import CancelScope, Frame
 
 # Inline Map with MaxConcurrency 0 means "as many as possible"; threads are capped so a
 # 10,000-item array does not start 10,000 threads.
@@ -74,7 +74,7 @@ def run_children(frame: Frame, count: int, body: Body, max_concurrency: int = 0,
     elif workers:
         _in_threads(worker, workers)
     # The state's next event follows the last event of its branches.
-    frame.lane.last = frame.runtime.history.count
+    frame.lane.last = frame.execution.history.count
     if frame.scope.cancelled:
         raise ExecutionStopped()
     if failures:
@@ -111,7 +111,7 @@ def _in_threads(worker: Callable[[], None], workers: int) -> None:
 def _child(frame: Frame, group: CancelScope, record: LaneRecord | None, last: int, fan_out: int,
            index: int) -> Frame:
     """A branch's or iteration's frame: its own lane and variable scope inside ``frame``'s."""
-    child = Frame(frame.runtime, Lane(last, child_path(frame.lane.path or "", fan_out, index)),
+    child = Frame(frame.execution, Lane(last, child_path(frame.lane.path or "", fan_out, index)),
                   CancelScope(group), None, frame.variables.child())
     if record is not None:
         child.restore(record, frame.variables)
@@ -121,15 +121,15 @@ def _child(frame: Frame, group: CancelScope, record: LaneRecord | None, last: in
 def _restored_children(frame: Frame, count: int, results: list[Any],
                        failures: list[tuple[int, FailureError]]) -> tuple[dict[int, LaneRecord], list[int]]:
     """The children a resumed fan-out continues, and the indexes still to run."""
-    runtime = frame.runtime
-    if not runtime.restored:
+    execution = frame.execution
+    if not execution.restored:
         return {}, list(range(count))
     restored: dict[int, LaneRecord] = {}
     pending: list[int] = []
     parent = frame.lane.path or ""
     fan_out = frame.record.fan_out
     for index in range(count):
-        record = runtime.take_restored(child_path(parent, fan_out, index))
+        record = execution.take_restored(child_path(parent, fan_out, index))
         if record is None:
             pending.append(index)
             continue
@@ -156,7 +156,7 @@ def fan_out(frame: Frame, resuming: LaneRecord | None, prefix: str, details: dic
     try:
         outputs = run()
     except FailureError as failure:
-        record.failed(failure.error, failure.cause, frame.runtime.clock.now())
+        record.failed(failure.error, failure.cause, frame.execution.clock.now())
         frame.emit(prefix + "StateFailed")
         raise
     record.step, record.output = Step.RESULT, outputs

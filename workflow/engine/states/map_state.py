@@ -9,14 +9,14 @@ from __future__ import annotations
 from typing import Any, cast
 
 from ..errors import FailureError, StatesError, runtime_error
+from ..execution import Frame
 from ..jsonata_expressions import is_expression
 from ..jsonata_fields import QueryEnv, compile_value, unexpected_type
 from ..lanes import Step
 from ..limits import to_json
-from ..paths import PathNotFound, parse_path
+from ..paths import parse_path
 from ..program import Program
 from ..query_language import QueryLanguage
-from ..runtime import Frame
 from ..template import compile_template
 from .base import State
 from .fan_out import fan_out, run_children
@@ -24,10 +24,8 @@ from .fan_out import fan_out, run_children
 
 class MapState(State):
     type = "Map"
-    event_prefix = "Map"
 
-    def __init__(self, name: str, spec: dict[str, Any],
-                 default_language: QueryLanguage = QueryLanguage.JSONPATH) -> None:
+    def __init__(self, name: str, spec: dict[str, Any], default_language: QueryLanguage) -> None:
         # "Parameters" is the older name of ItemSelector; it is evaluated per item.
         selector = spec.get("ItemSelector", spec.get("Parameters"))
         body = {key: value for key, value in spec.items() if key != "Parameters"}
@@ -46,10 +44,8 @@ class MapState(State):
                                   if self.jsonata and is_expression(self.max_concurrency) else None)
 
     def _items(self, frame: Frame, data: Any) -> list[Any]:
-        try:
-            items = self.items_path.resolve(data, frame)
-        except PathNotFound:
-            raise runtime_error(f"Invalid path '{self.items_path.text}' : No results for path: ItemsPath") from None
+        items = self.items_path.require(
+            data, frame, lambda: f"Invalid path '{self.items_path.text}' : No results for path: ItemsPath")
         if not isinstance(items, list):
             # Step Functions reports this as a query evaluation error (not States.Runtime).
             raise FailureError(
@@ -78,10 +74,8 @@ class MapState(State):
             return value
         if self.max_concurrency_path is None:
             return int(self.max_concurrency)
-        try:
-            value = parse_path(self.max_concurrency_path).resolve(data, frame)
-        except PathNotFound:
-            raise runtime_error(f"Invalid path '{self.max_concurrency_path}' for MaxConcurrencyPath") from None
+        value = parse_path(self.max_concurrency_path).require(
+            data, frame, lambda: f"Invalid path '{self.max_concurrency_path}' for MaxConcurrencyPath")
         if type(value) is not int or value < 0:
             raise runtime_error(f"MaxConcurrencyPath must reference a non-negative integer, got {value!r}")
         return value
@@ -143,6 +137,6 @@ class MapState(State):
 
         def aborted(index: int, child: Frame) -> None:
             child.record.step = Step.ABORTED
-            frame.runtime.history.emit(child.lane, "MapIterationAborted", {"name": self.name, "index": index})
+            frame.execution.history.emit(child.lane, "MapIterationAborted", {"name": self.name, "index": index})
 
         return run_children(frame, len(items), iterate, concurrency, aborted)

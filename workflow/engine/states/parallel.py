@@ -3,19 +3,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..execution import Frame
 from ..program import Program
 from ..query_language import QueryLanguage
-from ..runtime import Frame
 from .base import State
 from .fan_out import fan_out, run_children
 
 
 class ParallelState(State):
     type = "Parallel"
-    event_prefix = "Parallel"
 
-    def __init__(self, name: str, spec: dict[str, Any],
-                 default_language: QueryLanguage = QueryLanguage.JSONPATH) -> None:
+    def __init__(self, name: str, spec: dict[str, Any], default_language: QueryLanguage) -> None:
         super().__init__(name, spec, default_language)
         self.branches = [Program(branch, default_language) for branch in spec.get("Branches", [])]
 

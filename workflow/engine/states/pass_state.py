@@ -3,17 +3,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..execution import Frame
 from ..query_language import QueryLanguage
-from ..runtime import Frame
 from .base import State
 
 
 class PassState(State):
     type = "Pass"
-    event_prefix = "Pass"
 
-    def __init__(self, name: str, spec: dict[str, Any],
-                 default_language: QueryLanguage = QueryLanguage.JSONPATH) -> None:
+    def __init__(self, name: str, spec: dict[str, Any], default_language: QueryLanguage) -> None:
         super().__init__(name, spec, default_language)
         self.has_result = "Result" in spec
         self.result = spec.get("Result")

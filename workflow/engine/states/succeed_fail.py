@@ -4,19 +4,18 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import FailureError, runtime_error
+from ..execution import Frame
 from ..intrinsic_functions import evaluate
 from ..intrinsic_parser import parse_intrinsic
 from ..jsonata_fields import Evaluator, unexpected_type
 from ..limits import to_json
-from ..paths import PathNotFound, parse_path
+from ..paths import parse_path
 from ..query_language import QueryLanguage
-from ..runtime import Frame
 from .base import State
 
 
 class SucceedState(State):
     type = "Succeed"
-    event_prefix = "Succeed"
 
     def process(self, frame: Frame, raw_input: Any) -> Any:
         if self.jsonata:
@@ -31,10 +30,8 @@ class FailState(State):
     """Fails the execution (or the enclosing branch) with its Error and Cause."""
 
     type = "Fail"
-    event_prefix = "Fail"
 
-    def __init__(self, name: str, spec: dict[str, Any],
-                 default_language: QueryLanguage = QueryLanguage.JSONPATH) -> None:
+    def __init__(self, name: str, spec: dict[str, Any], default_language: QueryLanguage) -> None:
         super().__init__(name, spec, default_language)
         self.error = spec.get("Error")
         self.cause = spec.get("Cause")
@@ -50,11 +47,8 @@ class FailState(State):
         if path_text.startswith("States."):
             value = evaluate(parse_intrinsic(path_text), raw_input, frame.context(), frame.rng, frame.variable)
         else:
-            path = parse_path(path_text)
-            try:
-                value = path.resolve(raw_input, frame)
-            except PathNotFound:
-                raise runtime_error(f"The JSONPath '{path_text}' could not be found in the input") from None
+            value = parse_path(path_text).require(
+                raw_input, frame, lambda: f"The JSONPath '{path_text}' could not be found in the input")
         if not isinstance(value, str):
             raise runtime_error(f"The value at '{path_text}' must be a string, got {to_json(value)}")
         return value

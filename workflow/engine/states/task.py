@@ -6,15 +6,15 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from ..errors import ExecutionStopped, FailureError, StatesError, runtime_error
+from ..execution import Frame
 from ..integrations import TaskInterrupted, TaskInvocation, handler_for, parse_resource
 from ..integrations.resource import CALLBACK
 from ..jsonata_expressions import is_expression
 from ..jsonata_fields import Evaluator, QueryEnv, compile_value, unexpected_type
 from ..lanes import LaneRecord, Step
 from ..limits import check_payload, to_json
-from ..paths import PathNotFound, parse_path
+from ..paths import parse_path
 from ..query_language import QueryLanguage
-from ..runtime import Frame
 from .base import State
 
 _TIMEOUTS = {StatesError.TIMEOUT.value, StatesError.HEARTBEAT_TIMEOUT.value}
@@ -22,10 +22,8 @@ _TIMEOUTS = {StatesError.TIMEOUT.value, StatesError.HEARTBEAT_TIMEOUT.value}
 
 class TaskState(State):
     type = "Task"
-    event_prefix = "Task"
 
-    def __init__(self, name: str, spec: dict[str, Any],
-                 default_language: QueryLanguage = QueryLanguage.JSONPATH) -> None:
+    def __init__(self, name: str, spec: dict[str, Any], default_language: QueryLanguage) -> None:
         super().__init__(name, spec, default_language)
         # The integrations read "Parameters" to know whether the state gave a payload;
         # a JSONata state gives it as Arguments.
@@ -57,11 +55,8 @@ class TaskState(State):
     def _seconds(self, frame: Frame, data: Any, fixed: Any, path_text: str | None, field: str) -> float | None:
         if path_text is None:
             return cast("float | None", fixed)
-        path = parse_path(path_text)
-        try:
-            value = path.resolve(data, frame)
-        except PathNotFound:
-            raise runtime_error(f"Invalid path '{path_text}' specified for the field '{field}'") from None
+        value = parse_path(path_text).require(
+            data, frame, lambda: f"Invalid path '{path_text}' specified for the field '{field}'")
         if type(value) is not int or value <= 0:
             raise runtime_error(f"The value at '{path_text}' ({field}) must be a positive integer, got {value!r}")
         return value
@@ -135,7 +130,7 @@ class TaskState(State):
     def _deadline(frame: Frame, timeout: float | None) -> datetime | None:
         if timeout is None:
             return None
-        return frame.runtime.clock.now() + timedelta(seconds=frame.runtime.scaled(timeout))
+        return frame.execution.clock.now() + timedelta(seconds=frame.execution.scaled(timeout))
 
     def _scheduled(self, frame: Frame, parameters: Any, timeout: float | None, heartbeat: float | None) -> None:
         resource = self.resource
@@ -149,7 +144,7 @@ class TaskState(State):
             frame.emit("LambdaFunctionStarted")
             return
         details = {"resourceType": resource.resource_type, "resource": resource.resource_name,
-                   "region": frame.runtime.ctx.region, "parameters": params_text}
+                   "region": frame.execution.ctx.region, "parameters": params_text}
         if timeout is not None:
             details["timeoutInSeconds"] = int(timeout)
         if heartbeat is not None:
@@ -162,7 +157,7 @@ class TaskState(State):
                 f"of {self.resource.arn} was in flight, so the call's outcome is unknown.")
 
     def _failed(self, frame: Frame, failure: FailureError, timed_out: bool) -> None:
-        frame.record.failed(failure.error, failure.cause, frame.runtime.clock.now())
+        frame.record.failed(failure.error, failure.cause, frame.execution.clock.now())
         details: dict[str, Any] = {key: value for key, value in (("error", failure.error), ("cause", failure.cause))
                                    if value is not None}
         if self.resource.kind == "lambda-function":
@@ -176,7 +171,7 @@ class TaskState(State):
         frame = invocation.frame
         if self.resource.pattern != CALLBACK:
             return self.handler(invocation)
-        registry = frame.runtime.callbacks
+        registry = frame.execution.callbacks
         token = frame.task_token or ""
         waiter = registry.open(token)
         try:
@@ -185,14 +180,14 @@ class TaskState(State):
                 # The token is out: from here a restart waits for its answer again.
                 frame.record.step = Step.CALLBACK
                 frame.save()
-            beats, last_beat = waiter.heartbeats, frame.runtime.clock.now()
+            beats, last_beat = waiter.heartbeats, frame.execution.clock.now()
             while not waiter.event.is_set():
                 invocation.sleep(min(1.0, invocation.heartbeat_seconds or 1.0))
                 if waiter.heartbeats != beats:
-                    beats, last_beat = waiter.heartbeats, frame.runtime.clock.now()
+                    beats, last_beat = waiter.heartbeats, frame.execution.clock.now()
                 elif invocation.heartbeat_seconds is not None:
-                    idle = (frame.runtime.clock.now() - last_beat).total_seconds()
-                    if idle >= frame.runtime.scaled(invocation.heartbeat_seconds):
+                    idle = (frame.execution.clock.now() - last_beat).total_seconds()
+                    if idle >= frame.execution.scaled(invocation.heartbeat_seconds):
                         raise FailureError(StatesError.HEARTBEAT_TIMEOUT.value,
                                            f"The task '{self.name}' missed its heartbeat.")
             if waiter.error is not None:

@@ -7,33 +7,27 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import runtime_error
+from ..execution import Frame
 from ..jsonata_expressions import is_expression
 from ..jsonata_fields import QueryEnv, compile_value, unexpected_type
-from ..paths import PathNotFound, parse_path
+from ..paths import parse_path
 from ..query_language import QueryLanguage
-from ..runtime import Frame
 from ..timestamps import parse_timestamp
 from .base import State
 
 
 class WaitState(State):
     type = "Wait"
-    event_prefix = "Wait"
 
-    def __init__(self, name: str, spec: dict[str, Any],
-                 default_language: QueryLanguage = QueryLanguage.JSONPATH) -> None:
+    def __init__(self, name: str, spec: dict[str, Any], default_language: QueryLanguage) -> None:
         super().__init__(name, spec, default_language)
         self.expressions = {field: compile_value(spec[field], field) for field in ("Seconds", "Timestamp")
                             if self.jsonata and is_expression(spec.get(field))}
 
     def _read(self, frame: Frame, data: Any, field: str) -> Any:
-        path = parse_path(self.spec[field])
-        try:
-            return path.resolve(data, frame)
-        except PathNotFound:
-            raise runtime_error(
-                f"Invalid path '{self.spec[field]}' specified for the field '{field}' of state '{self.name}'"
-            ) from None
+        text = self.spec[field]
+        return parse_path(text).require(data, frame, lambda: (
+            f"Invalid path '{text}' specified for the field '{field}' of state '{self.name}'"))
 
     def _jsonata_seconds(self, frame: Frame, env: QueryEnv) -> float:
         spec = self.spec
@@ -46,7 +40,7 @@ class WaitState(State):
             target = parse_timestamp(value)
             if target is None:
                 raise unexpected_type(env, field, spec[field], value, "timestamp")
-            return max((target - frame.runtime.clock.now()).total_seconds(), 0.0)
+            return max((target - frame.execution.clock.now()).total_seconds(), 0.0)
         return self.seconds_to_wait(frame, None)
 
     def seconds_to_wait(self, frame: Frame, data: Any) -> float:
@@ -67,7 +61,7 @@ class WaitState(State):
             raise runtime_error(f"The TimestampPath parameter of state '{self.name}' does not reference "
                                 f"a valid ISO-8601 timestamp: {text!r}")
         # The interval until the instant is what gets time-scaled, like any other wait.
-        return max((target - frame.runtime.clock.now()).total_seconds(), 0.0)
+        return max((target - frame.execution.clock.now()).total_seconds(), 0.0)
 
     def _already(self, frame: Frame) -> float:
         """Seconds a resumed wait (its host restarted) has waited already: the time since the
@@ -76,7 +70,7 @@ class WaitState(State):
         if resumed is None or resumed.entered_time is None or "Timestamp" in self.spec \
                 or "TimestampPath" in self.spec:
             return 0.0
-        return max((frame.runtime.clock.now() - resumed.entered_time).total_seconds(), 0.0)
+        return max((frame.execution.clock.now() - resumed.entered_time).total_seconds(), 0.0)
 
     def process(self, frame: Frame, raw_input: Any) -> Any:
         already = self._already(frame)

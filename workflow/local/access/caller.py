@@ -8,14 +8,12 @@ through the other's facade and name their caller explicitly, with one of these t
 """
 from __future__ import annotations
 
-import contextvars
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Union
 
 from workflow.local.context import ACCOUNT_ID
+from workflow.local.request_local import RequestLocal
 
 
 @dataclass(frozen=True)
@@ -109,18 +107,7 @@ class ServicePrincipal:
 Caller = Union[AccountAdmin, AssumedRole, ServicePrincipal]
 
 ADMIN = AccountAdmin()
-_current: contextvars.ContextVar[Caller] = contextvars.ContextVar("caller", default=ADMIN)
-
-
-def current() -> Caller:
-    """The caller of the request being served (the administrator outside any request)."""
-    return _current.get()
-
-
-@contextmanager
-def serving(caller: Caller) -> Iterator[None]:
-    token = _current.set(caller)
-    try:
-        yield
-    finally:
-        _current.reset(token)
+#: The caller of the request being served (the administrator outside any request).
+_CALLER: RequestLocal[Caller] = RequestLocal("caller", ADMIN)
+current = _CALLER.current
+serving = _CALLER.serving

@@ -49,21 +49,23 @@ class Refusal(enum.Enum):
     EXPIRED = "expired"
 
 
-#: (code, HTTP status, message) per protocol family and refusal.
+_SIGNATURE = ("The request signature we calculated does not match the signature you provided. Check your "
+              "AWS Secret Access Key and signing method. Consult the service documentation for details.")
+_INVALID_TOKEN = "The security token included in the request is invalid."
+_EXPIRED_TOKEN = "The security token included in the request is expired"
+
+#: (code, HTTP status, message) per protocol family and refusal: the query and JSON
+#: services say the same under different codes; S3 has its own words.
 _ERRORS: dict[str, dict[Refusal, tuple[str, int, str]]] = {
     "query": {
-        Refusal.SIGNATURE: ("SignatureDoesNotMatch", 403, "The request signature we calculated does not match "
-                            "the signature you provided. Check your AWS Secret Access Key and signing method. "
-                            "Consult the service documentation for details."),
-        Refusal.TOKEN: ("InvalidClientTokenId", 403, "The security token included in the request is invalid."),
-        Refusal.EXPIRED: ("ExpiredToken", 403, "The security token included in the request is expired"),
+        Refusal.SIGNATURE: ("SignatureDoesNotMatch", 403, _SIGNATURE),
+        Refusal.TOKEN: ("InvalidClientTokenId", 403, _INVALID_TOKEN),
+        Refusal.EXPIRED: ("ExpiredToken", 403, _EXPIRED_TOKEN),
     },
     "json": {
-        Refusal.SIGNATURE: ("InvalidSignatureException", 403, "The request signature we calculated does not "
-                            "match the signature you provided. Check your AWS Secret Access Key and signing "
-                            "method. Consult the service documentation for details."),
-        Refusal.TOKEN: ("UnrecognizedClientException", 403, "The security token included in the request is invalid."),
-        Refusal.EXPIRED: ("ExpiredTokenException", 403, "The security token included in the request is expired"),
+        Refusal.SIGNATURE: ("InvalidSignatureException", 403, _SIGNATURE),
+        Refusal.TOKEN: ("UnrecognizedClientException", 403, _INVALID_TOKEN),
+        Refusal.EXPIRED: ("ExpiredTokenException", 403, _EXPIRED_TOKEN),
     },
     "rest-xml": {
         Refusal.SIGNATURE: ("SignatureDoesNotMatch", 403, "The request signature we calculated does not match "

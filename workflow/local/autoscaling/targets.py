@@ -17,7 +17,7 @@ ACTIVITY = "autoscaling.activity"
 
 
 class ObjectNotFoundException(ClientError):
-    code = "ObjectNotFoundException"
+    pass
 
 
 def key(params: dict[str, Any]) -> str:

@@ -6,16 +6,16 @@ from workflow.local.errors import ClientError
 
 
 class InvalidParameterValue(ClientError):
-    code = "InvalidParameterValue"
+    pass
 
 
 class MissingParameter(ClientError):
-    code = "MissingParameter"
+    pass
 
 
 class InvalidParameterCombination(ClientError):
-    code = "InvalidParameterCombination"
+    pass
 
 
 class InvalidNextToken(ClientError):
-    code = "InvalidNextToken"
+    pass

@@ -5,28 +5,24 @@ from workflow.local.errors import ClientError
 
 
 class NoSuchEntity(ClientError):
-    code = "NoSuchEntity"
-    status = 404
+    pass
 
 
 class EntityAlreadyExists(ClientError):
-    code = "EntityAlreadyExists"
-    status = 409
+    pass
 
 
 class MalformedPolicyDocument(ClientError):
-    code = "MalformedPolicyDocument"
+    pass
 
 
 class DeleteConflict(ClientError):
-    code = "DeleteConflict"
-    status = 409
+    pass
 
 
 class LimitExceeded(ClientError):
-    code = "LimitExceeded"
-    status = 409
+    pass
 
 
 class InvalidInput(ClientError):
-    code = "InvalidInput"
+    pass

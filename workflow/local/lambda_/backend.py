@@ -28,13 +28,11 @@ _CONFIG_KEYS = ("Description", "Timeout", "MemorySize", "Environment", "Handler"
 
 
 class ResourceNotFoundException(ClientError):
-    code = "ResourceNotFoundException"
-    status = 404
+    pass
 
 
 class ResourceConflictException(ClientError):
-    code = "ResourceConflictException"
-    status = 409
+    pass
 
 
 def _now() -> str:

@@ -17,7 +17,7 @@ MAX_UNZIPPED_BYTES = 262_144_000
 
 
 class InvalidParameterValueException(ClientError):
-    code = "InvalidParameterValueException"
+    pass
 
 
 def code_sha256(data: bytes) -> str:

@@ -33,17 +33,15 @@ _INHERITED = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT", "VIRTUAL
 
 
 class TooManyRequestsException(ClientError):
-    code = "TooManyRequestsException"
-    status = 429
+    pass
 
 
 class RequestTooLargeException(ClientError):
-    code = "RequestTooLargeException"
-    status = 413
+    pass
 
 
 class InvalidRequestContentException(ClientError):
-    code = "InvalidRequestContentException"
+    pass
 
 
 class Invoker:

@@ -12,7 +12,7 @@ from workflow.local.protocol.values import dump_json_value, parse_json_value
 
 
 class SerializationException(ClientError):
-    code = "SerializationException"
+    pass
 
 
 def content_type(service: ServiceModel) -> str:

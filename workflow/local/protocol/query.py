@@ -26,7 +26,7 @@ _MISSING = object()
 
 
 class InvalidAction(ClientError):
-    code = "InvalidAction"
+    pass
 
 
 def has_form_body(request: Request) -> bool:

@@ -23,7 +23,7 @@ from workflow.local.protocol.values import (
 
 
 class SerializationException(ClientError):
-    code = "SerializationException"
+    pass
 
 
 @dataclass

@@ -34,7 +34,7 @@ _ERROR_SHAPE = DenormalizedStructureBuilder().with_members({
 
 
 class SerializationException(ClientError):
-    code = "SerializationException"
+    pass
 
 
 class _Encoder(RpcV2CBORSerializer):  # type: ignore[misc]  # botocore ships no types

@@ -19,12 +19,11 @@ MIN_MODEL_TIMEOUT = 5.0
 
 
 class ValidationError(ClientError):
-    code = "ValidationError"
+    pass
 
 
 class ModelError(ClientError):
-    code = "ModelError"
-    status = 424
+    pass
 
 
 class SageMakerRuntimeBackend(Backend):

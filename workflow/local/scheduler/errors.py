@@ -5,10 +5,8 @@ from workflow.local.errors import ClientError
 
 
 class ResourceNotFoundException(ClientError):
-    code = "ResourceNotFoundException"
-    status = 404
+    pass
 
 
 class ConflictException(ClientError):
-    code = "ConflictException"
-    status = 409
+    pass

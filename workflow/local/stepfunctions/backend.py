@@ -21,6 +21,7 @@ from workflow.engine import parse_definition, validate_definition
 from workflow.engine.limits import MAX_PAYLOAD_BYTES
 from workflow.local.backend import Backend
 from workflow.local.context import ServerContext
+from workflow.local.errors import ClientError
 from workflow.local.stepfunctions import redrive
 from workflow.local.stepfunctions.errors import (
     ExecutionAlreadyExists,
@@ -59,6 +60,19 @@ DEFAULT_OPEN_EXECUTIONS = 1_000_000
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+#: Per stored kind: the resource type its ARNs name, and the error AWS answers for an ARN
+#: that names none.
+_KINDS: dict[str, tuple[str, type[ClientError], str]] = {
+    STATE_MACHINE: ("stateMachine", StateMachineDoesNotExist, "State Machine"),
+    EXECUTION: ("execution", ExecutionDoesNotExist, "Execution"),
+}
+
+
+def _missing(kind: str, arn: str) -> ClientError:
+    _, error, name = _KINDS[kind]
+    return error(f"{name} Does Not Exist: '{arn}'")
 
 
 class StepFunctionsBackend(Backend):
@@ -104,11 +118,12 @@ class StepFunctionsBackend(Backend):
             detail = ", ".join(f"{d['code']}: {d['message']}" for d in errors)
             raise InvalidDefinition(f"Invalid State Machine Definition: '{detail}'")
 
-    def _state_machine(self, arn: str) -> dict[str, Any]:
-        parse_arn(arn, "stateMachine")
-        doc = self.ctx.store.get(STATE_MACHINE, arn)
+    def _stored(self, kind: str, arn: str) -> dict[str, Any]:
+        """The state machine or execution (``kind``) stored under ``arn``."""
+        parse_arn(arn, _KINDS[kind][0])
+        doc = self.ctx.store.get(kind, arn)
         if doc is None:
-            raise StateMachineDoesNotExist(f"State Machine Does Not Exist: '{arn}'")
+            raise _missing(kind, arn)
         return doc
 
     # -- state machines ---------------------------------------------------
@@ -138,10 +153,10 @@ class StepFunctionsBackend(Backend):
         return {"stateMachineArn": arn, "creationDate": doc["creationDate"]}
 
     def describe_state_machine(self, params: dict[str, Any]) -> dict[str, Any]:
-        return self._state_machine(params["stateMachineArn"])
+        return self._stored(STATE_MACHINE, params["stateMachineArn"])
 
     def describe_state_machine_for_execution(self, params: dict[str, Any]) -> dict[str, Any]:
-        execution = self._execution(params["executionArn"])
+        execution = self._stored(EXECUTION, params["executionArn"])
         return {
             "stateMachineArn": execution["stateMachineArn"], "name": execution["_stateMachineName"],
             "definition": execution["_definition"], "roleArn": execution["_roleArn"],
@@ -150,7 +165,7 @@ class StepFunctionsBackend(Backend):
 
     def update_state_machine(self, params: dict[str, Any]) -> dict[str, Any]:
         arn = params["stateMachineArn"]
-        self._state_machine(arn)
+        self._stored(STATE_MACHINE, arn)
         fields = ("definition", "roleArn", "loggingConfiguration", "tracingConfiguration")
         change = {k: params[k] for k in fields if params.get(k) is not None}
         if not change:
@@ -168,7 +183,7 @@ class StepFunctionsBackend(Backend):
             doc.update(change, updateDate=update_date, revisionId=revision)
 
         if self.ctx.store.update(STATE_MACHINE, arn, apply) is None:
-            raise StateMachineDoesNotExist(f"State Machine Does Not Exist: '{arn}'")
+            raise _missing(STATE_MACHINE, arn)
         if "definition" in change:
             self.runner.prepare(change["definition"])
         return {"updateDate": update_date, "revisionId": revision}
@@ -201,15 +216,8 @@ class StepFunctionsBackend(Backend):
                 "truncated": len(diagnostics) > limit}
 
     # -- executions -------------------------------------------------------
-    def _execution(self, arn: str) -> dict[str, Any]:
-        parse_arn(arn, "execution")
-        doc = self.ctx.store.get(EXECUTION, arn)
-        if doc is None:
-            raise ExecutionDoesNotExist(f"Execution Does Not Exist: '{arn}'")
-        return doc
-
     def start_execution(self, params: dict[str, Any]) -> dict[str, Any]:
-        machine_doc = self._state_machine(params["stateMachineArn"])
+        machine_doc = self._stored(STATE_MACHINE, params["stateMachineArn"])
         name = check_name(params.get("name") or str(uuid.uuid4()))
         raw_input: str = params["input"] if params.get("input") is not None else "{}"
         if len(raw_input.encode()) > MAX_PAYLOAD:
@@ -241,7 +249,7 @@ class StepFunctionsBackend(Backend):
         return {"executionArn": arn, "startDate": doc["startDate"]}
 
     def describe_execution(self, params: dict[str, Any]) -> dict[str, Any]:
-        doc = self._execution(params["executionArn"])
+        doc = self._stored(EXECUTION, params["executionArn"])
         if doc.get("output") is not None:
             doc["outputDetails"] = {"included": True}
         doc.update(self._redrivability(doc).fields)
@@ -263,7 +271,7 @@ class StepFunctionsBackend(Backend):
 
     def redrive_execution(self, params: dict[str, Any]) -> dict[str, Any]:
         arn = params["executionArn"]
-        doc = self._execution(arn)
+        doc = self._stored(EXECUTION, arn)
         token = params.get("clientToken")
         now = _now()
         earlier = redrive.answered(doc, token, now)
@@ -296,7 +304,7 @@ class StepFunctionsBackend(Backend):
         arn = params.get("stateMachineArn")
         if not arn:
             raise MissingRequiredParameter("stateMachineArn is required")
-        self._state_machine(arn)
+        self._stored(STATE_MACHINE, arn)
         status = params.get("statusFilter")
         redriven = params.get("redriveFilter")
         docs = [d for d in self.ctx.store.list(EXECUTION)
@@ -319,7 +327,7 @@ class StepFunctionsBackend(Backend):
 
     def get_execution_history(self, params: dict[str, Any]) -> dict[str, Any]:
         arn = params["executionArn"]
-        self._execution(arn)
+        self._stored(EXECUTION, arn)
         return history_page(
             self.ctx.store, arn, max_results=page_size(params.get("maxResults")),
             token=params.get("nextToken"), reverse=bool(params.get("reverseOrder")),
@@ -328,10 +336,10 @@ class StepFunctionsBackend(Backend):
 
     def stop_execution(self, params: dict[str, Any]) -> dict[str, Any]:
         arn = params["executionArn"]
-        doc = self._execution(arn)
+        doc = self._stored(EXECUTION, arn)
         if doc["status"] == "RUNNING":
             self.runner.stop(arn, params.get("error"), params.get("cause"))
-            doc = self._execution(arn)
+            doc = self._stored(EXECUTION, arn)
         return {"stopDate": doc.get("stopDate") or _now()}
 
 

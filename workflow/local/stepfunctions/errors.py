@@ -5,48 +5,48 @@ from workflow.local.errors import ClientError
 
 
 class StateMachineDoesNotExist(ClientError):
-    code = "StateMachineDoesNotExist"
+    pass
 
 
 class StateMachineAlreadyExists(ClientError):
-    code = "StateMachineAlreadyExists"
+    pass
 
 
 class ExecutionDoesNotExist(ClientError):
-    code = "ExecutionDoesNotExist"
+    pass
 
 
 class ExecutionAlreadyExists(ClientError):
-    code = "ExecutionAlreadyExists"
+    pass
 
 
 class InvalidArn(ClientError):
-    code = "InvalidArn"
+    pass
 
 
 class InvalidName(ClientError):
-    code = "InvalidName"
+    pass
 
 
 class InvalidDefinition(ClientError):
-    code = "InvalidDefinition"
+    pass
 
 
 class InvalidExecutionInput(ClientError):
-    code = "InvalidExecutionInput"
+    pass
 
 
 class InvalidToken(ClientError):
-    code = "InvalidToken"
+    pass
 
 
 class MissingRequiredParameter(ClientError):
-    code = "MissingRequiredParameter"
+    pass
 
 
 class ExecutionNotRedrivable(ClientError):
-    code = "ExecutionNotRedrivable"
+    pass
 
 
 class ExecutionLimitExceeded(ClientError):
-    code = "ExecutionLimitExceeded"
+    pass

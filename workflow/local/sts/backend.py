@@ -30,11 +30,11 @@ _UNSUPPORTED = ("PolicyArns", "SerialNumber", "TokenCode", "SourceIdentity", "Pr
 
 
 class ValidationError(ClientError):
-    code = "ValidationError"
+    pass
 
 
 class MalformedPolicyDocument(ClientError):
-    code = "MalformedPolicyDocument"
+    pass
 
 
 class StsBackend(Backend):

@@ -82,8 +82,9 @@ class CancelScope:
         return self.event.is_set()
 
 
-class Runtime:
-    """Everything one execution shares: history, clock, clients, identity, stop reason."""
+class Execution:
+    """One running execution: what all its branches share (history, clock, clients,
+    identity, deadline, stop reason)."""
 
     def __init__(
         self,
@@ -175,12 +176,12 @@ class Runtime:
 class Frame:
     """One line of work: the main flow, a Parallel branch, or a Map iteration."""
 
-    __slots__ = ("runtime", "lane", "scope", "state_name", "entered_time", "retry_count",
+    __slots__ = ("execution", "lane", "scope", "state_name", "entered_time", "retry_count",
                  "map_item", "task_token", "rng", "variables", "entered_event_id", "assigned", "resuming")
 
-    def __init__(self, runtime: Runtime, lane: Lane, scope: CancelScope,
+    def __init__(self, execution: Execution, lane: Lane, scope: CancelScope,
                  map_item: tuple[int, Any] | None = None, variables: VariableScope | None = None) -> None:
-        self.runtime = runtime
+        self.execution = execution
         if lane.record is None:
             lane.record = LaneRecord(last_event=lane.last)
         self.lane = lane
@@ -190,7 +191,7 @@ class Frame:
         self.retry_count = 0
         self.map_item = map_item
         self.task_token: str | None = None
-        self.rng = runtime.rng
+        self.rng = execution.rng
         # Workflow variables: a Parallel branch or Map iteration gets a child scope.
         self.variables = variables if variables is not None else VariableScope()
         # The id of the current state's Entered event (error causes name it).
@@ -208,7 +209,7 @@ class Frame:
         return record
 
     def child(self, lane: Lane, map_item: tuple[int, Any] | None = None) -> "Frame":
-        return Frame(self.runtime, lane, CancelScope(self.scope), map_item, self.variables.child())
+        return Frame(self.execution, lane, CancelScope(self.scope), map_item, self.variables.child())
 
     def variable(self, name: str) -> Any:
         """A workflow variable's value (``$name`` in a path); KeyError when none is defined."""
@@ -224,42 +225,42 @@ class Frame:
             self.variables = VariableScope.restore(record.variables, outer)
 
     def emit(self, event_type: str, details: dict[str, Any] | None = None) -> int:
-        return self.runtime.history.emit(self.lane, event_type, details)
+        return self.execution.history.emit(self.lane, event_type, details)
 
     def emit_unlinked(self, event_type: str, details: dict[str, Any] | None = None) -> int:
         """An event the next one on this lane does not link to (e.g. ParallelStateSucceeded,
         whose following ParallelStateExited links to the branches' last event, as in AWS)."""
-        return self.runtime.history.emit(self.lane, event_type, details, link=False)
+        return self.execution.history.emit(self.lane, event_type, details, link=False)
 
     def save(self) -> None:
         """Journal a change of this lane's record that comes with no event."""
-        self.runtime.history.save(self.lane)
+        self.execution.history.save(self.lane)
 
     def check(self) -> None:
         """Unwind when this line of work was cancelled or the execution ran out of time."""
-        self.runtime.check_deadline()
+        self.execution.check_deadline()
         if self.scope.event.is_set():
             raise ExecutionStopped()
 
     def sleep(self, seconds: float, already: float = 0.0) -> None:
         """Wait engine seconds (scaled), less ``already`` real seconds spent before a restart,
         cut short by a stop or the execution timeout."""
-        runtime = self.runtime
-        real = max(runtime.scaled(seconds) - already, 0.0)
-        if runtime.deadline is not None:
-            remaining = (runtime.deadline - runtime.clock.now()).total_seconds()
+        execution = self.execution
+        real = max(execution.scaled(seconds) - already, 0.0)
+        if execution.deadline is not None:
+            remaining = (execution.deadline - execution.clock.now()).total_seconds()
             if remaining <= real:
-                runtime.clock.sleep(max(remaining, 0.0), self.scope.event)
+                execution.clock.sleep(max(remaining, 0.0), self.scope.event)
                 self.check()
-                runtime.stop("TIMED_OUT", "States.Timeout", "The execution timed out.")
+                execution.stop("TIMED_OUT", "States.Timeout", "The execution timed out.")
                 raise ExecutionStopped()
-        if runtime.clock.sleep(real, self.scope.event):
+        if execution.clock.sleep(real, self.scope.event):
             raise ExecutionStopped()
 
     def context(self) -> dict[str, Any]:
-        context = self.runtime.base_context()
+        context = self.execution.base_context()
         context["State"] = {
-            "EnteredTime": format_timestamp(self.entered_time or self.runtime.clock.now()),
+            "EnteredTime": format_timestamp(self.entered_time or self.execution.clock.now()),
             "Name": self.state_name,
             "RetryCount": self.retry_count,
         }
